@@ -1,0 +1,108 @@
+import type { ClassConstructor } from 'class-transformer';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { joinPath, validateModel, type ConfigProblem } from '../core/validation';
+
+/**
+ * Value checks the delegate models share, beyond `src/core/validators.ts`. Every message says
+ * what was expected and shows the value found, so an operator can fix the config from the
+ * error alone.
+ */
+
+export function shown(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An integer in [min, max]: MTUs, VLAN ids and VF indexes are ints in Go, so 1.5 or "10" fail there. */
+export function IsIntInRange(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+  return ValidateBy(
+    {
+      name: 'isIntInRange',
+      validator: {
+        validate: (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max,
+        defaultMessage: (args) => `must be an integer ${range}, got ${shown(args?.value)}`,
+      },
+    },
+    options,
+  );
+}
+
+/** A JSON boolean: Go's decoder rejects "true" (a string) for a bool field. */
+export function IsJsonBoolean(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isJsonBoolean',
+      validator: {
+        validate: (v: unknown) => typeof v === 'boolean',
+        defaultMessage: (args) => `must be true or false, got ${shown(args?.value)}`,
+      },
+    },
+    options,
+  );
+}
+
+/** A JSON object (not an array, not null); its fields are checked separately with {@link nestedProblems}. */
+export function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isJsonObject',
+      validator: {
+        validate: isPlainObject,
+        defaultMessage: (args) => `must be a JSON object, got ${shown(args?.value)}`,
+      },
+    },
+    options,
+  );
+}
+
+/** A JSON array; its items are checked separately with {@link listProblems}. */
+export function IsJsonArray(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isJsonArray',
+      validator: {
+        validate: (v: unknown) => Array.isArray(v),
+        defaultMessage: (args) => `must be a list, got ${shown(args?.value)}`,
+      },
+    },
+    options,
+  );
+}
+
+const PCI_ADDRESS = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/u;
+
+export function isPciAddress(value: unknown): boolean {
+  return typeof value === 'string' && PCI_ADDRESS.test(value);
+}
+
+/** A PCI address in sysfs form (domain:bus:device.function), as found under /sys/bus/pci/devices. */
+export function IsPciAddress(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isPciAddress',
+      validator: {
+        validate: isPciAddress,
+        defaultMessage: (args) => `must be a PCI address such as 0000:03:02.3, got ${shown(args?.value)}`,
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * Problems of a nested object, at `path`. Nothing when the value is not an object: the parent's
+ * {@link IsJsonObject} already said so, and one problem per mistake reads better than two.
+ */
+export function nestedProblems<T extends object>(model: ClassConstructor<T>, value: unknown, path: string): ConfigProblem[] {
+  return isPlainObject(value) ? validateModel(model, value, path) : [];
+}
+
+/** Problems of each item of a list of objects, at `path[i]`; nothing when the value is not a list. */
+export function listProblems<T extends object>(model: ClassConstructor<T>, value: unknown, path: string): ConfigProblem[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item: unknown, i) => validateModel(model, item, joinPath(path, String(i))));
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import { registerBuiltinAdapters } from './adapters/register-builtins';
+import { ExecaExecutor } from './adapters/executor/execa-executor';
+import { AdapterRegistry } from './core/adapter-registry';
+import { Orchestrator } from './core/orchestrator';
+import type { DelegateAdapter } from './core/ports/delegate-adapter';
+import type { Executor } from './core/ports/executor';
+import type { NetworkSource } from './core/ports/network-source';
+import { TOKENS } from './core/tokens';
+import { PinoLoggerFactory } from './runtime/pino-logger-factory';
+import { FileResultCache } from './runtime/file-result-cache';
+import { SystemClock } from './runtime/system-clock';
+import { FileSource } from './sources/file-source';
+
+/**
+ * Builds the one container of the process: every extension point bound to its production
+ * implementation. Tests and vendors rebind tokens on the returned container
+ * (`container.rebind(TOKENS.Executor).toConstantValue(fake)`) or register more adapters.
+ */
+export function buildContainer(): Container {
+  const container = new Container();
+  container.bind<Executor>(TOKENS.Executor).toDynamicValue(() => new ExecaExecutor()).inSingletonScope();
+  container.bind(TOKENS.ResultCache).toConstantValue(new FileResultCache());
+  container.bind(TOKENS.Clock).toConstantValue(new SystemClock());
+  container.bind(TOKENS.LoggerFactory).toConstantValue(new PinoLoggerFactory());
+  container.bind<NetworkSource>(TOKENS.NetworkSource).to(FileSource).inSingletonScope();
+  registerBuiltinAdapters(container);
+  container
+    .bind(TOKENS.AdapterRegistry)
+    .toDynamicValue((ctx) => new AdapterRegistry(ctx.getAll<DelegateAdapter>(TOKENS.DelegateAdapter)))
+    .inSingletonScope();
+  container.bind(TOKENS.Orchestrator).to(Orchestrator).inSingletonScope();
+  return container;
+}

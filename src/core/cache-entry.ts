@@ -1,0 +1,60 @@
+import type { NetworkRequest } from './plan';
+import type { PreparedAttachment } from './planner';
+import type { AttachmentState, CacheEntry, CacheKey, CachedAttachment } from './ports/result-cache';
+
+export function cacheKey(request: NetworkRequest): CacheKey {
+  return { dir: request.config.cacheDir, containerId: request.env.containerId, ifname: request.env.ifname };
+}
+
+export interface EntryContext {
+  readonly request: NetworkRequest;
+  readonly cniArgs: string;
+  readonly binDirs: readonly string[];
+  readonly now: Date;
+}
+
+/** The record written before the first delegate runs: every attachment pending. */
+export function newCacheEntry(ctx: EntryContext, attachments: readonly PreparedAttachment[]): CacheEntry {
+  const { env, config } = ctx.request;
+  return {
+    kind: 'multus-ts/attachments',
+    version: 1,
+    containerId: env.containerId,
+    ifname: env.ifname,
+    netns: env.netns,
+    cniVersion: config.cniVersion,
+    network: config.name,
+    cniArgs: ctx.cniArgs,
+    cniPath: env.path.join(':'),
+    binDirs: ctx.binDirs,
+    createdAt: ctx.now.toISOString(),
+    attachments: attachments.map(
+      (a): CachedAttachment => ({
+        index: a.index,
+        network: a.network,
+        type: a.type,
+        ifname: a.ifname,
+        master: a.master,
+        origin: a.origin,
+        conf: a.prepared,
+        state: 'pending',
+      }),
+    ),
+  };
+}
+
+/** A copy of the entry with one attachment's state (and result) changed. */
+export function withState(
+  entry: CacheEntry,
+  index: number,
+  state: AttachmentState,
+  result?: Readonly<Record<string, unknown>>,
+): CacheEntry {
+  return {
+    ...entry,
+    attachments: entry.attachments.map((a) => {
+      if (a.index !== index) return a;
+      return result === undefined ? { ...a, state } : { ...a, state, result };
+    }),
+  };
+}

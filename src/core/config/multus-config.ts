@@ -1,0 +1,190 @@
+import { Type } from 'class-transformer';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { CniCode, CniError } from '../errors';
+import type { LogLevel, LogSettings } from '../ports/logger';
+import { throwIfProblems, validateModel, type ConfigProblem } from '../validation';
+import { IsAbsolutePath, IsCniVersion, IsNonEmptyString } from '../validators';
+import { DEFAULT_CONFIG_VERSION, type CniVersion } from '../version';
+
+/** Log levels accepted: the seed's (debug, verbose, error, panic) and pino's names. */
+const LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
+  trace: 'trace',
+  debug: 'debug',
+  verbose: 'info',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  panic: 'fatal',
+  fatal: 'fatal',
+  silent: 'silent',
+};
+
+export const DEFAULT_CACHE_DIR = '/var/lib/cni/multus';
+export const DEFAULT_NETWORK_NAME = 'multus-cni-network';
+export const DEFAULT_LOG_LEVEL: LogLevel = 'warn';
+
+/**
+ * Keys of later Go Multus versions that this build does not implement yet. Rejected with code 2
+ * rather than ignored, so an operator never believes a setting took effect when it did not.
+ */
+const UNSUPPORTED_KEYS = [
+  'clusterNetwork',
+  'defaultNetworks',
+  'systemNamespaces',
+  'multusNamespace',
+  'namespaceIsolation',
+  'globalNamespaces',
+  'confDir',
+  'readinessindicatorfile',
+] as const;
+
+/** Wire model of one entry of `delegates`: only what multus itself reads; the rest is the plugin's. */
+class DelegateEntryWire {
+  @IsNonEmptyString()
+  type!: unknown;
+
+  @IsOptional()
+  @IsNonEmptyString()
+  name?: unknown;
+
+  @IsOptional()
+  @IsCniVersion()
+  cniVersion?: unknown;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  masterplugin?: unknown;
+}
+
+/** Wire model of the multus config as the runtime passes it on stdin. */
+class MultusConfigWire {
+  @IsOptional()
+  @IsNonEmptyString()
+  name?: unknown;
+
+  @IsNonEmptyString()
+  type!: unknown;
+
+  @IsOptional()
+  @IsCniVersion()
+  cniVersion?: unknown;
+
+  @IsOptional()
+  @IsIn(Object.keys(LEVEL_ALIASES), { message: `must be one of ${Object.keys(LEVEL_ALIASES).join(', ')}` })
+  log_level?: unknown;
+
+  @IsOptional()
+  @IsIn(Object.keys(LEVEL_ALIASES), { message: `must be one of ${Object.keys(LEVEL_ALIASES).join(', ')}` })
+  logLevel?: unknown;
+
+  @IsOptional()
+  @IsAbsolutePath()
+  logFile?: unknown;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  logToStderr?: unknown;
+
+  @IsOptional()
+  @IsAbsolutePath()
+  kubeconfig?: unknown;
+
+  @IsOptional()
+  @IsAbsolutePath()
+  cniDir?: unknown;
+
+  @IsOptional()
+  @IsAbsolutePath()
+  binDir?: unknown;
+
+  @IsOptional()
+  @IsInt({ message: 'must be 0 (the seed: net0, net1, ...) or 1 (Go Multus v3+: net1, net2, ...)' })
+  @Min(0, { message: 'must be 0 or 1' })
+  @Max(1, { message: 'must be 0 or 1' })
+  ifnameIndexFrom?: unknown;
+
+  @IsArray({ message: 'must be a non-empty list of delegate configs' })
+  @ArrayNotEmpty({ message: 'must list at least one delegate' })
+  @ValidateNested({ each: true, message: 'must be a JSON object' })
+  @Type(() => DelegateEntryWire)
+  delegates!: unknown;
+}
+
+/** One delegate of the config, with multus's own key (`masterplugin`) taken out of the plugin's config. */
+export interface DelegateSpec {
+  readonly conf: Readonly<Record<string, unknown>>;
+  readonly master: boolean;
+  /** Where it came from, for error messages: `delegates[2]`. */
+  readonly path: string;
+}
+
+/** The validated multus config, as the rest of the program uses it. */
+export interface MultusConfig {
+  readonly name: string;
+  readonly cniVersion: CniVersion;
+  readonly log: LogSettings;
+  readonly kubeconfig: string | undefined;
+  readonly delegates: readonly DelegateSpec[];
+  readonly cacheDir: string;
+  readonly binDir: string | undefined;
+  readonly ifnameIndexFrom: number;
+  /** The config exactly as received, for sources that need keys multus does not model. */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+function logSettings(raw: Record<string, unknown>): LogSettings {
+  const a = raw['log_level'] as string | undefined;
+  const b = raw['logLevel'] as string | undefined;
+  if (a !== undefined && b !== undefined && LEVEL_ALIASES[a] !== LEVEL_ALIASES[b]) {
+    throw new CniError(CniCode.InvalidConfig, `log_level "${a}" and logLevel "${b}" disagree: set one of them`);
+  }
+  const level = LEVEL_ALIASES[a ?? b ?? ''] ?? DEFAULT_LOG_LEVEL;
+  const file = raw['logFile'] as string | undefined;
+  const toStderr = (raw['logToStderr'] as boolean | undefined) ?? file === undefined;
+  return { level, file, toStderr };
+}
+
+function delegateSpecs(delegates: ReadonlyArray<Record<string, unknown>>): DelegateSpec[] {
+  const specs = delegates.map((d, i): DelegateSpec => {
+    const { masterplugin, ...conf } = d;
+    return { conf, master: masterplugin === true, path: `delegates[${i}]` };
+  });
+  const masters = specs.filter((s) => s.master);
+  if (masters.length > 1) {
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `${masters.map((m) => m.path).join(', ')} each set "masterplugin": true; only one delegate may be the master`,
+    );
+  }
+  return specs;
+}
+
+function unsupportedProblems(raw: Record<string, unknown>): ConfigProblem[] {
+  return UNSUPPORTED_KEYS.filter((k) => k in raw).map((k) => ({
+    path: k,
+    message: 'is a later Go Multus setting that this multus does not support yet; remove it',
+  }));
+}
+
+/**
+ * Validates the multus config read from stdin and returns it in program form. Every problem
+ * is reported with its JSON path; code 2 for keys this build does not support, 7 otherwise.
+ */
+export function parseMultusConfig(raw: unknown): MultusConfig {
+  const problems = validateModel(MultusConfigWire, raw, '');
+  throwIfProblems(problems, 'invalid multus config');
+  const conf = raw as Record<string, unknown>;
+  throwIfProblems(unsupportedProblems(conf), 'unsupported multus config', CniCode.UnsupportedField);
+  return {
+    name: (conf['name'] as string | undefined) ?? DEFAULT_NETWORK_NAME,
+    cniVersion: (conf['cniVersion'] as CniVersion | undefined) ?? DEFAULT_CONFIG_VERSION,
+    log: logSettings(conf),
+    kubeconfig: conf['kubeconfig'] as string | undefined,
+    delegates: delegateSpecs(conf['delegates'] as Array<Record<string, unknown>>),
+    cacheDir: (conf['cniDir'] as string | undefined) ?? DEFAULT_CACHE_DIR,
+    binDir: conf['binDir'] as string | undefined,
+    ifnameIndexFrom: (conf['ifnameIndexFrom'] as number | undefined) ?? 0,
+    raw: conf,
+  };
+}

@@ -1,0 +1,79 @@
+import type { AdapterRegistry } from './adapter-registry';
+import { withState } from './cache-entry';
+import { delegateBinDirs, delegateCniArgs, delegateEnv } from './delegate-call';
+import { CniCode, CniError, toCniError } from './errors';
+import type { NetworkRequest } from './plan';
+import type { Logger } from './ports/logger';
+import type { CacheEntry, CachedAttachment } from './ports/result-cache';
+import { parseResult } from './result';
+import { versionAtLeast, type CniVersion } from './version';
+
+/** What deleting some attachments left: the entry with their new states, and the failures. */
+export interface DeleteOutcome {
+  readonly entry: CacheEntry;
+  readonly failures: CniError[];
+}
+
+interface AttachmentLike {
+  readonly network: string;
+  readonly type: string;
+  readonly ifname: string;
+  readonly origin: string;
+}
+
+/** One attachment's failure, naming the network, where it came from, its type and interface. */
+export function attachmentFailure(attachment: AttachmentLike, command: string, cause: CniError): CniError {
+  const where = `network "${attachment.network}" (${attachment.origin}, type "${attachment.type}", interface ${attachment.ifname})`;
+  return new CniError(cause.code, `${where}: ${command} failed: ${cause.msg}`, { details: cause.details, cause });
+}
+
+/**
+ * Deletes recorded attachments in reverse order, going on past failures. Attachments already
+ * deleted are skipped (some plugins' DEL is not idempotent). A failing DEL of an attachment whose
+ * ADD never completed is logged, not reported: there may be nothing of it to delete.
+ */
+export class DeleteRun {
+  constructor(
+    private readonly registry: AdapterRegistry,
+    private readonly request: NetworkRequest,
+    private readonly log: Logger,
+  ) {}
+
+  /** One error for several failures: the single failure itself, or code 103 listing them all. */
+  static aggregate(failures: readonly CniError[], what: string): CniError {
+    if (failures.length === 1) return failures[0] as CniError;
+    const msg = `${what} failed for ${failures.length} attachments: ${failures.map((f) => f.msg).join('; ')}`;
+    return new CniError(CniCode.DelegateCleanupFailed, msg, { cause: failures[0] });
+  }
+
+  async run(entry: CacheEntry, upTo: number): Promise<DeleteOutcome> {
+    let current = entry;
+    const failures: CniError[] = [];
+    for (const cached of [...entry.attachments].reverse()) {
+      if (cached.index > upTo || cached.state === 'deleted') continue;
+      try {
+        await this.deleteOne(cached);
+        current = withState(current, cached.index, 'deleted');
+      } catch (err) {
+        const failure = attachmentFailure(cached, 'DEL', toCniError(err));
+        if (cached.state === 'pending') {
+          this.log.warn({ network: cached.network, type: cached.type, code: failure.code }, `DEL of an unfinished attachment: ${failure.msg}`);
+          current = withState(current, cached.index, 'deleted');
+        } else {
+          failures.push(failure);
+        }
+      }
+    }
+    return { entry: current, failures };
+  }
+
+  private async deleteOne(cached: CachedAttachment): Promise<void> {
+    const binDirs = delegateBinDirs(this.request.config, this.request.env);
+    const env = delegateEnv(this.request.env, cached.ifname, binDirs, delegateCniArgs(this.request.env.args));
+    const adapter = this.registry.pick(cached.conf, cached.origin);
+    const version = String(cached.conf['cniVersion']) as CniVersion;
+    const withPrev = cached.result !== undefined && versionAtLeast(version, '0.4.0');
+    const prevResult = withPrev ? parseResult(cached.result, version, cached.origin).asVersion(version).toJSON() : undefined;
+    await adapter.del(prevResult === undefined ? { conf: cached.conf, env, binDirs } : { conf: cached.conf, env, binDirs, prevResult });
+  }
+}

@@ -1,0 +1,4 @@
+/** Time, injected so tests control it. */
+export interface Clock {
+  now(): Date;
+}

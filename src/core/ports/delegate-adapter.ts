@@ -1,0 +1,43 @@
+import type { CniResult } from '../result';
+import type { DelegateConf } from '../plan';
+import type { DelegateEnv } from './executor';
+
+/** Where a delegate config sits, so an adapter's errors can name it. */
+export interface AdapterContext {
+  /** The network's name. */
+  readonly network: string;
+  /** The JSON path of the delegate config (`delegates[2]`), prefixed to every problem. */
+  readonly origin: string;
+}
+
+/** One call of a delegate: its prepared config, its env, where to find it. */
+export interface DelegateInvocation {
+  readonly conf: DelegateConf;
+  readonly env: DelegateEnv;
+  readonly binDirs: readonly string[];
+  /** The delegate's earlier result, sent as `prevResult` (DEL and CHECK, CNI ≥ 0.4.0). */
+  readonly prevResult?: Readonly<Record<string, unknown>>;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A typed adapter for one kind of delegate plugin. It validates and shapes the plugin's config
+ * (`prepare`), runs the plugin through the one Executor, and may post-process its result.
+ * Adapters are chosen by `supports` and `priority` (highest wins), so a vendor's adapter can
+ * override a built-in one for the same plugin type.
+ */
+export interface DelegateAdapter {
+  /** A name for logs and errors, e.g. "bridge". */
+  readonly name: string;
+  /** Higher wins among the adapters that support a config; the generic exec adapter is 0. */
+  readonly priority: number;
+  supports(conf: DelegateConf): boolean;
+  /** Validates the config (throwing a CniError with JSON paths) and returns what the plugin gets. */
+  prepare(conf: DelegateConf, context: AdapterContext): DelegateConf;
+  /** Runs ADD; resolves with the plugin's raw result JSON. */
+  add(call: DelegateInvocation): Promise<unknown>;
+  del(call: DelegateInvocation): Promise<void>;
+  check(call: DelegateInvocation): Promise<void>;
+  /** Adjusts the parsed result (e.g. fills an interface's sandbox); default: unchanged. */
+  postProcess?(result: CniResult, context: AdapterContext): CniResult;
+}

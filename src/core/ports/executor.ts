@@ -1,0 +1,33 @@
+import type { CniCommand } from '../cni-env';
+
+/** What a delegate is run with. The env is built by the orchestrator; the executor adds nothing but PATH. */
+export interface ExecRequest {
+  /** The plugin `type`; resolved to a binary in `binDirs` (searched in order). */
+  readonly type: string;
+  readonly command: CniCommand;
+  readonly env: DelegateEnv;
+  /** The delegate's network config, sent as JSON on stdin. */
+  readonly stdin: Record<string, unknown>;
+  /** Directories searched for the binary, first match wins (multus `binDir`, then CNI_PATH). */
+  readonly binDirs: readonly string[];
+  /** Aborts the call (the plugin's process is killed). */
+  readonly signal?: AbortSignal;
+}
+
+/** The CNI_* variables a delegate receives (CNI spec "Parameters"). */
+export interface DelegateEnv {
+  readonly CNI_CONTAINERID: string;
+  readonly CNI_NETNS: string;
+  readonly CNI_IFNAME: string;
+  readonly CNI_ARGS: string;
+  readonly CNI_PATH: string;
+}
+
+/**
+ * The one port through which every delegate plugin is run: find the binary, run it with env
+ * and stdin, decode the result or the plugin's error JSON. Resolves with the parsed stdout
+ * (undefined when the plugin printed nothing, as DEL and CHECK may); rejects with a CniError.
+ */
+export interface Executor {
+  run(request: ExecRequest): Promise<unknown>;
+}

@@ -1,0 +1,51 @@
+/** Which record: one per container and pod interface, under the config's `cniDir`. */
+export interface CacheKey {
+  readonly dir: string;
+  readonly containerId: string;
+  readonly ifname: string;
+}
+
+export type AttachmentState = 'pending' | 'added' | 'deleted';
+
+/** One attachment as recorded: enough to DEL or CHECK it without the config or the API. */
+export interface CachedAttachment {
+  readonly index: number;
+  readonly network: string;
+  readonly type: string;
+  readonly ifname: string;
+  readonly master: boolean;
+  readonly origin: string;
+  /** The config exactly as sent to the plugin (without prevResult). */
+  readonly conf: Readonly<Record<string, unknown>>;
+  /** pending: ADD not (yet) known to have succeeded; added: result recorded; deleted: DEL succeeded. */
+  readonly state: AttachmentState;
+  readonly result?: Readonly<Record<string, unknown>>;
+}
+
+/** The versioned on-disk record of a container's attachments, written before the first delegate runs. */
+export interface CacheEntry {
+  readonly kind: 'multus-ts/attachments';
+  readonly version: 1;
+  readonly containerId: string;
+  readonly ifname: string;
+  readonly netns: string;
+  readonly cniVersion: string;
+  readonly network: string;
+  readonly cniArgs: string;
+  readonly cniPath: string;
+  readonly binDirs: readonly string[];
+  readonly createdAt: string;
+  readonly attachments: readonly CachedAttachment[];
+}
+
+/**
+ * The on-disk record of a container's attachments (files 0600 in a 0700 dir). Written before the
+ * first delegate runs and after each success, so a DEL can always undo what an ADD made.
+ */
+export interface ResultCache {
+  /** The entry, or undefined when there is none. A corrupt entry is a CniError (code 5). */
+  load(key: CacheKey): Promise<CacheEntry | undefined>;
+  save(key: CacheKey, entry: CacheEntry): Promise<void>;
+  /** Removes the entry; no error when it is already gone. */
+  remove(key: CacheKey): Promise<void>;
+}

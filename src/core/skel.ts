@@ -1,0 +1,97 @@
+import { parseCniEnv, type CniEnv } from './cni-env';
+import { CniCode, CniError, toCniError } from './errors';
+import { DEFAULT_CONFIG_VERSION, isSupportedVersion, LATEST_VERSION, SUPPORTED_VERSIONS, versionAtLeast } from './version';
+
+/** The process's io, injected so tests pass a Map and buffers (cni pkg/skel's dispatcher). */
+export interface PluginIo {
+  readonly env: ReadonlyMap<string, string>;
+  readStdin(): Promise<string>;
+  writeStdout(text: string): void;
+}
+
+/** What the plugin does for each command once the env and stdin are known to be sound. */
+export interface PluginHandlers {
+  add(env: CniEnv, config: Record<string, unknown>): Promise<Record<string, unknown>>;
+  del(env: CniEnv, config: Record<string, unknown>): Promise<void>;
+  check(env: CniEnv, config: Record<string, unknown>): Promise<void>;
+}
+
+function decodeConfig(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new CniError(CniCode.DecodeFailure, `error decoding network config from stdin (${text.length} bytes): ${reason}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CniError(CniCode.DecodeFailure, 'error decoding network config from stdin: expected a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function configVersion(config: Record<string, unknown>): string {
+  const v = config['cniVersion'];
+  if (v === undefined) return DEFAULT_CONFIG_VERSION;
+  if (!isSupportedVersion(v)) {
+    throw new CniError(
+      CniCode.IncompatibleVersion,
+      `cniVersion: incompatible CNI versions: config is ${JSON.stringify(v)}, plugin supports [${SUPPORTED_VERSIONS.join(' ')}]`,
+    );
+  }
+  return v;
+}
+
+function versionReply(stdin: string): Record<string, unknown> {
+  let asked: unknown;
+  try {
+    asked = stdin.trim() === '' ? undefined : (JSON.parse(stdin) as Record<string, unknown>)['cniVersion'];
+  } catch {
+    asked = undefined;
+  }
+  return { cniVersion: isSupportedVersion(asked) ? asked : LATEST_VERSION, supportedVersions: [...SUPPORTED_VERSIONS] };
+}
+
+async function dispatch(env: CniEnv, config: Record<string, unknown>, handlers: PluginHandlers): Promise<Record<string, unknown> | undefined> {
+  switch (env.command) {
+    case 'ADD':
+      return handlers.add(env, config);
+    case 'DEL':
+      await handlers.del(env, config);
+      return undefined;
+    case 'CHECK':
+      await handlers.check(env, config);
+      return undefined;
+    default:
+      throw new CniError(CniCode.InvalidEnvironment, `CNI_COMMAND: "${env.command}" is not supported by this plugin`);
+  }
+}
+
+/**
+ * Runs one CNI invocation: checks the env and stdin, dispatches, prints the result (or the
+ * spec's error JSON) on stdout and returns the exit code. `loadHandlers` is called only for
+ * ADD/DEL/CHECK, so VERSION loads nothing else.
+ */
+export async function runSkel(io: PluginIo, loadHandlers: () => Promise<PluginHandlers>): Promise<number> {
+  let version: string = LATEST_VERSION;
+  try {
+    const env = parseCniEnv(io.env);
+    const stdin = await io.readStdin();
+    if (env.command === 'VERSION') {
+      io.writeStdout(JSON.stringify(versionReply(stdin)));
+      return 0;
+    }
+    const config = decodeConfig(stdin);
+    version = configVersion(config);
+    if (env.command === 'CHECK' && !versionAtLeast(version, '0.4.0')) {
+      throw new CniError(CniCode.IncompatibleVersion, `CHECK needs cniVersion 0.4.0 or later; the config is ${version}`);
+    }
+    const result = await dispatch(env, config, await loadHandlers());
+    if (result !== undefined) io.writeStdout(JSON.stringify(result));
+    return 0;
+  } catch (err) {
+    const error = toCniError(err);
+    io.writeStdout(JSON.stringify(error.toJSON(version)));
+    return 1;
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The inversify tokens of every extension point. Each token is a Symbol paired with an
+ * interface in `src/core/ports`; the container is built in one place (`src/container.ts`) and
+ * tests rebind any of these.
+ */
+export const TOKENS = {
+  Executor: Symbol.for('multus.Executor'),
+  ResultCache: Symbol.for('multus.ResultCache'),
+  LoggerFactory: Symbol.for('multus.LoggerFactory'),
+  Clock: Symbol.for('multus.Clock'),
+  NetworkSource: Symbol.for('multus.NetworkSource'),
+  DelegateAdapter: Symbol.for('multus.DelegateAdapter'),
+  AdapterRegistry: Symbol.for('multus.AdapterRegistry'),
+  Orchestrator: Symbol.for('multus.Orchestrator'),
+} as const;

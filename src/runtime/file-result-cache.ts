@@ -1,0 +1,59 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { CniCode, CniError } from '../core/errors';
+import type { CacheEntry, CacheKey, ResultCache } from '../core/ports/result-cache';
+
+/**
+ * The attachment cache on disk: one JSON file per container and pod interface, mode 0600 in a
+ * 0700 directory, replaced atomically (write a temp file, then rename) so a reader never sees a
+ * half-written record, even when the process is killed mid-write.
+ */
+export class FileResultCache implements ResultCache {
+  private static fileOf(key: CacheKey): string {
+    return join(key.dir, `${key.containerId}-${key.ifname}.json`);
+  }
+
+  async load(key: CacheKey): Promise<CacheEntry | undefined> {
+    const file = FileResultCache.fileOf(key);
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new CniError(CniCode.IoFailure, `cannot read cache file ${file}: ${(err as Error).message}`);
+    }
+    let entry: unknown;
+    try {
+      entry = JSON.parse(text);
+    } catch (err) {
+      throw new CniError(CniCode.IoFailure, `cache file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    const e = entry as Partial<CacheEntry> | null;
+    if (e === null || typeof e !== 'object' || e.kind !== 'multus-ts/attachments' || e.version !== 1 || !Array.isArray(e.attachments)) {
+      throw new CniError(CniCode.IoFailure, `cache file ${file} is not a multus-ts attachment record (version 1)`);
+    }
+    return e as CacheEntry;
+  }
+
+  async save(key: CacheKey, entry: CacheEntry): Promise<void> {
+    const file = FileResultCache.fileOf(key);
+    const temp = `${file}.${process.pid}.tmp`;
+    try {
+      await fs.mkdir(key.dir, { recursive: true, mode: 0o700 });
+      await fs.writeFile(temp, `${JSON.stringify(entry, undefined, 2)}\n`, { mode: 0o600 });
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw new CniError(CniCode.IoFailure, `cannot write cache file ${file}: ${(err as Error).message}`);
+    }
+  }
+
+  async remove(key: CacheKey): Promise<void> {
+    const file = FileResultCache.fileOf(key);
+    try {
+      await fs.rm(file, { force: true });
+    } catch (err) {
+      throw new CniError(CniCode.IoFailure, `cannot remove cache file ${file}: ${(err as Error).message}`);
+    }
+  }
+}
