@@ -1,5 +1,5 @@
 /**
- * Jest runs TypeScript through @swc/jest (legacy decorators with metadata, like tsc).
+ * Jest runs TypeScript through @swc/jest (legacy decorators, no emitted metadata: like the Bun-compiled binary).
  * inversify 8 and execa 9 ship ESM only, so node_modules are compiled too
  * (transformIgnorePatterns: []); unicorn-magic exports only `import`, hence the mapper.
  */
@@ -9,7 +9,7 @@ const swc = [
   {
     jsc: {
       parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
+      transform: { legacyDecorator: true, decoratorMetadata: false },
       target: 'es2022',
     },
     module: { type: 'commonjs' },

@@ -8,7 +8,7 @@ import { CniCode, CniError } from '../errors';
 import type { CniVersion } from '../version';
 import { cidrFamily } from './ip-cidr';
 import { type Result020Data, relabel020 } from './result-020';
-import { basicInterface, type IpConfig040, type Result040Data, relabel040 } from './result-040';
+import { basicInterface, ipVersionOf, type IpConfig040, type Result040Data, relabel040 } from './result-040';
 import { type Result100Data, relabel100 } from './result-100';
 import {
   basicRoute,
@@ -79,7 +79,7 @@ function from100to040(d: Result100Data, to: Version040): Result040Data {
     interfaces: mapNonEmpty(d.interfaces, basicInterface),
     ips: mapNonEmpty(d.ips, (ip) =>
       compact({
-        version: cidrFamily(ip.address) === 4 ? ('4' as const) : ('6' as const),
+        version: ipVersionOf(ip.address),
         interface: ip.interface,
         address: ip.address,
         gateway: ip.gateway,

@@ -62,7 +62,8 @@ function readIp(value: unknown, path: string, interfaceCount: number, r: FieldRe
   if (o.version !== undefined && o.version !== null) {
     if (o.version !== '4' && o.version !== '6') throw r.fail(`${path}.version`, 'must be "4" or "6"', o.version);
     if (o.version !== derived) {
-      throw r.fail(`${path}.version`, `must match the address family of ${JSON.stringify(cidr.address)} ("${derived}")`, o.version);
+      const expectation = `must match the address family of ${JSON.stringify(cidr.address)} ("${derived}")`;
+      throw r.fail(`${path}.version`, expectation, o.version);
     }
   }
   return compact({
@@ -88,7 +89,11 @@ export function read040(o: JsonObject, version: Version040, r: FieldReader): Res
 
 /** An interface as JSON with only the 0.3.0+ fields. */
 export function basicInterfaceJson(i: Interface040): Record<string, unknown> {
-  return compact({ name: i.name, mac: i.mac === '' ? undefined : i.mac, sandbox: i.sandbox === '' ? undefined : i.sandbox });
+  return compact({
+    name: i.name,
+    mac: i.mac === '' ? undefined : i.mac,
+    sandbox: i.sandbox === '' ? undefined : i.sandbox,
+  });
 }
 
 /** The result as 0.3.x/0.4.0 JSON, empty fields omitted. */
@@ -109,6 +114,11 @@ export function json040(d: Result040Data): Record<string, unknown> {
   });
 }
 
+/** The `version` field for an address: derived, never trusted from hand-built data. */
+export function ipVersionOf(address: string): '4' | '6' {
+  return cidrFamily(address) === 4 ? '4' : '6';
+}
+
 /** An interface reduced to the 0.3.0+ fields (drops 1.1.0's mtu, socketPath, pciID). */
 export function basicInterface(i: Interface040): Interface040 {
   return compact({ name: i.name, mac: i.mac, sandbox: i.sandbox });
@@ -119,7 +129,7 @@ export function relabel040(d: Result040Data, to: Version040): Result040Data {
   return compact({
     cniVersion: to,
     interfaces: mapNonEmpty(d.interfaces, basicInterface),
-    ips: mapNonEmpty(d.ips, (ip) => ({ ...ip, version: cidrFamily(ip.address) === 4 ? ('4' as const) : ('6' as const) })),
+    ips: mapNonEmpty(d.ips, (ip) => ({ ...ip, version: ipVersionOf(ip.address) })),
     routes: mapNonEmpty(d.routes, basicRoute),
     dns: copyDns(d.dns),
   });

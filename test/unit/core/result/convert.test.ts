@@ -4,7 +4,11 @@ import { CniCode, CniError } from '../../../../src/core/errors';
 import {
   convertResult,
   findConverter,
+  type CniResult,
   parseResult,
+  Result020,
+  Result040,
+  Result100,
   RESULT_CONVERTERS,
   type ResultData,
 } from '../../../../src/core/result';
@@ -25,6 +29,11 @@ const PAIRS: Array<[CniVersion, CniVersion]> = SUPPORTED_VERSIONS.flatMap((from)
 );
 const WHERE = 'delegate "macvlan"';
 
+function dataOf(result: CniResult): ResultData {
+  if (result instanceof Result020 || result instanceof Result040 || result instanceof Result100) return result.data;
+  throw new Error('not one of the result classes');
+}
+
 /** Compare values and the key order Go would print (JSON.stringify keeps insertion order). */
 function expectGolden(actual: Record<string, unknown>, expected: Record<string, unknown>): void {
   expect(actual).toStrictEqual(expected);
@@ -38,7 +47,7 @@ describe('RESULT_CONVERTERS', () => {
   });
 
   test.each(PAIRS)('%s -> %s entry yields data labelled with the target version', (from, to) => {
-    const data = (parseResult(golden(from).input, from, WHERE) as unknown as { data: ResultData }).data;
+    const data = dataOf(parseResult(golden(from).input, from, WHERE));
     expect(findConverter(from, to)(data, WHERE).cniVersion).toBe(to);
   });
 

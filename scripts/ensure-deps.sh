@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Checks what `npm test` and `npm run demo` need on this machine and installs what is missing,
+# saying so: root (they make network namespaces), the CNI reference plugins and iproute2 from
+# Debian, node_modules from package-lock.json, and a fresh dist/multus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '%s\n' "$*" >&2; }
+
+if [ "$(id -u)" != 0 ]; then
+  say "needs root: the tests and the demo create network namespaces (ip netns add). Run as root."
+  exit 1
+fi
+missing=()
+[ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} with apt-get (the real CNI reference plugins go to /usr/lib/cni)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  say "ok: CNI reference plugins in /usr/lib/cni, iproute2"
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing node modules (npm ci)"
+  npm ci --no-audit --no-fund >&2
+else
+  say "ok: node_modules up to date"
+fi
+say "building dist/multus"
+node scripts/build.mjs

@@ -1,0 +1,94 @@
+import 'reflect-metadata';
+import { parseMultusConfig } from '../../../../src/core/config/multus-config';
+import type { CniError } from '../../../../src/core/errors';
+
+const seed = {
+  type: 'multus',
+  log_level: 'debug',
+  kubeconfig: '/etc/kubernetes/admin.conf',
+  delegates: [
+    { name: 'flannel', type: 'flannel', masterplugin: true },
+    { type: 'ptp', ipam: { type: 'host-local', subnet: '10.0.0.0/24' } },
+    { type: 'bridge', ipam: { type: 'host-local', subnet: '11.0.0.0/24', rangeStart: '11.0.0.10', rangeEnd: '11.0.0.20' } },
+  ],
+};
+
+function problem(conf: unknown): CniError {
+  try {
+    parseMultusConfig(conf);
+  } catch (err) {
+    return err as CniError;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('parseMultusConfig', () => {
+  test("the seed's three-delegate config", () => {
+    const c = parseMultusConfig(seed);
+    expect(c.name).toBe('multus-cni-network');
+    expect(c.cniVersion).toBe('0.1.0');
+    expect(c.log).toEqual({ level: 'debug', file: undefined, toStderr: true });
+    expect(c.kubeconfig).toBe('/etc/kubernetes/admin.conf');
+    expect(c.cacheDir).toBe('/var/lib/cni/multus');
+    expect(c.delegates.map((d) => [d.path, d.master])).toEqual([
+      ['delegates[0]', true],
+      ['delegates[1]', false],
+      ['delegates[2]', false],
+    ]);
+    expect(c.delegates[0]?.conf).toEqual({ name: 'flannel', type: 'flannel' });
+  });
+
+  test('settings that have defaults', () => {
+    const c = parseMultusConfig({
+      name: 'n',
+      type: 'multus',
+      cniVersion: '1.0.0',
+      logLevel: 'verbose',
+      logFile: '/var/log/multus.log',
+      cniDir: '/run/multus',
+      binDir: '/opt/vendor/bin',
+      ifnameIndexFrom: 1,
+      delegates: [{ type: 'bridge' }],
+    });
+    expect(c).toMatchObject({ name: 'n', cniVersion: '1.0.0', cacheDir: '/run/multus', binDir: '/opt/vendor/bin', ifnameIndexFrom: 1 });
+    expect(c.log).toEqual({ level: 'info', file: '/var/log/multus.log', toStderr: false });
+  });
+
+  test.each([
+    ['no delegates', { type: 'multus' }, 7, 'delegates: must be a non-empty list'],
+    ['empty delegates', { type: 'multus', delegates: [] }, 7, 'delegates: must list at least one delegate'],
+    ['delegate not an object', { type: 'multus', delegates: [{ type: 'a' }, 'x'] }, 7, 'delegates[1]: must be a JSON object'],
+    ['delegate without type', { type: 'multus', delegates: [{ type: 'a' }, { name: 'b' }] }, 7, 'delegates[1].type: must be a non-empty string'],
+    ['masterplugin not boolean', { type: 'multus', delegates: [{ type: 'a', masterplugin: 'yes' }] }, 7, 'delegates[0].masterplugin: must be true or false'],
+    ['two masters', { type: 'multus', delegates: [{ type: 'a', masterplugin: true }, { type: 'b', masterplugin: true }] }, 7, 'delegates[0], delegates[1] each set "masterplugin": true'],
+    ['bad cniVersion', { type: 'multus', cniVersion: '0.5.0', delegates: [{ type: 'a' }] }, 7, 'cniVersion: must be one of 0.1.0'],
+    ['bad delegate cniVersion', { type: 'multus', delegates: [{ type: 'a', cniVersion: 2 }] }, 7, 'delegates[0].cniVersion: must be one of'],
+    ['relative kubeconfig', { type: 'multus', kubeconfig: 'kube.conf', delegates: [{ type: 'a' }] }, 7, 'kubeconfig: must be an absolute path, got "kube.conf"'],
+    ['relative cniDir', { type: 'multus', cniDir: 'x', delegates: [{ type: 'a' }] }, 7, 'cniDir: must be an absolute path'],
+    ['relative binDir', { type: 'multus', binDir: 'bin', delegates: [{ type: 'a' }] }, 7, 'binDir: must be an absolute path'],
+    ['unknown log level', { type: 'multus', log_level: 'loud', delegates: [{ type: 'a' }] }, 7, 'log_level: must be one of'],
+    ['levels disagree', { type: 'multus', log_level: 'debug', logLevel: 'error', delegates: [{ type: 'a' }] }, 7, 'log_level "debug" and logLevel "error" disagree'],
+    ['logToStderr not boolean', { type: 'multus', logToStderr: 'no', delegates: [{ type: 'a' }] }, 7, 'logToStderr: must be true or false'],
+    ['ifnameIndexFrom 2', { type: 'multus', ifnameIndexFrom: 2, delegates: [{ type: 'a' }] }, 7, 'ifnameIndexFrom: must be 0 or 1'],
+    ['no type', { delegates: [{ type: 'a' }] }, 7, 'type: must be a non-empty string'],
+    ['name empty', { name: '', type: 'multus', delegates: [{ type: 'a' }] }, 7, 'name: must be a non-empty string'],
+    ['later Go Multus key', { type: 'multus', clusterNetwork: 'flannel', delegates: [{ type: 'a' }] }, 2, 'clusterNetwork: is a later Go Multus setting'],
+  ])('%s', (_name, conf, code, fragment) => {
+    const err = problem(conf);
+    expect(err.code).toBe(code);
+    expect(err.msg).toContain(fragment);
+  });
+
+  test('reports every problem at once', () => {
+    const err = problem({ type: 'multus', cniDir: 'x', binDir: 'y', delegates: [{ type: '' }] });
+    expect(err.msg).toContain('cniDir:');
+    expect(err.msg).toContain('binDir:');
+    expect(err.msg).toContain('delegates[0].type:');
+    expect(err.details).toBe('3 problems');
+  });
+
+  test('keys the plugin owns pass through untouched', () => {
+    const c = parseMultusConfig({ type: 'multus', delegates: [{ type: 'bridge', vendorKey: { a: [1, 2] }, masterplugin: false }] });
+    expect(c.delegates[0]?.conf).toEqual({ type: 'bridge', vendorKey: { a: [1, 2] } });
+  });
+});

@@ -1,0 +1,198 @@
+import { CniError } from '../../../src/core/errors';
+import type { ExecRequest } from '../../../src/core/ports/executor';
+import { defaultScript, FakeExecutor } from '../../support/fakes';
+import { runPlugin } from '../../support/run-plugin';
+import { testContainer } from '../../support/test-container';
+
+const config = {
+  name: 'multus-net',
+  type: 'multus',
+  cniVersion: '1.0.0',
+  cniDir: '/cache',
+  delegates: [
+    { type: 'bridge', name: 'br-a', bridge: 'br-a', masterplugin: true, ipam: { type: 'host-local', subnet: '10.10.0.0/24' } },
+    { type: 'ptp', ipam: { type: 'host-local', subnet: '10.20.0.0/24' } },
+    { type: 'vendor-thing', name: 'v', cniVersion: '0.3.1', custom: { keep: true } },
+  ],
+};
+
+function failOn(type: string, command = 'ADD', code = 11): (req: ExecRequest) => unknown {
+  return (req) => {
+    if (req.type === type && req.command === command) throw new CniError(code, `${type} says no`, { details: 'delegate details' });
+    return defaultScript(req);
+  };
+}
+
+describe('ADD', () => {
+  test('runs delegates in order with names, env and inherited fields; prints the master result', async () => {
+    const t = testContainer();
+    const run = await runPlugin(t.container, { command: 'ADD', config });
+    expect(run.code).toBe(0);
+    expect(t.executor.sequence()).toEqual(['ADD bridge eth0', 'ADD ptp net0', 'ADD vendor-thing net1']);
+    const [bridge, ptp, vendor] = t.executor.calls;
+    expect(bridge?.stdin).toEqual({ type: 'bridge', name: 'br-a', bridge: 'br-a', cniVersion: '1.0.0', ipam: { type: 'host-local', subnet: '10.10.0.0/24' } });
+    expect(ptp?.stdin).toMatchObject({ name: 'multus-net', cniVersion: '1.0.0' });
+    expect(vendor?.stdin).toEqual({ type: 'vendor-thing', name: 'v', cniVersion: '0.3.1', custom: { keep: true } });
+    expect(bridge?.env).toEqual({
+      CNI_CONTAINERID: 'ctr1',
+      CNI_NETNS: '/var/run/netns/test',
+      CNI_IFNAME: 'eth0',
+      CNI_ARGS: 'IgnoreUnknown=true;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=pod1',
+      CNI_PATH: '/opt/cni/bin',
+    });
+    expect(run.json).toMatchObject({ cniVersion: '1.0.0', interfaces: [{ name: 'eth0' }] });
+  });
+
+  test('the cache is written before the first delegate runs and after each success', async () => {
+    const t = testContainer();
+    await runPlugin(t.container, { command: 'ADD', config });
+    expect(t.cache.history.map((e) => e.attachments.map((a) => a.state).join(','))).toEqual([
+      'pending,pending,pending',
+      'added,pending,pending',
+      'added,added,pending',
+      'added,added,added',
+    ]);
+    const entry = t.cache.history[3];
+    expect(entry).toMatchObject({ kind: 'multus-ts/attachments', version: 1, containerId: 'ctr1', ifname: 'eth0', createdAt: '2026-01-02T03:04:05.000Z' });
+    expect(entry?.attachments.map((a) => [a.ifname, a.type, a.master])).toEqual([
+      ['eth0', 'bridge', true],
+      ['net0', 'ptp', false],
+      ['net1', 'vendor-thing', false],
+    ]);
+  });
+
+  test.each([
+    ['bridge', ['ADD bridge eth0', 'DEL bridge eth0']],
+    ['ptp', ['ADD bridge eth0', 'ADD ptp net0', 'DEL ptp net0', 'DEL bridge eth0']],
+    ['vendor-thing', ['ADD bridge eth0', 'ADD ptp net0', 'ADD vendor-thing net1', 'DEL vendor-thing net1', 'DEL ptp net0', 'DEL bridge eth0']],
+  ])('failure of %s rolls back k..0 in reverse, removes the cache entry, keeps the code', async (type, sequence) => {
+    const t = testContainer(new FakeExecutor(failOn(type)));
+    const run = await runPlugin(t.container, { command: 'ADD', config });
+    expect(run.code).toBe(1);
+    expect(t.executor.sequence()).toEqual(sequence);
+    expect(run.json).toMatchObject({ code: 11, details: 'delegate details' });
+    expect(run.json?.['msg']).toContain(`type "${type}"`);
+    expect(run.json?.['msg']).toContain(`ADD failed: ${type} says no`);
+    expect(t.cache.entries.size).toBe(0);
+  });
+
+  test('a rollback DEL that fails keeps the entry for the runtime and is reported in details', async () => {
+    const script = (req: ExecRequest): unknown => {
+      if (req.type === 'ptp' && req.command === 'ADD') throw new CniError(7, 'ptp add failed');
+      if (req.type === 'bridge' && req.command === 'DEL') throw new CniError(5, 'bridge del failed');
+      return defaultScript(req);
+    };
+    const t = testContainer(new FakeExecutor(script));
+    const run = await runPlugin(t.container, { command: 'ADD', config });
+    expect(run.json).toMatchObject({ code: 7 });
+    expect(run.json?.['details']).toContain('bridge del failed');
+    const kept = [...t.cache.entries.values()][0];
+    expect(kept?.attachments.map((a) => a.state)).toEqual(['added', 'deleted', 'pending']);
+  });
+
+  test('a delegate that prints nothing on ADD is an error and is rolled back', async () => {
+    const t = testContainer(new FakeExecutor((req) => (req.type === 'ptp' && req.command === 'ADD' ? undefined : defaultScript(req))));
+    const run = await runPlugin(t.container, { command: 'ADD', config });
+    expect(run.json).toMatchObject({ code: 102 });
+    expect(run.json?.['msg']).toContain('printed nothing on ADD');
+    expect(t.executor.sequence().slice(-2)).toEqual(['DEL ptp net0', 'DEL bridge eth0']);
+  });
+
+  test('an invalid delegate config fails before anything runs', async () => {
+    const bad = { ...config, delegates: [config.delegates[0], { type: 'ptp', ipam: { type: 'host-local', subnet: '10.20.0.0/33' } }] };
+    const t = testContainer();
+    const run = await runPlugin(t.container, { command: 'ADD', config: bad });
+    expect(run.json).toMatchObject({ code: 7 });
+    expect(run.json?.['msg']).toContain('delegates[1].ipam.subnet');
+    expect(t.executor.calls).toHaveLength(0);
+    expect(t.cache.history).toHaveLength(0);
+  });
+
+  test('a master result that cannot be converted to 0.2.0 rolls everything back', async () => {
+    const noIp = (req: ExecRequest): unknown =>
+      req.command === 'ADD' ? { cniVersion: '1.0.0', interfaces: [{ name: req.env.CNI_IFNAME }] } : undefined;
+    const t = testContainer(new FakeExecutor(noIp));
+    const cfg = { ...config, cniVersion: '0.2.0', delegates: [{ type: 'x-a', cniVersion: '1.0.0' }, { type: 'x-b', cniVersion: '1.0.0' }] };
+    const run = await runPlugin(t.container, { command: 'ADD', config: cfg });
+    expect(run.json).toMatchObject({ code: 1 });
+    expect(run.json?.['msg']).toContain('master network');
+    expect(t.executor.sequence().slice(-2)).toEqual(['DEL x-b net0', 'DEL x-a eth0']);
+    expect(t.cache.entries.size).toBe(0);
+  });
+});
+
+describe('DEL', () => {
+  test('runs from the cache in reverse with prevResult (>= 0.4.0 only) and removes the entry', async () => {
+    const t = testContainer();
+    await runPlugin(t.container, { command: 'ADD', config });
+    t.executor.calls.length = 0;
+    const run = await runPlugin(t.container, { command: 'DEL', config: { ...config, delegates: [{ type: 'other' }] } });
+    expect(run).toMatchObject({ code: 0, stdout: '' });
+    expect(t.executor.sequence()).toEqual(['DEL vendor-thing net1', 'DEL ptp net0', 'DEL bridge eth0']);
+    expect(t.executor.calls[0]?.stdin['prevResult']).toBeUndefined();
+    expect(t.executor.calls[1]?.stdin['prevResult']).toMatchObject({ cniVersion: '1.0.0', ips: [expect.anything()] });
+    expect(t.cache.entries.size).toBe(0);
+  });
+
+  test('keeps going past failures, reports all, keeps only what failed', async () => {
+    const script = (req: ExecRequest): unknown => {
+      if (req.command === 'DEL' && req.type !== 'ptp') throw new CniError(11, `${req.type} busy`);
+      return defaultScript(req);
+    };
+    const t = testContainer(new FakeExecutor(script));
+    await runPlugin(t.container, { command: 'ADD', config });
+    const run = await runPlugin(t.container, { command: 'DEL', config });
+    expect(run.json).toMatchObject({ code: 103 });
+    expect(run.json?.['msg']).toContain('vendor-thing busy');
+    expect(run.json?.['msg']).toContain('bridge busy');
+    const kept = [...t.cache.entries.values()][0];
+    expect(kept?.attachments.map((a) => a.state)).toEqual(['added', 'deleted', 'added']);
+  });
+
+  test('DEL without ADD is a best-effort DEL of the configured delegates and succeeds', async () => {
+    const t = testContainer(new FakeExecutor(failOn('ptp', 'DEL', 999)));
+    const run = await runPlugin(t.container, { command: 'DEL', config });
+    expect(run).toMatchObject({ code: 0, stdout: '' });
+    expect(t.executor.sequence()).toEqual(['DEL vendor-thing net1', 'DEL ptp net0', 'DEL bridge eth0']);
+    expect(t.logger.lines.some((l) => l.level === 'warn' && String(l.msg).includes('ptp says no'))).toBe(true);
+  });
+
+  test('DEL twice: the second finds no entry and succeeds', async () => {
+    const t = testContainer();
+    await runPlugin(t.container, { command: 'ADD', config });
+    expect((await runPlugin(t.container, { command: 'DEL', config })).code).toBe(0);
+    expect((await runPlugin(t.container, { command: 'DEL', config })).code).toBe(0);
+  });
+});
+
+describe('CHECK', () => {
+  test('runs each delegate >= 0.4.0 with its cached result, skipping older ones', async () => {
+    const t = testContainer();
+    await runPlugin(t.container, { command: 'ADD', config });
+    t.executor.calls.length = 0;
+    const run = await runPlugin(t.container, { command: 'CHECK', config });
+    expect(run.code).toBe(0);
+    expect(t.executor.sequence()).toEqual(['CHECK bridge eth0', 'CHECK ptp net0']);
+    expect(t.executor.calls[0]?.stdin['prevResult']).toMatchObject({ cniVersion: '1.0.0' });
+  });
+
+  test('a failing CHECK names the attachment', async () => {
+    const t = testContainer(new FakeExecutor(failOn('ptp', 'CHECK', 999)));
+    await runPlugin(t.container, { command: 'ADD', config });
+    const run = await runPlugin(t.container, { command: 'CHECK', config });
+    expect(run.json).toMatchObject({ code: 999 });
+    expect(run.json?.['msg']).toContain('interface net0): CHECK failed: ptp says no');
+  });
+
+  test('CHECK without ADD is code 3', async () => {
+    const t = testContainer();
+    const run = await runPlugin(t.container, { command: 'CHECK', config });
+    expect(run.json).toMatchObject({ code: 3 });
+  });
+
+  test('CHECK below 0.4.0 is code 1', async () => {
+    const t = testContainer();
+    const run = await runPlugin(t.container, { command: 'CHECK', config: { ...config, cniVersion: '0.3.1' } });
+    expect(run.json).toMatchObject({ code: 1, msg: 'CHECK needs cniVersion 0.4.0 or later; the config is 0.3.1' });
+  });
+});
