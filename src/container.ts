@@ -18,9 +18,15 @@ import { FileSource } from './sources/file-source';
  * implementation. Tests and vendors rebind tokens on the returned container
  * (`container.rebind(TOKENS.Executor).toConstantValue(fake)`) or register more adapters.
  */
-export function buildContainer(): Container {
+export interface ContainerOptions {
+  /** PATH given to delegates (they may exec iptables and the like); the executor's default otherwise. */
+  readonly path?: string;
+}
+
+export function buildContainer(options: ContainerOptions = {}): Container {
   const container = new Container();
-  container.bind<Executor>(TOKENS.Executor).toDynamicValue(() => new ExecaExecutor()).inSingletonScope();
+  const executorOptions = options.path === undefined ? {} : { path: options.path };
+  container.bind<Executor>(TOKENS.Executor).toDynamicValue(() => new ExecaExecutor(executorOptions)).inSingletonScope();
   container.bind(TOKENS.ResultCache).toConstantValue(new FileResultCache());
   container.bind(TOKENS.Clock).toConstantValue(new SystemClock());
   container.bind(TOKENS.LoggerFactory).toConstantValue(new PinoLoggerFactory());

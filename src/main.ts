@@ -21,7 +21,7 @@ const io: PluginIo = {
 /** The composition root is loaded only for ADD/DEL/CHECK: VERSION pays for nothing else. */
 async function loadHandlers(): Promise<import('./core/skel').PluginHandlers> {
   const [{ buildContainer }, { MultusPlugin }] = await Promise.all([import('./container'), import('./app')]);
-  return new MultusPlugin(buildContainer());
+  return new MultusPlugin(buildContainer({ path: io.env.get('PATH') }));
 }
 
 void runSkel(io, loadHandlers).then((code) => {

@@ -8,10 +8,12 @@ import { joinPath, validateModel, type ConfigProblem } from '../core/validation'
  * error alone.
  */
 
+/** A value as it appeared in the JSON, for messages (`"x"`, `5`, `[]`). */
 export function shown(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
+/** A JSON object: what every CNI config section must be (not an array, not null). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -75,6 +77,7 @@ export function IsJsonArray(options?: ValidationOptions): PropertyDecorator {
 
 const PCI_ADDRESS = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/u;
 
+/** True for a sysfs PCI address such as `0000:03:02.3`. */
 export function isPciAddress(value: unknown): boolean {
   return typeof value === 'string' && PCI_ADDRESS.test(value);
 }
