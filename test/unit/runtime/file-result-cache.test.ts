@@ -1,0 +1,69 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CacheEntry } from '../../../src/core/ports/result-cache';
+import { FileResultCache } from '../../../src/runtime/file-result-cache';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'multus-cache-test-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const entry: CacheEntry = {
+  kind: 'multus-ts/attachments',
+  version: 1,
+  containerId: 'c1',
+  ifname: 'eth0',
+  netns: '/var/run/netns/x',
+  cniVersion: '1.0.0',
+  network: 'n',
+  cniArgs: 'IgnoreUnknown=true',
+  cniPath: '/opt/cni/bin',
+  binDirs: ['/opt/cni/bin'],
+  createdAt: '2026-01-01T00:00:00.000Z',
+  attachments: [{ index: 0, network: 'n', type: 'bridge', ifname: 'eth0', master: true, origin: 'delegates[0]', conf: { type: 'bridge' }, state: 'pending' }],
+};
+
+describe('FileResultCache', () => {
+  test('saves 0600 in a 0700 dir it creates, loads it back, removes it', async () => {
+    const cache = new FileResultCache();
+    const key = { dir: join(root, 'a', 'multus'), containerId: 'c1', ifname: 'eth0' };
+    await cache.save(key, entry);
+    expect(statSync(key.dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(key.dir, 'c1-eth0.json')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(key.dir)).toEqual(['c1-eth0.json']);
+    await expect(cache.load(key)).resolves.toEqual(entry);
+    await cache.remove(key);
+    await expect(cache.load(key)).resolves.toBeUndefined();
+    await expect(cache.remove(key)).resolves.toBeUndefined();
+  });
+
+  test('a second save replaces the entry whole and leaves no temp file', async () => {
+    const cache = new FileResultCache();
+    const key = { dir: root, containerId: 'c1', ifname: 'eth0' };
+    await cache.save(key, entry);
+    await cache.save(key, { ...entry, netns: '/other' });
+    expect(readdirSync(root)).toEqual(['c1-eth0.json']);
+    expect((await cache.load(key))?.netns).toBe('/other');
+  });
+
+  test.each([
+    ['not JSON', '{"kind":', 'is not valid JSON'],
+    ['another format', '{"kind":"other"}', 'is not a multus-ts attachment record'],
+  ])('a corrupt entry (%s) is code 5 naming the file', async (_name, text, fragment) => {
+    writeFileSync(join(root, 'c1-eth0.json'), text);
+    await expect(new FileResultCache().load({ dir: root, containerId: 'c1', ifname: 'eth0' })).rejects.toMatchObject({
+      code: 5,
+      msg: expect.stringContaining(`${join(root, 'c1-eth0.json')} ${fragment}`),
+    });
+  });
+
+  test('an unwritable location is code 5 naming the file', async () => {
+    writeFileSync(join(root, 'file'), '');
+    await expect(new FileResultCache().save({ dir: join(root, 'file'), containerId: 'c1', ifname: 'eth0' }, entry)).rejects.toMatchObject({
+      code: 5,
+      msg: expect.stringContaining('cannot write cache file'),
+    });
+  });
+});

@@ -1,0 +1,29 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PinoLoggerFactory } from '../../../src/runtime/pino-logger-factory';
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'multus-log-test-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+test('writes JSON lines at the level asked to a 0600 log file, with child bindings', () => {
+  const file = join(root, 'sub', 'multus.log');
+  const log = new PinoLoggerFactory().create({ level: 'info', file, toStderr: false });
+  log.child({ containerId: 'c1' }).info({ network: 'n' }, 'hello');
+  log.debug({}, 'not at info');
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatchObject({ level: 30, msg: 'hello', containerId: 'c1', network: 'n', plugin: 'multus' });
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+});
+
+test('never writes to stdout', () => {
+  const write = jest.spyOn(process.stdout, 'write');
+  const log = new PinoLoggerFactory().create({ level: 'trace', file: join(root, 'x.log'), toStderr: false });
+  log.error({}, 'to the file only');
+  expect(write).not.toHaveBeenCalled();
+  write.mockRestore();
+});
