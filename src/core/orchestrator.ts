@@ -46,7 +46,7 @@ export class Orchestrator {
         results.push(result);
         entry = withState(entry, attachment.index, 'added', result.toJSON());
         await this.cache.save(key, entry);
-        log.debug({ network: attachment.network, ifname: attachment.ifname, type: attachment.type }, 'attachment added');
+        log.debug({ network: attachment.network, interface: attachment.ifname, type: attachment.type }, 'attachment added');
       } catch (err) {
         throw await this.rollback(key, entry, attachment, toCniError(err), request, log);
       }
@@ -153,7 +153,7 @@ export class Orchestrator {
   private async clearStale(key: CacheKey, request: NetworkRequest, log: Logger): Promise<void> {
     const stale = await this.loadForDelete(key, log);
     if (stale === undefined) return;
-    log.warn({ containerId: key.containerId, ifname: key.ifname }, 'ADD found attachments of an earlier ADD without DEL; deleting them first');
+    log.warn({ dir: key.dir }, 'ADD found attachments of an earlier ADD without DEL; deleting them first');
     const outcome = await this.deleteRun(request, log).run(stale, stale.attachments.length - 1);
     await this.settle(key, outcome);
     if (outcome.failures.length > 0) throw DeleteRun.aggregate(outcome.failures, 'DEL of the earlier ADD');

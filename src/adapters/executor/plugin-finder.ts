@@ -1,18 +1,9 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { CniCode, CniError } from '../../core/errors';
+import { pluginTypeProblem } from '../../core/plugin-type';
 
-/**
- * Why `type` is not a plain plugin name, or undefined when it is. A delegate's `type` comes from
- * a config file or a Kubernetes object; joined onto a bin dir, a separator or `..` would let it
- * name any binary on the host, so only a bare file name is accepted.
- */
-export function pluginTypeProblem(type: string): string | undefined {
-  if (type === '') return 'must not be empty';
-  if (type === '.' || type === '..' || type.includes('..')) return "must not be '.' or contain '..'";
-  if (/[/\\\0]/u.test(type)) return "must not contain '/', '\\' or NUL";
-  return undefined;
-}
+export { pluginTypeProblem };
 
 /** Throws code 7 unless `type` is a plain plugin name (see {@link pluginTypeProblem}). */
 export function assertPluginType(type: string): void {

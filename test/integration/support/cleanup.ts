@@ -67,3 +67,8 @@ function quietIp(args: string[]): void {
     throw new Error(`ip ${args.join(' ')}: ${stderr.trim()}`);
   }
 }
+
+/** Fails the hook when some cleanup step could not be undone (so a leak is never silent). */
+export function expectClean(problems: readonly string[]): void {
+  if (problems.length > 0) throw new Error(`cleanup failed:\n- ${problems.join('\n- ')}`);
+}

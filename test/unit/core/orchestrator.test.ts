@@ -108,6 +108,24 @@ describe('ADD', () => {
     expect(t.cache.history).toHaveLength(0);
   });
 
+  test.each([['../../bin/sh'], ['/usr/bin/evil'], ['a\\b']])('a delegate type %j that could escape the plugin dirs is refused before anything runs', async (type) => {
+    const t = testContainer();
+    const run = await runPlugin(t.container, { command: 'ADD', config: { ...config, delegates: [config.delegates[0], { type }] } });
+    expect(run.json).toMatchObject({ code: 7 });
+    expect(run.json?.['msg']).toContain('delegates[1].type:');
+    expect(run.json?.['msg']).toContain('is not a plain plugin name');
+    expect(t.executor.calls).toHaveLength(0);
+  });
+
+  test('problems of several delegates are all reported at once', async () => {
+    const bad = { ...config, delegates: [{ type: 'bridge', mtu: 5 }, config.delegates[1], { type: 'ptp', ipam: { type: 'host-local', subnet: 'x' } }] };
+    const t = testContainer();
+    const run = await runPlugin(t.container, { command: 'ADD', config: bad });
+    expect(run.json).toMatchObject({ code: 7, details: '2 attachments have problems' });
+    expect(run.json?.['msg']).toContain('delegates[0].mtu');
+    expect(run.json?.['msg']).toContain('delegates[2].ipam.subnet');
+  });
+
   test('a master result that cannot be converted to 0.2.0 rolls everything back', async () => {
     const noIp = (req: ExecRequest): unknown =>
       req.command === 'ADD' ? { cniVersion: '1.0.0', interfaces: [{ name: req.env.CNI_IFNAME }] } : undefined;
