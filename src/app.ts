@@ -42,7 +42,7 @@ export class MultusPlugin implements PluginHandlers {
       return result;
     } catch (err) {
       const error = toCniError(err);
-      log.error({ code: error.code, details: error.details, err: error.cause ?? error }, `${env.command} failed: ${error.msg}`);
+      log.error({ code: error.code, details: error.details }, `${env.command} failed: ${error.msg}`);
       throw error;
     }
   }

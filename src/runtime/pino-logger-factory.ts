@@ -1,6 +1,16 @@
 import pino from 'pino';
 import type { Logger, LoggerFactory, LogSettings } from '../core/ports/logger';
 
+/** Errors are logged by type, code and message: a stack trace is noise to an operator and leaks paths. */
+function errorWithoutStack(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const fields: Record<string, unknown> = { type: err.name, message: err.message };
+  const { code, details } = err as { code?: unknown; details?: unknown };
+  if (code !== undefined) fields['code'] = code;
+  if (details !== undefined) fields['details'] = details;
+  return fields;
+}
+
 /**
  * pino loggers writing synchronously (the async destination loses lines when the process exits
  * in the same tick) to stderr and/or the log file (0600). Never to stdout: stdout carries only
@@ -14,7 +24,12 @@ export class PinoLoggerFactory implements LoggerFactory {
       streams.push({ stream: pino.destination({ dest: settings.file, sync: true, mkdir: true, mode: 0o600 }) });
     }
     const level = streams.length === 0 ? 'silent' : settings.level;
-    const options: pino.LoggerOptions = { level, base: { plugin: 'multus' }, timestamp: pino.stdTimeFunctions.isoTime };
+    const options: pino.LoggerOptions = {
+      level,
+      base: { plugin: 'multus' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: errorWithoutStack },
+    };
     if (streams.length <= 1) return pino(options, streams[0]?.stream ?? pino.destination({ fd: 2, sync: true }));
     return pino(options, pino.multistream(streams.map((s) => ({ ...s, level: settings.level }))));
   }

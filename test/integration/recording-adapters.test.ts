@@ -130,11 +130,16 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
       expect(rec.env['PATH']).not.toBe('');
     });
 
+    it('ADD calls the delegates in config order, DEL in reverse', () => {
+      expect(bin.callOrder('ADD')).toEqual(['flannel', 'sriov', 'vhostuser']);
+      expect(bin.callOrder('DEL')).toEqual(['vhostuser', 'sriov', 'flannel']);
+    });
+
     it('stdout is the master (flannel) result in the multus version', () => {
       expect(addStdout).toEqual(prevResultOf(0));
     });
 
-    it('DEL runs in reverse with the same env, and sends prevResult only to delegates of 0.4.0 or later', () => {
+    it('DEL sends the same env, and sends prevResult only to delegates of 0.4.0 or later', () => {
       for (const i of [0, 1, 2]) {
         const rec = bin.read(TYPES[i] ?? '', 'DEL', ifnames[i] ?? '');
         expect(rec.envKeys).toEqual(CNI_KEYS);
@@ -154,10 +159,8 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
       expect(bin.files()).toHaveLength(8);
     });
 
-    // Known bug (reported): the executor is built without the caller's PATH (src/container.ts
-    // `new ExecaExecutor()`), so delegates get DEFAULT_PLUGIN_PATH instead of the PATH multus was
-    // run with, contrary to ExecaExecutorOptions.path's doc. Remove `.failing` once fixed.
-    it.failing('delegates get the PATH multus was called with', () => {
+    // The runtime's PATH reaches the delegates (plugins run tools such as iptables or vhost_tool).
+    it('delegates get the PATH multus was called with', () => {
       expect(bin.read('flannel', 'ADD', 'eth0').env['PATH']).toBe(CALLER_PATH);
     });
   });

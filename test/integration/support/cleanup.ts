@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { holdIpForward } from './ip-forward';
 
 interface Step {
   readonly label: string;
@@ -33,11 +34,12 @@ export class Cleanup {
     this.add(`dir ${path}`, () => rmSync(path, { recursive: true, force: true }));
   }
 
-  /** Saves /proc/sys/net/ipv4/ip_forward now and writes it back at cleanup (bridge isGateway and ptp turn it on). */
+  /**
+   * Saves net.ipv4.ip_forward (bridge isGateway and ptp turn it on) and restores it at cleanup,
+   * coordinated with the other test workers (see ip-forward.ts).
+   */
   ipForward(): void {
-    const file = '/proc/sys/net/ipv4/ip_forward';
-    const saved = readFileSync(file, 'utf8').trim();
-    this.add(`ip_forward=${saved}`, () => writeFileSync(file, `${saved}\n`));
+    this.add('ip_forward', holdIpForward());
   }
 
   /** Undoes everything registered so far, newest first; returns what could not be undone. */

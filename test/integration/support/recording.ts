@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The recording stand-in (test/plugins/recording-plugin.js): not the real flannel/sriov/vhostuser. */
@@ -29,6 +29,15 @@ export class RecordingBinDir {
   /** Names of the record files, e.g. `sriov-ADD-net0.json`. */
   files(): string[] {
     return existsSync(this.records) ? readdirSync(this.records).sort() : [];
+  }
+
+  /** The types called for `command`, in the order they were called (by record file mtime; calls are ≥ 10 ms apart). */
+  callOrder(command: string): string[] {
+    return this.files()
+      .filter((f) => f.split('-')[1] === command)
+      .map((f) => ({ type: f.split('-')[0] ?? '', at: statSync(join(this.records, f)).mtimeMs }))
+      .sort((a, b) => a.at - b.at)
+      .map((r) => r.type);
   }
 
   read(type: string, command: string, ifname: string): Recorded {

@@ -27,3 +27,12 @@ test('never writes to stdout', () => {
   expect(write).not.toHaveBeenCalled();
   write.mockRestore();
 });
+
+test('an error is logged without its stack trace', () => {
+  const file = join(root, 'e.log');
+  const log = new PinoLoggerFactory().create({ level: 'info', file, toStderr: false });
+  log.error({ err: Object.assign(new Error('bad thing'), { code: 7 }) }, 'failed');
+  const line = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  expect(line['err']).toEqual({ type: 'Error', message: 'bad thing', code: 7 });
+  expect(readFileSync(file, 'utf8')).not.toContain('    at ');
+});
