@@ -8,7 +8,7 @@ report="$(mktemp)"
 trap 'rm -f "$report"' EXIT
 status=0
 npx jest --ci --json --outputFile="$report" "$@" || status=$?
-node -e '
+[ -s "$report" ] && node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
