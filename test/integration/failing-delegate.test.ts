@@ -69,7 +69,6 @@ describe.each(SCENARIOS)('third delegate fails: $title', (scenario) => {
 
   beforeAll(async () => {
     assertIntegrationPrerequisites();
-    cleanup.ipForward(); // bridge isGateway and ptp turn on ip_forward
     ws = createWorkspace('fd', cleanup);
     ns = `${ws.prefix}-${scenario.suffix}`;
     const netns = createNetns(ns, cleanup);

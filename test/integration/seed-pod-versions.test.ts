@@ -25,7 +25,6 @@ describe('seed three-delegate pod per cniVersion', () => {
 
   beforeAll(() => {
     assertIntegrationPrerequisites();
-    perFile.ipForward(); // bridge isGateway and ptp turn on ip_forward
     ws = createWorkspace('sv', perFile);
   });
 

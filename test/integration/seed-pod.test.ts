@@ -18,7 +18,6 @@ describe('seed three-delegate pod, seed config (no cniVersion)', () => {
 
   beforeAll(() => {
     assertIntegrationPrerequisites();
-    perFile.ipForward(); // bridge isGateway and ptp turn on ip_forward
     ws = createWorkspace('sp', perFile);
   });
 

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { holdIpForward } from './ip-forward';
 
 interface Step {
   readonly label: string;
@@ -32,14 +31,6 @@ export class Cleanup {
 
   dir(path: string): void {
     this.add(`dir ${path}`, () => rmSync(path, { recursive: true, force: true }));
-  }
-
-  /**
-   * Saves net.ipv4.ip_forward (bridge isGateway and ptp turn it on) and restores it at cleanup,
-   * coordinated with the other test workers (see ip-forward.ts).
-   */
-  ipForward(): void {
-    this.add('ip_forward', holdIpForward());
   }
 
   /** Undoes everything registered so far, newest first; returns what could not be undone. */

@@ -1,0 +1,5 @@
+import { saveHostSysctls } from './host-sysctls';
+
+export default function globalSetup(): void {
+  saveHostSysctls();
+}

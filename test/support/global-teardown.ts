@@ -1,0 +1,5 @@
+import { restoreHostSysctls } from './host-sysctls';
+
+export default function globalTeardown(): void {
+  restoreHostSysctls();
+}
