@@ -4,10 +4,11 @@
  * reference plugins in a real network namespace.
  */
 import { Cleanup, expectClean } from './support/cleanup';
-import { createNetns } from './support/net';
+import { execFileSync } from 'node:child_process';
+import { bridgePorts, createNetns, hostAddrsWithPrefix } from './support/net';
 import { assertIntegrationPrerequisites, expectCniError, expectSuccess, runMultus } from './support/run-multus';
 import { SeedPod, resultShape, runBridgeDirectly, withoutEmptyDns } from './support/seed-pod';
-import { createWorkspace, type Workspace } from './support/workspace';
+import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
 
 const NET = 231; // 10.231.0.0/16 belongs to this file
 
@@ -92,5 +93,23 @@ describe('seed three-delegate pod, seed config (no cniVersion)', () => {
     expectSuccess(again);
     expect(again.stdout).toBe('');
     pod.expectGone(ns);
+  });
+
+  it('DEL after the runtime removed the netns succeeds and still releases every lease and the cache entry', async () => {
+    const ns = `${ws.prefix}-e`;
+    const netns = createNetns(ns, cleanup);
+    const pod = new SeedPod(ws, 'e', NET, 41, cleanup);
+    const call = { config: pod.config('1.0.0'), containerId: `${ws.prefix}-ctr-e`, netns };
+    expectSuccess(await runMultus({ ...call, command: 'ADD' }));
+    expect(leaseFiles(ws.ipamDir)).toHaveLength(3);
+
+    execFileSync('ip', ['netns', 'del', ns]);
+    const del = await runMultus({ ...call, command: 'DEL' });
+    expectSuccess(del);
+    expect(del.stdout).toBe('');
+    expect(leaseFiles(ws.ipamDir)).toEqual([]);
+    expect(cacheFiles(ws.cniDir)).toEqual([]);
+    expect(pod.bridges.flatMap((b) => bridgePorts(b))).toEqual([]);
+    expect(hostAddrsWithPrefix(pod.subnets.ptp.replace(/0\/24$/u, ''))).toEqual([]);
   });
 });
