@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
+import { NsenterPodRoutes } from './adapters/nsenter-pod-routes';
 import { registerBuiltinAdapters } from './adapters/register-builtins';
 import { ExecaExecutor } from './adapters/executor/execa-executor';
 import { AdapterRegistry } from './core/adapter-registry';
@@ -7,6 +8,7 @@ import { Orchestrator } from './core/orchestrator';
 import type { DelegateAdapter } from './core/ports/delegate-adapter';
 import type { Executor } from './core/ports/executor';
 import type { NetworkSource } from './core/ports/network-source';
+import type { PodRoutes } from './core/ports/pod-routes';
 import { TOKENS } from './core/tokens';
 import { PinoLoggerFactory } from './runtime/pino-logger-factory';
 import { FileResultCache } from './runtime/file-result-cache';
@@ -31,6 +33,10 @@ export function buildContainer(options: ContainerOptions = {}): Container {
   container.bind(TOKENS.Clock).toConstantValue(new SystemClock());
   container.bind(TOKENS.LoggerFactory).toConstantValue(new PinoLoggerFactory());
   container.bind<NetworkSource>(TOKENS.NetworkSource).to(FileSource).inSingletonScope();
+  container
+    .bind<PodRoutes>(TOKENS.PodRoutes)
+    .toDynamicValue((ctx) => new NsenterPodRoutes(ctx.get<Executor>(TOKENS.Executor)))
+    .inSingletonScope();
   registerBuiltinAdapters(container);
   container
     .bind(TOKENS.AdapterRegistry)

@@ -1,6 +1,5 @@
 import type { CniArgs, CniEnv } from './cni-env';
 import type { MultusConfig } from './config/multus-config';
-import type { DelegateConf } from './plan';
 import type { DelegateEnv } from './ports/executor';
 
 /** The pod-identity keys, passed to every delegate first and in this order. */
@@ -37,14 +36,5 @@ export function delegateEnv(env: CniEnv, ifname: string, binDirs: readonly strin
     CNI_IFNAME: ifname,
     CNI_ARGS: cniArgs,
     CNI_PATH: binDirs.join(':'),
-  };
-}
-
-/** A delegate config without `cniVersion` or `name` gets the multus config's. */
-export function withInheritedFields(conf: DelegateConf, config: MultusConfig): DelegateConf {
-  return {
-    ...conf,
-    cniVersion: typeof conf['cniVersion'] === 'string' ? conf['cniVersion'] : config.cniVersion,
-    name: typeof conf['name'] === 'string' ? conf['name'] : config.name,
   };
 }

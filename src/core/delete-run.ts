@@ -3,6 +3,7 @@ import { withState } from './cache-entry';
 import { delegateBinDirs, delegateCniArgs, delegateEnv } from './delegate-call';
 import { CniCode, CniError, toCniError } from './errors';
 import type { NetworkRequest } from './plan';
+import type { DelegateInvocation } from './ports/delegate-adapter';
 import type { Logger } from './ports/logger';
 import type { CacheEntry, CachedAttachment } from './ports/result-cache';
 import { parseResult } from './result';
@@ -25,6 +26,38 @@ interface AttachmentLike {
 export function attachmentFailure(attachment: AttachmentLike, command: string, cause: CniError): CniError {
   const where = `network "${attachment.network}" (${attachment.origin}, type "${attachment.type}", interface ${attachment.ifname})`;
   return new CniError(cause.code, `${where}: ${command} failed: ${cause.msg}`, { details: cause.details, cause });
+}
+
+/**
+ * Runs DEL or CHECK for one recorded attachment, each plugin of its chain with the cached result
+ * as prevResult (CNI ≥ 0.4.0). DEL goes in reverse plugin order and on past a failing plugin,
+ * throwing the first failure; CHECK goes in order and stops at the first.
+ */
+export async function runRecorded(
+  registry: AdapterRegistry,
+  request: NetworkRequest,
+  cached: CachedAttachment,
+  command: 'DEL' | 'CHECK',
+): Promise<void> {
+  const binDirs = delegateBinDirs(request.config, request.env);
+  const env = delegateEnv(request.env, cached.ifname, binDirs, delegateCniArgs(request.env.args));
+  const version = cached.cniVersion as CniVersion;
+  const withPrev = cached.result !== undefined && versionAtLeast(version, '0.4.0');
+  const prevResult = withPrev ? parseResult(cached.result, version, cached.origin).asVersion(version).toJSON() : undefined;
+  const order = cached.confs.map((conf, i) => ({ conf, origin: cached.origins[i] ?? cached.origin }));
+  if (command === 'DEL') order.reverse();
+  let first: unknown;
+  for (const { conf, origin } of order) {
+    const call: DelegateInvocation = prevResult === undefined ? { conf, env, binDirs } : { conf, env, binDirs, prevResult };
+    const adapter = registry.pick(conf, origin);
+    try {
+      await (command === 'DEL' ? adapter.del(call) : adapter.check(call));
+    } catch (err) {
+      if (command === 'CHECK') throw err;
+      first ??= err;
+    }
+  }
+  if (first !== undefined) throw first;
 }
 
 /**
@@ -52,7 +85,7 @@ export class DeleteRun {
     for (const cached of [...entry.attachments].reverse()) {
       if (cached.index > upTo || cached.state === 'deleted') continue;
       try {
-        await this.deleteOne(cached);
+        await runRecorded(this.registry, this.request, cached, 'DEL');
         current = withState(current, cached.index, 'deleted');
       } catch (err) {
         const failure = attachmentFailure(cached, 'DEL', toCniError(err));
@@ -65,15 +98,5 @@ export class DeleteRun {
       }
     }
     return { entry: current, failures };
-  }
-
-  private async deleteOne(cached: CachedAttachment): Promise<void> {
-    const binDirs = delegateBinDirs(this.request.config, this.request.env);
-    const env = delegateEnv(this.request.env, cached.ifname, binDirs, delegateCniArgs(this.request.env.args));
-    const adapter = this.registry.pick(cached.conf, cached.origin);
-    const version = String(cached.conf['cniVersion']) as CniVersion;
-    const withPrev = cached.result !== undefined && versionAtLeast(version, '0.4.0');
-    const prevResult = withPrev ? parseResult(cached.result, version, cached.origin).asVersion(version).toJSON() : undefined;
-    await adapter.del(prevResult === undefined ? { conf: cached.conf, env, binDirs } : { conf: cached.conf, env, binDirs, prevResult });
   }
 }

@@ -25,6 +25,10 @@ export const CniCode = {
   DelegateBadOutput: 102,
   /** Rolling back or deleting attachments failed for at least one delegate. */
   DelegateCleanupFailed: 103,
+  /** The Kubernetes API refused the credentials (401) or the access (403). */
+  KubernetesAccessDenied: 104,
+  /** A Kubernetes object multus needs (the pod, a network) does not exist. */
+  KubernetesNotFound: 105,
 } as const;
 
 export type CniCodeValue = (typeof CniCode)[keyof typeof CniCode] | number;

@@ -1,19 +1,28 @@
 import { inject, injectable, multiInject, optional } from 'inversify';
 import type { AdapterRegistry } from './adapter-registry';
 import { masterResult } from './aggregator';
-import { cacheKey, newCacheEntry, withState } from './cache-entry';
+import { cacheKey, newCacheEntry, withState, type EntryContext } from './cache-entry';
+import { defaultRouteRequests, withoutDefaultRoutes } from './default-route';
 import { delegateBinDirs, delegateCniArgs, delegateEnv } from './delegate-call';
-import { attachmentFailure, DeleteRun, type DeleteOutcome } from './delete-run';
+import { attachmentFailure, DeleteRun, runRecorded, type DeleteOutcome } from './delete-run';
 import { CniCode, CniError, toCniError } from './errors';
-import type { NetworkRequest } from './plan';
+import { networkStatus } from './network-status';
+import type { NetworkRequest, PodRef } from './plan';
 import { prepareAttachments, type PreparedAttachment } from './planner';
 import type { Clock } from './ports/clock';
 import type { Logger } from './ports/logger';
 import type { NetworkSource } from './ports/network-source';
+import type { PodRoutes } from './ports/pod-routes';
 import type { CacheEntry, CacheKey, ResultCache } from './ports/result-cache';
+import type { StatusReporter } from './ports/status-reporter';
 import { parseResult, type CniResult } from './result';
 import { TOKENS } from './tokens';
-import { versionAtLeast, type CniVersion } from './version';
+import { versionAtLeast } from './version';
+
+interface Prepared {
+  readonly attachments: PreparedAttachment[];
+  readonly pod: PodRef | undefined;
+}
 
 /**
  * Runs a pod's attachments. ADD is transactional: the cache is written before the first
@@ -28,21 +37,22 @@ export class Orchestrator {
     @inject(TOKENS.ResultCache) private readonly cache: ResultCache,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @multiInject(TOKENS.NetworkSource) @optional() private readonly sources: readonly NetworkSource[] = [],
+    @inject(TOKENS.PodRoutes) @optional() private readonly podRoutes?: PodRoutes,
+    @inject(TOKENS.StatusReporter) @optional() private readonly reporter?: StatusReporter,
   ) {}
 
   /** ADD: returns the master's result in the multus config's cniVersion. */
   async add(request: NetworkRequest, log: Logger): Promise<Record<string, unknown>> {
-    const attachments = await this.prepare(request);
+    const { attachments, pod } = await this.prepare(request);
     const key = cacheKey(request);
     await this.clearStale(key, request, log);
-    const binDirs = delegateBinDirs(request.config, request.env);
-    const cniArgs = delegateCniArgs(request.env.args);
-    let entry = newCacheEntry({ request, cniArgs, binDirs, now: this.clock.now() }, attachments);
+    const ctx = this.entryContext(request);
+    let entry = newCacheEntry(ctx, attachments);
     await this.cache.save(key, entry);
     const results: CniResult[] = [];
     for (const attachment of attachments) {
       try {
-        const result = await this.addOne(attachment, request, binDirs, cniArgs);
+        const result = await this.addOne(attachment, request, ctx);
         results.push(result);
         entry = withState(entry, attachment.index, 'added', result.toJSON());
         await this.cache.save(key, entry);
@@ -52,7 +62,7 @@ export class Orchestrator {
       }
     }
     try {
-      return masterResult(attachments, results, request.config.cniVersion);
+      return await this.finish(request, attachments, results, pod, log);
     } catch (err) {
       throw await this.rollback(key, entry, undefined, toCniError(err), request, log);
     }
@@ -71,52 +81,87 @@ export class Orchestrator {
     if (outcome.failures.length > 0) throw DeleteRun.aggregate(outcome.failures, 'DEL');
   }
 
-  /** CHECK: each added attachment's delegate CHECK with its cached result; stops at the first failure. */
+  /** CHECK: each added attachment's delegates CHECK with its cached result; stops at the first failure. */
   async check(request: NetworkRequest, log: Logger): Promise<void> {
     const key = cacheKey(request);
     const entry = await this.cache.load(key);
     if (entry === undefined) {
       throw new CniError(CniCode.UnknownContainer, `no attachments recorded for container ${key.containerId} interface ${key.ifname} in ${key.dir}`);
     }
-    const binDirs = delegateBinDirs(request.config, request.env);
-    const cniArgs = delegateCniArgs(request.env.args);
     for (const cached of entry.attachments) {
       if (cached.state !== 'added' || cached.result === undefined) {
         throw attachmentFailure(cached, 'CHECK', new CniError(CniCode.UnknownContainer, `its ADD did not complete (state ${cached.state})`));
       }
-      const version = String(cached.conf['cniVersion']);
-      if (!versionAtLeast(version, '0.4.0')) {
-        log.debug({ network: cached.network, cniVersion: version }, 'CHECK skipped: delegate config is older than 0.4.0');
+      if (!versionAtLeast(cached.cniVersion, '0.4.0')) {
+        log.debug({ network: cached.network, cniVersion: cached.cniVersion }, 'CHECK skipped: delegate config is older than 0.4.0');
         continue;
       }
-      const adapter = this.registry.pick(cached.conf, cached.origin);
-      const prevResult = parseResult(cached.result, version as CniVersion, cached.origin).asVersion(version as CniVersion).toJSON();
       try {
-        await adapter.check({ conf: cached.conf, env: delegateEnv(request.env, cached.ifname, binDirs, cniArgs), binDirs, prevResult });
+        await runRecorded(this.registry, request, cached, 'CHECK');
       } catch (err) {
         throw attachmentFailure(cached, 'CHECK', toCniError(err));
       }
     }
   }
 
-  private async prepare(request: NetworkRequest): Promise<PreparedAttachment[]> {
+  private async prepare(request: NetworkRequest): Promise<Prepared> {
     const source = this.sources.find((s) => s.supports(request));
     if (source === undefined) {
-      throw new CniError(CniCode.InvalidConfig, `no network source can serve this request (sources: ${this.sources.map((s) => s.name).join(', ') || 'none'})`);
+      const names = this.sources.map((s) => s.name).join(', ') || 'none';
+      throw new CniError(CniCode.InvalidConfig, `no network source can serve this request (sources: ${names})`);
     }
     const plan = await source.resolve(request);
-    return prepareAttachments(plan, request, this.registry);
+    return { attachments: prepareAttachments(plan, request, this.registry), pod: plan.pod };
   }
 
-  private async addOne(attachment: PreparedAttachment, request: NetworkRequest, binDirs: readonly string[], cniArgs: string): Promise<CniResult> {
-    const env = delegateEnv(request.env, attachment.ifname, binDirs, cniArgs);
-    const raw = await attachment.adapter.add({ conf: attachment.prepared, env, binDirs });
-    const version = String(attachment.prepared['cniVersion']) as CniVersion;
-    const where = `result of ${attachment.origin}`;
-    if (raw === undefined) throw new CniError(CniCode.DelegateBadOutput, `${where}: the plugin printed nothing on ADD`);
-    const result = parseResult(raw, version, where);
-    const context = { network: attachment.network, origin: attachment.origin };
-    return attachment.adapter.postProcess?.(result, context) ?? result;
+  private entryContext(request: NetworkRequest): EntryContext {
+    const binDirs = delegateBinDirs(request.config, request.env);
+    return { request, binDirs, cniArgs: delegateCniArgs(request.env.args), now: this.clock.now() };
+  }
+
+  /** Runs an attachment's plugins in order, each after the first with the previous result as prevResult. */
+  private async addOne(attachment: PreparedAttachment, request: NetworkRequest, ctx: EntryContext): Promise<CniResult> {
+    const env = delegateEnv(request.env, attachment.ifname, ctx.binDirs, ctx.cniArgs);
+    let result: CniResult | undefined;
+    for (const plugin of attachment.plugins) {
+      const prevResult = result?.asVersion(attachment.cniVersion).toJSON();
+      const call = { conf: plugin.conf, env, binDirs: ctx.binDirs };
+      const raw = await plugin.adapter.add(prevResult === undefined ? call : { ...call, prevResult });
+      const where = `result of ${plugin.origin}`;
+      if (raw === undefined) throw new CniError(CniCode.DelegateBadOutput, `${where}: the plugin printed nothing on ADD`);
+      const parsed = parseResult(raw, attachment.cniVersion, where);
+      result = plugin.adapter.postProcess?.(parsed, { network: attachment.network, origin: plugin.origin }) ?? parsed;
+    }
+    return result as CniResult;
+  }
+
+  /**
+   * After every attachment is up: default routes requested by the selection are set in the pod
+   * and dropped from the other attachments' results, the network-status is published, and the
+   * master's result is returned.
+   */
+  private async finish(
+    request: NetworkRequest,
+    attachments: readonly PreparedAttachment[],
+    results: readonly CniResult[],
+    pod: PodRef | undefined,
+    log: Logger,
+  ): Promise<Record<string, unknown>> {
+    const routes = defaultRouteRequests(attachments);
+    for (const route of routes) {
+      if (this.podRoutes === undefined) throw new CniError(CniCode.Internal, 'internal error: no PodRoutes bound for default-route');
+      await this.podRoutes.setDefaultRoute(request.env.netns, route.ifname, route.gateway);
+    }
+    const adjusted = results.map((result, i) => {
+      const a = attachments[i] as PreparedAttachment;
+      const foreign = new Set(routes.filter((r) => r.ifname !== a.ifname).map((r) => r.family));
+      return withoutDefaultRoutes(result, foreign, `result of ${a.origin}`);
+    });
+    if (pod !== undefined && this.reporter !== undefined) {
+      const statuses = attachments.map((a, i) => networkStatus(a, adjusted[i] as CniResult));
+      await this.reporter.report(request, pod, statuses, log);
+    }
+    return masterResult(attachments, adjusted, request.config.cniVersion);
   }
 
   /** Deletes attachments 0..failed (reverse) after an ADD failure; returns the error to report. */
@@ -129,7 +174,7 @@ export class Orchestrator {
     log: Logger,
   ): Promise<CniError> {
     const upTo = failed?.index ?? entry.attachments.length - 1;
-    const error = failed === undefined ? cause : attachmentFailure(entry.attachments[failed.index] ?? failed, 'ADD', cause);
+    const error = failed === undefined ? cause : attachmentFailure(failed, 'ADD', cause);
     log.warn({ code: error.code, network: failed?.network, type: failed?.type }, 'ADD failed; rolling back');
     const outcome = await this.deleteRun(request, log).run(entry, upTo);
     await this.settle(key, outcome).catch((err: unknown) => outcome.failures.push(toCniError(err, 'removing the cache entry')));
@@ -166,23 +211,19 @@ export class Orchestrator {
     });
   }
 
-  /** No record: DEL what the config names, best effort, so IPAM leases are released; never fails. */
+  /**
+   * No record: DEL what the config (or the API) names, best effort, so IPAM leases are released;
+   * never fails. Every attachment counts as unfinished, so its DEL errors are logged only.
+   */
   private async delWithoutCache(request: NetworkRequest, log: Logger): Promise<void> {
-    let attachments: PreparedAttachment[];
+    let prepared: Prepared;
     try {
-      attachments = await this.prepare(request);
+      prepared = await this.prepare(request);
     } catch (err) {
-      log.warn({ err: toCniError(err).msg }, 'DEL without a cache entry: config not usable, nothing deleted');
+      log.warn({ err: toCniError(err).msg }, 'DEL without a cache entry: networks not resolvable, nothing deleted');
       return;
     }
-    const binDirs = delegateBinDirs(request.config, request.env);
-    const cniArgs = delegateCniArgs(request.env.args);
-    for (const attachment of [...attachments].reverse()) {
-      const env = delegateEnv(request.env, attachment.ifname, binDirs, cniArgs);
-      await attachment.adapter.del({ conf: attachment.prepared, env, binDirs }).catch((err: unknown) => {
-        const e = toCniError(err);
-        log.warn({ network: attachment.network, type: attachment.type, code: e.code }, `DEL without a cache entry: ${e.msg}`);
-      });
-    }
+    const entry = newCacheEntry(this.entryContext(request), prepared.attachments);
+    await this.deleteRun(request, log).run(entry, entry.attachments.length - 1);
   }
 }

@@ -7,7 +7,11 @@ export interface NetworkRequest {
   readonly config: MultusConfig;
 }
 
-/** A delegate's network config as JSON; the plugin owns every key but `type`, `name`, `cniVersion`. */
+/**
+ * A delegate's network config as JSON: one plugin's config, or a conflist
+ * (`{"cniVersion", "name", "plugins": [...]}`) run as a chain. The plugin owns every key but
+ * `type`, `name`, `cniVersion`, `runtimeConfig`, `args` and `prevResult`.
+ */
 export type DelegateConf = Readonly<Record<string, unknown>>;
 
 /** One interface to make in the pod: which network, which delegate config, which name. */
@@ -20,14 +24,33 @@ export interface Attachment {
   readonly ifname?: string;
   /** Where this attachment came from, for error messages (`delegates[2]`, `annotation networks[1]`). */
   readonly origin: string;
+  /**
+   * Runtime requests for the delegate (`ips`, `mac`, `portMappings`, `bandwidth`,
+   * `infinibandGUID`, `deviceID`), passed as `runtimeConfig` to each plugin that declares the
+   * capability (libcni's rule).
+   */
+  readonly runtimeConfig?: Readonly<Record<string, unknown>>;
+  /** Passed to the delegate as `args.cni` (the selection's `cni-args`). */
+  readonly cniArgs?: Readonly<Record<string, unknown>>;
+  /** Gateways this attachment should own the pod's default route through (one per IP family). */
+  readonly defaultRoute?: readonly string[];
+  /** The name shown in the network-status annotation (`namespace/name` for Kubernetes networks). */
+  readonly statusName?: string;
 }
 
 /** The ordered attachments for one pod, as a source resolved them. */
 export interface NetworkPlan {
   readonly attachments: readonly Attachment[];
+  /** The pod, when a Kubernetes source resolved the plan: network-status is written to it. */
+  readonly pod?: PodRef;
 }
 
-/** An attachment with its final interface name and the config its adapter prepared. */
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** An attachment with its final interface name. */
 export interface PlannedAttachment extends Attachment {
   readonly ifname: string;
   readonly index: number;

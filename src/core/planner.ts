@@ -1,36 +1,49 @@
 import type { AdapterRegistry } from './adapter-registry';
-import { withInheritedFields } from './delegate-call';
+import { expandPlugins, runtimeConfigForMaster, withRuntimeRequests } from './delegate-conf';
 import { CniCode, CniError, toCniError } from './errors';
-import { pluginTypeProblem } from './plugin-type';
 import { assignInterfaceNames, selectMaster } from './naming';
-import type { DelegateConf, NetworkPlan, NetworkRequest, PlannedAttachment } from './plan';
+import type { Attachment, DelegateConf, NetworkPlan, NetworkRequest, PlannedAttachment } from './plan';
+import { pluginTypeProblem } from './plugin-type';
 import type { DelegateAdapter } from './ports/delegate-adapter';
+import { checkDefaultRoutes } from './default-route';
+import type { CniVersion } from './version';
 
-/** An attachment ready to run: named, its adapter chosen, its config validated and shaped. */
-export interface PreparedAttachment extends PlannedAttachment {
+/** One plugin ready to run: its adapter chosen, its config validated and shaped. */
+export interface PreparedPlugin {
   readonly adapter: DelegateAdapter;
   readonly type: string;
-  /** What the plugin receives on stdin (before prevResult is added for DEL/CHECK). */
-  readonly prepared: DelegateConf;
+  /** What the plugin receives on stdin (before prevResult is added). */
+  readonly conf: DelegateConf;
+  readonly origin: string;
+}
+
+/** An attachment ready to run: named, with its plugins (one, or a conflist's chain). */
+export interface PreparedAttachment extends PlannedAttachment {
+  readonly plugins: readonly PreparedPlugin[];
+  /** The plugin types, comma-separated, for messages. */
+  readonly type: string;
+  /** The attachment's result version (its config's, or its conflist's). */
+  readonly cniVersion: CniVersion;
 }
 
 /**
  * Turns a source's plan into runnable attachments. Everything that can be wrong with the plan
- * (master marks, names, each delegate's config) is found here, before any delegate runs.
+ * (master marks, names, default routes, each delegate's config) is found here, before any
+ * delegate runs, and every attachment's problem is reported at once.
  */
 export function prepareAttachments(plan: NetworkPlan, request: NetworkRequest, registry: AdapterRegistry): PreparedAttachment[] {
   const { attachments } = plan;
   const masterIndex = selectMaster(attachments);
   const names = assignInterfaceNames(attachments, masterIndex, request.env.ifname, request.config.ifnameIndexFrom);
+  checkDefaultRoutes(attachments);
   const problems: CniError[] = [];
   const prepared = attachments.map((attachment, index): PreparedAttachment | undefined => {
     try {
-      const conf = withInheritedFields(attachment.conf, request.config);
-      checkType(conf, attachment.origin);
-      const adapter = registry.pick(conf, attachment.origin);
-      const shaped = adapter.prepare(conf, { network: attachment.network, origin: attachment.origin });
-      const base = { ...attachment, master: index === masterIndex, ifname: names[index] as string, index };
-      return { ...base, adapter, type: String(shaped['type']), prepared: shaped };
+      const master = index === masterIndex;
+      const plugins = preparePlugins(attachment, master, request, registry);
+      const first = plugins[0] as PreparedPlugin;
+      const base = { ...attachment, master, ifname: names[index] as string, index };
+      return { ...base, plugins, type: plugins.map((p) => p.type).join(','), cniVersion: first.conf['cniVersion'] as CniVersion };
     } catch (err) {
       problems.push(toCniError(err));
       return undefined;
@@ -38,6 +51,16 @@ export function prepareAttachments(plan: NetworkPlan, request: NetworkRequest, r
   });
   if (problems.length > 0) throw combine(problems);
   return prepared as PreparedAttachment[];
+}
+
+function preparePlugins(attachment: Attachment, master: boolean, request: NetworkRequest, registry: AdapterRegistry): PreparedPlugin[] {
+  const runtimeConfig = master ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig } : attachment.runtimeConfig;
+  return expandPlugins(attachment.conf, request.config, attachment.origin).map(({ conf, origin }) => {
+    checkType(conf, origin);
+    const adapter = registry.pick(conf, origin);
+    const shaped = adapter.prepare(withRuntimeRequests(conf, runtimeConfig, attachment.cniArgs), { network: attachment.network, origin });
+    return { adapter, type: String(shaped['type']), conf: shaped, origin };
+  });
 }
 
 function checkType(conf: DelegateConf, origin: string): void {

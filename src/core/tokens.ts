@@ -12,4 +12,8 @@ export const TOKENS = {
   DelegateAdapter: Symbol.for('multus.DelegateAdapter'),
   AdapterRegistry: Symbol.for('multus.AdapterRegistry'),
   Orchestrator: Symbol.for('multus.Orchestrator'),
+  KubeClientProvider: Symbol.for('multus.KubeClientProvider'),
+  StatusReporter: Symbol.for('multus.StatusReporter'),
+  PodRoutes: Symbol.for('multus.PodRoutes'),
+  ConfDirReader: Symbol.for('multus.ConfDirReader'),
 } as const;

@@ -30,6 +30,14 @@ export class FakeExecutor implements Executor {
     return this.script(req);
   }
 
+  /** Host tool calls (`nsenter ...`), joined by spaces. */
+  readonly tools: string[] = [];
+
+  runTool(file: string, args: readonly string[]): Promise<string> {
+    this.tools.push([file, ...args].join(' '));
+    return Promise.resolve('');
+  }
+
   /** `"ADD bridge net0"` lines, for asserting order. */
   sequence(): string[] {
     return this.calls.map((c) => `${c.command} ${c.type} ${c.ifname}`);

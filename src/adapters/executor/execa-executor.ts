@@ -62,6 +62,16 @@ export class ExecaExecutor implements Executor {
     });
   }
 
+  async runTool(file: string, args: readonly string[]): Promise<string> {
+    const { execa } = await this.loadExeca();
+    const result = await execa(file, [...args], { env: { PATH: this.path }, extendEnv: false, reject: false, timeout: this.timeoutMs ?? 10_000 });
+    if (result.failed) {
+      const why = String(result.stderr ?? '').trim() || result.shortMessage || `exit code ${String(result.exitCode)}`;
+      throw new CniError(CniCode.IoFailure, `${file} ${args.join(' ')} failed: ${why}`);
+    }
+    return String(result.stdout ?? '');
+  }
+
   private loadExeca(): Promise<ExecaModule> {
     this.execaModule ??= import('execa');
     return this.execaModule;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { kubernetesSettings, KubernetesSettingsWire, type KubernetesSettings } from './kubernetes-settings';
 import { CniCode, CniError } from '../errors';
 import type { LogLevel, LogSettings } from '../ports/logger';
 import { throwIfProblems, validateModel, type ConfigProblem } from '../validation';
@@ -29,16 +30,7 @@ export const DEFAULT_LOG_LEVEL: LogLevel = 'warn';
  * Keys of later Go Multus versions that this build does not implement yet. Rejected with code 2
  * rather than ignored, so an operator never believes a setting took effect when it did not.
  */
-const UNSUPPORTED_KEYS = [
-  'clusterNetwork',
-  'defaultNetworks',
-  'systemNamespaces',
-  'multusNamespace',
-  'namespaceIsolation',
-  'globalNamespaces',
-  'confDir',
-  'readinessindicatorfile',
-] as const;
+const UNSUPPORTED_KEYS = ['readinessindicatorfile'] as const;
 
 /** Wire model of one entry of `delegates`: only what multus itself reads; the rest is the plugin's. */
 class DelegateEntryWire {
@@ -59,7 +51,7 @@ class DelegateEntryWire {
 }
 
 /** Wire model of the multus config as the runtime passes it on stdin. */
-class MultusConfigWire {
+class MultusConfigWire extends KubernetesSettingsWire {
   @IsOptional()
   @IsNonEmptyString()
   name?: unknown;
@@ -105,7 +97,8 @@ class MultusConfigWire {
   @Max(1, { message: 'must be 0 or 1' })
   ifnameIndexFrom?: unknown;
 
-  @IsArray({ message: 'must be a non-empty list of delegate configs' })
+  @ValidateIf((o: MultusConfigWire) => o.delegates !== undefined || o.kubeconfig === undefined)
+  @IsArray({ message: 'must be a non-empty list of delegate configs (or set kubeconfig to take networks from Kubernetes)' })
   @ArrayNotEmpty({ message: 'must list at least one delegate' })
   @ValidateNested({ each: true, message: 'must be a JSON object' })
   @Type(() => DelegateEntryWire)
@@ -126,7 +119,9 @@ export interface MultusConfig {
   readonly cniVersion: CniVersion;
   readonly log: LogSettings;
   readonly kubeconfig: string | undefined;
+  /** Empty only when a kubeconfig is set (networks then come from Kubernetes). */
   readonly delegates: readonly DelegateSpec[];
+  readonly kubernetes: KubernetesSettings;
   readonly cacheDir: string;
   readonly binDir: string | undefined;
   readonly ifnameIndexFrom: number;
@@ -177,12 +172,20 @@ export function parseMultusConfig(raw: unknown): MultusConfig {
   throwIfProblems(problems, 'invalid multus config');
   const conf = raw as Record<string, unknown>;
   throwIfProblems(unsupportedProblems(conf), 'unsupported multus config', CniCode.UnsupportedField);
+  if (conf['clusterNetwork'] !== undefined && conf['delegates'] !== undefined) {
+    throw new CniError(CniCode.InvalidConfig, 'invalid multus config: clusterNetwork and delegates both name the pod\'s first network; set one of them');
+  }
+  if (conf['kubeconfig'] === undefined) {
+    const k8sOnly = ['clusterNetwork', 'defaultNetworks'].filter((k) => conf[k] !== undefined);
+    if (k8sOnly.length > 0) throw new CniError(CniCode.InvalidConfig, `invalid multus config: ${k8sOnly.join(', ')} need kubeconfig (the networks are Kubernetes objects)`);
+  }
   return {
     name: (conf['name'] as string | undefined) ?? DEFAULT_NETWORK_NAME,
     cniVersion: (conf['cniVersion'] as CniVersion | undefined) ?? DEFAULT_CONFIG_VERSION,
     log: logSettings(conf),
     kubeconfig: conf['kubeconfig'] as string | undefined,
-    delegates: delegateSpecs(conf['delegates'] as Array<Record<string, unknown>>),
+    delegates: delegateSpecs((conf['delegates'] as Array<Record<string, unknown>> | undefined) ?? []),
+    kubernetes: kubernetesSettings(conf),
     cacheDir: (conf['cniDir'] as string | undefined) ?? DEFAULT_CACHE_DIR,
     binDir: conf['binDir'] as string | undefined,
     ifnameIndexFrom: (conf['ifnameIndexFrom'] as number | undefined) ?? 0,

@@ -30,4 +30,9 @@ export interface DelegateEnv {
  */
 export interface Executor {
   run(request: ExecRequest): Promise<unknown>;
+  /**
+   * Runs a host tool (`nsenter`, `ip`) with arguments, no shell; resolves with its stdout,
+   * rejects with a CniError (code 5) carrying its stderr when it fails.
+   */
+  runTool(file: string, args: readonly string[]): Promise<string>;
 }

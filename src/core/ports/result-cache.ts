@@ -15,10 +15,15 @@ export interface CachedAttachment {
   readonly ifname: string;
   readonly master: boolean;
   readonly origin: string;
-  /** The config exactly as sent to the plugin (without prevResult). */
-  readonly conf: Readonly<Record<string, unknown>>;
+  /** Each plugin's config exactly as sent (without prevResult): one, or a conflist's chain. */
+  readonly confs: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  /** Where each plugin's config came from (`delegates[1]`, `... .plugins[0]`), for picking its adapter again. */
+  readonly origins: readonly string[];
+  /** The attachment's result version. */
+  readonly cniVersion: string;
   /** pending: ADD not (yet) known to have succeeded; added: result recorded; deleted: DEL succeeded. */
   readonly state: AttachmentState;
+  /** The attachment's (last plugin's) result. */
   readonly result?: Readonly<Record<string, unknown>>;
 }
 

@@ -16,6 +16,10 @@ export class ScriptedExecutor implements Executor {
     const reply = this.replies.shift();
     return reply instanceof Error ? Promise.reject(reply) : Promise.resolve(reply);
   }
+
+  runTool(): Promise<string> {
+    return Promise.reject(new Error('ScriptedExecutor runs no host tools'));
+  }
 }
 
 export const ENV = {

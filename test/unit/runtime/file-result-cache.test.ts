@@ -22,7 +22,7 @@ const entry: CacheEntry = {
   cniPath: '/opt/cni/bin',
   binDirs: ['/opt/cni/bin'],
   createdAt: '2026-01-01T00:00:00.000Z',
-  attachments: [{ index: 0, network: 'n', type: 'bridge', ifname: 'eth0', master: true, origin: 'delegates[0]', conf: { type: 'bridge' }, state: 'pending' }],
+  attachments: [{ index: 0, network: 'n', type: 'bridge', ifname: 'eth0', master: true, origin: 'delegates[0]', confs: [{ type: 'bridge' }], origins: ['delegates[0]'], cniVersion: '1.0.0', state: 'pending' }],
 };
 
 describe('FileResultCache', () => {

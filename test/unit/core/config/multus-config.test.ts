@@ -72,7 +72,13 @@ describe('parseMultusConfig', () => {
     ['ifnameIndexFrom 2', { type: 'multus', ifnameIndexFrom: 2, delegates: [{ type: 'a' }] }, 7, 'ifnameIndexFrom: must be 0 or 1'],
     ['no type', { delegates: [{ type: 'a' }] }, 7, 'type: must be a non-empty string'],
     ['name empty', { name: '', type: 'multus', delegates: [{ type: 'a' }] }, 7, 'name: must be a non-empty string'],
-    ['later Go Multus key', { type: 'multus', clusterNetwork: 'flannel', delegates: [{ type: 'a' }] }, 2, 'clusterNetwork: is a later Go Multus setting'],
+    ['later Go Multus key', { type: 'multus', readinessindicatorfile: '/x', delegates: [{ type: 'a' }] }, 2, 'readinessindicatorfile: is a later Go Multus setting'],
+    ['clusterNetwork and delegates', { type: 'multus', kubeconfig: '/k', clusterNetwork: 'a', delegates: [{ type: 'a' }] }, 7, 'clusterNetwork and delegates both'],
+    ['defaultNetworks without kubeconfig', { type: 'multus', defaultNetworks: ['a'], delegates: [{ type: 'a' }] }, 7, 'defaultNetworks need kubeconfig'],
+    ['no delegates without kubeconfig', { type: 'multus', name: 'x' }, 7, 'or set kubeconfig'],
+    ['defaultNetworks not names', { type: 'multus', kubeconfig: '/k', defaultNetworks: [1] }, 7, 'defaultNetworks: must be a list of names'],
+    ['namespaceIsolation not boolean', { type: 'multus', kubeconfig: '/k', namespaceIsolation: 'yes' }, 7, 'namespaceIsolation: must be true or false'],
+    ['relative confDir', { type: 'multus', kubeconfig: '/k', confDir: 'd' }, 7, 'confDir: must be an absolute path'],
   ])('%s', (_name, conf, code, fragment) => {
     const err = problem(conf);
     expect(err.code).toBe(code);
@@ -85,6 +91,43 @@ describe('parseMultusConfig', () => {
     expect(err.msg).toContain('binDir:');
     expect(err.msg).toContain('delegates[0].type:');
     expect(err.details).toBe('3 problems');
+  });
+
+  test("the seed's kubeconfig-only config, with Go Multus's Kubernetes defaults", () => {
+    const c = parseMultusConfig({ name: 'minion-cni-network', type: 'multus', kubeconfig: '/etc/kubernetes/node-kubeconfig.yaml' });
+    expect(c.delegates).toEqual([]);
+    expect(c.kubernetes).toEqual({
+      clusterNetwork: undefined,
+      defaultNetworks: [],
+      multusNamespace: 'kube-system',
+      systemNamespaces: ['kube-system'],
+      namespaceIsolation: false,
+      globalNamespaces: [],
+      confDir: '/etc/cni/multus/net.d',
+    });
+  });
+
+  test('Kubernetes keys in both list forms', () => {
+    const c = parseMultusConfig({
+      type: 'multus',
+      kubeconfig: '/k',
+      clusterNetwork: 'flannel',
+      defaultNetworks: ['a', 'b'],
+      multusNamespace: 'multus',
+      systemNamespaces: 'kube-system, infra',
+      namespaceIsolation: true,
+      globalNamespaces: 'shared,other',
+      confDir: '/etc/cni/other',
+    });
+    expect(c.kubernetes).toEqual({
+      clusterNetwork: 'flannel',
+      defaultNetworks: ['a', 'b'],
+      multusNamespace: 'multus',
+      systemNamespaces: ['kube-system', 'infra'],
+      namespaceIsolation: true,
+      globalNamespaces: ['shared', 'other'],
+      confDir: '/etc/cni/other',
+    });
   });
 
   test('keys the plugin owns pass through untouched', () => {

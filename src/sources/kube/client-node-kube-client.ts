@@ -1,0 +1,224 @@
+import type { ConfigurationOptions, CoreV1Api, CustomObjectsApi, RequestContext, ResponseContext, V1Pod } from '@kubernetes/client-node';
+import { CniCode, CniError, toCniError } from '../../core/errors';
+import type { KubeClient, KubeClientProvider, ObjectRef, PodInfo } from '../../core/ports/kube-client';
+import { accessDenied, type ApiCallTarget, type ApiFailure, type ApiStatus, classifyResponse, classifyThrown, notFound, rejected, unreachable } from './kube-errors';
+import { type ClientNodeModule, type LoadedKubeconfig, loadKubeconfig } from './load-kubeconfig';
+import { Deadline, realSleep, type RetryPolicy, retrying } from './retry';
+
+/** Tuning of the client; the defaults keep a whole operation within about four seconds. */
+export interface ClientNodeKubeClientOptions {
+  /** Longest wait for one HTTP attempt (default 2000 ms). */
+  readonly attemptTimeoutMs?: number;
+  /** Time one operation (getPod, getObject, setPodAnnotation) may spend retrying (default 4000 ms). */
+  readonly retryBudgetMs?: number;
+  /** Pauses before the retries; its length bounds their number (default [200, 400, 800]). */
+  readonly backoffMs?: readonly number[];
+  /** Tests pass an instant or recording sleep. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Tests pass a fake clock for the retry budget. */
+  readonly now?: () => number;
+}
+
+/** How often setPodAnnotation re-reads the pod after losing a race to another writer. */
+const CONFLICT_RETRIES = 5;
+
+/** What a call may legitimately answer besides its value; anything else becomes a CniError. */
+type CallOutcome<T> = { readonly kind: 'ok'; readonly value: T } | { readonly kind: 'not-found'; readonly status: ApiStatus | undefined } | { readonly kind: 'conflict' };
+
+interface Expected {
+  readonly notFound?: boolean;
+  readonly conflict?: boolean;
+}
+
+function podTarget(verb: ApiCallTarget['verb'], namespace: string, name: string): ApiCallTarget {
+  return { verb, resource: 'pods', object: `${namespace}/${name}` };
+}
+
+function objectTarget(ref: ObjectRef): ApiCallTarget {
+  const object = ref.namespace === undefined ? ref.name : `${ref.namespace}/${ref.name}`;
+  return { verb: 'get', resource: `${ref.plural}.${ref.group}`, object };
+}
+
+function toPodInfo(pod: V1Pod, namespace: string, name: string): PodInfo {
+  const meta = pod.metadata ?? {};
+  return {
+    namespace: meta.namespace ?? namespace,
+    name: meta.name ?? name,
+    uid: meta.uid ?? '',
+    resourceVersion: meta.resourceVersion ?? '',
+    annotations: { ...(meta.annotations ?? {}) },
+  };
+}
+
+/**
+ * The Kubernetes API through @kubernetes/client-node. Every call is retried briefly on network
+ * failures, timeouts, 429 and 5xx, then reported as code 11 naming the server (kubelet retries
+ * the ADD); 401/403 are code 104 naming the user; a missing pod is code 105.
+ */
+export class ClientNodeKubeClient implements KubeClient {
+  readonly server: string;
+  private readonly user: string;
+  private readonly core: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
+  private readonly policy: RetryPolicy;
+  private readonly budgetMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly k8s: ClientNodeModule,
+    kubeconfig: LoadedKubeconfig,
+    options: ClientNodeKubeClientOptions = {},
+  ) {
+    this.server = kubeconfig.server;
+    this.user = kubeconfig.user;
+    this.core = kubeconfig.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    this.custom = kubeconfig.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.policy = { attemptTimeoutMs: options.attemptTimeoutMs ?? 2000, backoffMs: options.backoffMs ?? [200, 400, 800], sleep: options.sleep ?? realSleep };
+    this.budgetMs = options.retryBudgetMs ?? 4000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async getPod(namespace: string, name: string): Promise<PodInfo> {
+    return toPodInfo(await this.readPod(namespace, name, this.deadline()), namespace, name);
+  }
+
+  /**
+   * The object, or undefined on a 404. Two different 404s both give undefined for now: a Status
+   * with reason NotFound (the object is missing) and a bare `404 page not found` (the server
+   * does not serve that group/version/resource at all, e.g. the CRD is not installed). The
+   * sources treat both as "no such network"; `CallOutcome.status` keeps them apart if a caller
+   * ever needs to (it is undefined for the bare 404).
+   */
+  async getObject(ref: ObjectRef): Promise<Record<string, unknown> | undefined> {
+    if (ref.group === '') throw new CniError(CniCode.Internal, `getObject needs an API group (core objects are not custom objects): ${ref.plural} ${ref.name}`);
+    const { group, version, plural, name, namespace } = ref;
+    const outcome = await this.call<unknown>(objectTarget(ref), this.deadline(), { notFound: true }, (options) =>
+      namespace === undefined
+        ? this.custom.getClusterCustomObject({ group, version, plural, name }, options)
+        : this.custom.getNamespacedCustomObject({ group, version, namespace, plural, name }, options),
+    );
+    if (outcome.kind !== 'ok') return undefined;
+    const value = outcome.value;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  }
+
+  /**
+   * A merge patch that carries the resourceVersion just read, so a concurrent writer's change is
+   * never overwritten: on 409 the pod is read again and the patch retried. A pod that vanished
+   * is code 105 (the caller decides whether that matters; after ADD it is only logged).
+   */
+  async setPodAnnotation(namespace: string, name: string, key: string, value: string): Promise<void> {
+    const deadline = this.deadline();
+    const target = podTarget('patch', namespace, name);
+    for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
+      const pod = await this.readPod(namespace, name, deadline);
+      const resourceVersion = pod.metadata?.resourceVersion;
+      const metadata = resourceVersion === undefined ? { annotations: { [key]: value } } : { resourceVersion, annotations: { [key]: value } };
+      const outcome = await this.call(target, deadline, { notFound: true, conflict: true }, (options) =>
+        this.core.patchNamespacedPod({ name, namespace, body: { metadata } }, this.k8s.setHeaderOptions('Content-Type', this.k8s.PatchStrategy.MergePatch, options)),
+      );
+      if (outcome.kind === 'ok') return;
+      if (outcome.kind === 'not-found') throw notFound(this.server, target, undefined);
+    }
+    throw new CniError(
+      CniCode.TryAgainLater,
+      `Kubernetes API ${this.server}: pod ${namespace}/${name} kept changing, ${CONFLICT_RETRIES + 1} conflicting updates (PATCH pods ${namespace}/${name})`,
+    );
+  }
+
+  private deadline(): Deadline {
+    return new Deadline(this.budgetMs, this.now);
+  }
+
+  private async readPod(namespace: string, name: string, deadline: Deadline): Promise<V1Pod> {
+    const target = podTarget('get', namespace, name);
+    const outcome = await this.call(target, deadline, {}, (options) => this.core.readNamespacedPod({ name, namespace }, options));
+    if (outcome.kind !== 'ok') throw notFound(this.server, target, undefined);
+    return outcome.value;
+  }
+
+  /** One API call with retries; failures the caller does not expect become CniErrors here. */
+  private async call<T>(target: ApiCallTarget, deadline: Deadline, expected: Expected, run: (options: ConfigurationOptions) => Promise<T>): Promise<CallOutcome<T>> {
+    let failure: ApiFailure | undefined;
+    const classify = (err: unknown): string | undefined => {
+      failure = this.classify(err);
+      return failure.kind === 'transient' ? failure.reason : undefined;
+    };
+    const giveUp = (reason: string, attempts: number, err: unknown): Error => unreachable(this.server, reason, attempts, target, err);
+    try {
+      return { kind: 'ok', value: await retrying((signal) => run(this.signalOptions(signal)), this.policy, deadline, classify, giveUp) };
+    } catch (err) {
+      if (err instanceof CniError || failure === undefined) throw toCniError(err, `Kubernetes API ${this.server}`);
+      return this.outcomeOf(failure, expected, target, err);
+    }
+  }
+
+  private outcomeOf<T>(failure: ApiFailure, expected: Expected, target: ApiCallTarget, err: unknown): CallOutcome<T> {
+    switch (failure.kind) {
+      case 'not-found':
+        if (expected.notFound === true) return { kind: 'not-found', status: failure.status };
+        throw notFound(this.server, target, err);
+      case 'conflict':
+        if (expected.conflict === true) return { kind: 'conflict' };
+        throw rejected(this.server, target, '409 Conflict', err);
+      case 'unauthorized':
+      case 'forbidden':
+        throw accessDenied(this.server, this.user, target, failure, err);
+      case 'rejected':
+        throw rejected(this.server, target, failure.detail, err);
+      case 'internal':
+        throw new CniError(CniCode.Internal, `Kubernetes client: ${failure.detail}`, { cause: err });
+      case 'transient':
+        throw unreachable(this.server, failure.reason, 1, target, err);
+    }
+  }
+
+  private classify(err: unknown): ApiFailure {
+    if (err instanceof this.k8s.ApiException) return classifyResponse(err as InstanceType<ClientNodeModule['ApiException']> & { code: number });
+    return classifyThrown(err, (e) => e instanceof this.k8s.RequiredError);
+  }
+
+  /** Per-call options that hand the attempt's AbortSignal to the HTTP layer. */
+  private signalOptions(signal: AbortSignal): ConfigurationOptions {
+    const { Observable } = this.k8s;
+    const middleware = {
+      pre: (context: RequestContext): InstanceType<typeof Observable<RequestContext>> => {
+        context.setSignal(signal);
+        return new Observable(Promise.resolve(context));
+      },
+      post: (response: ResponseContext): InstanceType<typeof Observable<ResponseContext>> => new Observable(Promise.resolve(response)),
+    };
+    return { middleware: [middleware], middlewareMergeStrategy: 'append' };
+  }
+}
+
+/**
+ * Makes one client per kubeconfig path and process. @kubernetes/client-node is imported here,
+ * on the first get(), never at module load: a pod served from files alone does not pay the
+ * tens of milliseconds that loading it costs.
+ */
+export class ClientNodeKubeClientProvider implements KubeClientProvider {
+  private readonly clients = new Map<string, Promise<KubeClient>>();
+
+  constructor(private readonly options: ClientNodeKubeClientOptions = {}) {}
+
+  get(kubeconfigPath: string): Promise<KubeClient> {
+    let client = this.clients.get(kubeconfigPath);
+    if (client === undefined) {
+      client = this.create(kubeconfigPath);
+      this.clients.set(kubeconfigPath, client);
+      client.catch(() => this.clients.delete(kubeconfigPath));
+    }
+    return client;
+  }
+
+  private async create(kubeconfigPath: string): Promise<KubeClient> {
+    let k8s: ClientNodeModule;
+    try {
+      k8s = await import('@kubernetes/client-node');
+    } catch (err) {
+      throw toCniError(err, 'cannot load @kubernetes/client-node');
+    }
+    return new ClientNodeKubeClient(k8s, loadKubeconfig(k8s, kubeconfigPath), this.options);
+  }
+}

@@ -1,0 +1,58 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { CniCode, CniError } from '../../core/errors';
+
+/** The client-node module, loaded lazily by the provider. */
+export type ClientNodeModule = typeof import('@kubernetes/client-node');
+
+/** A kubeconfig that names a usable cluster, with what messages need from it. */
+export interface LoadedKubeconfig {
+  readonly kubeConfig: KubeConfig;
+  /** The current cluster's server URL. */
+  readonly server: string;
+  /** The current context's user name, as messages show it ("(none)" when it names none). */
+  readonly user: string;
+}
+
+/**
+ * Why loading failed, without quoting the file: a YAML error's own message includes an excerpt
+ * of the file, which may hold a token, so only its position and reason are kept.
+ */
+function describeLoadError(err: unknown): string {
+  if (err instanceof Error && err.name === 'YAMLException') {
+    const { reason, mark } = err as Error & { reason?: string; mark?: { line: number; column: number } };
+    const where = mark === undefined ? '' : ` at line ${mark.line + 1}, column ${mark.column + 1}`;
+    return `not valid YAML${where}: ${reason ?? 'syntax error'}`;
+  }
+  if (err instanceof TypeError) return 'not a kubeconfig (expected a mapping with clusters, users and contexts)';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Reads the kubeconfig named in the multus config. Everything wrong with it is code 7 (invalid
+ * network config) naming the file: it is part of the configuration the admin wrote, and
+ * retrying will not fix it. Checked up front so an unusable server URL does not surface later
+ * as a "network" failure that would be retried.
+ */
+export function loadKubeconfig(k8s: ClientNodeModule, path: string): LoadedKubeconfig {
+  const kubeConfig = new k8s.KubeConfig();
+  try {
+    kubeConfig.loadFromFile(path);
+  } catch (err) {
+    throw new CniError(CniCode.InvalidConfig, `cannot load kubeconfig ${path}: ${describeLoadError(err)}`, { cause: err });
+  }
+  const cluster = kubeConfig.getCurrentCluster();
+  if (cluster === null) {
+    const context = kubeConfig.getCurrentContext();
+    const named = context === undefined || context === '' ? 'no current-context' : `current-context "${context}"`;
+    throw new CniError(CniCode.InvalidConfig, `kubeconfig ${path} names no usable cluster (${named})`);
+  }
+  const server = cluster.server;
+  const https = server.startsWith('https://');
+  if (!https && !(server.startsWith('http://') && cluster.skipTLSVerify === true)) {
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `kubeconfig ${path}: cluster "${cluster.name}" server "${server}" must be an https:// URL (http:// only with insecure-skip-tls-verify)`,
+    );
+  }
+  return { kubeConfig, server, user: kubeConfig.getCurrentUser()?.name ?? '(none)' };
+}
