@@ -79,6 +79,7 @@ test('a conflist runs as a chain with prevResult; the master gets the runtime po
 
 test('default-route: the pod default route moves to the selected attachment and leaves the master result', async () => {
   const withRoutes = (req: ExecRequest): unknown => {
+    if (req.type === 'portmap') return req.command === 'ADD' ? req.stdin['prevResult'] : undefined;
     const result = defaultScript(req) as Record<string, unknown> | undefined;
     if (req.type !== 'bridge' || result === undefined) return result;
     return { ...result, routes: [{ dst: '0.0.0.0/0', gw: '10.244.0.1' }, { dst: '10.96.0.0/12' }] };
