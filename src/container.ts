@@ -14,6 +14,10 @@ import { PinoLoggerFactory } from './runtime/pino-logger-factory';
 import { FileResultCache } from './runtime/file-result-cache';
 import { SystemClock } from './runtime/system-clock';
 import { FileSource } from './sources/file-source';
+import { ClientNodeKubeClientProvider } from './sources/kube/client-node-kube-client';
+import { FileConfDir } from './sources/kube/conf-dir';
+import { KubeStatusReporter } from './sources/kube/kube-status-reporter';
+import { KubernetesSource } from './sources/kube/kubernetes-source';
 
 /**
  * Builds the one container of the process: every extension point bound to its production
@@ -32,7 +36,12 @@ export function buildContainer(options: ContainerOptions = {}): Container {
   container.bind(TOKENS.ResultCache).toConstantValue(new FileResultCache());
   container.bind(TOKENS.Clock).toConstantValue(new SystemClock());
   container.bind(TOKENS.LoggerFactory).toConstantValue(new PinoLoggerFactory());
+  // Sources in the order they are asked (first `supports` wins): Kubernetes when a kubeconfig is set.
+  container.bind(TOKENS.KubeClientProvider).toConstantValue(new ClientNodeKubeClientProvider());
+  container.bind(TOKENS.ConfDirReader).toConstantValue(new FileConfDir());
+  container.bind<NetworkSource>(TOKENS.NetworkSource).to(KubernetesSource).inSingletonScope();
   container.bind<NetworkSource>(TOKENS.NetworkSource).to(FileSource).inSingletonScope();
+  container.bind(TOKENS.StatusReporter).to(KubeStatusReporter).inSingletonScope();
   container
     .bind<PodRoutes>(TOKENS.PodRoutes)
     .toDynamicValue((ctx) => new NsenterPodRoutes(ctx.get<Executor>(TOKENS.Executor)))

@@ -89,10 +89,10 @@ export function classifyResponse(err: ApiExceptionLike): ApiFailure {
  */
 export function classifyThrown(err: unknown, isRequiredError: (err: unknown) => boolean): ApiFailure {
   if (err instanceof AttemptTimedOut) return { kind: 'transient', reason: err.message };
-  if (isRequiredError(err)) return { kind: 'internal', detail: (err as Error).message };
-  const code = (err as { code?: unknown } | undefined)?.code;
+  if (isRequiredError(err)) return { kind: 'internal', detail: String((err as { message?: unknown }).message) };
+  const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && code !== '') return { kind: 'transient', reason: code };
-  return { kind: 'transient', reason: err instanceof Error ? err.message : String(err) };
+  return { kind: 'transient', reason: typeof message === 'string' ? message : String(err) };
 }
 
 /** Code 11: the API server did not answer usefully within the retry budget. */

@@ -18,13 +18,14 @@ export interface LoadedKubeconfig {
  * of the file, which may hold a token, so only its position and reason are kept.
  */
 function describeLoadError(err: unknown): string {
-  if (err instanceof Error && err.name === 'YAMLException') {
-    const { reason, mark } = err as Error & { reason?: string; mark?: { line: number; column: number } };
-    const where = mark === undefined ? '' : ` at line ${mark.line + 1}, column ${mark.column + 1}`;
-    return `not valid YAML${where}: ${reason ?? 'syntax error'}`;
+  // Duck-typed: fs errors come from another realm under jest, where `instanceof Error` fails.
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; message?: unknown; reason?: unknown; mark?: { line: number; column: number } };
+  if (e.name === 'YAMLException') {
+    const where = e.mark === undefined ? '' : ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}`;
+    return `not valid YAML${where}: ${typeof e.reason === 'string' ? e.reason : 'syntax error'}`;
   }
-  if (err instanceof TypeError) return 'not a kubeconfig (expected a mapping with clusters, users and contexts)';
-  return err instanceof Error ? err.message : String(err);
+  if (e.name === 'TypeError') return 'not a kubeconfig (expected a mapping with clusters, users and contexts)';
+  return typeof e.message === 'string' ? e.message : String(err);
 }
 
 /**

@@ -1,0 +1,155 @@
+import { inject, injectable } from 'inversify';
+import type { KubernetesSettings } from '../../core/config/kubernetes-settings';
+import { POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';
+import { CniCode, CniError } from '../../core/errors';
+import type { Attachment, NetworkPlan, NetworkRequest, PodRef } from '../../core/plan';
+import type { KubeClient, KubeClientProvider } from '../../core/ports/kube-client';
+import type { NetworkSource } from '../../core/ports/network-source';
+import {
+  DEFAULT_NETWORK_ANNOTATION,
+  NETWORKS_ANNOTATION,
+  parseDefaultNetwork,
+  parseNetworkSelections,
+  SEED_NETWORKS_ANNOTATION,
+  type NetworkSelection,
+} from '../../core/selection';
+import { TOKENS } from '../../core/tokens';
+import type { ConfDirReader } from './conf-dir';
+import { NetworkResolver, type LookupOrder, type ResolvedNetwork } from './network-resolver';
+import { checkIsolation, runtimeRequests } from './selection-rules';
+
+/** The pod's annotations and where they came from. */
+interface PodAnnotations {
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly from: 'runtimeConfig' | 'api';
+}
+
+/**
+ * Networks from Kubernetes, for configs with a kubeconfig: the pod's annotations (from the
+ * runtime's runtimeConfig when it passes them, else one pod GET) select NetworkAttachmentDefinitions
+ * or the seed's `Network` objects. Without `clusterNetwork` the seed's rules hold: the first
+ * annotated network is the master, and a pod without annotation gets the config's delegates.
+ * With `clusterNetwork`, today's Go Multus rules: it is always the master, then defaultNetworks,
+ * then the annotated ones.
+ */
+@injectable()
+export class KubernetesSource implements NetworkSource {
+  readonly name = 'kubernetes';
+
+  constructor(
+    @inject(TOKENS.KubeClientProvider) private readonly clients: KubeClientProvider,
+    @inject(TOKENS.ConfDirReader) private readonly confDir: ConfDirReader,
+  ) {}
+
+  supports(request: NetworkRequest): boolean {
+    return request.config.kubeconfig !== undefined;
+  }
+
+  async resolve(request: NetworkRequest): Promise<NetworkPlan> {
+    const settings = request.config.kubernetes;
+    const pod = podRef(request);
+    const client = (): Promise<KubeClient> => this.clients.get(request.config.kubeconfig as string);
+    const { annotations } = await this.annotations(request, pod, client);
+    const key = annotations[NETWORKS_ANNOTATION] !== undefined ? NETWORKS_ANNOTATION : SEED_NETWORKS_ANNOTATION;
+    const selections = parseNetworkSelections(key, annotations[key] ?? '');
+    const override = annotations[DEFAULT_NETWORK_ANNOTATION];
+    const chosenDefault = override === undefined || override.trim() === '' ? undefined : parseDefaultNetwork(override);
+    for (const s of selections) checkIsolation(settings, pod, s);
+    const resolver = new NetworkResolver(client, this.confDir, settings.confDir);
+    const order: LookupOrder = key === NETWORKS_ANNOTATION ? 'nad-first' : 'network-first';
+    const attachments = await this.attachments(request, pod, { selections, chosenDefault, resolver, order });
+    return { attachments, pod };
+  }
+
+  private async annotations(request: NetworkRequest, pod: PodRef, client: () => Promise<KubeClient>): Promise<PodAnnotations> {
+    const rc = request.config.raw['runtimeConfig'] as Record<string, unknown> | undefined;
+    const fromRuntime = rc?.[POD_ANNOTATIONS_KEY];
+    if (typeof fromRuntime === 'object' && fromRuntime !== null && !Array.isArray(fromRuntime)) {
+      const entries = Object.entries(fromRuntime).filter((e): e is [string, string] => typeof e[1] === 'string');
+      return { annotations: Object.fromEntries(entries), from: 'runtimeConfig' };
+    }
+    const info = await (await client()).getPod(pod.namespace, pod.name);
+    const uid = request.env.args.get('K8S_POD_UID');
+    if (uid !== undefined && uid !== '' && info.uid !== uid) {
+      throw new CniError(CniCode.UnknownContainer, `pod ${pod.namespace}/${pod.name} has UID ${info.uid} in the API, but the runtime asked for UID ${uid} (the pod was replaced)`);
+    }
+    return { annotations: info.annotations, from: 'api' };
+  }
+
+  private async attachments(request: NetworkRequest, pod: PodRef, ctx: Selections): Promise<Attachment[]> {
+    const settings = request.config.kubernetes;
+    const defaults = settings.systemNamespaces.includes(pod.namespace) ? [] : settings.defaultNetworks;
+    const defaultAttachments = (): Promise<Attachment[]> =>
+      Promise.all(defaults.map((name, i) => this.fromName(ctx, settings, name, `defaultNetworks[${i}]`)));
+    const selected = (list: readonly NetworkSelection[]): Promise<Attachment[]> =>
+      Promise.all(list.map(async (s) => fromSelection(s, await ctx.resolver.resolve(s.namespace ?? pod.namespace, s.name, ctx.order), false)));
+    const masterSpec = ctx.chosenDefault ?? settings.clusterNetwork;
+    if (masterSpec !== undefined) {
+      const master = ctx.chosenDefault !== undefined
+        ? fromSelection(ctx.chosenDefault, await ctx.resolver.resolve(ctx.chosenDefault.namespace ?? settings.multusNamespace, ctx.chosenDefault.name, ctx.order), true)
+        : { ...(await this.fromName(ctx, settings, settings.clusterNetwork as string, 'clusterNetwork')), master: true };
+      return [master, ...(await defaultAttachments()), ...(await selected(ctx.selections))];
+    }
+    if (ctx.selections.length > 0) {
+      const [first, ...rest] = await selected(ctx.selections);
+      return [{ ...(first as Attachment), master: true }, ...(await defaultAttachments()), ...rest];
+    }
+    const delegates = request.config.delegates.map((d): Attachment => ({
+      network: typeof d.conf['name'] === 'string' ? d.conf['name'] : request.config.name,
+      conf: d.conf,
+      master: d.master,
+      origin: d.path,
+    }));
+    const all = [...delegates, ...(await defaultAttachments())];
+    if (all.length === 0) {
+      throw new CniError(CniCode.InvalidConfig, `pod ${pod.namespace}/${pod.name} selects no network (no ${NETWORKS_ANNOTATION} or ${SEED_NETWORKS_ANNOTATION} annotation) and the multus config has no delegates, clusterNetwork or defaultNetworks`);
+    }
+    return all;
+  }
+
+  /** clusterNetwork / defaultNetworks entries: an absolute path to a config file, or a network name in multusNamespace. */
+  private async fromName(ctx: Selections, settings: KubernetesSettings, value: string, origin: string): Promise<Attachment> {
+    if (value.startsWith('/')) {
+      const conf = await this.confDir.readFile(value);
+      const network = typeof conf['name'] === 'string' ? conf['name'] : value;
+      return { network, conf, master: false, origin: `${origin} (${value})`, statusName: network };
+    }
+    const [namespace, name] = value.includes('/') ? (value.split('/', 2) as [string, string]) : [settings.multusNamespace, value];
+    const resolved = await ctx.resolver.resolve(namespace, name, 'nad-first').catch(async (err: unknown) => {
+      const onDisk = await this.confDir.findByName(settings.confDir, name);
+      if (onDisk === undefined) throw err;
+      return { conf: onDisk, network: name, statusName: name, origin: `${settings.confDir}` } satisfies ResolvedNetwork;
+    });
+    return { network: resolved.network, conf: resolved.conf, master: false, origin: `${origin} (${resolved.origin})`, statusName: resolved.statusName };
+  }
+}
+
+interface Selections {
+  readonly selections: readonly NetworkSelection[];
+  readonly chosenDefault: NetworkSelection | undefined;
+  readonly resolver: NetworkResolver;
+  readonly order: LookupOrder;
+}
+
+function fromSelection(selection: NetworkSelection, resolved: ResolvedNetwork, master: boolean): Attachment {
+  const base: Attachment = {
+    network: resolved.network,
+    conf: resolved.conf,
+    master,
+    origin: `${selection.origin} (${resolved.origin})`,
+    statusName: resolved.statusName,
+    ...runtimeRequests(selection),
+  };
+  return selection.interface === undefined || master ? base : { ...base, ifname: selection.interface };
+}
+
+/** The pod from CNI_ARGS; both keys are needed to find its networks (code 4 naming what is missing). */
+function podRef(request: NetworkRequest): PodRef {
+  const namespace = request.env.args.get('K8S_POD_NAMESPACE') ?? '';
+  const name = request.env.args.get('K8S_POD_NAME') ?? '';
+  const missing = [namespace === '' ? 'K8S_POD_NAMESPACE' : '', name === '' ? 'K8S_POD_NAME' : ''].filter((m) => m !== '');
+  if (missing.length > 0) {
+    throw new CniError(CniCode.InvalidEnvironment, `CNI_ARGS: ${missing.join(' and ')} missing: needed to find the pod's networks (the config has a kubeconfig)`);
+  }
+  return { namespace, name };
+}

@@ -1,0 +1,78 @@
+import { CniCode, CniError } from '../../src/core/errors';
+import type { KubeClient, KubeClientProvider, ObjectRef, PodInfo } from '../../src/core/ports/kube-client';
+import type { DelegateConf } from '../../src/core/plan';
+import type { ConfDirReader } from '../../src/sources/kube/conf-dir';
+
+function refKey(ref: ObjectRef): string {
+  return [ref.group, ref.version, ref.plural, ref.namespace ?? '', ref.name].join('|');
+}
+
+/** An in-memory KubeClient for unit tests: pods and objects, a call log, and a failure switch. */
+export class FakeKubeClient implements KubeClient, KubeClientProvider {
+  readonly server = 'https://fake-apiserver';
+  readonly calls: string[] = [];
+  readonly pods = new Map<string, PodInfo>();
+  readonly objects = new Map<string, Record<string, unknown>>();
+  /** When set, every call fails with it (the API down, say). */
+  failWith: CniError | undefined;
+
+  get(): Promise<KubeClient> {
+    return Promise.resolve(this);
+  }
+
+  addPod(namespace: string, name: string, annotations: Record<string, string> = {}, uid = `uid-${name}`): this {
+    this.pods.set(`${namespace}/${name}`, { namespace, name, uid, resourceVersion: '1', annotations });
+    return this;
+  }
+
+  addObject(ref: ObjectRef, body: Record<string, unknown>): this {
+    this.objects.set(refKey(ref), body);
+    return this;
+  }
+
+  addNad(namespace: string, name: string, config: unknown): this {
+    const spec = config === undefined ? {} : { config: typeof config === 'string' ? config : JSON.stringify(config) };
+    return this.addObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name }, { metadata: { name, namespace }, spec });
+  }
+
+  /** A seed `Network` object, and the CRD (or the TPR) that serves it. */
+  addNetwork(namespace: string, name: string, plugin: string, conf: Record<string, unknown>, kind: 'CRD' | 'TPR' = 'CRD'): this {
+    if (kind === 'CRD') this.addObject({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', name: 'networks.kubernetes.com' }, {});
+    else this.addObject({ group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: 'network.kubernetes.com' }, {});
+    return this.addObject({ group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace, name }, { metadata: { name }, plugin, args: JSON.stringify([conf]) });
+  }
+
+  getPod(namespace: string, name: string): Promise<PodInfo> {
+    this.calls.push(`getPod ${namespace}/${name}`);
+    if (this.failWith !== undefined) return Promise.reject(this.failWith);
+    const pod = this.pods.get(`${namespace}/${name}`);
+    return pod === undefined ? Promise.reject(new CniError(CniCode.KubernetesNotFound, `pod ${namespace}/${name} not found`)) : Promise.resolve(pod);
+  }
+
+  getObject(ref: ObjectRef): Promise<Record<string, unknown> | undefined> {
+    this.calls.push(`getObject ${ref.group}/${ref.plural} ${ref.namespace ?? ''}/${ref.name}`);
+    if (this.failWith !== undefined) return Promise.reject(this.failWith);
+    return Promise.resolve(this.objects.get(refKey(ref)));
+  }
+
+  setPodAnnotation(namespace: string, name: string, key: string, value: string): Promise<void> {
+    this.calls.push(`setPodAnnotation ${namespace}/${name} ${key}`);
+    if (this.failWith !== undefined) return Promise.reject(this.failWith);
+    const pod = this.pods.get(`${namespace}/${name}`);
+    if (pod === undefined) return Promise.reject(new CniError(CniCode.KubernetesNotFound, `pod ${namespace}/${name} not found`));
+    this.pods.set(`${namespace}/${name}`, { ...pod, annotations: { ...pod.annotations, [key]: value } });
+    return Promise.resolve();
+  }
+}
+
+/** Config files by dir and name, in memory. */
+export class FakeConfDir implements ConfDirReader {
+  constructor(private readonly files: Record<string, DelegateConf> = {}) {}
+  findByName(dir: string, name: string): Promise<DelegateConf | undefined> {
+    return Promise.resolve(Object.entries(this.files).find(([path, conf]) => path.startsWith(`${dir}/`) && conf['name'] === name)?.[1]);
+  }
+  readFile(path: string): Promise<DelegateConf> {
+    const conf = this.files[path];
+    return conf === undefined ? Promise.reject(new CniError(CniCode.InvalidConfig, `cannot read CNI config file ${path}`)) : Promise.resolve(conf);
+  }
+}

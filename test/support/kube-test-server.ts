@@ -1,0 +1,381 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type KubeTestObject, type KubeTestObjectRef, type KubeTestResource, ObjectStore, resourceKey } from './kube/object-store';
+import { type Json, PatchError } from './kube/patches';
+import { DEFAULT_RESOURCES, type KubeTestRoute, parseRoute, verbOf } from './kube/routes';
+import { conflictStatus, forbiddenStatus, notFoundStatus, statusBody, unauthorizedStatus } from './kube/status';
+import { generateTestCerts, type TestCerts } from './kube/test-certs';
+
+export type { KubeTestObject, KubeTestObjectRef, KubeTestResource } from './kube/object-store';
+
+/**
+ * A TEST API server: it is not kube-apiserver, and does not pretend to be one beyond what
+ * multus uses. It speaks HTTPS on 127.0.0.1 with a CA made for this run, checks bearer tokens,
+ * keeps objects in memory and serves them in the REST shapes @kubernetes/client-node requests
+ * (get / list / patch / update / delete; merge, strategic-merge and JSON patches; resourceVersion
+ * conflicts; Status bodies). Faults are injected per request: any status, delays, hangs, resets,
+ * and the whole server can be stopped and restarted on the same port.
+ */
+
+export interface KubeTestServerOptions {
+  /** The bearer token the server accepts (default: random). */
+  readonly token?: string;
+  /** The user that token belongs to, as 403 messages name it (default `multus`). */
+  readonly user?: string;
+  /** Resource types served (default: pods, CRDs, TPRs, kubernetes.com networks, NADs). */
+  readonly resources?: readonly KubeTestResource[];
+}
+
+/** Which requests a fault or hook applies to; every field given must match. */
+export interface KubeTestMatcher {
+  readonly method?: string;
+  readonly pathPrefix?: string;
+}
+
+/** What happens to a matching request; `delayMs` applies first, then hang, reset or status. */
+export interface KubeTestFault {
+  /** Answer with this HTTP status and a Status body (403 and 409 get kube-apiserver's wording). */
+  readonly status?: number;
+  /** Message of the Status body (default: `injected failure`, or kube-apiserver's wording). */
+  readonly message?: string;
+  /** How many matching requests it applies to (default 1; Infinity for all). */
+  readonly times?: number;
+  /** Wait this long, then apply the rest of the fault (or answer normally). */
+  readonly delayMs?: number;
+  /** Never answer (the socket closes on stop() / close()). */
+  readonly hang?: true;
+  /** Destroy the connection without an answer (ECONNRESET at the client). */
+  readonly reset?: true;
+}
+
+/** One request as the server saw it; `status` is 0 while unanswered, or for hangs and resets. */
+export interface KubeTestRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly contentType: string | undefined;
+  status: number;
+}
+
+export interface KubeconfigOptions {
+  /** Token written for the user (default: the server's token). */
+  readonly token?: string;
+  /** User name written in the kubeconfig (default: the server's user). */
+  readonly user?: string;
+  /** Server URL (default: this server's; point elsewhere to test unreachable servers). */
+  readonly server?: string;
+}
+
+interface Armed<T> {
+  readonly matcher: KubeTestMatcher;
+  remaining: number;
+  readonly value: T;
+}
+
+function matches(matcher: KubeTestMatcher, method: string, path: string): boolean {
+  return (matcher.method === undefined || matcher.method.toUpperCase() === method) && (matcher.pathPrefix === undefined || path.startsWith(matcher.pathPrefix));
+}
+
+/** Takes the first armed entry matching the request, counting it down. */
+function take<T>(list: Armed<T>[], method: string, path: string): T | undefined {
+  const index = list.findIndex((a) => matches(a.matcher, method, path));
+  const armed = list[index];
+  if (armed === undefined) return undefined;
+  armed.remaining -= 1;
+  if (armed.remaining <= 0) list.splice(index, 1);
+  return armed.value;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class KubeTestServer {
+  /** Every request received, in order; tests assert on it (e.g. that no pod was read). */
+  readonly requests: KubeTestRequest[] = [];
+  readonly token: string;
+  readonly user: string;
+  private readonly tokens = new Map<string, string>();
+  private readonly store = new ObjectStore();
+  private readonly served = new Map<string, KubeTestResource>();
+  private readonly faults: Armed<KubeTestFault>[] = [];
+  private readonly hooks: Armed<() => void>[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+  private listening = false;
+  private kubeconfigs = 0;
+  private portNumber = 0;
+
+  /** Use startKubeTestServer(). */
+  constructor(
+    private readonly dir: string,
+    readonly certs: TestCerts,
+    options: KubeTestServerOptions,
+  ) {
+    this.token = options.token ?? randomBytes(16).toString('hex');
+    this.user = options.user ?? 'multus';
+    this.tokens.set(this.token, this.user);
+    for (const r of options.resources ?? DEFAULT_RESOURCES) this.serve(r);
+    this.server = createServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.send(res, undefined, 500, statusBody(500, `test server: ${String(err)}`)));
+    });
+    this.server.on('secureConnection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** `https://127.0.0.1:<port>`. */
+  get url(): string {
+    return `https://127.0.0.1:${this.portNumber}`;
+  }
+
+  get port(): number {
+    return this.portNumber;
+  }
+
+  /** Listens on `port` (0: a random one, kept for restart()). */
+  async listen(port = this.portNumber): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address();
+    if (address !== null && typeof address === 'object') this.portNumber = address.port;
+    this.listening = true;
+  }
+
+  /** Writes a kubeconfig for this server (CA inline, token user) and returns its path. */
+  writeKubeconfig(path: string = join(this.dir, `kubeconfig-${++this.kubeconfigs}`), options: KubeconfigOptions = {}): string {
+    const q = (s: string): string => JSON.stringify(s);
+    const user = options.user ?? this.user;
+    const lines = [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: kube-test-server',
+      '  cluster:',
+      `    server: ${q(options.server ?? this.url)}`,
+      `    certificate-authority-data: ${q(Buffer.from(this.certs.caPem).toString('base64'))}`,
+      'users:',
+      `- name: ${q(user)}`,
+      '  user:',
+      `    token: ${q(options.token ?? this.token)}`,
+      'contexts:',
+      '- name: kube-test-server',
+      '  context:',
+      '    cluster: kube-test-server',
+      `    user: ${q(user)}`,
+      'current-context: kube-test-server',
+    ];
+    writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+    return path;
+  }
+
+  /** Accepts another bearer token, as another user. */
+  addToken(token: string, user: string): void {
+    this.tokens.set(token, user);
+  }
+
+  serve(resource: KubeTestResource): void {
+    this.served.set(resourceKey(resource), resource);
+  }
+
+  /** Stops serving a type: its paths answer `404 page not found` (e.g. a CRD that is not installed). */
+  unserve(resource: { group: string; version: string; plural: string }): void {
+    this.served.delete(resourceKey(resource));
+  }
+
+  addPod(pod: { namespace: string; name: string; uid?: string; annotations?: Record<string, string>; labels?: Record<string, string> }): KubeTestObject {
+    const metadata = { ...(pod.uid === undefined ? {} : { uid: pod.uid }), annotations: { ...(pod.annotations ?? {}) }, ...(pod.labels === undefined ? {} : { labels: pod.labels }) };
+    return this.addObject(
+      { group: '', version: 'v1', plural: 'pods', namespace: pod.namespace, name: pod.name },
+      { metadata, spec: { containers: [{ name: 'main', image: 'busybox' }] }, status: { phase: 'Pending' } },
+    );
+  }
+
+  /** The pod as stored now (a copy), e.g. to read annotations after a patch. */
+  pod(namespace: string, name: string): KubeTestObject | undefined {
+    return this.store.get({ group: '', version: 'v1', plural: 'pods', namespace, name });
+  }
+
+  /** Changes a pod as another writer would (bumps its resourceVersion). */
+  updatePod(namespace: string, name: string, change: (pod: KubeTestObject) => void): KubeTestObject | undefined {
+    return this.store.mutate({ group: '', version: 'v1', plural: 'pods', namespace, name }, change);
+  }
+
+  removePod(namespace: string, name: string): boolean {
+    return this.store.remove({ group: '', version: 'v1', plural: 'pods', namespace, name });
+  }
+
+  /** Stores an object of a served type; metadata (name, namespace, uid, resourceVersion) is filled in. */
+  addObject(ref: KubeTestObjectRef, body: Record<string, unknown>): KubeTestObject {
+    const resource = this.served.get(resourceKey(ref));
+    if (resource === undefined) throw new Error(`kube test server: ${resourceKey(ref)} is not served; call serve() first`);
+    if (resource.namespaced !== (ref.namespace !== undefined)) throw new Error(`kube test server: ${resourceKey(ref)} is ${resource.namespaced ? '' : 'not '}namespaced`);
+    return this.store.put(resource, ref, body);
+  }
+
+  object(ref: KubeTestObjectRef): KubeTestObject | undefined {
+    return this.store.get(ref);
+  }
+
+  removeObject(ref: KubeTestObjectRef): boolean {
+    return this.store.remove(ref);
+  }
+
+  /** Makes the next matching request(s) fail as described. */
+  failNext(matcher: KubeTestMatcher, fault: KubeTestFault): void {
+    this.faults.push({ matcher, remaining: fault.times ?? 1, value: fault });
+  }
+
+  /** Runs `action` when the next matching request arrives, before it is served (e.g. another writer's update). */
+  beforeNext(matcher: KubeTestMatcher, action: () => void, times = 1): void {
+    this.hooks.push({ matcher, remaining: times, value: action });
+  }
+
+  /** Removes armed faults and hooks. */
+  clearFaults(): void {
+    this.faults.length = 0;
+    this.hooks.length = 0;
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  /** Simulates the API server going down: stops listening and drops every open connection. */
+  async stop(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  /** Listens again on the same port after stop(); objects, faults and the log are kept. */
+  async restart(): Promise<void> {
+    if (!this.listening) await this.listen(this.portNumber);
+  }
+
+  /** Stops the server and removes its temp dir (CA, keys, kubeconfigs written there). */
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const entry: KubeTestRequest = { method, path: url.pathname, query: url.search, contentType: req.headers['content-type'], status: 0 };
+    this.requests.push(entry);
+    const text = await readBody(req);
+    take(this.hooks, method, entry.path)?.();
+    const fault = take(this.faults, method, entry.path);
+    const route = parseRoute(entry.path, this.served);
+    if (fault !== undefined && (await this.injectFault(fault, req, res, entry, route))) return;
+    const user = this.authenticate(req);
+    if (user === undefined) return this.send(res, entry, 401, unauthorizedStatus());
+    if (route === undefined) return this.send(res, entry, 404, '404 page not found\n');
+    this.serveRoute(method, route, text, req.headers['content-type'] ?? '', res, entry);
+  }
+
+  /** Applies a fault; true when it answered (or deliberately did not). */
+  private async injectFault(fault: KubeTestFault, req: IncomingMessage, res: ServerResponse, entry: KubeTestRequest, route: KubeTestRoute | undefined): Promise<boolean> {
+    if (fault.delayMs !== undefined) await sleep(fault.delayMs);
+    if (fault.hang === true) return true;
+    if (fault.reset === true) {
+      req.socket.destroy();
+      return true;
+    }
+    if (fault.status === undefined) return false;
+    this.send(res, entry, fault.status, this.faultBody(fault, entry.method, route));
+    return true;
+  }
+
+  private faultBody(fault: KubeTestFault, method: string, route: KubeTestRoute | undefined): unknown {
+    const { status, message } = fault;
+    const code = status ?? 500;
+    if (message === undefined && route !== undefined) {
+      const name = route.name ?? '';
+      if (code === 403) return forbiddenStatus(route.resource, this.user, verbOf(method, route), route.namespace, route.name);
+      if (code === 404) return notFoundStatus(route.resource, name);
+      if (code === 409) return conflictStatus(route.resource, name);
+    }
+    return statusBody(code, message ?? (code === 500 ? 'Internal error occurred: injected failure' : 'injected failure'));
+  }
+
+  private authenticate(req: IncomingMessage): string | undefined {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer (.+)$/i.exec(header);
+    return match?.[1] === undefined ? undefined : this.tokens.get(match[1]);
+  }
+
+  private serveRoute(method: string, route: KubeTestRoute, text: string, contentType: string, res: ServerResponse, entry: KubeTestRequest): void {
+    const { resource, namespace, name } = route;
+    if (name === undefined) {
+      if (method !== 'GET') return this.send(res, entry, 405, statusBody(405, `the server does not allow this method on the requested resource`));
+      const items = this.store.list(resource, namespace);
+      const apiVersion = resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
+      return this.send(res, entry, 200, { apiVersion, kind: `${resource.kind}List`, metadata: { resourceVersion: '' }, items });
+    }
+    const ref: KubeTestObjectRef = { ...resource, ...(namespace === undefined ? {} : { namespace }), name };
+    if (method === 'GET' || method === 'DELETE') {
+      const object = this.store.get(ref);
+      if (object === undefined) return this.send(res, entry, 404, notFoundStatus(resource, name));
+      if (method === 'DELETE') this.store.remove(ref);
+      return this.send(res, entry, 200, object);
+    }
+    if (method !== 'PATCH' && method !== 'PUT') return this.send(res, entry, 405, statusBody(405, `the server does not allow this method on the requested resource`));
+    let body: Json;
+    try {
+      body = JSON.parse(text) as Json;
+    } catch {
+      return this.send(res, entry, 400, statusBody(400, 'the request body is not valid JSON'));
+    }
+    try {
+      const result = method === 'PATCH' ? this.store.patch(ref, contentType, body) : this.store.replace(ref, body as Record<string, unknown>);
+      if (result.ok) return this.send(res, entry, 200, result.object);
+      return this.send(res, entry, result.status, result.status === 404 ? notFoundStatus(resource, name) : conflictStatus(resource, name));
+    } catch (err) {
+      if (err instanceof PatchError) return this.send(res, entry, err.status, statusBody(err.status, err.message));
+      throw err;
+    }
+  }
+
+  private send(res: ServerResponse, entry: KubeTestRequest | undefined, status: number, body: unknown): void {
+    if (entry !== undefined) entry.status = status;
+    if (res.headersSent || res.destroyed) return;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+}
+
+/** Starts a test API server on a random 127.0.0.1 port with a CA generated for it. */
+export async function startKubeTestServer(options: KubeTestServerOptions = {}): Promise<KubeTestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kube-test-server-'));
+  try {
+    const server = new KubeTestServer(dir, await generateTestCerts(dir), options);
+    await server.listen(0);
+    return server;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
