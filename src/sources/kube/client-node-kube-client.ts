@@ -1,4 +1,4 @@
-import type { ConfigurationOptions, CoreV1Api, CustomObjectsApi, RequestContext, ResponseContext, V1Pod } from '@kubernetes/client-node';
+import type { ConfigurationOptions, CoreV1Api, CustomObjectsApi, Observable, RequestContext, ResponseContext, V1Pod } from '@kubernetes/client-node';
 import { CniCode, CniError, toCniError } from '../../core/errors';
 import type { KubeClient, KubeClientProvider, ObjectRef, PodInfo } from '../../core/ports/kube-client';
 import { accessDenied, type ApiCallTarget, type ApiFailure, type ApiStatus, classifyResponse, classifyThrown, notFound, rejected, unreachable } from './kube-errors';
@@ -174,19 +174,19 @@ export class ClientNodeKubeClient implements KubeClient {
   }
 
   private classify(err: unknown): ApiFailure {
-    if (err instanceof this.k8s.ApiException) return classifyResponse(err as InstanceType<ClientNodeModule['ApiException']> & { code: number });
+    if (err instanceof this.k8s.ApiException) return classifyResponse(err);
     return classifyThrown(err, (e) => e instanceof this.k8s.RequiredError);
   }
 
-  /** Per-call options that hand the attempt's AbortSignal to the HTTP layer. */
+  /** Per-call options that hand the attempt's AbortSignal to the HTTP layer (client-node middleware is Observable-based). */
   private signalOptions(signal: AbortSignal): ConfigurationOptions {
-    const { Observable } = this.k8s;
+    const wrap = <T>(value: T): Observable<T> => new this.k8s.Observable(Promise.resolve(value));
     const middleware = {
-      pre: (context: RequestContext): InstanceType<typeof Observable<RequestContext>> => {
+      pre: (context: RequestContext): Observable<RequestContext> => {
         context.setSignal(signal);
-        return new Observable(Promise.resolve(context));
+        return wrap(context);
       },
-      post: (response: ResponseContext): InstanceType<typeof Observable<ResponseContext>> => new Observable(Promise.resolve(response)),
+      post: (response: ResponseContext): Observable<ResponseContext> => wrap(response),
     };
     return { middleware: [middleware], middlewareMergeStrategy: 'append' };
   }
