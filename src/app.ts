@@ -15,8 +15,8 @@ import { TOKENS } from './core/tokens';
 export class MultusPlugin implements PluginHandlers {
   constructor(private readonly container: Container) {}
 
-  add(env: CniEnv, raw: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return this.run(env, raw, (o, request, log) => o.add(request, log));
+  add(env: CniEnv, raw: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return this.run(env, raw, (o, request, log) => o.add(signal === undefined ? request : { ...request, signal }, log));
   }
 
   del(env: CniEnv, raw: Record<string, unknown>): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { runSkel, type PluginIo } from './core/skel';
 
 /** Reads stdin as a stream; only for a non-blocking stdin, where a synchronous read says EAGAIN. */
@@ -25,11 +25,20 @@ function readStdin(): Promise<string> {
   }
 }
 
+/**
+ * SIGTERM (the runtime giving up on us) aborts an ADD in progress: the running delegate's
+ * process group is killed, what was made is rolled back, and the error is printed.
+ */
+const stop = new AbortController();
+process.once('SIGTERM', () => stop.abort(new Error('multus received SIGTERM')));
+
 const io: PluginIo = {
+  signal: stop.signal,
   env: new Map(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
   readStdin,
+  // Synchronous, so nothing is lost when the process exits right after.
   writeStdout: (text) => {
-    process.stdout.write(`${text}\n`);
+    writeSync(1, `${text}\n`);
   },
 };
 
@@ -39,6 +48,6 @@ async function loadHandlers(): Promise<import('./core/skel').PluginHandlers> {
   return new MultusPlugin(buildContainer({ path: io.env.get('PATH') }));
 }
 
-void runSkel(io, loadHandlers).then((code) => {
-  process.exitCode = code;
-});
+// Exit as soon as the answer is out: a socket the Kubernetes client left open must not keep
+// the runtime waiting.
+void runSkel(io, loadHandlers).then((code) => process.exit(code));

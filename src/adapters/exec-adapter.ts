@@ -84,6 +84,7 @@ export class ExecAdapter implements DelegateAdapter {
       stdin,
       binDirs: call.binDirs,
       signal: call.signal,
+      timeoutMs: call.timeoutMs,
     };
   }
 }

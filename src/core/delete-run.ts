@@ -48,7 +48,8 @@ export async function runRecorded(
   if (command === 'DEL') order.reverse();
   let first: unknown;
   for (const { conf, origin } of order) {
-    const call: DelegateInvocation = prevResult === undefined ? { conf, env, binDirs } : { conf, env, binDirs, prevResult };
+    const base = { conf, env, binDirs, timeoutMs: request.config.delegateTimeoutMs };
+    const call: DelegateInvocation = prevResult === undefined ? base : { ...base, prevResult };
     const adapter = registry.pick(conf, origin);
     try {
       await (command === 'DEL' ? adapter.del(call) : adapter.check(call));

@@ -29,6 +29,8 @@ export const CniCode = {
   KubernetesAccessDenied: 104,
   /** A Kubernetes object multus needs (the pod, a network) does not exist. */
   KubernetesNotFound: 105,
+  /** A delegate ran longer than the delegate timeout and was killed. */
+  DelegateTimedOut: 106,
 } as const;
 
 export type CniCodeValue = (typeof CniCode)[keyof typeof CniCode] | number;

@@ -19,6 +19,12 @@ import { parseResult, type CniResult } from './result';
 import { TOKENS } from './tokens';
 import { versionAtLeast } from './version';
 
+/** The error for an ADD stopped between two delegates. */
+function cancelled(signal: AbortSignal): CniError {
+  const why = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
+  return new CniError(CniCode.TryAgainLater, `ADD stopped: ${why}`);
+}
+
 interface Prepared {
   readonly attachments: PreparedAttachment[];
   readonly pod: PodRef | undefined;
@@ -125,7 +131,8 @@ export class Orchestrator {
     let result: CniResult | undefined;
     for (const plugin of attachment.plugins) {
       const prevResult = result?.asVersion(attachment.cniVersion).toJSON();
-      const call = { conf: plugin.conf, env, binDirs: ctx.binDirs };
+      if (request.signal?.aborted === true) throw cancelled(request.signal);
+      const call = { conf: plugin.conf, env, binDirs: ctx.binDirs, timeoutMs: request.config.delegateTimeoutMs, signal: request.signal };
       const raw = await plugin.adapter.add(prevResult === undefined ? call : { ...call, prevResult });
       const where = `result of ${plugin.origin}`;
       if (raw === undefined) throw new CniError(CniCode.DelegateBadOutput, `${where}: the plugin printed nothing on ADD`);

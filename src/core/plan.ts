@@ -5,6 +5,8 @@ import type { MultusConfig } from './config/multus-config';
 export interface NetworkRequest {
   readonly env: CniEnv;
   readonly config: MultusConfig;
+  /** Aborted when the process is asked to stop (SIGTERM): the ADD in progress is rolled back. */
+  readonly signal?: AbortSignal;
 }
 
 /**

@@ -5,13 +5,15 @@ import { DEFAULT_CONFIG_VERSION, isSupportedVersion, LATEST_VERSION, SUPPORTED_V
 /** The process's io, injected so tests pass a Map and buffers (cni pkg/skel's dispatcher). */
 export interface PluginIo {
   readonly env: ReadonlyMap<string, string>;
+  /** Aborted when the process is asked to stop (SIGTERM). */
+  readonly signal?: AbortSignal;
   readStdin(): Promise<string>;
   writeStdout(text: string): void;
 }
 
 /** What the plugin does for each command once the env and stdin are known to be sound. */
 export interface PluginHandlers {
-  add(env: CniEnv, config: Record<string, unknown>): Promise<Record<string, unknown>>;
+  add(env: CniEnv, config: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>>;
   del(env: CniEnv, config: Record<string, unknown>): Promise<void>;
   check(env: CniEnv, config: Record<string, unknown>): Promise<void>;
 }
@@ -52,10 +54,15 @@ function versionReply(stdin: string): Record<string, unknown> {
   return { cniVersion: isSupportedVersion(asked) ? asked : LATEST_VERSION, supportedVersions: [...SUPPORTED_VERSIONS] };
 }
 
-async function dispatch(env: CniEnv, config: Record<string, unknown>, handlers: PluginHandlers): Promise<Record<string, unknown> | undefined> {
+async function dispatch(
+  env: CniEnv,
+  config: Record<string, unknown>,
+  handlers: PluginHandlers,
+  signal: AbortSignal | undefined,
+): Promise<Record<string, unknown> | undefined> {
   switch (env.command) {
     case 'ADD':
-      return handlers.add(env, config);
+      return handlers.add(env, config, signal);
     case 'DEL':
       await handlers.del(env, config);
       return undefined;
@@ -86,7 +93,7 @@ export async function runSkel(io: PluginIo, loadHandlers: () => Promise<PluginHa
     if (env.command === 'CHECK' && !versionAtLeast(version, '0.4.0')) {
       throw new CniError(CniCode.IncompatibleVersion, `CHECK needs cniVersion 0.4.0 or later; the config is ${version}`);
     }
-    const result = await dispatch(env, config, await loadHandlers());
+    const result = await dispatch(env, config, await loadHandlers(), io.signal);
     if (result !== undefined) io.writeStdout(JSON.stringify(result));
     return 0;
   } catch (err) {

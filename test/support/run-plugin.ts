@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly path?: string;
   /** Raw stdin instead of JSON.stringify(config). */
   readonly stdin?: string;
+  /** Stands for the process's SIGTERM signal. */
+  readonly signal?: AbortSignal;
 }
 
 /** Runs the plugin skeleton in-process against a container, with the env as a Map (never process.env). */
@@ -35,6 +37,7 @@ export async function runPlugin(container: Container, options: RunOptions): Prom
   const code = await runSkel(
     {
       env,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       readStdin: () => Promise.resolve(options.stdin ?? JSON.stringify(options.config)),
       writeStdout: (t) => {
         stdout += t;

@@ -20,6 +20,45 @@ export interface ExecaExecutorOptions {
 
 type ExecaModule = typeof import('execa');
 
+type EndReason = 'timeout' | 'cancelled';
+
+interface SubprocessWatch {
+  reason(): EndReason | undefined;
+  dispose(): void;
+}
+
+function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/**
+ * Kills the plugin's whole process group (it runs detached, as its own group leader) when the
+ * timeout expires or the signal aborts, and remembers which happened.
+ */
+function watchSubprocess(pid: number | undefined, timeoutMs: number | undefined, signal: AbortSignal | undefined): SubprocessWatch {
+  let reason: EndReason | undefined;
+  const killGroup = (why: EndReason): void => {
+    reason ??= why;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // the group is already gone
+    }
+  };
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => killGroup('timeout'), timeoutMs);
+  const onAbort = (): void => killGroup('cancelled');
+  if (signal?.aborted === true) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    reason: () => reason,
+    dispose: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
 /**
  * The Executor port over execa, and the only place in the project that spawns a process. The
  * delegate gets a clean env (CNI_* and PATH only, nothing else of ours leaks into it), its
@@ -41,17 +80,19 @@ export class ExecaExecutor implements Executor {
   async run(request: ExecRequest): Promise<unknown> {
     const binary = await findPlugin(request.type, request.binDirs);
     const { execa } = await this.loadExeca();
-    const result = await execa(binary, [], {
+    const subprocess = execa(binary, [], {
       env: this.envFor(request),
       extendEnv: false,
       input: JSON.stringify(request.stdin),
       reject: false,
-      cancelSignal: request.signal,
-      timeout: this.timeoutMs,
+      // Its own process group, so a timeout or a cancel kills whatever the plugin started too.
+      detached: true,
       maxBuffer: { stdout: this.maxStdoutBytes },
       stripFinalNewline: false,
     });
-    this.throwIfAbnormal(request, result);
+    const watch = watchSubprocess(subprocess.pid, request.timeoutMs ?? this.timeoutMs, request.signal);
+    const result = await subprocess.finally(() => watch.dispose());
+    this.throwIfAbnormal(request, result, watch.reason());
     return decodePluginOutput({
       type: request.type,
       command: request.command,
@@ -89,13 +130,15 @@ export class ExecaExecutor implements Executor {
   }
 
   /** Endings that are ours, not the plugin's: cancelled, timed out, too much output, never started. */
-  private throwIfAbnormal(request: ExecRequest, result: Result): void {
+  private throwIfAbnormal(request: ExecRequest, result: Result, ended: EndReason | undefined): void {
     const who = `plugin ${JSON.stringify(request.type)} ${request.command}`;
-    if (result.isCanceled) {
-      throw new CniError(CniCode.DelegateFailed, `${who} was cancelled`, { cause: request.signal?.reason });
+    if (ended === 'cancelled') {
+      const why = request.signal?.reason instanceof Error ? `: ${request.signal.reason.message}` : '';
+      throw new CniError(CniCode.DelegateFailed, `${who} was cancelled${why}; its process group was killed`, { cause: request.signal?.reason });
     }
-    if (result.timedOut) {
-      throw new CniError(CniCode.DelegateFailed, `${who} timed out after ${String(this.timeoutMs)} ms and was killed`);
+    if (ended === 'timeout') {
+      const ms = request.timeoutMs ?? this.timeoutMs ?? 0;
+      throw new CniError(CniCode.DelegateTimedOut, `${who} timed out after ${formatDuration(ms)}; its process group was killed`);
     }
     if (result.isMaxBuffer) {
       throw new CniError(CniCode.DelegateBadOutput, `${who} printed more than ${this.maxStdoutBytes} bytes on stdout`);

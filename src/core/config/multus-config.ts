@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { kubernetesSettings, KubernetesSettingsWire, type KubernetesSettings } from './kubernetes-settings';
 import { CniCode, CniError } from '../errors';
 import type { LogLevel, LogSettings } from '../ports/logger';
@@ -25,6 +25,8 @@ const LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
 export const DEFAULT_CACHE_DIR = '/var/lib/cni/multus';
 export const DEFAULT_NETWORK_NAME = 'multus-cni-network';
 export const DEFAULT_LOG_LEVEL: LogLevel = 'warn';
+/** Long enough for a DHCP lease or a slow IPAM, short enough that a hung plugin does not hold the pod for long. */
+export const DEFAULT_DELEGATE_TIMEOUT_SECONDS = 60;
 
 /**
  * Keys of later Go Multus versions that this build does not implement yet. Rejected with code 2
@@ -97,6 +99,12 @@ class MultusConfigWire extends KubernetesSettingsWire {
   @Max(1, { message: 'must be 0 or 1' })
   ifnameIndexFrom?: unknown;
 
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds' })
+  @Min(0.001, { message: 'must be more than 0 seconds' })
+  @Max(3600, { message: 'must be at most 3600 seconds' })
+  delegateTimeoutSeconds?: unknown;
+
   @ValidateIf((o: MultusConfigWire) => o.delegates !== undefined || o.kubeconfig === undefined)
   @IsArray({ message: 'must be a non-empty list of delegate configs (or set kubeconfig to take networks from Kubernetes)' })
   @ArrayNotEmpty({ message: 'must list at least one delegate' })
@@ -125,6 +133,8 @@ export interface MultusConfig {
   readonly cacheDir: string;
   readonly binDir: string | undefined;
   readonly ifnameIndexFrom: number;
+  /** How long one delegate call may run before its process group is killed (ms). */
+  readonly delegateTimeoutMs: number;
   /** The config exactly as received, for sources that need keys multus does not model. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -189,6 +199,7 @@ export function parseMultusConfig(raw: unknown): MultusConfig {
     cacheDir: (conf['cniDir'] as string | undefined) ?? DEFAULT_CACHE_DIR,
     binDir: conf['binDir'] as string | undefined,
     ifnameIndexFrom: (conf['ifnameIndexFrom'] as number | undefined) ?? 0,
+    delegateTimeoutMs: Math.round(((conf['delegateTimeoutSeconds'] as number | undefined) ?? DEFAULT_DELEGATE_TIMEOUT_SECONDS) * 1000),
     raw: conf,
   };
 }

@@ -18,6 +18,8 @@ export interface DelegateInvocation {
   /** The delegate's earlier result, sent as `prevResult` (DEL and CHECK, CNI ≥ 0.4.0). */
   readonly prevResult?: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
+  /** The delegate timeout (ms): the plugin's process group is killed after it. */
+  readonly timeoutMs?: number;
 }
 
 /**

@@ -10,8 +10,10 @@ export interface ExecRequest {
   readonly stdin: Record<string, unknown>;
   /** Directories searched for the binary, first match wins (multus `binDir`, then CNI_PATH). */
   readonly binDirs: readonly string[];
-  /** Aborts the call (the plugin's process is killed). */
+  /** Aborts the call (the plugin's process group is killed). */
   readonly signal?: AbortSignal;
+  /** Kills the plugin's process group after this long (ms). */
+  readonly timeoutMs?: number;
 }
 
 /** The CNI_* variables a delegate receives (CNI spec "Parameters"). */

@@ -1,5 +1,6 @@
 import { CniError } from '../../../src/core/errors';
 import type { ExecRequest } from '../../../src/core/ports/executor';
+import { TOKENS } from '../../../src/core/tokens';
 import { defaultScript, FakeExecutor } from '../../support/fakes';
 import { runPlugin } from '../../support/run-plugin';
 import { testContainer } from '../../support/test-container';
@@ -136,6 +137,40 @@ describe('ADD', () => {
     expect(run.json?.['msg']).toContain('master network');
     expect(t.executor.sequence().slice(-2)).toEqual(['DEL x-b net0', 'DEL x-a eth0']);
     expect(t.cache.entries.size).toBe(0);
+  });
+});
+
+describe('stopping (SIGTERM)', () => {
+  test('a stop during ADD rolls back what was made and fails with code 11', async () => {
+    const stop = new AbortController();
+    const script = (req: ExecRequest): unknown => {
+      if (req.type === 'bridge' && req.command === 'ADD') stop.abort(new Error('multus received SIGTERM'));
+      return defaultScript(req);
+    };
+    const t = testContainer(new FakeExecutor(script));
+    const run = await runPlugin(t.container, { command: 'ADD', config, signal: stop.signal });
+    expect(run.json).toMatchObject({ code: 11 });
+    expect(run.json?.['msg']).toContain('ADD stopped: multus received SIGTERM');
+    expect(t.executor.sequence()).toEqual(['ADD bridge eth0', 'DEL ptp net0', 'DEL bridge eth0']);
+    expect(t.cache.entries.size).toBe(0);
+  });
+
+  test('delegates receive the stop signal and the delegate timeout', async () => {
+    const t = testContainer();
+    const seen: Array<[boolean, number | undefined]> = [];
+    t.container.rebind(TOKENS.Executor).toConstantValue({
+      run: (req: ExecRequest) => {
+        seen.push([req.signal !== undefined, req.timeoutMs]);
+        return Promise.resolve(defaultScript(req));
+      },
+      runTool: () => Promise.resolve(''),
+    });
+    await runPlugin(t.container, { command: 'ADD', config: { ...config, delegateTimeoutSeconds: 2.5 }, signal: new AbortController().signal });
+    expect(seen).toEqual([
+      [true, 2500],
+      [true, 2500],
+      [true, 2500],
+    ]);
   });
 });
 

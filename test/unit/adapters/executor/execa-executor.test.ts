@@ -20,6 +20,7 @@ const PLUGINS: Record<string, string> = {
   killed: 'kill -9 $$',
   first: `echo '{"from":"first"}'`,
   slow: 'exec sleep 5',
+  forks: 'sleep 30 & echo $! > "$(dirname "$0")/forks.pid"; wait',
   noread: `echo '{}'`,
 };
 
@@ -56,6 +57,19 @@ function request(type: string, over: Partial<ExecRequest> = {}): ExecRequest {
 }
 
 const executor = new ExecaExecutor({ path: '/usr/bin:/bin' });
+
+/** Polls until the process is gone (reaped), up to a bound; never asserts a time. */
+async function deadWithin(pid: number, boundMs: number): Promise<boolean> {
+  for (let waited = 0; waited <= boundMs; waited += 50) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
 
 async function failure(req: ExecRequest, exec: ExecaExecutor = executor): Promise<CniError> {
   const err = await exec.run(req).then(
@@ -142,16 +156,21 @@ describe('ExecaExecutor', () => {
 
   test('an aborted signal kills the plugin', async () => {
     const controller = new AbortController();
-    const started = Date.now();
     setTimeout(() => controller.abort(new Error('pod gone')), 50);
     const err = await failure(request('slow', { signal: controller.signal }));
-    expect([err.code, err.msg]).toEqual([100, 'plugin "slow" ADD was cancelled']);
-    expect(Date.now() - started).toBeLessThan(4000);
+    expect([err.code, err.msg]).toEqual([100, 'plugin "slow" ADD was cancelled: pod gone; its process group was killed']);
+  });
+
+  test('a timeout kills the whole process group: a child the plugin forked dies too', async () => {
+    const err = await failure(request('forks'), new ExecaExecutor({ path: '/usr/bin:/bin', timeoutMs: 200 }));
+    expect(err.code).toBe(106);
+    const pid = Number((await readFile(join(bin, 'forks.pid'), 'utf8')).trim());
+    expect(await deadWithin(pid, 2000)).toBe(true);
   });
 
   test('the timeout option kills a slow plugin', async () => {
     const err = await failure(request('slow'), new ExecaExecutor({ path: '/usr/bin:/bin', timeoutMs: 100 }));
-    expect([err.code, err.msg]).toEqual([100, 'plugin "slow" ADD timed out after 100 ms and was killed']);
+    expect([err.code, err.msg]).toEqual([106, 'plugin "slow" ADD timed out after 100 ms; its process group was killed']);
   });
 
   test('more stdout than allowed is 102', async () => {

@@ -1,0 +1,176 @@
+import { join } from 'node:path';
+import { type KubeTestRequest, type KubeTestServer, startKubeTestServer } from '../../support/kube-test-server';
+import { hostLinks, ipv4Of, netnsLink, netnsLinkNames } from './net';
+import { stackTraceLines, type MultusRun } from './run-multus';
+import { cacheFiles, leaseFiles, type Workspace } from './workspace';
+
+/**
+ * The Kubernetes side of the integration tests: one test API server per test file (HTTPS on
+ * 127.0.0.1, its own CA, written into a kubeconfig in the file's workspace with the CA inline),
+ * and the objects multus reads, in the shapes the seed README and today's Multus use.
+ */
+
+export const SEED_NETWORKS_ANNOTATION = 'networks';
+export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
+export const NETWORK_STATUS_ANNOTATION = 'k8s.v1.cni.cncf.io/network-status';
+/** Where containerd's CRI passes the pod's annotations in the stdin config. */
+export const POD_ANNOTATIONS_KEY = 'io.kubernetes.cri.pod-annotations';
+
+/** The seed README's pod annotation: br-net-1 (master), br-net-2 twice, ptp-net. */
+export const SEED_POD_ANNOTATION = '[ { "name": "br-net-1" }, { "name": "br-net-2" }, { "name": "br-net-2" }, { "name": "ptp-net" } ]';
+
+export interface KubeCluster {
+  readonly server: KubeTestServer;
+  /** Absolute path of the kubeconfig (in the workspace: removed with it). */
+  readonly kubeconfig: string;
+}
+
+/** Starts the file's test API server and writes its kubeconfig into the workspace; close it in afterAll. */
+export async function startKubeCluster(ws: Workspace, name = 'kubeconfig'): Promise<KubeCluster> {
+  const server = await startKubeTestServer();
+  return { server, kubeconfig: server.writeKubeconfig(join(ws.dir, name)) };
+}
+
+/** The pod a runtime asks for: its identity, as CNI_ARGS carries it. */
+export interface PodId {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** CNI_ARGS as kubelet / containerd's CRI pass them. */
+export function podCniArgs(pod: PodId, containerId: string): string {
+  return [
+    'IgnoreUnknown=1',
+    `K8S_POD_NAMESPACE=${pod.namespace}`,
+    `K8S_POD_NAME=${pod.name}`,
+    `K8S_POD_INFRA_CONTAINER_ID=${containerId}`,
+    `K8S_POD_UID=${pod.uid}`,
+  ].join(';');
+}
+
+/** The seed's CRD `networks.kubernetes.com`, stored as an apiextensions.k8s.io/v1 object (with a schema). */
+export function addNetworkCrd(server: KubeTestServer): void {
+  server.addObject(
+    { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', name: 'networks.kubernetes.com' },
+    {
+      spec: {
+        group: 'kubernetes.com',
+        scope: 'Namespaced',
+        names: { plural: 'networks', singular: 'network', kind: 'Network', shortNames: ['net'] },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    },
+  );
+}
+
+/** The seed's ThirdPartyResource `network.kubernetes.com` (extensions/v1beta1, Kubernetes ≤ 1.7). */
+export function addNetworkTpr(server: KubeTestServer): void {
+  server.addObject(
+    { group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: 'network.kubernetes.com' },
+    { description: 'A specification of a Network obj in the kubernetes', versions: [{ name: 'v1' }] },
+  );
+}
+
+/** A seed `Network` object (`kubernetes.com/v1`): top-level `plugin`, and `args` a JSON string holding a list of one config. */
+export function addSeedNetwork(server: KubeTestServer, namespace: string, name: string, plugin: string, conf: Record<string, unknown>): void {
+  server.addObject({ group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace, name }, { plugin, args: JSON.stringify([conf], undefined, 4) });
+}
+
+/** A NetworkAttachmentDefinition (`k8s.cni.cncf.io/v1`) whose `spec.config` is the JSON of `config` (a config or a conflist). */
+export function addNad(server: KubeTestServer, namespace: string, name: string, config: Record<string, unknown>): void {
+  server.addObject(
+    { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name },
+    { spec: { config: JSON.stringify(config) } },
+  );
+}
+
+/** One entry of the network-status annotation. */
+export interface NetworkStatusEntry {
+  readonly name: string;
+  readonly interface: string;
+  readonly ips: readonly string[];
+  readonly mac?: string;
+  readonly default: boolean;
+  readonly dns: Record<string, unknown>;
+}
+
+/** The pod's network-status annotation as the server stores it now (undefined when not written). */
+export function networkStatus(server: KubeTestServer, namespace: string, name: string): NetworkStatusEntry[] | undefined {
+  const text = server.pod(namespace, name)?.metadata.annotations?.[NETWORK_STATUS_ANNOTATION];
+  return text === undefined ? undefined : (JSON.parse(text) as NetworkStatusEntry[]);
+}
+
+/** Every status entry names an interface that is in the pod, with exactly its IPv4 addresses and its MAC. */
+export function expectStatusMatchesPod(status: readonly NetworkStatusEntry[], ns: string): void {
+  for (const entry of status) {
+    const actual = ipv4Of(ns, entry.interface).map((a) => a.split('/')[0]);
+    expect({ interface: entry.interface, ips: [...entry.ips].sort(), mac: entry.mac }).toEqual({
+      interface: entry.interface,
+      ips: actual.sort(),
+      mac: netnsLink(ns, entry.interface)?.address,
+    });
+  }
+}
+
+/** The requests the server saw for one pod (`/api/v1/namespaces/<ns>/pods/<name>`), optionally of one method. */
+export function podRequests(server: KubeTestServer, namespace: string, name: string, method?: string): KubeTestRequest[] {
+  const path = `/api/v1/namespaces/${namespace}/pods/${name}`;
+  return server.requests.filter((r) => r.path === path && (method === undefined || r.method === method));
+}
+
+/** `METHOD path status` of every request, for readable assertions and failure output. */
+export function requestLog(server: KubeTestServer): string[] {
+  return server.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
+}
+
+/** No stack frame anywhere in what the runs printed (stdout or the stderr logs). */
+export function expectNoStackTraces(...runs: readonly MultusRun[]): void {
+  for (const run of runs) {
+    expect(stackTraceLines(run.stdout)).toEqual([]);
+    expect(stackTraceLines(run.stderr)).toEqual([]);
+  }
+}
+
+/** Nothing of the pod left: only lo in its netns, no host veth into it, no leases, no cache entry. */
+export function expectPodGone(ns: string, ws: Workspace): void {
+  expect(netnsLinkNames(ns)).toEqual(['lo']);
+  expect(leaseFiles(ws.ipamDir)).toEqual([]);
+  expect(cacheFiles(ws.cniDir)).toEqual([]);
+}
+
+/**
+ * The result the bridge plugin prints for a pod interface, built from what is really there:
+ * the bridge, the host veth that is the interface's peer, the interface in the sandbox with
+ * its address, and host-local's gateway (`.1` of a /24 unless given).
+ */
+export function expectedBridgeResult(opts: {
+  readonly ns: string;
+  readonly netnsPath: string;
+  readonly ifname: string;
+  readonly bridge: string;
+  readonly gateway: string;
+  readonly cniVersion: string;
+}): Record<string, unknown> {
+  const { ns, netnsPath, ifname, bridge, gateway, cniVersion } = opts;
+  const podLink = netnsLink(ns, ifname);
+  const address = ipv4Of(ns, ifname)[0];
+  const peer = hostLinks().find((l) => l.ifindex === podLink?.link_index);
+  const bridgeLink = hostLinks().find((l) => l.ifname === bridge);
+  return {
+    cniVersion,
+    interfaces: [
+      { name: bridge, mac: bridgeLink?.address },
+      { name: peer?.ifname, mac: peer?.address },
+      { name: ifname, mac: podLink?.address, sandbox: netnsPath },
+    ],
+    ips: [{ ...(cniVersion.startsWith('0.') ? { version: '4' } : {}), interface: 2, address, gateway }],
+  };
+}
