@@ -11,6 +11,7 @@ import type { NetworkSource } from './core/ports/network-source';
 import type { PodRoutes } from './core/ports/pod-routes';
 import { TOKENS } from './core/tokens';
 import { PinoLoggerFactory } from './runtime/pino-logger-factory';
+import { FileContainerLock } from './runtime/file-container-lock';
 import { FileResultCache } from './runtime/file-result-cache';
 import { SystemClock } from './runtime/system-clock';
 import { FileSource } from './sources/file-source';
@@ -34,6 +35,7 @@ export function buildContainer(options: ContainerOptions = {}): Container {
   const executorOptions = options.path === undefined ? {} : { path: options.path };
   container.bind<Executor>(TOKENS.Executor).toDynamicValue(() => new ExecaExecutor(executorOptions)).inSingletonScope();
   container.bind(TOKENS.ResultCache).toConstantValue(new FileResultCache());
+  container.bind(TOKENS.ContainerLock).toConstantValue(new FileContainerLock());
   container.bind(TOKENS.Clock).toConstantValue(new SystemClock());
   container.bind(TOKENS.LoggerFactory).toConstantValue(new PinoLoggerFactory());
   // Sources in the order they are asked (first `supports` wins): Kubernetes when a kubeconfig is set.

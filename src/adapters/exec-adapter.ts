@@ -85,6 +85,7 @@ export class ExecAdapter implements DelegateAdapter {
       binDirs: call.binDirs,
       signal: call.signal,
       timeoutMs: call.timeoutMs,
+      onSpawn: call.onSpawn,
     };
   }
 }

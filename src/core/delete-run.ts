@@ -48,7 +48,7 @@ export async function runRecorded(
   if (command === 'DEL') order.reverse();
   let first: unknown;
   for (const { conf, origin } of order) {
-    const base = { conf, env, binDirs, timeoutMs: request.config.delegateTimeoutMs };
+    const base = { conf, env, binDirs, timeoutMs: request.config.delegateTimeoutMs, onSpawn: request.onSpawn };
     const call: DelegateInvocation = prevResult === undefined ? base : { ...base, prevResult };
     const adapter = registry.pick(conf, origin);
     try {

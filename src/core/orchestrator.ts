@@ -10,6 +10,7 @@ import { networkStatus } from './network-status';
 import type { NetworkRequest, PodRef } from './plan';
 import { prepareAttachments, type PreparedAttachment } from './planner';
 import type { Clock } from './ports/clock';
+import type { ContainerLock } from './ports/container-lock';
 import type { Logger } from './ports/logger';
 import type { NetworkSource } from './ports/network-source';
 import type { PodRoutes } from './ports/pod-routes';
@@ -45,11 +46,37 @@ export class Orchestrator {
     @multiInject(TOKENS.NetworkSource) @optional() private readonly sources: readonly NetworkSource[] = [],
     @inject(TOKENS.PodRoutes) @optional() private readonly podRoutes?: PodRoutes,
     @inject(TOKENS.StatusReporter) @optional() private readonly reporter?: StatusReporter,
+    @inject(TOKENS.ContainerLock) @optional() private readonly lock?: ContainerLock,
   ) {}
 
   /** ADD: returns the master's result in the multus config's cniVersion. */
   async add(request: NetworkRequest, log: Logger): Promise<Record<string, unknown>> {
-    const { attachments, pod } = await this.prepare(request);
+    const prepared = await this.prepare(request);
+    return this.locked(request, (r) => this.addLocked(r, prepared, log));
+  }
+
+  /** DEL: from the cache in reverse; without a cache, a best-effort DEL of the configured delegates. */
+  del(request: NetworkRequest, log: Logger): Promise<void> {
+    return this.locked(request, (r) => this.delLocked(r, log));
+  }
+
+  /** CHECK: each added attachment's delegates CHECK with its cached result; stops at the first failure. */
+  check(request: NetworkRequest, log: Logger): Promise<void> {
+    return this.locked(request, (r) => this.checkLocked(r, log));
+  }
+
+  /** Runs `work` holding the container's lock; delegates started meanwhile are recorded in it. */
+  private async locked<T>(request: NetworkRequest, work: (r: NetworkRequest) => Promise<T>): Promise<T> {
+    if (this.lock === undefined) return work(request);
+    const held = await this.lock.acquire(cacheKey(request), request.config.delegateTimeoutMs);
+    try {
+      return await work({ ...request, onSpawn: (pid) => held.noteChild(pid) });
+    } finally {
+      await held.release();
+    }
+  }
+
+  private async addLocked(request: NetworkRequest, { attachments, pod }: Prepared, log: Logger): Promise<Record<string, unknown>> {
     const key = cacheKey(request);
     await this.clearStale(key, request, log);
     const ctx = this.entryContext(request);
@@ -74,8 +101,7 @@ export class Orchestrator {
     }
   }
 
-  /** DEL: from the cache in reverse; without a cache, a best-effort DEL of the configured delegates. */
-  async del(request: NetworkRequest, log: Logger): Promise<void> {
+  private async delLocked(request: NetworkRequest, log: Logger): Promise<void> {
     const key = cacheKey(request);
     const entry = await this.loadForDelete(key, log);
     if (entry === undefined) {
@@ -87,8 +113,7 @@ export class Orchestrator {
     if (outcome.failures.length > 0) throw DeleteRun.aggregate(outcome.failures, 'DEL');
   }
 
-  /** CHECK: each added attachment's delegates CHECK with its cached result; stops at the first failure. */
-  async check(request: NetworkRequest, log: Logger): Promise<void> {
+  private async checkLocked(request: NetworkRequest, log: Logger): Promise<void> {
     const key = cacheKey(request);
     const entry = await this.cache.load(key);
     if (entry === undefined) {
@@ -132,7 +157,14 @@ export class Orchestrator {
     for (const plugin of attachment.plugins) {
       const prevResult = result?.asVersion(attachment.cniVersion).toJSON();
       if (request.signal?.aborted === true) throw cancelled(request.signal);
-      const call = { conf: plugin.conf, env, binDirs: ctx.binDirs, timeoutMs: request.config.delegateTimeoutMs, signal: request.signal };
+      const call = {
+        conf: plugin.conf,
+        env,
+        binDirs: ctx.binDirs,
+        timeoutMs: request.config.delegateTimeoutMs,
+        signal: request.signal,
+        onSpawn: request.onSpawn,
+      };
       const raw = await plugin.adapter.add(prevResult === undefined ? call : { ...call, prevResult });
       const where = `result of ${plugin.origin}`;
       if (raw === undefined) throw new CniError(CniCode.DelegateBadOutput, `${where}: the plugin printed nothing on ADD`);

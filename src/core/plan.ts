@@ -7,6 +7,8 @@ export interface NetworkRequest {
   readonly config: MultusConfig;
   /** Aborted when the process is asked to stop (SIGTERM): the ADD in progress is rolled back. */
   readonly signal?: AbortSignal;
+  /** Told each delegate's pid as it starts (the container lock records it). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 /**

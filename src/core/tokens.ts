@@ -16,4 +16,5 @@ export const TOKENS = {
   StatusReporter: Symbol.for('multus.StatusReporter'),
   PodRoutes: Symbol.for('multus.PodRoutes'),
   ConfDirReader: Symbol.for('multus.ConfDirReader'),
+  ContainerLock: Symbol.for('multus.ContainerLock'),
 } as const;

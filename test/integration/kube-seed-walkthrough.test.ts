@@ -19,6 +19,7 @@ import {
   expectNoStackTraces,
   expectPodGone,
   expectStatusMatchesPod,
+  forgetStateAfterTest,
   type KubeCluster,
   networkStatus,
   podCniArgs,
@@ -97,6 +98,7 @@ describe.each(CASES)("the seed's walkthrough with $kind Network objects (cniVers
   it('ADD: eth0 from br-net-1, net0 and net1 from br-net-2, net2 from ptp-net; br-net-1 result printed; network-status written; DEL leaves nothing', async () => {
     const { server, kubeconfig } = cluster as KubeCluster;
     const ns = `${ws.prefix}-${c.suffix}`;
+    forgetStateAfterTest(ws, cleanup);
     const netnsPath = createNetns(ns, cleanup);
     cleanup.link(bridges.brNet1);
     cleanup.link(bridges.brNet2);

@@ -1,4 +1,6 @@
+import { CniCode, CniError } from '../../src/core/errors';
 import type { Clock } from '../../src/core/ports/clock';
+import type { ContainerLock, HeldLock } from '../../src/core/ports/container-lock';
 import type { ExecRequest, Executor } from '../../src/core/ports/executor';
 import type { Logger, LoggerFactory, LogSettings } from '../../src/core/ports/logger';
 import type { CacheEntry, CacheKey, ResultCache } from '../../src/core/ports/result-cache';
@@ -79,6 +81,26 @@ export class MemoryCache implements ResultCache {
   remove(key: CacheKey): Promise<void> {
     this.entries.delete(MemoryCache.id(key));
     return Promise.resolve();
+  }
+}
+
+/** An in-memory container lock that records what happened (acquire, child pids, release). */
+export class MemoryLock implements ContainerLock {
+  readonly events: string[] = [];
+  private readonly held = new Set<string>();
+
+  acquire(key: CacheKey): Promise<HeldLock> {
+    const id = `${key.containerId}-${key.ifname}`;
+    if (this.held.has(id)) return Promise.reject(new CniError(CniCode.TryAgainLater, `${id} is locked`));
+    this.held.add(id);
+    this.events.push(`acquire ${id}`);
+    return Promise.resolve({
+      noteChild: (pid: number) => this.events.push(`child ${pid}`),
+      release: () => {
+        if (this.held.delete(id)) this.events.push(`release ${id}`);
+        return Promise.resolve();
+      },
+    });
   }
 }
 

@@ -90,6 +90,7 @@ export class ExecaExecutor implements Executor {
       maxBuffer: { stdout: this.maxStdoutBytes },
       stripFinalNewline: false,
     });
+    if (subprocess.pid !== undefined) request.onSpawn?.(subprocess.pid);
     const watch = watchSubprocess(subprocess.pid, request.timeoutMs ?? this.timeoutMs, request.signal);
     const result = await subprocess.finally(() => watch.dispose());
     this.throwIfAbnormal(request, result, watch.reason());

@@ -20,6 +20,8 @@ export interface DelegateInvocation {
   readonly signal?: AbortSignal;
   /** The delegate timeout (ms): the plugin's process group is killed after it. */
   readonly timeoutMs?: number;
+  /** Told the plugin's pid once it runs. */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ExecRequest {
   readonly signal?: AbortSignal;
   /** Kills the plugin's process group after this long (ms). */
   readonly timeoutMs?: number;
+  /** Told the plugin's pid (its process group) once it runs. */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 /** The CNI_* variables a delegate receives (CNI spec "Parameters"). */

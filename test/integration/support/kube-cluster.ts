@@ -1,5 +1,7 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KubeTestRequest, type KubeTestServer, startKubeTestServer } from '../../support/kube-test-server';
+import type { Cleanup } from './cleanup';
 import { hostLinks, ipv4Of, netnsLink, netnsLinkNames } from './net';
 import { stackTraceLines, type MultusRun } from './run-multus';
 import { cacheFiles, leaseFiles, type Workspace } from './workspace';
@@ -137,6 +139,16 @@ export function expectNoStackTraces(...runs: readonly MultusRun[]): void {
     expect(stackTraceLines(run.stdout)).toEqual([]);
     expect(stackTraceLines(run.stderr)).toEqual([]);
   }
+}
+
+/**
+ * Registers the removal of the workspace's leases and cache after the test: the NADs of a file
+ * share one host-local `dataDir`, so a test that fails before its DEL must not leave leases or a
+ * cache entry that make the next test fail too. (The netns and links have their own steps.)
+ */
+export function forgetStateAfterTest(ws: Workspace, cleanup: Cleanup): void {
+  cleanup.add(`leases in ${ws.ipamDir}`, () => rmSync(ws.ipamDir, { recursive: true, force: true }));
+  cleanup.add(`cache in ${ws.cniDir}`, () => rmSync(ws.cniDir, { recursive: true, force: true }));
 }
 
 /** Nothing of the pod left: only lo in its netns, no host veth into it, no leases, no cache entry. */

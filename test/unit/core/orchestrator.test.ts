@@ -140,6 +140,29 @@ describe('ADD', () => {
   });
 });
 
+describe('the container lock', () => {
+  test('ADD, DEL and CHECK each hold it for the container and release it, also on failure', async () => {
+    const t = testContainer(new FakeExecutor(failOn('ptp', 'CHECK')));
+    await runPlugin(t.container, { command: 'ADD', config });
+    await runPlugin(t.container, { command: 'CHECK', config });
+    await runPlugin(t.container, { command: 'DEL', config });
+    expect(t.lock.events).toEqual(['acquire ctr1-eth0', 'release ctr1-eth0', 'acquire ctr1-eth0', 'release ctr1-eth0', 'acquire ctr1-eth0', 'release ctr1-eth0']);
+  });
+
+  test('delegates started under the lock are recorded in it', async () => {
+    const t = testContainer();
+    t.container.rebind(TOKENS.Executor).toConstantValue({
+      run: (req: ExecRequest) => {
+        req.onSpawn?.(1000 + t.lock.events.length);
+        return Promise.resolve(defaultScript(req));
+      },
+      runTool: () => Promise.resolve(''),
+    });
+    await runPlugin(t.container, { command: 'ADD', config });
+    expect(t.lock.events).toEqual(['acquire ctr1-eth0', 'child 1001', 'child 1002', 'child 1003', 'release ctr1-eth0']);
+  });
+});
+
 describe('stopping (SIGTERM)', () => {
   test('a stop during ADD rolls back what was made and fails with code 11', async () => {
     const stop = new AbortController();

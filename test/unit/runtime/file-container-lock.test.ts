@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileContainerLock } from '../../../src/runtime/file-container-lock';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'multus-lock-test-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const key = (): { dir: string; containerId: string; ifname: string } => ({ dir, containerId: 'c1', ifname: 'eth0' });
+const lockFile = (): string => join(dir, 'c1-eth0.lock');
+
+/** A pid that certainly belongs to no process: a child that has exited and been reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn('true');
+  await new Promise((r) => child.on('exit', r));
+  return child.pid as number;
+}
+
+test('acquire writes a 0600 lock holding our pid and the delegate we note; release removes it', async () => {
+  const held = await new FileContainerLock().acquire(key(), 100);
+  expect(statSync(lockFile()).mode & 0o777).toBe(0o600);
+  expect(readFileSync(lockFile(), 'utf8').trim()).toBe(String(process.pid));
+  held.noteChild(4242);
+  expect(readFileSync(lockFile(), 'utf8').trim()).toBe(`${process.pid} 4242`);
+  await held.release();
+  await held.release();
+  expect(existsSync(lockFile())).toBe(false);
+});
+
+test('a lock held by a live process makes the second wait, then fail with code 11 naming it', async () => {
+  const lock = new FileContainerLock();
+  const held = await lock.acquire(key(), 100);
+  await expect(lock.acquire(key(), 60)).rejects.toMatchObject({ code: 11, msg: expect.stringContaining(`(pid ${process.pid})`) });
+  await held.release();
+});
+
+test('the second gets the lock once the first releases it', async () => {
+  const lock = new FileContainerLock();
+  const first = await lock.acquire(key(), 100);
+  setTimeout(() => void first.release(), 50);
+  const second = await lock.acquire(key(), 5000);
+  await second.release();
+});
+
+test("a dead holder's lock is taken over, and its orphaned delegate's process group is killed first", async () => {
+  const orphan = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+  const exited = new Promise((r) => orphan.on('exit', r));
+  writeFileSync(lockFile(), `${await deadPid()} ${orphan.pid}\n`);
+  const held = await new FileContainerLock().acquire(key(), 100);
+  await exited;
+  expect(orphan.signalCode).toBe('SIGKILL');
+  await held.release();
+});
