@@ -31,6 +31,8 @@ export const CniCode = {
   KubernetesNotFound: 105,
   /** A delegate ran longer than the delegate timeout and was killed. */
   DelegateTimedOut: 106,
+  /** A plugin directory or binary is writable by group or others. */
+  InsecurePlugin: 107,
 } as const;
 
 export type CniCodeValue = (typeof CniCode)[keyof typeof CniCode] | number;

@@ -48,6 +48,7 @@ describe('the API server is down', () => {
 
   // Whatever a test did to the server, the next one finds it up.
   afterEach(async () => {
+    cluster?.server.clearFaults();
     await cluster?.server.restart();
     expectClean(cleanup.runAll());
   });
@@ -82,6 +83,23 @@ describe('the API server is down', () => {
     // Nothing ran: only lo, no bridge made, no lease, no cache entry.
     expect(netnsLinkNames(ns)).toEqual(['lo']);
     expect(hostLinksInto(ns)).toEqual([]);
+    expect(hostLink(bridge('b'))).toBeUndefined();
+    expect(leaseFiles(ws.ipamDir)).toEqual([]);
+    expect(cacheFiles(ws.cniDir)).toEqual([]);
+  });
+
+  it('at ADD, listening but never answering: code 11 once the retry budget is spent, not a hang; nothing left behind', async () => {
+    const { server } = cluster as KubeCluster;
+    const { ns, call } = setUp('h');
+    server.failNext({}, { hang: true, times: Infinity });
+
+    const add = await runMultus({ ...call, command: 'ADD' });
+    server.clearFaults();
+    const error = expectCniError(add, 11);
+    expectNoStackTraces(add);
+    expect(error.msg).toContain(server.url);
+    expect(add.ms).toBeLessThan(BOUNDED_MS);
+    expect(netnsLinkNames(ns)).toEqual(['lo']);
     expect(hostLink(bridge('b'))).toBeUndefined();
     expect(leaseFiles(ws.ipamDir)).toEqual([]);
     expect(cacheFiles(ws.cniDir)).toEqual([]);

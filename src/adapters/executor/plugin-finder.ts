@@ -26,6 +26,20 @@ async function isExecutableFile(path: string): Promise<boolean> {
 }
 
 /**
+ * Refuses a plugin directory or binary that group or others may write: whoever can replace the
+ * file runs code as root in every pod's network namespace. Code 107, naming the path and mode.
+ */
+async function refuseWritableByOthers(what: string, path: string): Promise<void> {
+  const mode = (await fsp.stat(path)).mode;
+  if ((mode & 0o022) === 0) return;
+  const shown = (mode & 0o7777).toString(8).padStart(4, '0');
+  throw new CniError(
+    CniCode.InsecurePlugin,
+    `${what} ${path} is writable by group or others (mode ${shown}): refusing to run a delegate another user could replace; fix with chmod go-w ${path}`,
+  );
+}
+
+/**
  * Finds the binary for a delegate `type`: the first of `dirs` that holds an executable regular
  * file of that name, like libcni's `FindInPath`, so an operator's own binDir can shadow the
  * stock plugins in CNI_PATH. Not found is code 101 listing every dir searched.
@@ -34,7 +48,10 @@ export async function findPlugin(type: string, dirs: readonly string[]): Promise
   assertPluginType(type);
   for (const dir of dirs) {
     const candidate = join(dir, type);
-    if (await isExecutableFile(candidate)) return candidate;
+    if (!(await isExecutableFile(candidate))) continue;
+    await refuseWritableByOthers('plugin directory', dir);
+    await refuseWritableByOthers('plugin binary', candidate);
+    return candidate;
   }
   throw new CniError(CniCode.DelegateNotFound, `failed to find plugin ${JSON.stringify(type)} in path [${dirs.join(' ')}]`);
 }

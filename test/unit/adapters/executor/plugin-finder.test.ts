@@ -64,3 +64,20 @@ describe('findPlugin', () => {
     expect(err.msg).toContain('delegate type "../b/plain" must be a plain plugin name');
   });
 });
+
+describe('plugin directories and binaries others could replace', () => {
+  test.each([
+    ['a group-writable binary', 0o755, 0o775, 'plugin binary', '0775'],
+    ['a world-writable binary', 0o755, 0o757, 'plugin binary', '0757'],
+    ['a world-writable directory', 0o777, 0o755, 'plugin directory', '0777'],
+  ])('%s is refused with code 107', async (_name, dirMode, fileMode, what, shown) => {
+    const dir = join(root, `insecure-${shown}-${what.length}`);
+    await mkdir(dir);
+    await writeFile(join(dir, 'p'), '#!/bin/sh\n');
+    await chmod(join(dir, 'p'), fileMode);
+    await chmod(dir, dirMode);
+    const err = (await findPlugin('p', [dir]).catch((e: unknown) => e)) as CniError;
+    expect(err.code).toBe(107);
+    expect(err.msg).toContain(`${what} ${what === 'plugin binary' ? join(dir, 'p') : dir} is writable by group or others (mode ${shown})`);
+  });
+});
