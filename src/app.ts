@@ -2,6 +2,7 @@ import type { Container } from 'inversify';
 import type { CniEnv } from './core/cni-env';
 import { parseMultusConfig } from './core/config/multus-config';
 import { toCniError } from './core/errors';
+import type { Housekeeper } from './core/housekeeper';
 import type { Orchestrator } from './core/orchestrator';
 import type { NetworkRequest } from './core/plan';
 import type { Logger, LoggerFactory } from './core/ports/logger';
@@ -16,7 +17,10 @@ export class MultusPlugin implements PluginHandlers {
   constructor(private readonly container: Container) {}
 
   add(env: CniEnv, raw: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return this.run(env, raw, (o, request, log) => o.add(signal === undefined ? request : { ...request, signal }, log));
+    return this.run(env, raw, async (o, request, log) => {
+      await this.housekeeper().waitUntilReady(request);
+      return o.add(signal === undefined ? request : { ...request, signal }, log);
+    });
   }
 
   del(env: CniEnv, raw: Record<string, unknown>): Promise<void> {
@@ -25,6 +29,18 @@ export class MultusPlugin implements PluginHandlers {
 
   check(env: CniEnv, raw: Record<string, unknown>): Promise<void> {
     return this.run(env, raw, (o, request, log) => o.check(request, log));
+  }
+
+  gc(env: CniEnv, raw: Record<string, unknown>): Promise<void> {
+    return this.run(env, raw, (_o, request, log) => this.housekeeper().gc(request, log));
+  }
+
+  status(env: CniEnv, raw: Record<string, unknown>): Promise<void> {
+    return this.run(env, raw, (_o, request) => this.housekeeper().status(request));
+  }
+
+  private housekeeper(): Housekeeper {
+    return this.container.get<Housekeeper>(TOKENS.Housekeeper);
   }
 
   private async run<T>(env: CniEnv, raw: Record<string, unknown>, work: (o: Orchestrator, r: NetworkRequest, l: Logger) => Promise<T>): Promise<T> {

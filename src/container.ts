@@ -4,6 +4,7 @@ import { NsenterPodRoutes } from './adapters/nsenter-pod-routes';
 import { registerBuiltinAdapters } from './adapters/register-builtins';
 import { ExecaExecutor } from './adapters/executor/execa-executor';
 import { AdapterRegistry } from './core/adapter-registry';
+import { Housekeeper } from './core/housekeeper';
 import { Orchestrator } from './core/orchestrator';
 import type { DelegateAdapter } from './core/ports/delegate-adapter';
 import type { Executor } from './core/ports/executor';
@@ -12,6 +13,7 @@ import type { PodRoutes } from './core/ports/pod-routes';
 import { TOKENS } from './core/tokens';
 import { PinoLoggerFactory } from './runtime/pino-logger-factory';
 import { FileContainerLock } from './runtime/file-container-lock';
+import { FsFileProbe } from './runtime/fs-file-probe';
 import { FileResultCache } from './runtime/file-result-cache';
 import { SystemClock } from './runtime/system-clock';
 import { FileSource } from './sources/file-source';
@@ -54,5 +56,7 @@ export function buildContainer(options: ContainerOptions = {}): Container {
     .toDynamicValue((ctx) => new AdapterRegistry(ctx.getAll<DelegateAdapter>(TOKENS.DelegateAdapter)))
     .inSingletonScope();
   container.bind(TOKENS.Orchestrator).to(Orchestrator).inSingletonScope();
+  container.bind(TOKENS.FileProbe).toConstantValue(new FsFileProbe());
+  container.bind(TOKENS.Housekeeper).to(Housekeeper).inSingletonScope();
   return container;
 }

@@ -64,6 +64,14 @@ export class ExecAdapter implements DelegateAdapter {
     await this.executor.run(this.request('DEL', call));
   }
 
+  async gc(call: DelegateInvocation): Promise<void> {
+    await this.executor.run(this.request('GC', call));
+  }
+
+  async status(call: DelegateInvocation): Promise<void> {
+    await this.executor.run(this.request('STATUS', call));
+  }
+
   async check(call: DelegateInvocation): Promise<void> {
     await this.executor.run(this.request('CHECK', call));
   }

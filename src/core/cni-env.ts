@@ -1,8 +1,8 @@
 import { CniCode, CniError } from './errors';
 
 /** The commands of the CNI spec this plugin answers. */
-export const CNI_COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION'] as const;
-export type CniCommand = (typeof CNI_COMMANDS)[number] | 'GC' | 'STATUS';
+export const CNI_COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'GC', 'STATUS'] as const;
+export type CniCommand = (typeof CNI_COMMANDS)[number];
 
 /** The CNI_* parameters of one invocation, checked against the table below. */
 export interface CniEnv {
@@ -50,7 +50,7 @@ const ENV_TABLE: readonly EnvRule[] = [
   { name: 'CNI_NETNS', requiredFor: ['ADD', 'CHECK'] },
   { name: 'CNI_IFNAME', requiredFor: ['ADD', 'DEL', 'CHECK'], validate: interfaceNameProblem },
   { name: 'CNI_ARGS', requiredFor: [] },
-  { name: 'CNI_PATH', requiredFor: ['ADD', 'DEL', 'CHECK'] },
+  { name: 'CNI_PATH', requiredFor: ['ADD', 'DEL', 'CHECK', 'GC', 'STATUS'] },
 ];
 
 /** CNI_ARGS keys this plugin understands; others need `IgnoreUnknown` (libcni's rule). */

@@ -1,4 +1,4 @@
-import { parseCniEnv, type CniEnv } from './cni-env';
+import { parseCniEnv, type CniCommand, type CniEnv } from './cni-env';
 import { CniCode, CniError, toCniError } from './errors';
 import { DEFAULT_CONFIG_VERSION, isSupportedVersion, LATEST_VERSION, SUPPORTED_VERSIONS, versionAtLeast } from './version';
 
@@ -16,7 +16,12 @@ export interface PluginHandlers {
   add(env: CniEnv, config: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>>;
   del(env: CniEnv, config: Record<string, unknown>): Promise<void>;
   check(env: CniEnv, config: Record<string, unknown>): Promise<void>;
+  gc(env: CniEnv, config: Record<string, unknown>): Promise<void>;
+  status(env: CniEnv, config: Record<string, unknown>): Promise<void>;
 }
+
+/** Commands that older spec versions do not have. */
+const MINIMUM_VERSION: Readonly<Partial<Record<CniCommand, string>>> = { CHECK: '0.4.0', GC: '1.1.0', STATUS: '1.1.0' };
 
 function decodeConfig(text: string): Record<string, unknown> {
   let value: unknown;
@@ -69,6 +74,12 @@ async function dispatch(
     case 'CHECK':
       await handlers.check(env, config);
       return undefined;
+    case 'GC':
+      await handlers.gc(env, config);
+      return undefined;
+    case 'STATUS':
+      await handlers.status(env, config);
+      return undefined;
     default:
       throw new CniError(CniCode.InvalidEnvironment, `CNI_COMMAND: "${env.command}" is not supported by this plugin`);
   }
@@ -90,8 +101,9 @@ export async function runSkel(io: PluginIo, loadHandlers: () => Promise<PluginHa
     }
     const config = decodeConfig(stdin);
     version = configVersion(config);
-    if (env.command === 'CHECK' && !versionAtLeast(version, '0.4.0')) {
-      throw new CniError(CniCode.IncompatibleVersion, `CHECK needs cniVersion 0.4.0 or later; the config is ${version}`);
+    const needs = MINIMUM_VERSION[env.command];
+    if (needs !== undefined && !versionAtLeast(version, needs)) {
+      throw new CniError(CniCode.IncompatibleVersion, `${env.command} needs cniVersion ${needs} or later; the config is ${version}`);
     }
     const result = await dispatch(env, config, await loadHandlers(), io.signal);
     if (result !== undefined) io.writeStdout(JSON.stringify(result));

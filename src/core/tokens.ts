@@ -17,4 +17,6 @@ export const TOKENS = {
   PodRoutes: Symbol.for('multus.PodRoutes'),
   ConfDirReader: Symbol.for('multus.ConfDirReader'),
   ContainerLock: Symbol.for('multus.ContainerLock'),
+  FileProbe: Symbol.for('multus.FileProbe'),
+  Housekeeper: Symbol.for('multus.Housekeeper'),
 } as const;

@@ -13,8 +13,11 @@ export class FileResultCache implements ResultCache {
     return join(key.dir, `${key.containerId}-${key.ifname}.json`);
   }
 
-  async load(key: CacheKey): Promise<CacheEntry | undefined> {
-    const file = FileResultCache.fileOf(key);
+  load(key: CacheKey): Promise<CacheEntry | undefined> {
+    return this.loadFile(FileResultCache.fileOf(key));
+  }
+
+  private async loadFile(file: string): Promise<CacheEntry | undefined> {
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
@@ -46,6 +49,23 @@ export class FileResultCache implements ResultCache {
       await fs.rm(temp, { force: true }).catch(() => undefined);
       throw new CniError(CniCode.IoFailure, `cannot write cache file ${file}: ${(err as Error).message}`);
     }
+  }
+
+  async list(dir: string): Promise<CacheEntry[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new CniError(CniCode.IoFailure, `cannot read cache dir ${dir}: ${(err as Error).message}`);
+    }
+    const entries: CacheEntry[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      const entry = await this.loadFile(join(dir, name)).catch(() => undefined);
+      // Only records stored under their own name: `<containerId>-<ifname>.json`.
+      if (entry !== undefined && `${entry.containerId}-${entry.ifname}.json` === name) entries.push(entry);
+    }
+    return entries;
   }
 
   async remove(key: CacheKey): Promise<void> {

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { Cleanup, expectClean } from './support/cleanup';
 import {
   addNad,
+  assertKubePrerequisites,
   expectNoStackTraces,
   expectPodGone,
   forgetStateAfterTest,
@@ -21,7 +22,7 @@ import {
   startKubeCluster,
 } from './support/kube-cluster';
 import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLink, hostLinksInto, inSubnet, ipv4Of, netnsLinkNames } from './support/net';
-import { assertIntegrationPrerequisites, expectCniError, expectSuccess, runMultus } from './support/run-multus';
+import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
 import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
 
 const NET = 238; // 10.238.0.0/16 belongs to this file
@@ -38,7 +39,7 @@ describe('the API server is down', () => {
   const bridge = (suffix: string): string => `${ws.prefix}${suffix}`;
 
   beforeAll(async () => {
-    assertIntegrationPrerequisites();
+    assertKubePrerequisites();
     ws = createWorkspace('kd', perFile);
     cluster = await startKubeCluster(ws);
     const hostLocal = (third: number): Record<string, unknown> => ({ type: 'host-local', subnet: sub(third), dataDir: ws.ipamDir });

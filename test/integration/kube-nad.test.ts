@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
 import {
   addNad,
+  assertKubePrerequisites,
   expectNoStackTraces,
   expectPodGone,
   expectStatusMatchesPod,
@@ -22,7 +23,7 @@ import {
   startKubeCluster,
 } from './support/kube-cluster';
 import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLinksInto, inSubnet, ipv4Of, netnsLink, netnsLinkKind, netnsLinkNames, netnsRoutes } from './support/net';
-import { assertIntegrationPrerequisites, expectSuccess, runMultus } from './support/run-multus';
+import { expectSuccess, runMultus } from './support/run-multus';
 import { createWorkspace, type Workspace } from './support/workspace';
 
 const NET = 236; // 10.236.0.0/16 belongs to this file
@@ -39,7 +40,7 @@ describe('NetworkAttachmentDefinitions from the k8s.v1.cni.cncf.io/networks anno
   const bridge = (suffix: string): string => `${ws.prefix}${suffix}`;
 
   beforeAll(async () => {
-    assertIntegrationPrerequisites();
+    assertKubePrerequisites(['static', 'tuning']);
     ws = createWorkspace('kn', perFile);
     tuningDir = join(ws.dir, 'tuning');
     mkdirSync(tuningDir);

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Cleanup, expectClean } from './support/cleanup';
 import {
   addNad,
+  assertKubePrerequisites,
   expectNoStackTraces,
   expectPodGone,
   expectStatusMatchesPod,
@@ -23,7 +24,7 @@ import {
   startKubeCluster,
 } from './support/kube-cluster';
 import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLink, hostLinksInto, inSubnet, ipv4Of, netnsLinkKind, netnsLinkNames } from './support/net';
-import { assertIntegrationPrerequisites, expectCniError, expectSuccess, runMultus } from './support/run-multus';
+import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
 import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
 
 const NET = 237; // 10.237.0.0/16 belongs to this file
@@ -39,7 +40,7 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
   const hostLocal = (third: number): Record<string, unknown> => ({ type: 'host-local', subnet: sub(third), dataDir: ws.ipamDir });
 
   beforeAll(async () => {
-    assertIntegrationPrerequisites();
+    assertKubePrerequisites();
     ws = createWorkspace('kp', perFile);
     cluster = await startKubeCluster(ws);
     const { server } = cluster;

@@ -14,6 +14,7 @@ import { Cleanup, expectClean } from './support/cleanup';
 import {
   addNetworkCrd,
   addNetworkTpr,
+  assertKubePrerequisites,
   addSeedNetwork,
   expectedBridgeResult,
   expectNoStackTraces,
@@ -30,7 +31,7 @@ import {
   startKubeCluster,
 } from './support/kube-cluster';
 import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLinksInto, inSubnet, ipv4Of, netnsLinkKind, netnsLinkNames } from './support/net';
-import { assertIntegrationPrerequisites, expectSuccess, runMultus } from './support/run-multus';
+import { expectSuccess, runMultus } from './support/run-multus';
 import { withoutEmptyDns } from './support/seed-pod';
 import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
 
@@ -62,7 +63,7 @@ describe.each(CASES)("the seed's walkthrough with $kind Network objects (cniVers
   const namespace = `seed-${c.suffix}`;
 
   beforeAll(async () => {
-    assertIntegrationPrerequisites();
+    assertKubePrerequisites();
     ws = createWorkspace('ks', perFile);
     cluster = await startKubeCluster(ws, `kubeconfig-${c.suffix}`);
     const { server } = cluster;

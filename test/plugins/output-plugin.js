@@ -32,10 +32,23 @@ if (typeof conf.callLog === 'string' && conf.callLog.startsWith('/')) {
 const printOn = Array.isArray(conf.printOn) ? conf.printOn : ['ADD'];
 if (!printOn.includes(command)) process.exit(0);
 
+/** Writes all of `text` to `fd`, waiting out EAGAIN on a non-blocking pipe. */
+function writeAll(fd, text) {
+  let buffer = Buffer.from(text, 'utf8');
+  while (buffer.length > 0) {
+    try {
+      buffer = buffer.subarray(fs.writeSync(fd, buffer));
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
 if (conf.printStdout !== undefined) {
   const text = typeof conf.printStdout === 'string' ? conf.printStdout : JSON.stringify(conf.printStdout);
   const times = Number.isInteger(conf.stdoutRepeat) && conf.stdoutRepeat > 0 ? conf.stdoutRepeat : 1;
-  for (let i = 0; i < times; i += 1) fs.writeSync(1, text);
+  for (let i = 0; i < times; i += 1) writeAll(1, text);
 }
-if (typeof conf.printStderr === 'string') fs.writeSync(2, conf.printStderr);
+if (typeof conf.printStderr === 'string') writeAll(2, conf.printStderr);
 process.exit(Number.isInteger(conf.exitCode) ? conf.exitCode : 0);

@@ -82,6 +82,10 @@ export class MemoryCache implements ResultCache {
     this.entries.delete(MemoryCache.id(key));
     return Promise.resolve();
   }
+
+  list(dir: string): Promise<CacheEntry[]> {
+    return Promise.resolve([...this.entries.entries()].filter(([id]) => id.startsWith(`${dir}/`)).map(([, e]) => e));
+  }
 }
 
 /** An in-memory container lock that records what happened (acquire, child pids, release). */
@@ -105,9 +109,13 @@ export class MemoryLock implements ContainerLock {
 }
 
 export class FixedClock implements Clock {
-  constructor(private readonly at = new Date('2026-01-02T03:04:05.000Z')) {}
+  constructor(private at = new Date('2026-01-02T03:04:05.000Z')) {}
   now(): Date {
     return this.at;
+  }
+  sleep(ms: number): Promise<void> {
+    this.at = new Date(this.at.getTime() + ms);
+    return Promise.resolve();
   }
 }
 

@@ -27,12 +27,14 @@ export const DEFAULT_NETWORK_NAME = 'multus-cni-network';
 export const DEFAULT_LOG_LEVEL: LogLevel = 'warn';
 /** Long enough for a DHCP lease or a slow IPAM, short enough that a hung plugin does not hold the pod for long. */
 export const DEFAULT_DELEGATE_TIMEOUT_SECONDS = 60;
+/** As Go Multus: an ADD waits this long for the readiness indicator file. */
+export const DEFAULT_READINESS_TIMEOUT_SECONDS = 45;
 
 /**
  * Keys of later Go Multus versions that this build does not implement yet. Rejected with code 2
  * rather than ignored, so an operator never believes a setting took effect when it did not.
  */
-const UNSUPPORTED_KEYS = ['readinessindicatorfile'] as const;
+const UNSUPPORTED_KEYS = ['daemonSocketDir', 'socketDir', 'chrootDir'] as const;
 
 /** Wire model of one entry of `delegates`: only what multus itself reads; the rest is the plugin's. */
 class DelegateEntryWire {
@@ -105,6 +107,16 @@ class MultusConfigWire extends KubernetesSettingsWire {
   @Max(3600, { message: 'must be at most 3600 seconds' })
   delegateTimeoutSeconds?: unknown;
 
+  @IsOptional()
+  @IsAbsolutePath()
+  readinessindicatorfile?: unknown;
+
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds' })
+  @Min(0, { message: 'must be 0 or more seconds' })
+  @Max(3600, { message: 'must be at most 3600 seconds' })
+  readinessTimeoutSeconds?: unknown;
+
   @ValidateIf((o: MultusConfigWire) => o.delegates !== undefined || o.kubeconfig === undefined)
   @IsArray({ message: 'must be a non-empty list of delegate configs (or set kubeconfig to take networks from Kubernetes)' })
   @ArrayNotEmpty({ message: 'must list at least one delegate' })
@@ -135,6 +147,10 @@ export interface MultusConfig {
   readonly ifnameIndexFrom: number;
   /** How long one delegate call may run before its process group is killed (ms). */
   readonly delegateTimeoutMs: number;
+  /** A file whose existence says the cluster network is ready (Go Multus `readinessindicatorfile`). */
+  readonly readinessFile: string | undefined;
+  /** How long an ADD waits for the readiness file (ms). */
+  readonly readinessTimeoutMs: number;
   /** The config exactly as received, for sources that need keys multus does not model. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -169,7 +185,7 @@ function delegateSpecs(delegates: ReadonlyArray<Record<string, unknown>>): Deleg
 function unsupportedProblems(raw: Record<string, unknown>): ConfigProblem[] {
   return UNSUPPORTED_KEYS.filter((k) => k in raw).map((k) => ({
     path: k,
-    message: 'is a later Go Multus setting that this multus does not support yet; remove it',
+    message: 'is a setting of Go Multus\'s thick plugin (a daemon); this multus is a thin plugin and has no daemon: remove it',
   }));
 }
 
@@ -199,6 +215,8 @@ export function parseMultusConfig(raw: unknown): MultusConfig {
     cacheDir: (conf['cniDir'] as string | undefined) ?? DEFAULT_CACHE_DIR,
     binDir: conf['binDir'] as string | undefined,
     ifnameIndexFrom: (conf['ifnameIndexFrom'] as number | undefined) ?? 0,
+    readinessFile: conf['readinessindicatorfile'] as string | undefined,
+    readinessTimeoutMs: Math.round(((conf['readinessTimeoutSeconds'] as number | undefined) ?? DEFAULT_READINESS_TIMEOUT_SECONDS) * 1000),
     delegateTimeoutMs: Math.round(((conf['delegateTimeoutSeconds'] as number | undefined) ?? DEFAULT_DELEGATE_TIMEOUT_SECONDS) * 1000),
     raw: conf,
   };

@@ -42,6 +42,10 @@ export interface DelegateAdapter {
   add(call: DelegateInvocation): Promise<unknown>;
   del(call: DelegateInvocation): Promise<void>;
   check(call: DelegateInvocation): Promise<void>;
+  /** CNI 1.1 GC; the config carries `cni.dev/valid-attachments`. */
+  gc(call: DelegateInvocation): Promise<void>;
+  /** CNI 1.1 STATUS: resolves when the plugin is ready for ADDs. */
+  status(call: DelegateInvocation): Promise<void>;
   /** Adjusts the parsed result (e.g. fills an interface's sandbox); default: unchanged. */
   postProcess?(result: CniResult, context: AdapterContext): CniResult;
 }

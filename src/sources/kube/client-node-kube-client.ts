@@ -107,18 +107,24 @@ export class ClientNodeKubeClient implements KubeClient {
    * never overwritten: on 409 the pod is read again and the patch retried. A pod that vanished
    * is code 105 (the caller decides whether that matters; after ADD it is only logged).
    */
+  /**
+   * A merge patch of the one annotation, first without a resourceVersion: it cannot overwrite
+   * anything else, and it needs no GET (annotations read from the runtime then cost no pod
+   * read at all). Should the server still answer 409, the pod is read and the patch retried
+   * with its resourceVersion.
+   */
   async setPodAnnotation(namespace: string, name: string, key: string, value: string): Promise<void> {
     const deadline = this.deadline();
     const target = podTarget('patch', namespace, name);
+    let resourceVersion: string | undefined;
     for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
-      const pod = await this.readPod(namespace, name, deadline);
-      const resourceVersion = pod.metadata?.resourceVersion;
       const metadata = resourceVersion === undefined ? { annotations: { [key]: value } } : { resourceVersion, annotations: { [key]: value } };
       const outcome = await this.call(target, deadline, { notFound: true, conflict: true }, (options) =>
         this.core.patchNamespacedPod({ name, namespace, body: { metadata } }, this.k8s.setHeaderOptions('Content-Type', this.k8s.PatchStrategy.MergePatch, options)),
       );
       if (outcome.kind === 'ok') return;
       if (outcome.kind === 'not-found') throw notFound(this.server, target, undefined);
+      resourceVersion = (await this.readPod(namespace, name, deadline)).metadata?.resourceVersion ?? '';
     }
     throw new CniError(
       CniCode.TryAgainLater,

@@ -1,9 +1,9 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KubeTestRequest, type KubeTestServer, startKubeTestServer } from '../../support/kube-test-server';
 import type { Cleanup } from './cleanup';
 import { hostLinks, ipv4Of, netnsLink, netnsLinkNames } from './net';
-import { stackTraceLines, type MultusRun } from './run-multus';
+import { assertIntegrationPrerequisites, REFERENCE_PLUGINS, stackTraceLines, type MultusRun } from './run-multus';
 import { cacheFiles, leaseFiles, type Workspace } from './workspace';
 
 /**
@@ -20,6 +20,17 @@ export const POD_ANNOTATIONS_KEY = 'io.kubernetes.cri.pod-annotations';
 
 /** The seed README's pod annotation: br-net-1 (master), br-net-2 twice, ptp-net. */
 export const SEED_POD_ANNOTATION = '[ { "name": "br-net-1" }, { "name": "br-net-2" }, { "name": "br-net-2" }, { "name": "ptp-net" } ]';
+
+/**
+ * Fails (does not skip) unless this machine can run the Kubernetes integration tests: root,
+ * dist/multus built, the reference plugins (and `plugins`, e.g. static, tuning), and openssl,
+ * which makes the test server's CA.
+ */
+export function assertKubePrerequisites(plugins: readonly string[] = []): void {
+  assertIntegrationPrerequisites();
+  const missing = [...plugins.map((p) => join(REFERENCE_PLUGINS, p)), '/usr/bin/openssl'].filter((path) => !existsSync(path));
+  if (missing.length > 0) throw new Error(`Kubernetes integration tests cannot run: missing ${missing.join(', ')} (apt-get install -y containernetworking-plugins openssl)`);
+}
 
 export interface KubeCluster {
   readonly server: KubeTestServer;

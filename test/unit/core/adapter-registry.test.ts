@@ -14,6 +14,8 @@ function adapter(name: string, priority: number, types?: string[]): DelegateAdap
     add: () => Promise.resolve(undefined),
     del: () => Promise.resolve(),
     check: () => Promise.resolve(),
+    gc: () => Promise.resolve(),
+    status: () => Promise.resolve(),
   };
 }
 

@@ -5,6 +5,8 @@ const handlers: PluginHandlers = {
   add: () => Promise.resolve({ cniVersion: '1.0.0', ips: [] }),
   del: () => Promise.resolve(),
   check: () => Promise.reject(new Error('boom with a stack')),
+  gc: () => Promise.resolve(),
+  status: () => Promise.resolve(),
 };
 
 async function run(vars: Record<string, string>, stdin: string): Promise<{ code: number; out: string; loaded: boolean }> {

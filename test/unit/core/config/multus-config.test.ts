@@ -72,7 +72,7 @@ describe('parseMultusConfig', () => {
     ['ifnameIndexFrom 2', { type: 'multus', ifnameIndexFrom: 2, delegates: [{ type: 'a' }] }, 7, 'ifnameIndexFrom: must be 0 or 1'],
     ['no type', { delegates: [{ type: 'a' }] }, 7, 'type: must be a non-empty string'],
     ['name empty', { name: '', type: 'multus', delegates: [{ type: 'a' }] }, 7, 'name: must be a non-empty string'],
-    ['later Go Multus key', { type: 'multus', readinessindicatorfile: '/x', delegates: [{ type: 'a' }] }, 2, 'readinessindicatorfile: is a later Go Multus setting'],
+    ['a thick-plugin key', { type: 'multus', socketDir: '/x', delegates: [{ type: 'a' }] }, 2, 'socketDir: is a setting of Go Multus\'s thick plugin'],
     ['clusterNetwork and delegates', { type: 'multus', kubeconfig: '/k', clusterNetwork: 'a', delegates: [{ type: 'a' }] }, 7, 'clusterNetwork and delegates both'],
     ['defaultNetworks without kubeconfig', { type: 'multus', defaultNetworks: ['a'], delegates: [{ type: 'a' }] }, 7, 'defaultNetworks need kubeconfig'],
     ['no delegates without kubeconfig', { type: 'multus', name: 'x' }, 7, 'or set kubeconfig'],

@@ -1,0 +1,141 @@
+import { inject, injectable, optional } from 'inversify';
+import type { AdapterRegistry } from './adapter-registry';
+import { parseCniArgs } from './cni-env';
+import { delegateBinDirs, delegateEnv } from './delegate-call';
+import { attachmentFailure, DeleteRun } from './delete-run';
+import { CniCode, CniError, toCniError } from './errors';
+import type { DelegateConf, NetworkRequest } from './plan';
+import type { Clock } from './ports/clock';
+import type { ContainerLock } from './ports/container-lock';
+import type { FileProbe } from './ports/file-probe';
+import type { Logger } from './ports/logger';
+import type { CacheEntry, ResultCache } from './ports/result-cache';
+import { TOKENS } from './tokens';
+import { versionAtLeast } from './version';
+
+/** The key libcni puts the runtime's list of live attachments under, on a GC call's config. */
+export const VALID_ATTACHMENTS_KEY = 'cni.dev/valid-attachments';
+
+const GC_LOCK_WAIT_MS = 1000;
+const READINESS_POLL_MS = 250;
+
+interface Attachment {
+  readonly containerID: string;
+  readonly ifname: string;
+}
+
+function validAttachments(raw: Readonly<Record<string, unknown>>): Attachment[] {
+  const list = raw[VALID_ATTACHMENTS_KEY] ?? [];
+  const ok = Array.isArray(list) && list.every((a) => typeof a === 'object' && a !== null && typeof a.containerID === 'string' && typeof a.ifname === 'string');
+  if (!ok) throw new CniError(CniCode.InvalidConfig, `${VALID_ATTACHMENTS_KEY}: must be a list of {"containerID", "ifname"} objects`);
+  return list as Attachment[];
+}
+
+/**
+ * The CNI 1.1 housekeeping commands and the readiness gate. GC deletes every recorded
+ * attachment the runtime no longer lists, then lets delegates that speak 1.1 collect their own
+ * garbage; STATUS says whether an ADD could succeed now.
+ */
+@injectable()
+export class Housekeeper {
+  constructor(
+    @inject(TOKENS.AdapterRegistry) private readonly registry: AdapterRegistry,
+    @inject(TOKENS.ResultCache) private readonly cache: ResultCache,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.FileProbe) private readonly probe: FileProbe,
+    @inject(TOKENS.ContainerLock) @optional() private readonly lock?: ContainerLock,
+  ) {}
+
+  /** Waits (bounded by readinessTimeoutSeconds) for the readiness indicator file; code 11 naming it. */
+  async waitUntilReady(request: NetworkRequest): Promise<void> {
+    const file = request.config.readinessFile;
+    if (file === undefined) return;
+    for (let waited = 0; !(await this.probe.exists(file)); waited += READINESS_POLL_MS) {
+      if (waited >= request.config.readinessTimeoutMs) {
+        const seconds = request.config.readinessTimeoutMs / 1000;
+        throw new CniError(CniCode.TryAgainLater, `readiness indicator file ${file} did not appear within ${seconds} s: the cluster network is not ready`);
+      }
+      await this.clock.sleep(READINESS_POLL_MS);
+    }
+  }
+
+  /** STATUS: code 50 while the readiness file is missing, else the first delegate STATUS failure. */
+  async status(request: NetworkRequest): Promise<void> {
+    const file = request.config.readinessFile;
+    if (file !== undefined && !(await this.probe.exists(file))) {
+      throw new CniError(CniCode.PluginNotAvailable, `readiness indicator file ${file} does not exist: the cluster network is not ready`);
+    }
+    for (const [i, spec] of request.config.delegates.entries()) {
+      const conf: DelegateConf = { ...spec.conf, cniVersion: spec.conf['cniVersion'] ?? request.config.cniVersion, name: spec.conf['name'] ?? request.config.name };
+      if (!versionAtLeast(String(conf['cniVersion']), '1.1.0')) continue;
+      await this.runOnDelegate(request, conf, spec.path, 'STATUS').catch((err: unknown) => {
+        throw toCniError(err).withContext(`delegates[${i}] (type "${String(conf['type'])}") STATUS`);
+      });
+    }
+  }
+
+  /** GC: DEL every recorded attachment not in `cni.dev/valid-attachments`, then delegate GC. */
+  async gc(request: NetworkRequest, log: Logger): Promise<void> {
+    const valid = validAttachments(request.config.raw);
+    const isValid = (e: CacheEntry): boolean => valid.some((a) => a.containerID === e.containerId && a.ifname === e.ifname);
+    const entries = await this.cache.list(request.config.cacheDir);
+    const failures: CniError[] = [];
+    for (const entry of entries.filter((e) => !isValid(e))) {
+      await this.collect(request, entry, log).catch((err: unknown) => failures.push(toCniError(err)));
+    }
+    const kept = entries.filter(isValid);
+    for (const [conf, attachments] of delegatesToCollect(kept)) {
+      const gcConf = { ...conf, [VALID_ATTACHMENTS_KEY]: attachments };
+      await this.runOnDelegate(request, gcConf, `cached network "${String(conf['name'])}"`, 'GC').catch((err: unknown) => failures.push(toCniError(err)));
+    }
+    log.info({ collected: entries.length - kept.length, kept: kept.length, failures: failures.length }, 'GC done');
+    if (failures.length > 0) throw DeleteRun.aggregate(failures, 'GC');
+  }
+
+  /** Deletes one stale container's attachments from its record, under its lock. */
+  private async collect(request: NetworkRequest, entry: CacheEntry, log: Logger): Promise<void> {
+    const key = { dir: request.config.cacheDir, containerId: entry.containerId, ifname: entry.ifname };
+    const held = await this.lock?.acquire(key, GC_LOCK_WAIT_MS);
+    try {
+      const env = { ...request.env, containerId: entry.containerId, ifname: entry.ifname, netns: entry.netns, args: parseCniArgs(entry.cniArgs) };
+      const outcome = await new DeleteRun(this.registry, { ...request, env }, log).run(entry, entry.attachments.length - 1);
+      if (outcome.failures.length === 0) await this.cache.remove(key);
+      else {
+        await this.cache.save(key, outcome.entry);
+        throw DeleteRun.aggregate(outcome.failures, `GC of container ${entry.containerId}`);
+      }
+    } finally {
+      await held?.release();
+    }
+  }
+
+  private async runOnDelegate(request: NetworkRequest, conf: DelegateConf, origin: string, command: 'GC' | 'STATUS'): Promise<void> {
+    const binDirs = delegateBinDirs(request.config, request.env);
+    const env = delegateEnv(request.env, '', binDirs, '');
+    const adapter = this.registry.pick(conf, origin);
+    const call = { conf, env, binDirs, timeoutMs: request.config.delegateTimeoutMs };
+    try {
+      await (command === 'GC' ? adapter.gc(call) : adapter.status(call));
+    } catch (err) {
+      const failed = { network: String(conf['name']), origin, type: String(conf['type']), ifname: '-' };
+      throw attachmentFailure(failed, command, toCniError(err));
+    }
+  }
+}
+
+/** Each recorded plugin config of CNI ≥ 1.1.0 once, with the attachments that still use it. */
+function delegatesToCollect(kept: readonly CacheEntry[]): Map<DelegateConf, Attachment[]> {
+  const byJson = new Map<string, { conf: DelegateConf; attachments: Attachment[] }>();
+  for (const entry of kept) {
+    for (const a of entry.attachments) {
+      if (!versionAtLeast(a.cniVersion, '1.1.0')) continue;
+      for (const conf of a.confs) {
+        const id = JSON.stringify(conf);
+        const slot = byJson.get(id) ?? { conf, attachments: [] };
+        slot.attachments.push({ containerID: entry.containerId, ifname: a.ifname });
+        byJson.set(id, slot);
+      }
+    }
+  }
+  return new Map([...byJson.values()].map((s) => [s.conf, s.attachments]));
+}
