@@ -111,7 +111,8 @@ export class Housekeeper {
 
   private async runOnDelegate(request: NetworkRequest, conf: DelegateConf, origin: string, command: 'GC' | 'STATUS'): Promise<void> {
     const binDirs = delegateBinDirs(request.config, request.env);
-    const env = delegateEnv(request.env, '', binDirs, '');
+    // GC and STATUS concern no one container: the spec passes them CNI_PATH only.
+    const env = { ...delegateEnv(request.env, '', binDirs, ''), CNI_CONTAINERID: '', CNI_NETNS: '' };
     const adapter = this.registry.pick(conf, origin);
     const call = { conf, env, binDirs, timeoutMs: request.config.delegateTimeoutMs };
     try {
