@@ -4,11 +4,12 @@
 // start-up (paid on every pod operation) stays near a Go binary's. Bun comes from the npm
 // package @oven/bun-linux-x64, so the build needs only the npm registry.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const bun = join(root, 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
 if (!existsSync(bun)) {
   console.error(`build: ${bun} is missing; run "npm ci" first`);
@@ -19,7 +20,17 @@ const out = join(root, 'dist', 'multus');
 const started = Date.now();
 execFileSync(
   bun,
-  ['build', join(root, 'src', 'main.ts'), '--compile', '--minify', '--bytecode', '--target=bun-linux-x64', '--outfile', out],
+  [
+    'build',
+    join(root, 'src', 'main.ts'),
+    '--compile',
+    '--minify',
+    '--bytecode',
+    '--target=bun-linux-x64',
+    `--define=MULTUS_VERSION=${JSON.stringify(pkg.version)}`,
+    '--outfile',
+    out,
+  ],
   { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
 );
 const mib = (statSync(out).size / 1048576).toFixed(1);

@@ -48,6 +48,23 @@ async function loadHandlers(): Promise<import('./core/skel').PluginHandlers> {
   return new MultusPlugin(buildContainer({ path: io.env.get('PATH') }));
 }
 
+/**
+ * Human mode: no CNI_COMMAND, and arguments or a terminal on stdin (a runtime always sets
+ * CNI_COMMAND; a pipe without it still gets the CNI error JSON, code 4).
+ */
+function humanMode(): boolean {
+  return process.env['CNI_COMMAND'] === undefined && (process.argv.length > 2 || process.stdin.isTTY === true);
+}
+
+async function runHuman(): Promise<number> {
+  const { runCli } = await import('./cli/cli-main');
+  return runCli(process.argv.slice(2), {
+    env: io.env,
+    out: (text) => writeSync(1, text),
+    err: (text) => writeSync(2, text),
+  });
+}
+
 // Exit as soon as the answer is out: a socket the Kubernetes client left open must not keep
 // the runtime waiting.
-void runSkel(io, loadHandlers).then((code) => process.exit(code));
+void (humanMode() ? runHuman() : runSkel(io, loadHandlers)).then((code) => process.exit(code));
