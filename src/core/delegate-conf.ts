@@ -17,6 +17,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * A key looked up regardless of case: some runtimes (containerd's go-cni) send runtimeConfig
+ * keys in Go's field case, and the plugins, written in Go, read JSON case-insensitively too.
+ */
+export function getIgnoringCase(object: Readonly<Record<string, unknown>>, key: string): unknown {
+  if (key in object) return object[key];
+  const lower = key.toLowerCase();
+  const found = Object.keys(object).find((k) => k.toLowerCase() === lower);
+  return found === undefined ? undefined : object[found];
+}
+
+/**
  * The plugins an attachment runs: its config alone, or each entry of a conflist's `plugins`
  * with the list's `name` and `cniVersion` (a plugin without them gets the multus config's).
  */
@@ -53,7 +64,7 @@ export function withRuntimeRequests(
 ): DelegateConf {
   let out: Record<string, unknown> = { ...conf };
   const capabilities = isObject(conf['capabilities']) ? conf['capabilities'] : {};
-  const granted = Object.entries(runtimeConfig ?? {}).filter(([key]) => capabilities[key] === true);
+  const granted = Object.entries(runtimeConfig ?? {}).filter(([key]) => getIgnoringCase(capabilities, key) === true);
   if (granted.length > 0) {
     const existing = isObject(conf['runtimeConfig']) ? conf['runtimeConfig'] : {};
     out = { ...out, runtimeConfig: { ...existing, ...Object.fromEntries(granted) } };
@@ -74,6 +85,6 @@ export function withRuntimeRequests(
 export function runtimeConfigForMaster(config: MultusConfig): Readonly<Record<string, unknown>> | undefined {
   const rc = config.raw['runtimeConfig'];
   if (!isObject(rc)) return undefined;
-  const { [POD_ANNOTATIONS_KEY]: _annotations, ...rest } = rc;
+  const rest = Object.fromEntries(Object.entries(rc).filter(([k]) => k.toLowerCase() !== POD_ANNOTATIONS_KEY));
   return Object.keys(rest).length > 0 ? rest : undefined;
 }

@@ -44,3 +44,11 @@ test("the runtime's own runtimeConfig goes to the master, without the pod annota
   expect(runtimeConfigForMaster(c)).toEqual({ portMappings: [1] });
   expect(runtimeConfigForMaster(config)).toBeUndefined();
 });
+
+test('runtimeConfig keys in Go field case (containerd) still match capabilities and the annotations key', () => {
+  const conf = { type: 'portmap', capabilities: { portMappings: true } };
+  const mappings = [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp' }];
+  expect(withRuntimeRequests(conf, { PortMappings: mappings }, undefined)).toEqual({ ...conf, runtimeConfig: { PortMappings: mappings } });
+  const c = parseMultusConfig({ type: 'multus', delegates: [{ type: 'x' }], runtimeConfig: { portMappings: mappings, 'IO.Kubernetes.CRI.Pod-Annotations': {} } });
+  expect(runtimeConfigForMaster(c)).toEqual({ portMappings: mappings });
+});
