@@ -4,9 +4,10 @@
 // start-up (paid on every pod operation) stays near a Go binary's. Bun comes from the npm
 // package @oven/bun-linux-x64, so the build needs only the npm registry.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generate } from './gen-build-adapters.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -16,6 +17,8 @@ if (!existsSync(bun)) {
   process.exit(1);
 }
 mkdirSync(join(root, 'dist'), { recursive: true });
+// Build-time vendor adapters (package.json "multusAdapters") are compiled in through a generated module.
+writeFileSync(join(root, 'src', 'generated', 'build-adapters.ts'), generate());
 const out = join(root, 'dist', 'multus');
 const started = Date.now();
 execFileSync(

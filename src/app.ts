@@ -2,6 +2,7 @@ import type { Container } from 'inversify';
 import type { CniEnv } from './core/cni-env';
 import { parseMultusConfig } from './core/config/multus-config';
 import { toCniError } from './core/errors';
+import type { AdapterDirLoader } from './adapters/modules/adapter-dir-loader';
 import type { Housekeeper } from './core/housekeeper';
 import type { Orchestrator } from './core/orchestrator';
 import type { NetworkRequest } from './core/plan';
@@ -45,6 +46,7 @@ export class MultusPlugin implements PluginHandlers {
 
   private async run<T>(env: CniEnv, raw: Record<string, unknown>, work: (o: Orchestrator, r: NetworkRequest, l: Logger) => Promise<T>): Promise<T> {
     const config = parseMultusConfig(raw);
+    if (config.adapterDirs.length > 0) await this.container.get<AdapterDirLoader>(TOKENS.AdapterLoader).load(this.container, config.adapterDirs);
     const log = this.container.get<LoggerFactory>(TOKENS.LoggerFactory).create(config.log).child({
       command: env.command,
       containerId: env.containerId,

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
+import { AdapterDirLoader } from './adapters/modules/adapter-dir-loader';
+import { registerAdapterModule } from './adapters/modules/adapter-module';
 import { NsenterPodRoutes } from './adapters/nsenter-pod-routes';
+import { BUILD_ADAPTER_MODULES } from './generated/build-adapters';
 import { registerBuiltinAdapters } from './adapters/register-builtins';
 import { ExecaExecutor } from './adapters/executor/execa-executor';
 import { AdapterRegistry } from './core/adapter-registry';
@@ -51,12 +54,14 @@ export function buildContainer(options: ContainerOptions = {}): Container {
     .toDynamicValue((ctx) => new NsenterPodRoutes(ctx.get<Executor>(TOKENS.Executor)))
     .inSingletonScope();
   registerBuiltinAdapters(container);
+  for (const { source, exported } of BUILD_ADAPTER_MODULES) registerAdapterModule(container, exported, source);
+  container.bind(TOKENS.AdapterLoader).toConstantValue(new AdapterDirLoader());
   container
     .bind(TOKENS.AdapterRegistry)
-    .toDynamicValue((ctx) => new AdapterRegistry(ctx.getAll<DelegateAdapter>(TOKENS.DelegateAdapter)))
-    .inSingletonScope();
-  container.bind(TOKENS.Orchestrator).to(Orchestrator).inSingletonScope();
+    .toDynamicValue((ctx) => new AdapterRegistry(ctx.getAll<DelegateAdapter>(TOKENS.DelegateAdapter)));
+  // Not singletons: adapters registered later (a config's adapterDirs) join the next resolution.
+  container.bind(TOKENS.Orchestrator).to(Orchestrator);
   container.bind(TOKENS.FileProbe).toConstantValue(new FsFileProbe());
-  container.bind(TOKENS.Housekeeper).to(Housekeeper).inSingletonScope();
+  container.bind(TOKENS.Housekeeper).to(Housekeeper);
   return container;
 }

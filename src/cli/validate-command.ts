@@ -1,12 +1,67 @@
-import type { CliCommand } from './cli-io';
+import { interfaceNameProblem } from '../core/cni-env';
+import { UsageError, type CliCommand, type CliIo } from './cli-io';
+import { lastValue, parseCliArgs, singleFile, type OptionSpec } from './validate/cli-args';
+import { DEFAULT_CNI_PATH, splitCniPath } from './validate/plugin-binaries';
+import { validateFile, type ValidateReport } from './validate/validate-file';
 
-/** Placeholder until the command is written. */
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'json', takesValue: false },
+  { name: 'cni-path', takesValue: true },
+  { name: 'ifname', takesValue: true },
+];
+
+const USAGE = `usage: multus validate FILE [--cni-path DIRS] [--ifname NAME] [--json]
+
+Checks a multus config (or the plugin of type "multus" in a .conflist) as an ADD would before
+running anything, and prints every problem with its JSON path, one per line:
+the config's keys, the master marks and interface names, each delegate through the adapter that
+handles it, and each plugin binary (and IPAM plugin) in the directories the ADD would search.
+A config with a kubeconfig takes its networks from Kubernetes: only the config (and its
+delegates, if any) is checked, offline.
+
+Options:
+  --cni-path DIRS  where plugin binaries are looked for, a colon list (the runtime's CNI_PATH;
+                   default ${DEFAULT_CNI_PATH}); the config's binDir is searched first
+  --ifname NAME    the pod's interface name (CNI_IFNAME) for the naming checks (default eth0)
+  --json           print {"file", "ok", "problems": [{"path", "message", "code"}]}
+
+Exit status: 0 no problem, 1 at least one problem, 2 usage error.`;
+
+/** Reads the options shared with `explain`: the CNI_PATH to search and the pod's interface name. */
+export function pathAndIfname(values: { cniPath: string | undefined; ifname: string | undefined }): { cniPath: string[]; ifname: string } {
+  const cniPath = splitCniPath(values.cniPath ?? DEFAULT_CNI_PATH);
+  if (cniPath.length === 0) throw new UsageError('--cni-path names no directory');
+  const ifname = values.ifname ?? 'eth0';
+  const problem = interfaceNameProblem(ifname);
+  if (problem !== undefined) throw new UsageError(`--ifname: ${problem}`);
+  return { cniPath, ifname };
+}
+
+function printHuman(report: ValidateReport, io: CliIo): void {
+  if (report.ok) {
+    io.out(`${report.file}: ok (${report.summary})\n`);
+    return;
+  }
+  io.out(report.problems.map((p) => `${report.file}: ${p.path}: ${p.message}\n`).join(''));
+}
+
+function printJson(report: ValidateReport, io: CliIo): void {
+  const problems = report.problems.map((p) => ({ path: p.path, message: p.message, code: p.code }));
+  io.out(`${JSON.stringify({ file: report.file, ok: report.ok, problems }, undefined, 2)}\n`);
+}
+
+/** `multus validate FILE`: every problem of a multus config, with its JSON path; exit 0 or 1. */
 export const validateCommand: CliCommand = {
   name: 'validate',
-  summary: '',
-  usage: 'usage: multus validate (not implemented yet)',
-  run: (_args, io) => {
-    io.err('multus validate: not implemented yet\n');
-    return Promise.resolve(1);
+  summary: 'check a multus config and its delegates; every problem with its JSON path',
+  usage: USAGE,
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const parsed = parseCliArgs(args, OPTIONS);
+    const file = singleFile(parsed);
+    const options = pathAndIfname({ cniPath: lastValue(parsed, 'cni-path'), ifname: lastValue(parsed, 'ifname') });
+    const report = await validateFile(file, options);
+    if (parsed.flags.has('json')) printJson(report, io);
+    else printHuman(report, io);
+    return report.ok ? 0 : 1;
   },
 };

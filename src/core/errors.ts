@@ -33,6 +33,8 @@ export const CniCode = {
   DelegateTimedOut: 106,
   /** A plugin directory or binary is writable by group or others. */
   InsecurePlugin: 107,
+  /** A vendor adapter module could not be loaded or registered. */
+  AdapterLoadFailed: 108,
 } as const;
 
 export type CniCodeValue = (typeof CniCode)[keyof typeof CniCode] | number;

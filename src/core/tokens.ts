@@ -19,4 +19,5 @@ export const TOKENS = {
   ContainerLock: Symbol.for('multus.ContainerLock'),
   FileProbe: Symbol.for('multus.FileProbe'),
   Housekeeper: Symbol.for('multus.Housekeeper'),
+  AdapterLoader: Symbol.for('multus.AdapterLoader'),
 } as const;

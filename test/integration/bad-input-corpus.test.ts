@@ -31,7 +31,11 @@ const NET = '10.219'; // 10.219.0.0/16 belongs to this file
 const MIN_CASES = 60;
 
 const CASES = loadBadInputCases();
-const TABLE = CASES.map((c, index) => ({ ...c, index, label: `${categoryOf(c)}: ${c.name}${c.bug === undefined ? '' : ' [known bug]'}` }));
+/** `[known bug B2]`: the id the data file gives before the bug's description. */
+function bugMark(c: BadInputCase): string {
+  return c.bug === undefined ? '' : ` [known bug ${/^(B\d+):/u.exec(c.bug)?.[1] ?? ''}]`.replace(' ]', ']');
+}
+const TABLE = CASES.map((c, index) => ({ ...c, index, label: `${categoryOf(c)}: ${c.name}${bugMark(c)}` }));
 
 /** A kubeconfig whose server never answers (nothing listens on port 1). */
 function writeDeadKubeconfig(path: string): string {

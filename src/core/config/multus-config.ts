@@ -112,6 +112,11 @@ class MultusConfigWire extends KubernetesSettingsWire {
   readinessindicatorfile?: unknown;
 
   @IsOptional()
+  @IsArray({ message: 'must be a list of absolute directory paths' })
+  @IsAbsolutePath({ each: true })
+  adapterDirs?: unknown;
+
+  @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds' })
   @Min(0, { message: 'must be 0 or more seconds' })
   @Max(3600, { message: 'must be at most 3600 seconds' })
@@ -151,6 +156,8 @@ export interface MultusConfig {
   readonly readinessFile: string | undefined;
   /** How long an ADD waits for the readiness file (ms). */
   readonly readinessTimeoutMs: number;
+  /** Directories of vendor adapter modules loaded at run time. */
+  readonly adapterDirs: readonly string[];
   /** The config exactly as received, for sources that need keys multus does not model. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -216,6 +223,7 @@ export function parseMultusConfig(raw: unknown): MultusConfig {
     binDir: conf['binDir'] as string | undefined,
     ifnameIndexFrom: (conf['ifnameIndexFrom'] as number | undefined) ?? 0,
     readinessFile: conf['readinessindicatorfile'] as string | undefined,
+    adapterDirs: (conf['adapterDirs'] as string[] | undefined) ?? [],
     readinessTimeoutMs: Math.round(((conf['readinessTimeoutSeconds'] as number | undefined) ?? DEFAULT_READINESS_TIMEOUT_SECONDS) * 1000),
     delegateTimeoutMs: Math.round(((conf['delegateTimeoutSeconds'] as number | undefined) ?? DEFAULT_DELEGATE_TIMEOUT_SECONDS) * 1000),
     raw: conf,

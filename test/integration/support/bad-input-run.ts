@@ -81,7 +81,9 @@ export function prepareCase(c: BadInputCase, index: number, corpus: CorpusContex
   const ipamDir = join(caseDir, 'ipam');
   mkdirSync(binDir, { recursive: true, mode: 0o755 });
   symlinkSync(OUTPUT_PLUGIN, join(binDir, OUTPUT_PLUGIN_TYPE));
-  const bridges = Array.from({ length: BRIDGES_PER_CASE }, (_v, n) => `${ws.prefix}b${index}${n}`);
+  // Only the bridges the case names are the case's (the bridge plugin never deletes them).
+  const text = JSON.stringify(c);
+  const bridges = Array.from({ length: BRIDGES_PER_CASE }, (_v, n) => n).filter((n) => text.includes(`\${bridge${n}}`)).map((n) => `${ws.prefix}b${index}${n}`);
   const ownsNetns = !('CNI_NETNS' in c.env);
   const netnsName = ownsNetns ? `${ws.prefix}-n${index}` : undefined;
   const netnsPath = netnsName === undefined ? '' : createNetns(netnsName, cleanup);
@@ -97,7 +99,7 @@ export function prepareCase(c: BadInputCase, index: number, corpus: CorpusContex
     kubeconfig: corpus.deadKubeconfig,
     liveKubeconfig: corpus.liveKubeconfig ?? '/nonexistent/live-kubeconfig',
     referencePlugins: REFERENCE_PLUGINS,
-    ...Object.fromEntries(bridges.map((b, n) => [`bridge${n}`, b])),
+    ...Object.fromEntries(Array.from({ length: BRIDGES_PER_CASE }, (_v, n) => [`bridge${n}`, `${ws.prefix}b${index}${n}`])),
   };
   const seededCache: string[] = [];
   for (const file of c.files) {
