@@ -1,7 +1,6 @@
-import { interfaceNameProblem } from '../core/cni-env';
-import { UsageError, type CliCommand, type CliIo } from './cli-io';
-import { lastValue, parseCliArgs, singleFile, type OptionSpec } from './validate/cli-args';
-import { DEFAULT_CNI_PATH, splitCniPath } from './validate/plugin-binaries';
+import type { CliCommand, CliIo } from './cli-io';
+import { lastValue, parseCliArgs, pathAndIfname, singleFile, type OptionSpec } from './validate/cli-args';
+import { DEFAULT_CNI_PATH } from './validate/plugin-binaries';
 import { validateFile, type ValidateReport } from './validate/validate-file';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -26,16 +25,6 @@ Options:
   --json           print {"file", "ok", "problems": [{"path", "message", "code"}]}
 
 Exit status: 0 no problem, 1 at least one problem, 2 usage error.`;
-
-/** Reads the options shared with `explain`: the CNI_PATH to search and the pod's interface name. */
-export function pathAndIfname(values: { cniPath: string | undefined; ifname: string | undefined }): { cniPath: string[]; ifname: string } {
-  const cniPath = splitCniPath(values.cniPath ?? DEFAULT_CNI_PATH);
-  if (cniPath.length === 0) throw new UsageError('--cni-path names no directory');
-  const ifname = values.ifname ?? 'eth0';
-  const problem = interfaceNameProblem(ifname);
-  if (problem !== undefined) throw new UsageError(`--ifname: ${problem}`);
-  return { cniPath, ifname };
-}
 
 function printHuman(report: ValidateReport, io: CliIo): void {
   if (report.ok) {

@@ -1,4 +1,6 @@
+import { interfaceNameProblem } from '../../core/cni-env';
 import { UsageError } from '../cli-io';
+import { DEFAULT_CNI_PATH, splitCniPath } from './plugin-binaries';
 
 /** One `--name` option of a command: a flag, or one that takes a value (possibly repeated). */
 export interface OptionSpec {
@@ -71,4 +73,14 @@ export function singleFile(parsed: ParsedArgs): string {
   if (file === undefined || file === '') throw new UsageError('missing FILE: the multus config (or a .conflist holding it) to read');
   if (extra.length > 0) throw new UsageError(`one FILE only; also got ${extra.map((e) => JSON.stringify(e)).join(', ')}`);
   return file;
+}
+
+/** Reads the options shared with `explain`: the CNI_PATH to search and the pod's interface name. */
+export function pathAndIfname(values: { cniPath: string | undefined; ifname: string | undefined }): { cniPath: string[]; ifname: string } {
+  const cniPath = splitCniPath(values.cniPath ?? DEFAULT_CNI_PATH);
+  if (cniPath.length === 0) throw new UsageError('--cni-path names no directory');
+  const ifname = values.ifname ?? 'eth0';
+  const problem = interfaceNameProblem(ifname);
+  if (problem !== undefined) throw new UsageError(`--ifname: ${problem}`);
+  return { cniPath, ifname };
 }

@@ -1,0 +1,50 @@
+import type { KubeClient, KubeClientProvider, ObjectRef } from '../../core/ports/kube-client';
+
+/**
+ * Thrown by the offline Kubernetes client when the source needs the API: `explain` stays
+ * offline, so the plan stops there and says what it would have asked for.
+ */
+export class KubernetesApiNeeded extends Error {
+  override readonly name = 'KubernetesApiNeeded';
+
+  constructor(readonly what: string) {
+    super(`${what} needs the Kubernetes API; explain stays offline`);
+  }
+}
+
+function describe(ref: ObjectRef): string {
+  const where = ref.namespace === undefined ? '' : `${ref.namespace}/`;
+  return `GET ${ref.plural}.${ref.group}/${ref.version} ${where}${ref.name}`;
+}
+
+/**
+ * A KubeClientProvider whose client answers every call with {@link KubernetesApiNeeded} and
+ * records what was asked, so the production Kubernetes source can run up to its first lookup
+ * (and through the lookups it can answer from the node's disk) without any network access.
+ */
+export class OfflineKubeClientProvider implements KubeClientProvider {
+  /** The API calls the source tried, in order (`GET network-attachment-definitions... ns/name`). */
+  readonly asked: string[] = [];
+
+  get(kubeconfigPath: string): Promise<KubeClient> {
+    const refuse = (what: string): Promise<never> => {
+      this.asked.push(what);
+      return Promise.reject(new KubernetesApiNeeded(what));
+    };
+    const client: KubeClient = {
+      server: `(offline: ${kubeconfigPath} not used)`,
+      getPod: (namespace, name) => refuse(`GET pod ${namespace}/${name}`),
+      getObject: (ref) => refuse(describe(ref)),
+      setPodAnnotation: (namespace, name, key) => refuse(`PATCH pod ${namespace}/${name} annotation ${key}`),
+    };
+    return Promise.resolve(client);
+  }
+}
+
+/** The KubernetesApiNeeded error in `err` or its causes, if any. */
+export function apiNeeded(err: unknown): KubernetesApiNeeded | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth += 1) {
+    if (e instanceof KubernetesApiNeeded) return e;
+  }
+  return undefined;
+}
