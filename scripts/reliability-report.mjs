@@ -127,21 +127,22 @@ function runJest(files, jsonFile) {
 const stripAnsi = (text) => text.replace(/\u001b\[[0-9;]*m/gu, '');
 const cell = (text) => String(text).replace(/\|/gu, '\\|').replace(/\n/gu, ' ');
 
-/** `case → outcome`; else `case: outcome` (prefixed by its describe); else the title alone. */
-function caseAndOutcome(test) {
-  const arrow = test.title.indexOf(' → ');
-  if (arrow >= 0) return { case: test.title.slice(0, arrow), outcome: test.title.slice(arrow + 3) };
-  const colon = test.title.indexOf(': ');
-  const parent = test.ancestorTitles.at(-1);
-  if (colon >= 0) {
-    const head = test.title.slice(0, colon);
-    return { case: parent === undefined ? head : `${parent}: ${head}`, outcome: test.title.slice(colon + 2) };
-  }
-  return { case: parent === undefined ? test.title : `${parent}: ${test.title}`, outcome: '' };
+/** `case → outcome`; else `case: outcome`; else the title alone (the section says what it is about). */
+function caseAndOutcome(title) {
+  const arrow = title.indexOf(' → ');
+  if (arrow >= 0) return { case: title.slice(0, arrow), outcome: title.slice(arrow + 3) };
+  const colon = title.indexOf(': ');
+  if (colon >= 0) return { case: title.slice(0, colon), outcome: title.slice(colon + 2) };
+  return { case: title, outcome: '' };
 }
 
 const STATUS = { passed: 'pass', failed: '**FAIL**', pending: 'skipped', skipped: 'skipped', todo: 'todo', disabled: 'skipped' };
+const TABLE_HEAD = ['| # | Case | Outcome | Proven by | This run |', '|---|---|---|---|---|'];
 
+/**
+ * One section per test file: a table of its tests, split under sub-headings by the describe
+ * blocks inside the file's top-level one (numbering runs on across them).
+ */
 function suiteSection(suite, result, present) {
   const lines = [`## ${suite.heading}`, '', `[\`${suite.file}\`](../${suite.file}). ${suite.blurb}`, ''];
   if (!present) {
@@ -150,24 +151,32 @@ function suiteSection(suite, result, present) {
   }
   if (result === undefined) {
     lines.push('_jest reported no result for this file._', '');
-    return { lines, failures: [] };
+    return { lines, failures: [{ name: suite.file, message: 'jest reported no result for this file' }] };
   }
   const tests = result.assertionResults ?? [];
   if (tests.length === 0) {
-    lines.push('_The file failed to run:_', '', '```', stripAnsi(result.message ?? '').trim().split('\n').slice(0, 15).join('\n'), '```', '');
+    lines.push('**The file failed to run** (see [Failures in this run](#failures-in-this-run)).', '');
     return { lines, failures: [{ name: suite.file, message: result.message ?? '' }] };
   }
-  lines.push('| # | Case | Outcome | Proven by | This run |', '|---|---|---|---|---|');
   const failures = [];
+  let group;
   tests.forEach((test, i) => {
-    const { case: what, outcome } = caseAndOutcome(test);
+    const inner = test.ancestorTitles.slice(1).join(' › ');
+    if (i === 0 || inner !== group) {
+      if (i > 0) lines.push('');
+      if (inner !== '') lines.push(`### ${inner}`, '');
+      lines.push(...TABLE_HEAD);
+      group = inner;
+    }
+    const { case: what, outcome } = caseAndOutcome(test.title);
     const line = test.location?.line;
-    const where = line === undefined ? suite.file : `${suite.file}:${line}`;
-    const link = `[${where.split('/').pop()}](../${suite.file}${line === undefined ? '' : `#L${line}`})`;
-    const seconds = typeof test.duration === 'number' ? ` (${(test.duration / 1000).toFixed(1)} s)` : '';
-    lines.push(`| ${i + 1} | ${cell(what)} | ${cell(outcome)} | ${link} | ${STATUS[test.status] ?? test.status}${test.status === 'passed' ? seconds : ''} |`);
+    const name = suite.file.split('/').pop();
+    const link = `[${line === undefined ? name : `${name}:${line}`}](../${suite.file}${line === undefined ? '' : `#L${line}`})`;
+    const seconds = test.status === 'passed' && typeof test.duration === 'number' ? ` (${(test.duration / 1000).toFixed(1)} s)` : '';
+    lines.push(`| ${i + 1} | ${cell(what)} | ${cell(outcome)} | ${link} | ${STATUS[test.status] ?? test.status}${seconds} |`);
     if (test.status === 'failed') failures.push({ name: `${suite.file} › ${test.fullName}`, message: (test.failureMessages ?? []).join('\n') });
   });
+  if (result.status === 'failed' && failures.length === 0) failures.push({ name: `${suite.file} (outside the tests: a hook)`, message: result.message ?? '' });
   lines.push('');
   return { lines, failures };
 }
@@ -267,7 +276,8 @@ async function main() {
     '## This run',
     '',
     `- When: ${new Date(startedMs).toISOString().replace(/\.\d+Z$/u, 'Z')}; commit ${head || 'unknown'}${dirty ? ' with uncommitted changes' : ''}; Node ${process.version}; Linux ${release()}.`,
-    `- Tests: **${report.numPassedTests} passed, ${report.numFailedTests} failed**${skipped ? `, ${skipped} skipped` : ''} of ${report.numTotalTests}, in ${wallS} s.`,
+    `- Tests: **${report.numPassedTests} passed, ${report.numFailedTests} failed**${skipped ? `, ${skipped} skipped` : ''} of ${report.numTotalTests}, in ${wallS} s` +
+      (report.numRuntimeErrorTestSuites > 0 ? `; **${report.numRuntimeErrorTestSuites} file(s) failed to run**.` : '.'),
     ...(staleBuild ? ['- **Warning:** `dist/multus` was older than `src/`: the tests ran a stale build.'] : []),
     ...(files.length < SUITES.length ? [`- Not run (missing from this checkout): ${SUITES.filter((s) => !present.get(s.file)).map((s) => `\`${s.file}\``).join(', ')}.`] : []),
     '',
@@ -290,7 +300,7 @@ async function main() {
   }
 
   writeFileSync(OUT, `${[INTRO, ...summary, ...body].join('\n').replace(/\n{3,}/gu, '\n\n').trimEnd()}\n`);
-  console.error(`reliability-report: wrote ${relative(root, OUT)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  console.error(`reliability-report: wrote ${relative(root, OUT)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numRuntimeErrorTestSuites} file(s) failed to run`);
   process.exit(jest.code === 0 && report.success ? 0 : 1);
 }
 

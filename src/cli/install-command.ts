@@ -1,12 +1,125 @@
-import type { CliCommand } from './cli-io';
+import { basename } from 'node:path';
+import { UsageError, type CliCommand, type CliIo } from './cli-io';
+import { DEFAULT_BIN_DIR, DEFAULT_CONF_DIR, DEFAULT_CONF_NAME, DEFAULT_INTERVAL_SECONDS, DEFAULT_SERVICE_ACCOUNT_DIR, parseInstallOptions } from './install/install-options';
+import { cleanup, install, watch } from './install/installer';
 
-/** Placeholder until the command is written. */
-export const installCommand: CliCommand = {
-  name: 'install',
-  summary: '',
-  usage: 'usage: multus install (not implemented yet)',
-  run: (_args, io) => {
-    io.err('multus install: not implemented yet\n');
-    return Promise.resolve(1);
+const USAGE = `usage: multus install [options]
+
+Installs multus on this node: copies the binary into the CNI bin dir, writes a multus config
+that wraps the node's primary CNI config as every pod's first network (eth0), and writes a
+kubeconfig for the service account. The DaemonSet in deploy/ runs it with --watch.
+
+Every file is written under a temporary name and renamed into place: a runtime never sees a
+half-written file, and replacing the binary never fails with "text file busy".
+
+Where:
+  --host-prefix DIR          where the host's root is mounted in this container, e.g. /host:
+                             paths are given as seen here, and the paths written into the
+                             configs drop the prefix (/host/etc/cni/net.d -> /etc/cni/net.d)
+  --cni-bin-dir DIR          the host's CNI bin dir (default ${DEFAULT_BIN_DIR}, under
+                             --host-prefix if given); the binary goes there as "multus", 0755
+  --cni-conf-dir DIR         the host's CNI config dir (default ${DEFAULT_CONF_DIR}, under
+                             --host-prefix if given)
+What:
+  --multus-bin PATH          the binary to copy (default: the running binary itself)
+  --primary auto|PATH        the primary CNI config to wrap (default auto: the first .conf,
+                             .conflist or .json of the conf dir by name that is neither ours
+                             nor another multus config, the one the runtime used until now)
+  --conf-name NAME           the multus config's file name (default ${DEFAULT_CONF_NAME}); it
+                             must sort before every other config, or the install fails
+  --log-level LEVEL          logLevel of the multus config (default: multus's, warn)
+  --log-file PATH            logFile of the multus config (a path on the host)
+  --set KEY=VALUE            any other key of the multus config; VALUE is JSON, or else a
+                             string (--set ifnameIndexFrom=1 --set 'defaultNetworks=["mon"]')
+Credentials:
+  --kubeconfig-out PATH      where to write the kubeconfig (default
+                             <conf-dir>/multus.d/multus.kubeconfig, mode 0600); copies of the
+                             token and CA go beside it (multus.token, multus-ca.crt, 0600)
+  --service-account-dir DIR  token, ca.crt and namespace of the service account (default
+                             ${DEFAULT_SERVICE_ACCOUNT_DIR})
+  --api-server URL           the API server (default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)
+  --kubeconfig PATH          use this existing kubeconfig instead, and write none
+How:
+  --dry-run                  check everything and print the multus config; write nothing
+  --watch                    stay running: every --interval seconds (default
+                             ${DEFAULT_INTERVAL_SECONDS}) refresh the token and CA copies and
+                             rewrite the config when the primary changes; wait for a primary
+                             that is not there yet; stop on SIGTERM or SIGINT
+  --cleanup-on-exit          with --watch: on stop, remove what --cleanup removes
+  --cleanup                  remove the multus config, the kubeconfig and the token and CA
+                             copies, and exit; the binary stays (pods set up through multus
+                             still need it for their DEL)
+
+Exit status: 0 done, 1 failed (no primary config, unreadable files, ...), 2 usage error.`;
+
+/** What the command takes from the process; injected so tests never touch it. */
+export interface InstallProcess {
+  /** The running executable: in the compiled binary, the binary itself. */
+  readonly execPath: string;
+  readonly pid: number;
+  /** Calls `stop` on SIGTERM/SIGINT until the returned function is called. */
+  onStop(stop: () => void): () => void;
+}
+
+const RUNTIMES = /^(node|nodejs|bun)(\d+(\.\d+)*)?(\.exe)?$/u;
+
+/**
+ * The binary `--multus-bin` defaults to: the running executable, which in the compiled binary
+ * (`bun build --compile`) is multus itself. Under `node` or `bun` running the sources it is the
+ * JavaScript runtime, which must never be installed as a CNI plugin.
+ */
+export function defaultMultusBin(execPath: string): string {
+  if (RUNTIMES.test(basename(execPath))) {
+    throw new UsageError(`the running program is ${execPath}, a JavaScript runtime, not the compiled multus binary: pass --multus-bin PATH (e.g. dist/multus)`);
+  }
+  return execPath;
+}
+
+async function run(args: readonly string[], io: CliIo, proc: InstallProcess): Promise<number> {
+  const options = parseInstallOptions(args, io.env);
+  const log = (line: string): void => io.out(`multus install: ${line}\n`);
+  const env = { pid: proc.pid, log };
+  if (options.mode === 'cleanup') {
+    await cleanup(options, env);
+    return 0;
+  }
+  const multusBin = options.multusBin ?? defaultMultusBin(proc.execPath);
+  if (!options.watch) {
+    const plan = await install(options, multusBin, env);
+    if (options.dryRun) io.out(`${JSON.stringify(plan.conflist, undefined, 2)}\n`);
+    return 0;
+  }
+  const stop = new AbortController();
+  const dispose = proc.onStop(() => stop.abort());
+  try {
+    await watch(options, multusBin, { ...env, signal: stop.signal, warn: (line) => io.err(`multus install: ${line}\n`) });
+  } finally {
+    dispose();
+  }
+  return 0;
+}
+
+/** `multus install`, bound to a process. */
+export function createInstallCommand(proc: InstallProcess): CliCommand {
+  return {
+    name: 'install',
+    summary: 'install the binary, a multus config and a kubeconfig on a node (the DaemonSet uses it)',
+    usage: USAGE,
+    run: (args, io) => run(args, io, proc),
+  };
+}
+
+/** The command as the binary runs it: this process's executable, pid and signals. */
+export const installCommand: CliCommand = createInstallCommand({
+  execPath: process.execPath,
+  pid: process.pid,
+  onStop: (stop) => {
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    return () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    };
   },
-};
+});
+

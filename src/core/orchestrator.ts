@@ -5,6 +5,7 @@ import { cacheKey, newCacheEntry, withState, type EntryContext } from './cache-e
 import { defaultRouteRequests, withoutDefaultRoutes } from './default-route';
 import { delegateBinDirs, delegateCniArgs, delegateEnv } from './delegate-call';
 import { attachmentFailure, DeleteRun, runRecorded, type DeleteOutcome } from './delete-run';
+import { AttachmentFailed, runAttachments } from './attachment-runner';
 import { CniCode, CniError, toCniError } from './errors';
 import { networkStatus } from './network-status';
 import type { NetworkRequest, PodRef } from './plan';
@@ -83,16 +84,25 @@ export class Orchestrator {
     let entry = newCacheEntry(ctx, attachments);
     await this.cache.save(key, entry);
     const results: CniResult[] = [];
-    for (const attachment of attachments) {
-      try {
-        const result = await this.addOne(attachment, request, ctx);
-        results.push(result);
+    // Records are saved one at a time, in completion order, even when attachments run in parallel.
+    let saving = Promise.resolve();
+    const addAndRecord = async (attachment: PreparedAttachment, signal: AbortSignal | undefined): Promise<void> => {
+      const result = await this.addOne(attachment, { ...request, signal }, ctx);
+      results[attachment.index] = result;
+      saving = saving.then(() => {
         entry = withState(entry, attachment.index, 'added', result.toJSON());
-        await this.cache.save(key, entry);
-        log.debug({ network: attachment.network, interface: attachment.ifname, type: attachment.type }, 'attachment added');
-      } catch (err) {
-        throw await this.rollback(key, entry, attachment, toCniError(err), request, log);
-      }
+        return this.cache.save(key, entry);
+      });
+      await saving;
+      log.debug({ network: attachment.network, interface: attachment.ifname, type: attachment.type }, 'attachment added');
+    };
+    const parallel = request.config.parallelDelegates;
+    try {
+      await runAttachments(attachments, parallel, addAndRecord, request.signal);
+    } catch (err) {
+      const failed = err instanceof AttachmentFailed ? err : new AttachmentFailed(attachments[0] as PreparedAttachment, err);
+      // In parallel, attachments after the failed one may have been made too: roll back all.
+      throw await this.rollback(key, entry, failed.attachment, toCniError(failed.error), request, log, parallel);
     }
     try {
       return await this.finish(request, attachments, results, pod, log);
@@ -211,8 +221,9 @@ export class Orchestrator {
     cause: CniError,
     request: NetworkRequest,
     log: Logger,
+    all = false,
   ): Promise<CniError> {
-    const upTo = failed?.index ?? entry.attachments.length - 1;
+    const upTo = all || failed === undefined ? entry.attachments.length - 1 : failed.index;
     const error = failed === undefined ? cause : attachmentFailure(failed, 'ADD', cause);
     log.warn({ code: error.code, network: failed?.network, type: failed?.type }, 'ADD failed; rolling back');
     const outcome = await this.deleteRun(request, log).run(entry, upTo);

@@ -34,7 +34,28 @@ function decodeConfig(text: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new CniError(CniCode.DecodeFailure, 'error decoding network config from stdin: expected a JSON object');
   }
+  const depth = nestingDepth(value);
+  if (depth > MAX_CONFIG_DEPTH) {
+    throw new CniError(CniCode.DecodeFailure, `error decoding network config from stdin: nested ${depth} levels deep, more than the ${MAX_CONFIG_DEPTH} allowed`);
+  }
   return value as Record<string, unknown>;
+}
+
+/** No real network config nests this deep; a deeper one would exhaust the stack of the recursive validators. */
+const MAX_CONFIG_DEPTH = 512;
+
+/** How deeply a parsed JSON value nests (iteratively: the input may be hostile). */
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_CONFIG_DEPTH) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function configVersion(config: Record<string, unknown>): string {

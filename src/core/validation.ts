@@ -13,11 +13,19 @@ export function joinPath(base: string, property: string): string {
   return base === '' ? property : `${base}.${property}`;
 }
 
+/**
+ * One problem per path: class-validator reports every failing check of a property (a string
+ * given for a number fails the type and both range checks), and the first-declared check, the
+ * type, is the one that explains the mistake; it is the last in the list. A property that failed
+ * its own checks is not looked into (an object given where a list belongs has no entries).
+ */
 function flatten(errors: readonly ValidationError[], base: string, out: ConfigProblem[]): void {
   for (const error of errors) {
     const path = joinPath(base, error.property);
-    for (const message of Object.values(error.constraints ?? {})) out.push({ path, message });
-    if (error.children !== undefined) flatten(error.children, path, out);
+    const messages = Object.values(error.constraints ?? {});
+    const message = messages[messages.length - 1];
+    if (message !== undefined) out.push({ path, message });
+    else if (error.children !== undefined) flatten(error.children, path, out);
   }
 }
 

@@ -354,7 +354,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
       { k: 1, position: 0, type: 'bridge', ifname: 'eth0' },
       { k: 2, position: 1, type: 'ptp', ifname: 'net0' },
       { k: 3, position: 2, type: 'bridge', ifname: 'net1' },
-    ])('CHECK after delegate $k\'s interface ($type, $ifname) was removed by hand → exit 1, code 999 (the plugin's) naming it; DEL then → exit 0, nothing left', async ({ position, type, ifname }) => {
+    ])('CHECK after delegate $k\'s interface ($type, $ifname) was removed by hand → exit 1, code 999 (from the plugin) naming it; DEL then → exit 0, nothing left', async ({ position, type, ifname }) => {
       const { cell, call } = newCell();
       const config = cell.config();
       await addAll(cell, call, config);

@@ -343,6 +343,12 @@ describe('security hardening', () => {
       return secrets.filter((s) => text.includes(s)).map((s) => `${s.slice(0, 16)}…`);
     }
 
+    it('the leak detector finds every secret in the kubeconfig and the PEM files (so a leak would be seen)', () => {
+      expect(secrets.length).toBeGreaterThan(60);
+      expect(leakedIn(readFileSync(kubeconfig, 'utf8') + clientKeyPem + clientCertPem)).toHaveLength(secrets.length);
+      expect(leakedIn(readFileSync(kubeconfig, 'utf8'))).toHaveLength(secrets.length - clientKeyPem.split('\n').filter((l) => l !== '').length - clientCertPem.split('\n').filter((l) => l !== '').length);
+    });
+
     it.each(['debug', 'trace'])('logLevel %s: good ADD and DEL, then ADDs failing on 403, 401 and a broken kubeconfig: no token, key or cert anywhere; log 0600, cache 0600 in 0700', async (level) => {
       const { server } = cluster as KubeCluster;
       const p = pod();

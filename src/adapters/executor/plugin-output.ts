@@ -33,7 +33,9 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 function asCniErrorJson(value: unknown): { code: number; msg: string; details?: unknown } | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const record = value as Record<string, unknown>;
-  if (typeof record['code'] !== 'number' || typeof record['msg'] !== 'string') return undefined;
+  // The spec's code is an unsigned integer (Go runtimes decode it as uint): anything else is not a CNI error.
+  const code = record['code'];
+  if (typeof code !== 'number' || !Number.isSafeInteger(code) || code < 0 || typeof record['msg'] !== 'string') return undefined;
   return { code: record['code'], msg: record['msg'], details: record['details'] };
 }
 
@@ -82,5 +84,9 @@ export function decodePluginOutput(outcome: PluginOutcome): unknown {
   }
   const errorJson = asCniErrorJson(parsed.value);
   if (errorJson !== undefined) throw pluginError(errorJson);
+  if (typeof parsed.value === 'object' && parsed.value !== null && 'code' in parsed.value && 'msg' in parsed.value) {
+    const code = JSON.stringify((parsed.value as { code: unknown }).code);
+    throw new CniError(CniCode.DelegateBadOutput, `${who(outcome)} printed an error whose code ${code} is not a CNI error code (an unsigned integer)`);
+  }
   return parsed.value;
 }

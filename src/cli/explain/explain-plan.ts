@@ -162,7 +162,7 @@ export async function explainFile(file: string, options: ExplainOptions): Promis
     return { ...out, notes, problems: problemsOf(err, loaded.mapPath('(config)'), loaded.mapPath) };
   }
   Object.assign(out, { name: config.name, cniVersion: config.cniVersion, kubeconfig: config.kubeconfig });
-  const pod = k8s ? { ...(options.pod ?? ASSUMED_POD), namespace: options.pod?.namespace ?? 'default', assumed: options.pod?.namespace === undefined } : options.pod === undefined ? undefined : { ...options.pod, assumed: false };
+  const pod = podFor(k8s, options.pod);
   out.pod = pod;
   if (k8s) {
     const selections = selectionViews(options.annotations, pod?.namespace ?? 'default', config.kubernetes.multusNamespace);
@@ -178,6 +178,16 @@ export async function explainFile(file: string, options: ExplainOptions): Promis
   const request = offlineRequest(config, options.ifname, options.cniPath, cniArgs);
   const planned = await plan(request, options.container, loaded);
   return { ...out, ...planned, notes: [...notes, ...planned.notes] };
+}
+
+/**
+ * The pod of the request. The Kubernetes source needs a namespace and a name: a missing one is
+ * assumed (and said so); in file mode the pod only shows in CNI_ARGS.
+ */
+function podFor(k8s: boolean, given: PodArg | undefined): Explanation['pod'] {
+  if (!k8s) return given === undefined ? undefined : { ...given, assumed: false };
+  if (given === undefined) return { ...ASSUMED_POD, assumed: true };
+  return given.namespace === undefined ? { namespace: ASSUMED_POD.namespace, name: given.name, assumed: true } : { ...given, assumed: false };
 }
 
 type Planned = Pick<Explanation, 'source' | 'complete' | 'apiCalls' | 'attachments' | 'result' | 'notes' | 'problems'>;
@@ -196,14 +206,14 @@ async function plan(request: NetworkRequest, given: Container | undefined, loade
     networkPlan = await source.resolve(request);
   } catch (err) {
     const needed = apiNeeded(err);
-    if (needed === undefined) return { ...empty, source: source.name, problems: problemsOf(err, where, loaded.mapPath) };
+    if (needed === undefined) return { ...empty, source: source.name, problems: problemsOf(err, '(networks)', loaded.mapPath) };
     return { ...empty, source: source.name, complete: false, apiCalls: [...new Set(kube.asked)] };
   }
   let prepared: PreparedAttachment[];
   try {
     prepared = prepareAttachments(networkPlan, request, container.get<AdapterRegistry>(TOKENS.AdapterRegistry));
   } catch (err) {
-    return { ...empty, source: source.name, problems: problemsOf(err, where, loaded.mapPath) };
+    return { ...empty, source: source.name, problems: problemsOf(err, '(plan)', loaded.mapPath) };
   }
   const binDirs = delegateBinDirs(request.config, request.env);
   const attachments = await Promise.all(prepared.map((a) => attachmentView(a, request, binDirs, loaded)));
@@ -287,7 +297,7 @@ function selectionViews(annotations: Readonly<Record<string, string>>, podNamesp
     if (override !== undefined && override.trim() !== '') views.push(view(DEFAULT_NETWORK_ANNOTATION, parseDefaultNetwork(override), multusNamespace));
     views.push(...parseNetworkSelections(key, annotations[key] ?? '').map((s) => view(key, s, podNamespace)));
   } catch (err) {
-    return { ok: false, problems: problemsOf(err, `--pod-annotation ${key}`) };
+    return { ok: false, problems: problemsOf(err, '--pod-annotation') };
   }
   return { ok: true, views };
 }

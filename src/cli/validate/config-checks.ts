@@ -53,32 +53,39 @@ export async function checkConfig(file: ConfigFile, options: CheckOptions): Prom
     problems.push(...problemsOf(err, where, file.mapPath));
     config = planningConfig(file.raw);
   }
+  const request = config === undefined ? undefined : offlineRequest(config, options.ifname, options.cniPath);
+  const delegates = request === undefined || request.config.delegates.length === 0 ? undefined : await checkDelegates(request, file, options, problems);
+  // The conflist's other plugins are run by the runtime, from its own CNI_PATH.
   for (const { path, conf } of file.chain) {
     if (typeof conf['type'] === 'string') problems.push(...(await binaryProblems(conf['type'], options.cniPath, `${path}.type`)));
   }
   if (config === undefined) return { problems: uniqueProblems(problems), summary: '' };
-  const request = offlineRequest(config, options.ifname, options.cniPath);
-  const delegates = config.delegates.length === 0 ? undefined : await checkDelegates(request, file, options, problems);
-  if (problems.length === 0 && config.delegates.length > 0) {
-    // The planner itself, in case it finds what the checks above did not look for.
-    const plan = await new FileSource().resolve(request);
+  if (problems.length === 0 && request !== undefined && delegates !== undefined) {
+    // The planner itself, so validate never passes a config the ADD would refuse.
     try {
-      prepareAttachments(plan, request, options.registry);
+      prepareAttachments(await new FileSource().resolve(request), request, options.registry);
     } catch (err) {
-      problems.push(...problemsOf(err, where, file.mapPath));
+      problems.push(...problemsOf(err, '(plan)', file.mapPath));
     }
   }
   return { problems: uniqueProblems(problems), summary: summarize(file, config, delegates) };
 }
 
-/** The config reduced to the keys the delegate checks need, or undefined when even that is invalid. */
+/**
+ * The config reduced to the keys the delegate checks need (then to its delegates alone), so the
+ * delegates are still checked when another key is wrong; undefined when the delegates themselves
+ * are. Its own errors are not reported: they repeat the full config's.
+ */
 function planningConfig(raw: Readonly<Record<string, unknown>>): MultusConfig | undefined {
-  const kept = Object.fromEntries(PLANNING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]));
-  try {
-    return parseMultusConfig({ ...kept, type: 'multus' });
-  } catch {
-    return undefined;
+  for (const keys of [PLANNING_KEYS, ['delegates'] as const]) {
+    const kept = Object.fromEntries(keys.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]));
+    try {
+      return parseMultusConfig({ ...kept, type: 'multus' });
+    } catch {
+      // try fewer keys
+    }
   }
+  return undefined;
 }
 
 /** Checks every delegate; returns the interface names given (undefined when naming failed). */

@@ -112,6 +112,10 @@ class MultusConfigWire extends KubernetesSettingsWire {
   readinessindicatorfile?: unknown;
 
   @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  parallelDelegates?: unknown;
+
+  @IsOptional()
   @IsArray({ message: 'must be a list of absolute directory paths' })
   @IsAbsolutePath({ each: true })
   adapterDirs?: unknown;
@@ -156,6 +160,8 @@ export interface MultusConfig {
   readonly readinessFile: string | undefined;
   /** How long an ADD waits for the readiness file (ms). */
   readonly readinessTimeoutMs: number;
+  /** Run attachments that share no host object at the same time (opt-in). */
+  readonly parallelDelegates: boolean;
   /** Directories of vendor adapter modules loaded at run time. */
   readonly adapterDirs: readonly string[];
   /** The config exactly as received, for sources that need keys multus does not model. */
@@ -224,6 +230,7 @@ export function parseMultusConfig(raw: unknown): MultusConfig {
     ifnameIndexFrom: (conf['ifnameIndexFrom'] as number | undefined) ?? 0,
     readinessFile: conf['readinessindicatorfile'] as string | undefined,
     adapterDirs: (conf['adapterDirs'] as string[] | undefined) ?? [],
+    parallelDelegates: (conf['parallelDelegates'] as boolean | undefined) ?? false,
     readinessTimeoutMs: Math.round(((conf['readinessTimeoutSeconds'] as number | undefined) ?? DEFAULT_READINESS_TIMEOUT_SECONDS) * 1000),
     delegateTimeoutMs: Math.round(((conf['delegateTimeoutSeconds'] as number | undefined) ?? DEFAULT_DELEGATE_TIMEOUT_SECONDS) * 1000),
     raw: conf,

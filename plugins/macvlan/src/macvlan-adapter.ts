@@ -1,0 +1,53 @@
+import type { AdapterApi, AdapterContext, ConfigProblem, DelegateConf, DelegateInvocation, Executor } from '../../../src/index';
+import { macvlanProblems, masterLinkProblem } from './macvlan-conf';
+
+/**
+ * Makes the macvlan adapter class from the adapter API. The base class comes from the API
+ * (not an import of multus-ts), so this package has no run-time dependency on multus: the same
+ * code is compiled into the binary (package.json "multusAdapters") or loaded from `adapterDirs`,
+ * and it cannot form an import cycle with the binary that registers it.
+ */
+export function macvlanAdapterClass(api: AdapterApi) {
+  /**
+   * Checks a macvlan config before anything runs (prepare: synchronous, fields only), and that
+   * its master exists right before the plugin runs (add: the host check needs the executor, so
+   * it cannot be in prepare). DEL, CHECK, GC and STATUS run the plugin unchecked: a DEL must
+   * succeed even when the master is already gone.
+   */
+  return class MacvlanAdapter extends api.ExecAdapter {
+    constructor(executor: Executor) {
+      super(executor, { name: 'macvlan', priority: 10, types: ['macvlan'] });
+    }
+
+    protected override validate(conf: DelegateConf, context: AdapterContext): ConfigProblem[] {
+      return [...super.validate(conf, context), ...macvlanProblems(conf, context.origin, api)];
+    }
+
+    override async add(call: DelegateInvocation): Promise<unknown> {
+      await this.checkMaster(call.conf, call.env.CNI_NETNS);
+      return super.add(call);
+    }
+
+    /**
+     * `ip -j link show dev <master>` through the executor (the multus process never enters a
+     * namespace): on the host, or through nsenter in the pod's namespace for `linkInContainer`.
+     * No `master`: the plugin picks the default route's interface itself.
+     */
+    private async checkMaster(conf: DelegateConf, netns: string): Promise<void> {
+      const master = conf['master'];
+      if (typeof master !== 'string') return;
+      const inPod = conf['linkInContainer'] === true;
+      const show = ['-j', 'link', 'show', 'dev', master];
+      let output: string;
+      try {
+        output = inPod ? await this.executor.runTool('nsenter', [`--net=${netns}`, '--', 'ip', ...show]) : await this.executor.runTool('ip', show);
+      } catch (err) {
+        const where = inPod ? "in the pod's network namespace" : 'on this host';
+        const why = err instanceof api.CniError ? err.msg : String(err);
+        throw new api.CniError(api.CniCode.InvalidConfig, `master "${master}" was not found ${where}; the macvlan plugin was not run`, { details: why, cause: err });
+      }
+      const problem = masterLinkProblem(master, output, conf['mtu']);
+      if (problem !== undefined) throw new api.CniError(api.CniCode.InvalidConfig, `${problem}; the macvlan plugin was not run`);
+    }
+  };
+}

@@ -1,0 +1,72 @@
+import type { DelegateConf } from './plan';
+import type { PreparedAttachment } from './planner';
+
+/** Plugin types whose host objects are known from their config; any other type conflicts with all. */
+const KNOWN_TYPES = new Set(['bridge', 'ptp', 'macvlan', 'ipvlan', 'host-device', 'vlan', 'tuning', 'portmap', 'bandwidth', 'firewall', 'sbr', 'sriov', 'vhostuser', 'loopback']);
+
+/** Config keys that name a host object a plugin changes (a bridge, a parent device). */
+const HOST_OBJECT_KEYS = ['bridge', 'master', 'device', 'if0', 'deviceID', 'deviceid', 'pciBusID', 'hwaddr', 'kernelpath'];
+
+/** Stands for "may touch anything": such an attachment runs alone, in order. */
+const EVERYTHING = '*';
+
+/**
+ * The host objects one plugin may change, as strings: two attachments sharing one must not run
+ * at once. ptp, tuning and the like touch only the pod and their IPAM (host-local locks its own
+ * store), so they share nothing; an unknown plugin type may touch anything.
+ */
+export function hostObjects(conf: DelegateConf): string[] {
+  const type = String(conf['type']);
+  if (!KNOWN_TYPES.has(type)) return [EVERYTHING];
+  const objects = HOST_OBJECT_KEYS.filter((k) => typeof conf[k] === 'string' && conf[k] !== '').map((k) => `${k === 'deviceid' ? 'deviceID' : k}=${String(conf[k])}`);
+  if (type === 'bridge' && conf['bridge'] === undefined) objects.push('bridge=cni0');
+  return objects;
+}
+
+function conflict(a: readonly string[], b: readonly string[]): boolean {
+  return a.includes(EVERYTHING) || b.includes(EVERYTHING) || a.some((o) => b.includes(o));
+}
+
+/** A failure of one attachment, with which one it was. */
+export class AttachmentFailed extends Error {
+  constructor(
+    readonly attachment: PreparedAttachment,
+    readonly error: unknown,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+export type RunOne = (attachment: PreparedAttachment, signal: AbortSignal | undefined) => Promise<void>;
+
+/**
+ * Runs the attachments' ADDs in order, or, with `parallel`, each as soon as every earlier one
+ * that shares a host object with it is done. On the first failure the others still running are
+ * aborted (their delegates' process groups killed) and, once all have settled, the failure is
+ * thrown as AttachmentFailed.
+ */
+export async function runAttachments(attachments: readonly PreparedAttachment[], parallel: boolean, run: RunOne, signal?: AbortSignal): Promise<void> {
+  if (!parallel) {
+    for (const a of attachments) await run(a, signal).catch((err: unknown) => Promise.reject(new AttachmentFailed(a, err)));
+    return;
+  }
+  const stop = new AbortController();
+  const combined = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
+  const objects = attachments.map((a) => a.plugins.flatMap((p) => hostObjects(p.conf)));
+  let failure: AttachmentFailed | undefined;
+  const done: Array<Promise<void>> = [];
+  attachments.forEach((a, i) => {
+    const before = done.filter((_, j) => conflict(objects[i] ?? [], objects[j] ?? []));
+    done.push(
+      Promise.allSettled(before).then(async () => {
+        if (failure !== undefined) return;
+        await run(a, combined).catch((err: unknown) => {
+          failure ??= new AttachmentFailed(a, err);
+          stop.abort(new Error(`attachment ${a.origin} failed`));
+        });
+      }),
+    );
+  });
+  await Promise.all(done);
+  if (failure !== undefined) throw failure;
+}

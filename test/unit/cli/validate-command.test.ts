@@ -1,0 +1,308 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/cli-main';
+import type { CliIo } from '../../../src/cli/cli-io';
+import { RefusingExecutor } from '../../../src/cli/validate/refusing-executor';
+import { offlineContainer, validateFile } from '../../../src/cli/validate/validate-file';
+
+/** CliIo over buffers: the command sees no process env and writes nowhere else. */
+function bufferIo(): CliIo & { stdout: () => string; stderr: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    env: new Map(),
+    out: (t) => void out.push(t),
+    err: (t) => void err.push(t),
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+  };
+}
+
+let root: string;
+let bin: string;
+
+/** A plugin dir with stand-ins for the binaries (never run: validate runs nothing). */
+function pluginDir(name: string, types: readonly string[]): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  chmodSync(dir, 0o755);
+  for (const type of types) {
+    writeFileSync(join(dir, type), '#!/bin/sh\nexit 99\n');
+    chmodSync(join(dir, type), 0o755);
+  }
+  return dir;
+}
+
+function write(name: string, conf: unknown): string {
+  const file = join(root, name);
+  writeFileSync(file, typeof conf === 'string' ? conf : JSON.stringify(conf, undefined, 2));
+  return file;
+}
+
+/** The seed README's three delegates with a bridge master (as the integration tests run them). */
+function seedConfig(): Record<string, unknown> {
+  return {
+    name: 'seed-a',
+    type: 'multus',
+    cniVersion: '0.4.0',
+    delegates: [
+      { name: 'seed-master', type: 'bridge', bridge: 'mbr0', isGateway: true, masterplugin: true, ipam: { type: 'host-local', subnet: '10.1.0.0/24' } },
+      { type: 'ptp', ipam: { type: 'host-local', subnet: '10.1.1.0/24', routes: [{ dst: '0.0.0.0/0' }], gateway: '10.1.1.1' } },
+      { type: 'bridge', bridge: 'mbr1', ipam: { type: 'host-local', subnet: '10.1.2.0/24', rangeStart: '10.1.2.10', rangeEnd: '10.1.2.20' } },
+    ],
+  };
+}
+
+async function validate(...args: string[]): Promise<{ code: number; out: string; err: string; lines: string[] }> {
+  const io = bufferIo();
+  const code = await runCli(['validate', ...args], io);
+  const out = io.stdout();
+  return { code, out, err: io.stderr(), lines: out.split('\n').filter((l) => l !== '') };
+}
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'multus-validate-'));
+  bin = pluginDir('bin', ['bridge', 'ptp', 'host-local', 'macvlan', 'firewall']);
+});
+
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('multus validate: a good config', () => {
+  test('exit 0 and one ok line naming the delegates, the master and the interface names', async () => {
+    const file = write('seed.conf', seedConfig());
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${file}: ok (3 delegates, master delegates[0] → eth0, delegates[1] → net0, delegates[2] → net1)\n`);
+    expect(r.err).toBe('');
+  });
+
+  test('--ifname and ifnameIndexFrom shape the names it reports', async () => {
+    const file = write('seed.conf', { ...seedConfig(), ifnameIndexFrom: 1 });
+    const r = await validate(file, '--cni-path', bin, '--ifname', 'net1');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('master delegates[0] → net1, delegates[1] → net2, delegates[2] → net3');
+  });
+
+  test('the config\'s binDir is searched before --cni-path, as in an ADD', async () => {
+    const empty = pluginDir('empty', []);
+    const file = write('seed.conf', { ...seedConfig(), binDir: bin });
+    const r = await validate(file, '--cni-path', empty);
+    expect(r.code).toBe(0);
+  });
+
+  test('--json: {file, ok, problems} and nothing else', async () => {
+    const file = write('seed.conf', seedConfig());
+    const r = await validate(file, '--cni-path', bin, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ file, ok: true, problems: [] });
+  });
+
+  test('nothing is run: the executor bound in place of the real one is never asked', async () => {
+    const executor = new RefusingExecutor();
+    const file = write('seed.conf', seedConfig());
+    const report = await validateFile(file, { cniPath: [bin], ifname: 'eth0', container: offlineContainer(executor) });
+    expect(report.ok).toBe(true);
+    expect(executor.attempts).toEqual([]);
+  });
+});
+
+describe('multus validate: every problem, one per line, with its JSON path', () => {
+  function badConfig(): Record<string, unknown> {
+    const conf = seedConfig();
+    const delegates = conf['delegates'] as Array<Record<string, unknown>>;
+    delegates[0] = { ...delegates[0], ipam: { type: 'host-local', subnet: 'x' } };
+    delegates[1] = { ...delegates[1], type: 'ptpx' };
+    delegates[2] = { ...delegates[2], vlan: 5000 };
+    return { ...conf, logFile: 'var/log/multus.log' };
+  }
+
+  test('a config key, two adapters\' checks and a missing binary: all reported, exit 1', async () => {
+    const file = write('bad.conf', badConfig());
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(1);
+    expect(r.lines.every((l) => l.startsWith(`${file}: `))).toBe(true);
+    expect(r.lines.length).toBeGreaterThanOrEqual(4);
+    expect(r.lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/logFile: must be an absolute path, got "var\/log\/multus\.log"$/u),
+        expect.stringMatching(/: delegates\[0\].*delegates\[0\]\.ipam\.subnet: must be a CIDR such as 10\.1\.0\.0\/24, got "x"/u),
+        `${file}: delegates[1].type: failed to find plugin "ptpx" in path [${bin}]`,
+        expect.stringMatching(/: delegates\[2\].*vlan: must be an integer from 0 to 4094, got 5000/u),
+      ]),
+    );
+  });
+
+  test('--json: each problem with path, message and code (7 config, 101 binary)', async () => {
+    const file = write('bad.conf', badConfig());
+    const r = await validate(file, '--cni-path', bin, '--json');
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.out) as { file: string; ok: boolean; problems: Array<Record<string, unknown>> };
+    expect(Object.keys(json)).toEqual(['file', 'ok', 'problems']);
+    expect(json.file).toBe(file);
+    expect(json.ok).toBe(false);
+    for (const p of json.problems) {
+      expect(Object.keys(p)).toEqual(['path', 'message', 'code']);
+      expect(typeof p['path']).toBe('string');
+      expect(typeof p['message']).toBe('string');
+    }
+    expect(json.problems).toContainEqual({ path: 'delegates[1].type', message: `failed to find plugin "ptpx" in path [${bin}]`, code: 101 });
+    expect(json.problems.filter((p) => p['code'] === 7).length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('missing binaries: the delegate\'s and its IPAM plugin\'s, each with code 101', async () => {
+    const some = pluginDir('some', ['bridge']);
+    const file = write('seed.conf', seedConfig());
+    const r = await validate(file, '--cni-path', some, '--json');
+    expect(r.code).toBe(1);
+    const { problems } = JSON.parse(r.out) as { problems: Array<{ path: string; code: number }> };
+    expect(problems.map((p) => [p.path, p.code])).toEqual([
+      ['delegates[0].ipam.type', 101],
+      ['delegates[1].type', 101],
+      ['delegates[1].ipam.type', 101],
+      ['delegates[2].ipam.type', 101],
+    ]);
+  });
+
+  test('a plugin dir others may write is refused, as the executor would (code 107)', async () => {
+    chmodSync(bin, 0o777);
+    try {
+      const file = write('seed.conf', seedConfig());
+      const r = await validate(file, '--cni-path', bin, '--json');
+      const { problems } = JSON.parse(r.out) as { problems: Array<{ path: string; message: string; code: number }> };
+      expect(r.code).toBe(1);
+      expect(problems[0]).toMatchObject({ path: 'delegates[0].type', code: 107 });
+      expect(problems[0]?.message).toContain('writable by group or others');
+    } finally {
+      chmodSync(bin, 0o755);
+    }
+  });
+
+  test('two master marks: the planner\'s rule, reported', async () => {
+    const conf = seedConfig();
+    (conf['delegates'] as Array<Record<string, unknown>>)[2]!['masterplugin'] = true;
+    const r = await validate(write('two.conf', conf), '--cni-path', bin);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('delegates[0], delegates[2] each set "masterplugin": true; only one delegate may be the master');
+  });
+
+  test('a delegate type that is a path is refused before any lookup', async () => {
+    const conf = seedConfig();
+    (conf['delegates'] as Array<Record<string, unknown>>)[1]!['type'] = '../ptp';
+    const r = await validate(write('path.conf', conf), '--cni-path', bin, '--json');
+    const { problems } = JSON.parse(r.out) as { problems: Array<{ path: string; code: number }> };
+    expect(problems).toEqual([expect.objectContaining({ path: 'delegates[1].type', code: 7 })]);
+  });
+
+  test('an unreadable file and a file that is not JSON', async () => {
+    const missing = join(root, 'nope.conf');
+    const r1 = await validate(missing, '--json');
+    expect(r1.code).toBe(1);
+    expect(JSON.parse(r1.out)).toEqual({ file: missing, ok: false, problems: [expect.objectContaining({ path: '(file)', code: 5 })] });
+    const r2 = await validate(write('junk.conf', '{"type": "multus",'));
+    expect(r2.code).toBe(1);
+    expect(r2.out).toMatch(/: \(file\): not valid JSON: /u);
+  });
+});
+
+describe('multus validate: a .conflist holding the multus config', () => {
+  function conflist(multus: Record<string, unknown>, after: Record<string, unknown> = { type: 'firewall' }): Record<string, unknown> {
+    const { name: _n, cniVersion: _v, ...plugin } = multus;
+    return { cniVersion: '1.0.0', name: 'multus-pod', plugins: [plugin, after] };
+  }
+
+  test('ok names the plugin that is the multus config, and paths point into it', async () => {
+    const file = write('pod.conflist', conflist(seedConfig()));
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      `${file}: ok (plugins[0] is the multus config; 3 delegates, master plugins[0].delegates[0] → eth0, plugins[0].delegates[1] → net0, plugins[0].delegates[2] → net1)\n`,
+    );
+  });
+
+  test('problems inside the multus plugin and in the chain after it', async () => {
+    const conf = seedConfig();
+    (conf['delegates'] as Array<Record<string, unknown>>)[1]!['type'] = 'ptpx';
+    const file = write('pod.conflist', conflist(conf, { type: 'nosuch' }));
+    const r = await validate(file, '--cni-path', bin, '--json');
+    const { problems } = JSON.parse(r.out) as { problems: Array<{ path: string; code: number }> };
+    expect(problems.map((p) => p.path)).toEqual(['plugins[0].delegates[1].type', 'plugins[1].type']);
+  });
+
+  test('the list\'s cniVersion is the one checked (libcni puts it into the plugin)', async () => {
+    const file = write('pod.conflist', { ...conflist(seedConfig()), cniVersion: '0.9.0' });
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(1);
+    const escaped = file.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+    // The problem is the list's cniVersion: at `cniVersion`, or inside the plugins[0] line until problems carry their paths.
+    expect(r.out).toMatch(new RegExp(`^${escaped}: (plugins\\[0\\]: invalid multus config: )?cniVersion: must be one of .*, got "0\\.9\\.0"$`, 'mu'));
+  });
+
+  test('a conflist without a multus plugin is one problem at plugins', async () => {
+    const file = write('other.conflist', { cniVersion: '1.0.0', name: 'x', plugins: [{ type: 'bridge' }] });
+    const r = await validate(file, '--json');
+    expect(JSON.parse(r.out)).toEqual({
+      file,
+      ok: false,
+      problems: [{ path: 'plugins', message: 'no plugin of type "multus" in this conflist (types: "bridge"): nothing for multus to check', code: 7 }],
+    });
+  });
+});
+
+describe('multus validate: a config with a kubeconfig', () => {
+  test('checks the config only and says the networks come from Kubernetes', async () => {
+    const file = write('k8s.conf', {
+      name: 'multus-cni-network',
+      type: 'multus',
+      cniVersion: '1.0.0',
+      kubeconfig: '/etc/cni/net.d/multus.d/multus.kubeconfig',
+      clusterNetwork: 'cluster-net',
+      defaultNetworks: ['monitoring-net'],
+    });
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      `${file}: ok (networks come from Kubernetes (kubeconfig /etc/cni/net.d/multus.d/multus.kubeconfig; clusterNetwork cluster-net; defaultNetworks monitoring-net))\n`,
+    );
+  });
+
+  test('its delegates (for pods that select no network) are checked too', async () => {
+    const file = write('k8s.conf', { name: 'minion', type: 'multus', kubeconfig: '/etc/k.yaml', delegates: [{ type: 'weave-net', masterplugin: true }] });
+    const r = await validate(file, '--cni-path', bin, '--json');
+    expect(JSON.parse(r.out)).toMatchObject({ ok: false, problems: [{ path: 'delegates[0].type', code: 101 }] });
+    const ok = await validate(write('k8s2.conf', { name: 'minion', type: 'multus', kubeconfig: '/etc/k.yaml', delegates: [{ type: 'macvlan', master: 'eth0' }] }), '--cni-path', bin);
+    expect(ok.out).toContain('ok (networks come from Kubernetes (kubeconfig /etc/k.yaml); pods that select no network get the 1 delegate, master delegates[0] → eth0)');
+  });
+
+  test('a key it must not have is still found (clusterNetwork with delegates)', async () => {
+    const file = write('k8s.conf', { name: 'm', type: 'multus', kubeconfig: '/etc/k.yaml', clusterNetwork: 'x', delegates: [{ type: 'macvlan' }] });
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('clusterNetwork and delegates both name the pod\'s first network');
+  });
+});
+
+describe('multus validate: usage errors exit 2 with the usage', () => {
+  test.each([
+    [[], 'missing FILE'],
+    [['a.conf', 'b.conf'], 'one FILE only'],
+    [['a.conf', '--frobnicate'], 'unknown option --frobnicate'],
+    [['a.conf', '--cni-path'], '--cni-path needs a value'],
+    [['a.conf', '--json=yes'], '--json takes no value'],
+    [['a.conf', '--ifname', 'a/b'], '--ifname: "a/b" must not contain'],
+  ])('%j', async (args, message) => {
+    const r = await validate(...args);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(message);
+    expect(r.err).toContain('usage: multus validate FILE');
+  });
+
+  test('--help prints the usage, exit 0', async () => {
+    const r = await validate('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Exit status: 0 no problem, 1 at least one problem, 2 usage error.');
+  });
+});
