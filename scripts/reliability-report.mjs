@@ -174,7 +174,7 @@ function suiteSection(suite, result, present) {
     const link = `[${line === undefined ? name : `${name}:${line}`}](../${suite.file}${line === undefined ? '' : `#L${line}`})`;
     const seconds = test.status === 'passed' && typeof test.duration === 'number' ? ` (${(test.duration / 1000).toFixed(1)} s)` : '';
     lines.push(`| ${i + 1} | ${cell(what)} | ${cell(outcome)} | ${link} | ${STATUS[test.status] ?? test.status}${seconds} |`);
-    if (test.status === 'failed') failures.push({ name: `${suite.file} › ${test.fullName}`, message: (test.failureMessages ?? []).join('\n') });
+    if (test.status === 'failed') failures.push({ name: [suite.file, ...test.ancestorTitles, test.title].join(' › '), message: (test.failureMessages ?? []).join('\n') });
   });
   if (result.status === 'failed' && failures.length === 0) failures.push({ name: `${suite.file} (outside the tests: a hook)`, message: result.message ?? '' });
   lines.push('');

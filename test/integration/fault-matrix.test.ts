@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
-import { FaultCell, installFaultPlugin, POD_DELEGATES, type FaultBed, type FaultSpec } from './support/fault-pod';
+import { FaultCell, installFaultPlugin, POD_DELEGATES, type FaultBed, type FaultSpec } from './support/fault-cell';
 import { isRunning, startMultus, waitFor, type SignalledRun } from './support/fault-run';
 import { hostLink, ip, netnsLinkNames } from './support/net';
 import { assertIntegrationPrerequisites, runMultus, stackTraceLines, type MultusRun } from './support/run-multus';

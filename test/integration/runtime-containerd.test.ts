@@ -174,12 +174,14 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     const pod = new RuntimePod(ws, 'c', NET, 21, cleanup);
     const network = `${ws.prefix}c`;
     const recorder = new RecordingMultusDir(join(ws.dir, 'bin-c'));
-    // The CRI plugin's CNI dirs are in containerd's config: multus (recorded) and loopback (CRI adds lo).
+    // The CRI plugin's CNI dirs are in containerd's config: multus (recorded), portmap, loopback (CRI adds lo).
     for (const entry of readdirSync(containerd.cri.binDir)) execFileSync('rm', ['-f', join(containerd.cri.binDir, entry)]);
     copyFileSync(join(recorder.dir, 'multus'), join(containerd.cri.binDir, 'multus'));
     chmodSync(join(containerd.cri.binDir, 'multus'), 0o755);
-    copyFileSync(join(REFERENCE_PLUGINS, 'loopback'), join(containerd.cri.binDir, 'loopback'));
-    chmodSync(join(containerd.cri.binDir, 'loopback'), 0o755);
+    for (const plugin of ['loopback', 'portmap']) {
+      copyFileSync(join(REFERENCE_PLUGINS, plugin), join(containerd.cri.binDir, plugin));
+      chmodSync(join(containerd.cri.binDir, plugin), 0o755);
+    }
     chmodSync(containerd.cri.binDir, 0o755);
     const capabilities = { portMappings: true, 'io.kubernetes.cri.pod-annotations': true };
     // The node's network as CRI reads it: multus, then portmap chained after it.

@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
 import { parseMultusConfig, type MultusConfig } from '../../core/config/multus-config';
-import type { AdapterRegistry } from '../../core/adapter-registry';
+import { adapterOrigin, type AdapterRegistry } from '../../core/adapter-registry';
 import { delegateBinDirs, delegateCniArgs, delegateEnv } from '../../core/delegate-call';
 import { getIgnoringCase, POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';
 import type { NetworkPlan, NetworkRequest } from '../../core/plan';
@@ -18,6 +18,7 @@ import { TOKENS } from '../../core/tokens';
 import { runtimeRequests } from '../../sources/kube/selection-rules';
 import { offlineRequest } from '../validate/config-checks';
 import { readConfigFile, type ConfigFile } from '../validate/config-file';
+import { registryFor } from '../validate/config-registry';
 import { ipamType, lookupBinary, type BinaryLookup } from '../validate/plugin-binaries';
 import { problemsOf, type Problem } from '../validate/problem';
 import { RefusingExecutor } from '../validate/refusing-executor';
@@ -57,6 +58,8 @@ export interface PluginView {
   readonly type: string;
   /** The adapter that validated and shaped its config and would run it (`adapter.name`). */
   readonly adapter: string;
+  /** Who registered that adapter: `built-in`, or the vendor module it came from. */
+  readonly adapterOrigin: string;
   readonly binary: BinaryView;
   /** The IPAM plugin the delegate would run itself, from the same CNI_PATH. */
   readonly ipam: BinaryView | undefined;
@@ -176,7 +179,14 @@ export async function explainFile(file: string, options: ExplainOptions): Promis
   }
   const cniArgs = pod === undefined ? '' : [pod.namespace === undefined ? '' : `K8S_POD_NAMESPACE=${pod.namespace}`, `K8S_POD_NAME=${pod.name}`].filter((p) => p !== '').join(';');
   const request = offlineRequest(config, options.ifname, options.cniPath, cniArgs);
-  const planned = await plan(request, options.container, loaded);
+  const container = options.container ?? offlineContainer(new RefusingExecutor());
+  let registry: AdapterRegistry;
+  try {
+    registry = await registryFor(container, config);
+  } catch (err) {
+    return { ...out, notes, problems: problemsOf(err, loaded.mapPath('adapterDirs'), loaded.mapPath) };
+  }
+  const planned = await plan(request, container, registry, loaded);
   return { ...out, ...planned, notes: [...notes, ...planned.notes] };
 }
 
@@ -192,8 +202,7 @@ function podFor(k8s: boolean, given: PodArg | undefined): Explanation['pod'] {
 
 type Planned = Pick<Explanation, 'source' | 'complete' | 'apiCalls' | 'attachments' | 'result' | 'notes' | 'problems'>;
 
-async function plan(request: NetworkRequest, given: Container | undefined, loaded: ConfigFile): Promise<Planned> {
-  const container = given ?? offlineContainer(new RefusingExecutor());
+async function plan(request: NetworkRequest, container: Container, registry: AdapterRegistry, loaded: ConfigFile): Promise<Planned> {
   const kube = new OfflineKubeClientProvider();
   container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
   const empty: Planned = { source: undefined, complete: true, apiCalls: [], attachments: [], result: undefined, notes: [], problems: [] };
@@ -211,7 +220,7 @@ async function plan(request: NetworkRequest, given: Container | undefined, loade
   }
   let prepared: PreparedAttachment[];
   try {
-    prepared = prepareAttachments(networkPlan, request, container.get<AdapterRegistry>(TOKENS.AdapterRegistry));
+    prepared = prepareAttachments(networkPlan, request, registry);
   } catch (err) {
     return { ...empty, source: source.name, problems: problemsOf(err, '(plan)', loaded.mapPath) };
   }
@@ -250,6 +259,7 @@ async function pluginView(p: PreparedPlugin, prevResult: boolean, binDirs: reado
     origin: mapOrigin(p.origin, loaded),
     type: p.type,
     adapter: p.adapter.name,
+    adapterOrigin: adapterOrigin(p.adapter),
     binary: binaryView(await lookupBinary(p.type, binDirs)),
     ipam: ipam === undefined ? undefined : binaryView(await lookupBinary(ipam, binDirs)),
     stdin: p.conf,

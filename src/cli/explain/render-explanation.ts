@@ -44,7 +44,8 @@ function selectionLines(selections: readonly SelectionView[]): string[] {
 
 function pluginLines(p: PluginView, i: number, count: number): string[] {
   const numbered = count > 1 ? `plugin ${i + 1}/${count}` : 'plugin';
-  const lines = [`  ${numbered}: type ${p.type} (${p.origin}), adapter ${p.adapter}`, `    binary: ${binary(p.binary)}`];
+  const by = p.adapterOrigin === 'built-in' ? '' : ` from ${p.adapterOrigin}`;
+  const lines = [`  ${numbered}: type ${p.type} (${p.origin}), adapter ${p.adapter}${by}`, `    binary: ${binary(p.binary)}`];
   if (p.ipam !== undefined) lines.push(`    ipam:   ${p.ipam.type}, binary ${binary(p.ipam)}`);
   lines.push(p.prevResult ? `    stdin (and "prevResult": the result of plugin ${i}):` : '    stdin:');
   lines.push(indent(JSON.stringify(p.stdin, undefined, 2), '      '));

@@ -1,3 +1,4 @@
+import type { Container } from 'inversify';
 import type { AdapterRegistry } from '../../core/adapter-registry';
 import { parseCniArgs, type CniEnv } from '../../core/cni-env';
 import { parseMultusConfig, type MultusConfig } from '../../core/config/multus-config';
@@ -11,11 +12,13 @@ import { prepareAttachments } from '../../core/planner';
 import { pluginTypeProblem } from '../../core/plugin-type';
 import { FileSource } from '../../sources/file-source';
 import type { ConfigFile } from './config-file';
+import { registryFor } from './config-registry';
 import { ipamType, lookupBinary } from './plugin-binaries';
 import { problemsOf, uniqueProblems, type Problem } from './problem';
 
 export interface CheckOptions {
-  readonly registry: AdapterRegistry;
+  /** The container whose adapters check the delegates (the config's adapterDirs are loaded into it). */
+  readonly container: Container;
   /** The runtime's CNI_PATH (`--cni-path`); the config's binDir is searched first, as in an ADD. */
   readonly cniPath: readonly string[];
   /** The pod's interface name (CNI_IFNAME) for the naming checks. */
@@ -29,7 +32,7 @@ export interface CheckReport {
 }
 
 /** The keys the delegate checks need; used to go on checking delegates when another key is wrong. */
-const PLANNING_KEYS = ['name', 'cniVersion', 'delegates', 'binDir', 'ifnameIndexFrom', 'runtimeConfig'] as const;
+const PLANNING_KEYS = ['name', 'cniVersion', 'delegates', 'binDir', 'ifnameIndexFrom', 'runtimeConfig', 'adapterDirs'] as const;
 
 /** The request an ADD for this config would make, short of a container: what the planner needs. */
 export function offlineRequest(config: MultusConfig, ifname: string, cniPath: readonly string[], cniArgs = ''): NetworkRequest {
@@ -53,17 +56,19 @@ export async function checkConfig(file: ConfigFile, options: CheckOptions): Prom
     problems.push(...problemsOf(err, where, file.mapPath));
     config = planningConfig(file.raw);
   }
+  const registry = config === undefined ? undefined : await loadRegistry(options.container, config, file, problems);
   const request = config === undefined ? undefined : offlineRequest(config, options.ifname, options.cniPath);
-  const delegates = request === undefined || request.config.delegates.length === 0 ? undefined : await checkDelegates(request, file, options, problems);
+  const delegates =
+    request === undefined || registry === undefined || request.config.delegates.length === 0 ? undefined : await checkDelegates(request, file, { ...options, registry }, problems);
   // The conflist's other plugins are run by the runtime, from its own CNI_PATH.
   for (const { path, conf } of file.chain) {
     if (typeof conf['type'] === 'string') problems.push(...(await binaryProblems(conf['type'], options.cniPath, `${path}.type`)));
   }
   if (config === undefined) return { problems: uniqueProblems(problems), summary: '' };
-  if (problems.length === 0 && request !== undefined && delegates !== undefined) {
+  if (problems.length === 0 && request !== undefined && registry !== undefined && delegates !== undefined) {
     // The planner itself, so validate never passes a config the ADD would refuse.
     try {
-      prepareAttachments(await new FileSource().resolve(request), request, options.registry);
+      prepareAttachments(await new FileSource().resolve(request), request, registry);
     } catch (err) {
       problems.push(...problemsOf(err, '(plan)', file.mapPath));
     }
@@ -88,8 +93,20 @@ function planningConfig(raw: Readonly<Record<string, unknown>>): MultusConfig | 
   return undefined;
 }
 
+/** The registry for this config; a module of adapterDirs that fails to load is a problem at `adapterDirs`. */
+async function loadRegistry(container: Container, config: MultusConfig, file: ConfigFile, problems: Problem[]): Promise<AdapterRegistry | undefined> {
+  try {
+    return await registryFor(container, config);
+  } catch (err) {
+    problems.push(...problemsOf(err, file.mapPath('adapterDirs'), file.mapPath));
+    return undefined;
+  }
+}
+
+type DelegateCheckOptions = Omit<CheckOptions, 'container'> & { readonly registry: AdapterRegistry };
+
 /** Checks every delegate; returns the interface names given (undefined when naming failed). */
-async function checkDelegates(request: NetworkRequest, file: ConfigFile, options: CheckOptions, problems: Problem[]): Promise<DelegateNames> {
+async function checkDelegates(request: NetworkRequest, file: ConfigFile, options: DelegateCheckOptions, problems: Problem[]): Promise<DelegateNames> {
   const { config } = request;
   const { attachments } = await new FileSource().resolve(request);
   const at = (path: string): string => file.mapPath(path);

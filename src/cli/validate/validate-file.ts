@@ -1,6 +1,5 @@
 import type { Container } from 'inversify';
 import { buildContainer } from '../../container';
-import type { AdapterRegistry } from '../../core/adapter-registry';
 import type { KubeClientProvider } from '../../core/ports/kube-client';
 import { TOKENS } from '../../core/tokens';
 import { checkConfig } from './config-checks';
@@ -44,7 +43,6 @@ export async function validateFile(file: string, options: ValidateOptions): Prom
   const read = await readConfigFile(file);
   if (!read.ok) return { file, ok: false, problems: read.problems, summary: '' };
   const container = options.container ?? offlineContainer();
-  const registry = container.get<AdapterRegistry>(TOKENS.AdapterRegistry);
-  const report = await checkConfig(read.config, { registry, cniPath: options.cniPath, ifname: options.ifname });
+  const report = await checkConfig(read.config, { container, cniPath: options.cniPath, ifname: options.ifname });
   return { file, ok: report.problems.length === 0, problems: report.problems, summary: report.summary };
 }

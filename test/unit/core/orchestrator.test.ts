@@ -140,6 +140,32 @@ describe('ADD', () => {
   });
 });
 
+describe('parallelDelegates', () => {
+  test('same names, same result and same record as sequential', async () => {
+    const seq = testContainer();
+    const par = testContainer();
+    const a = await runPlugin(seq.container, { command: 'ADD', config });
+    const b = await runPlugin(par.container, { command: 'ADD', config: { ...config, parallelDelegates: true } });
+    expect(Object.keys(b.json ?? {})).toEqual(Object.keys(a.json ?? {}));
+    expect(par.executor.calls.map((c) => `${c.type} ${c.ifname}`).sort()).toEqual(seq.executor.calls.map((c) => `${c.type} ${c.ifname}`).sort());
+    const entry = [...par.cache.entries.values()][0];
+    expect(entry?.attachments.map((x) => [x.index, x.ifname, x.state])).toEqual([
+      [0, 'eth0', 'added'],
+      [1, 'net0', 'added'],
+      [2, 'net1', 'added'],
+    ]);
+  });
+
+  test('a failure rolls back everything made, also attachments after the failed one', async () => {
+    const t = testContainer(new FakeExecutor(failOn('ptp')));
+    const run = await runPlugin(t.container, { command: 'ADD', config: { ...config, parallelDelegates: true } });
+    expect(run.json).toMatchObject({ code: 11 });
+    const dels = t.executor.sequence().filter((s) => s.startsWith('DEL'));
+    expect(dels).toEqual(['DEL vendor-thing net1', 'DEL ptp net0', 'DEL bridge eth0']);
+    expect(t.cache.entries.size).toBe(0);
+  });
+});
+
 describe('the container lock', () => {
   test('ADD, DEL and CHECK each hold it for the container and release it, also on failure', async () => {
     const t = testContainer(new FakeExecutor(failOn('ptp', 'CHECK')));
