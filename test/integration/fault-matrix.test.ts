@@ -97,7 +97,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
       { k: 1, position: 0, real: 'bridge', ifname: 'eth0' },
       { k: 2, position: 1, real: 'ptp', ifname: 'net0' },
       { k: 3, position: 2, real: 'bridge', ifname: 'net1' },
-    ])('delegate $k of 3 ($real, $ifname) fails on ADD → exit 1, code 11 and its message naming it, rolled back in reverse, nothing left', async ({ position }) => {
+    ])('delegate $k of 3 ($real, $ifname) fails on ADD → exit 1, code 11 and its message naming it, rolled back, nothing left', async ({ position }) => {
       const { cell, call } = newCell();
       const fault: FaultSpec = { on: 'ADD', do: 'fail', code: 11, msg: FAULT_MSG };
       const add = await runMultus({ ...call, config: cell.config({ faults: { [position]: fault } }), command: 'ADD' });

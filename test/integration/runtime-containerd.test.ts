@@ -204,7 +204,7 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     // RunPodSandbox can take a moment the first time while the CRI plugin loads the conflist (fsnotify).
     const sandbox = await waitFor(
       'RunPodSandbox',
-      async () => cri.runPodSandbox(spec).catch((e: Error) => (/cni config|network plugin|not initialized/iu.test(e.message) ? undefined : Promise.reject(e))),
+      async () => cri.runPodSandbox(spec).catch((e: Error) => (/cni config|network plugin|not initialized/iu.test(e.message) ? undefined : (console.log(containerd.log().split('\n').filter((l) => /error|warn/iu.test(l)).slice(-30).join('\n')), Promise.reject(e)))),
       30_000,
       500,
     );

@@ -314,3 +314,27 @@ describe('multus explain: errors', () => {
     expect(r.err).toContain('usage: multus explain FILE');
   });
 });
+
+describe('multus explain: a vendor adapter from adapterDirs', () => {
+  (process.getuid?.() === 0 ? test : test.skip)('is the adapter shown, with the module it came from', async () => {
+    const dir = join(root, 'adapters');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    const module = join(dir, 'acme.cjs');
+    writeFileSync(
+      module,
+      "module.exports = (api) => ({ name: 'acme', adapters: [(executor) => new api.ExecAdapter(executor, { name: 'acme-bridge', priority: 20, types: ['bridge'] })] });\n",
+    );
+    chmodSync(module, 0o644);
+    const file = write('seed.conf', { ...seedConfig(), adapterDirs: [dir] });
+    const e = await explainJson(file, '--cni-path', bin);
+    expect(e.attachments.map((a) => [a.plugins[0]?.adapter, a.plugins[0]?.adapterOrigin])).toEqual([
+      ['acme-bridge', `${module} (acme)`],
+      ['ptp', 'built-in'],
+      ['acme-bridge', `${module} (acme)`],
+    ]);
+    const r = await explain(file, '--cni-path', bin);
+    expect(r.out).toContain(`  plugin: type bridge (delegates[0]), adapter acme-bridge from ${module} (acme)\n`);
+  });
+});
+

@@ -306,3 +306,44 @@ describe('multus validate: usage errors exit 2 with the usage', () => {
     expect(r.out).toContain('Exit status: 0 no problem, 1 at least one problem, 2 usage error.');
   });
 });
+
+describe('multus validate: vendor adapters from the config\'s adapterDirs', () => {
+  /** A run-time adapter module (root-owned, as the loader insists; tests run as root). */
+  function adapterDir(source: string): string {
+    const dir = join(root, 'adapters');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'acme.cjs'), source);
+    chmodSync(join(dir, 'acme.cjs'), 0o644);
+    return dir;
+  }
+
+  const ACME = `module.exports = (api) => ({
+  name: 'acme',
+  adapters: [(executor) => new (class extends api.ExecAdapter {
+    constructor() { super(executor, { name: 'acme-vlan', priority: 20, types: ['acme-vlan'] }); }
+    validate(conf, context) {
+      return Number.isInteger(conf.vlanId) ? [] : [{ path: context.origin + '.vlanId', message: 'must be an integer' }];
+    }
+  })()],
+});
+`;
+
+  const onlyAsRoot = process.getuid?.() === 0 ? test : test.skip;
+
+  onlyAsRoot('the vendor adapter checks its delegates, as in an ADD', async () => {
+    const acme = pluginDir('acme-bin', ['acme-vlan']);
+    const conf = { name: 'n', type: 'multus', cniVersion: '1.0.0', adapterDirs: [adapterDir(ACME)], delegates: [{ type: 'acme-vlan', vlanId: 'ten' }] };
+    const r = await validate(write('acme.conf', conf), '--cni-path', acme);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('delegates[0].vlanId: must be an integer');
+  });
+
+  onlyAsRoot('a module that does not load is a problem at adapterDirs (code 108)', async () => {
+    const conf = { name: 'n', type: 'multus', adapterDirs: [adapterDir('module.exports = { name: "" };\n')], delegates: [{ type: 'bridge' }] };
+    const r = await validate(write('acme.conf', conf), '--cni-path', bin, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ problems: [{ path: 'adapterDirs', code: 108 }] });
+  });
+});
+
