@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# npm run bench: builds, then measures (see scripts/bench.mjs). Not part of npm test.
+# npm run bench: checks the machine, builds dist/multus, then measures it (scripts/bench.mjs):
+# start-up, ADD+DEL against the delegates called directly, the Kubernetes source, peak RSS and
+# throughput. Writes docs/performance.md and dist/bench.json. Not part of npm test. Needs root.
+# BENCH_RUNS=<n> changes the rounds per variant (default 30); see scripts/bench.mjs for the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh
+bash scripts/ensure-deps.sh # root, CNI plugins, iproute2, node_modules, then builds dist/multus
+if [ ! -x /usr/bin/time ]; then
+  echo "installing GNU time with apt-get (peak RSS of dist/multus)" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+fi
+command -v openssl >/dev/null 2>&1 || { echo "bench: needs the openssl CLI (the test API server's certificates)" >&2; exit 1; }
+# The delegates (bridge isGateway, ptp) turn on IP forwarding: put it back however the bench ends.
 fwd="$(cat /proc/sys/net/ipv4/ip_forward)"
 trap 'echo "$fwd" > /proc/sys/net/ipv4/ip_forward' EXIT
-node scripts/bench.mjs
+# The bench cleans up (netns, links, temp dirs, API server) on SIGTERM: pass Ctrl-C on as that.
+node scripts/bench.mjs &
+bench=$!
+trap 'kill -TERM "$bench" 2>/dev/null; wait "$bench"; exit 130' INT TERM
+wait "$bench"

@@ -20,6 +20,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   say "ok: CNI reference plugins in /usr/lib/cni, iproute2"
 fi
+# The real-runtime tests (test/integration/runtime-*.test.ts): podman with its CNI backend,
+# containerd/ctr, busybox-static for their image, iptables for portmap. --no-install-recommends
+# keeps netavark out. scripts/runtime-setup.sh (run by those tests) checks the rest.
+runtime_missing=()
+for p in podman runc conmon containerd busybox-static iptables; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || runtime_missing+=("$p")
+done
+if [ ${#runtime_missing[@]} -gt 0 ]; then
+  say "installing ${runtime_missing[*]} with apt-get --no-install-recommends (for the podman/containerd tests)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${runtime_missing[@]}" >/dev/null
+else
+  say "ok: podman, runc, conmon, containerd, busybox-static, iptables"
+fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing node modules (npm ci)"
   npm ci --no-audit --no-fund >&2

@@ -26,6 +26,14 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
+# Both runtime test files run this from their beforeAll, possibly at once (jest workers): one
+# at a time (a lock on this script file itself, bounded), so apt never meets its own lock.
+exec 9<"$0"
+if ! flock -w 900 9; then
+  say "another runtime-setup.sh held the lock for 15 minutes; giving up"
+  exit 1
+fi
+
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
 
 packages=(podman runc conmon containerd busybox-static iptables containernetworking-plugins iproute2 util-linux mount)

@@ -84,7 +84,7 @@ export const explainCommand: CliCommand = {
     });
     const failed = explanation.problems.length > 0;
     if (parsed.flags.has('json')) io.out(`${JSON.stringify(explanation, undefined, 2)}\n`);
-    else if (failed) io.err(`${renderProblems(explanation)}(the ADD would fail before running anything; multus validate ${file} lists every problem)\n`);
+    else if (failed) io.err(`${renderProblems(explanation)}(an ADD would fail the same way, before running any plugin)\n`);
     else io.out(renderExplanation(explanation));
     return failed ? 1 : 0;
   },

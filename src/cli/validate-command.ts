@@ -15,8 +15,9 @@ Checks a multus config (or the plugin of type "multus" in a .conflist) as an ADD
 running anything, and prints every problem with its JSON path, one per line:
 the config's keys, the master marks and interface names, each delegate through the adapter that
 handles it, and each plugin binary (and IPAM plugin) in the directories the ADD would search.
-A config with a kubeconfig takes its networks from Kubernetes: only the config (and its
-delegates, if any) is checked, offline.
+A config with a kubeconfig takes its networks from Kubernetes, which validate never contacts:
+it checks the config, and what a pod without network annotations gets as far as that is known
+offline (the config's delegates, or a clusterNetwork given as a file).
 
 Options:
   --cni-path DIRS  where plugin binaries are looked for, a colon list (the runtime's CNI_PATH;

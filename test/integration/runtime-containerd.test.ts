@@ -12,9 +12,11 @@
  *   only for a foreground run (a detached task's network is never removed by ctr 1.6, whatever
  *   the plugin), so the tests run in the foreground.
  * - The CRI plugin (kubelet's path): RunPodSandbox / StopPodSandbox / RemovePodSandbox over the
- *   CRI gRPC socket (support/runtime-cri.ts; no crictl in Debian 12). CRI passes the pod's
- *   K8S_POD_NAMESPACE/NAME/INFRA_CONTAINER_ID/UID, its annotations in runtimeConfig, port
- *   mappings with Go field names (`HostPort`), and calls DEL twice.
+ *   CRI gRPC socket (support/runtime-cri.ts; no crictl in Debian 12), the node's conflist being
+ *   [multus, portmap]. CRI passes the pod's K8S_POD_NAMESPACE/NAME/INFRA_CONTAINER_ID/UID (in
+ *   any order), its annotations in runtimeConfig and port mappings with Go field names
+ *   (`HostPort`); it makes no VERSION probe; it calls DEL twice: at StopPodSandbox with the
+ *   netns and prevResult, at RemovePodSandbox with CNI_NETNS="" and no prevResult.
  * - The runtimes' quirks, each on its own with the compiled binary in a namespace made here:
  *   DEL twice (the second without prevResult), DEL with an empty CNI_NETNS after the netns is
  *   gone, PascalCase runtimeConfig keys reaching portmap (the DNAT rule appears, then goes).
@@ -25,7 +27,7 @@
  * tag `rc`, host ports 8080 and 8081, and the CNI-HOSTPORT-* / CNI-DN-* nat chains it creates.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
 import { createNetns, ip, ipv4Of, netnsExists, netnsLinkNames } from './support/net';
@@ -82,7 +84,7 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     return { confDir, binDir, cacheDir };
   }
 
-  /** libcni's result cache files under a cache dir (written at ADD, removed at DEL). */
+  /** libcni's result cache files under a cache dir (written at ADD, removed at DEL); CRI's is the host's /var/lib/cni. */
   function libcniResults(cacheDir: string): string[] {
     const dir = join(cacheDir, 'results');
     return existsSync(dir) ? readdirSync(dir) : [];
@@ -175,7 +177,7 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     const network = `${ws.prefix}c`;
     const recorder = new RecordingMultusDir(join(ws.dir, 'bin-c'));
     // The CRI plugin's CNI dirs are in containerd's config: multus (recorded), portmap, loopback (CRI adds lo).
-    for (const entry of readdirSync(containerd.cri.binDir)) execFileSync('rm', ['-f', join(containerd.cri.binDir, entry)]);
+    for (const entry of readdirSync(containerd.cri.binDir)) rmSync(join(containerd.cri.binDir, entry), { force: true });
     copyFileSync(join(recorder.dir, 'multus'), join(containerd.cri.binDir, 'multus'));
     chmodSync(join(containerd.cri.binDir, 'multus'), 0o755);
     for (const plugin of ['loopback', 'portmap']) {
@@ -186,7 +188,7 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     const capabilities = { portMappings: true, 'io.kubernetes.cri.pod-annotations': true };
     // The node's network as CRI reads it: multus, then portmap chained after it.
     writeFileSync(join(containerd.cri.confDir, `10-${network}.conflist`), JSON.stringify(pod.conflist(network, { binDir: REFERENCE_PLUGINS, capabilities }, { portmap: true })));
-    cleanup.add('CRI conflist', () => execFileSync('rm', ['-f', join(containerd.cri.confDir, `10-${network}.conflist`)]));
+    cleanup.add('CRI conflist', () => rmSync(join(containerd.cri.confDir, `10-${network}.conflist`), { force: true }));
 
     const cri = new CriClient(containerd.socket);
     await waitFor('the CRI plugin to answer', async () => (await cri.version().catch(() => undefined))?.runtimeName, 30_000, 200);
@@ -204,10 +206,23 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     // RunPodSandbox can take a moment the first time while the CRI plugin loads the conflist (fsnotify).
     const sandbox = await waitFor(
       'RunPodSandbox',
-      async () => cri.runPodSandbox(spec).catch((e: Error) => (/cni config|network plugin|not initialized/iu.test(e.message) ? undefined : (console.log(containerd.log().split('\n').filter((l) => /error|warn/iu.test(l)).slice(-30).join('\n')), Promise.reject(e)))),
+      async () =>
+        cri.runPodSandbox(spec).catch((e: Error) => {
+          if (/cni config|cni plugin not initialized/iu.test(e.message)) return undefined;
+          const log = containerd.log().split('\n').filter((l) => /level=(error|warning)/u.test(l));
+          throw new Error(`${e.message}\ncontainerd's last errors:\n${log.slice(-15).join('\n')}`);
+        }),
       30_000,
       500,
     );
+
+    // CRI's libcni caches results in the host's /var/lib/cni (no setting in containerd 1.6): its DEL
+    // removes them; if the test fails before, cleanup does.
+    const hostCache = (): string[] => libcniResults(CTR_CNI_PATHS.cacheDir).filter((f) => f.includes(sandbox));
+    cleanup.add(`libcni cache of sandbox ${sandbox}`, () => {
+      for (const f of hostCache()) rmSync(join(CTR_CNI_PATHS.cacheDir, 'results', f), { force: true });
+    });
+    expect(hostCache().sort()).toEqual([`${network}-${sandbox}-eth0`, `cni-loopback-${sandbox}-lo`].sort());
 
     const status = await cri.podSandboxStatus(sandbox);
     const add = recorder.calls().find((c) => c.command === 'ADD');
@@ -226,9 +241,13 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
       CNI_CONTAINERID: sandbox,
       CNI_NETNS: expect.stringContaining(containerd.state),
       CNI_IFNAME: 'eth0',
-      CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=rc-ns;K8S_POD_NAME=${spec.name};K8S_POD_INFRA_CONTAINER_ID=${sandbox};K8S_POD_UID=${uid}`,
+      CNI_ARGS: expect.any(String),
       CNI_PATH: containerd.cri.binDir,
     });
+    // go-cni builds CNI_ARGS from a Go map: the pairs come in any order.
+    expect(add?.env['CNI_ARGS']?.split(';').sort()).toEqual(
+      ['IgnoreUnknown=1', 'K8S_POD_NAMESPACE=rc-ns', `K8S_POD_NAME=${spec.name}`, `K8S_POD_INFRA_CONTAINER_ID=${sandbox}`, `K8S_POD_UID=${uid}`].sort(),
+    );
     const addConf = JSON.parse(add?.stdin ?? '{}') as { runtimeConfig?: Record<string, unknown> };
     expect(addConf.runtimeConfig).toEqual({
       portMappings: [{ HostPort: 8081, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }],
@@ -241,15 +260,27 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     expect(dnat()).toEqual([]);
     pod.expectGone();
     expect(existsSync(netnsPath)).toBe(false);
+    expect(hostCache()).toEqual([]);
 
-    const calls = recorder.calls().filter((c) => c.command !== 'VERSION');
+    // go-cni makes no VERSION probe. StopPodSandbox: DEL with the netns and prevResult (libcni's
+    // cache); the netns is removed; RemovePodSandbox: DEL again, CNI_NETNS="" and no prevResult.
+    const calls = recorder.calls();
+    expect(calls.map((c) => c.command)).toEqual(['ADD', 'DEL', 'DEL']);
+    for (const call of calls) expect({ command: call.command, exitCode: call.exitCode }).toEqual({ command: call.command, exitCode: 0 });
+    const [stop, remove] = calls.slice(1).map((c) => ({ ...c, conf: JSON.parse(c.stdin) as Record<string, unknown> }));
+    expect(stop?.env).toEqual({ ...add?.env, CNI_COMMAND: 'DEL', CNI_ARGS: expect.any(String) });
+    expect(withoutEmptyDns(stop?.conf['prevResult'] as Record<string, unknown>)).toEqual(JSON.parse(add?.stdout ?? '{}'));
+    expect(remove?.env).toEqual({ ...add?.env, CNI_COMMAND: 'DEL', CNI_NETNS: '', CNI_ARGS: expect.any(String) });
+    expect(remove?.conf).not.toHaveProperty('prevResult');
+    expect(calls.map((c) => c.env['CNI_ARGS']?.split(';').sort())).toEqual(calls.map(() => add?.env['CNI_ARGS']?.split(';').sort()));
+    expect([stop?.stdout, remove?.stdout]).toEqual(['', '']);
     const lines = pod.logLines();
     expect(lines.filter((l) => l['msg'] === 'ADD done')).toEqual([expect.objectContaining({ podNamespace: 'rc-ns', podName: spec.name })]);
-    expect(calls.map((c) => c.command)).toEqual(['ADD', 'DEL', 'DEL']);
-    for (const call of calls) expect({ command: call.command, exitCode: call.exitCode, stdout: call.command === 'DEL' ? call.stdout : '' }).toEqual({ command: call.command, exitCode: 0, stdout: '' });
+    expect(lines.filter((l) => l['msg'] === 'DEL done')).toHaveLength(2);
+    expect(lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
   }, 180_000);
 
-  it('quirk: DEL twice (CRI: stop, then remove) — the second without prevResult and after the netns is gone — succeeds, nothing left', async () => {
+  it('quirk: DEL twice (CRI: stop, then remove) — the second with CNI_NETNS="" and no prevResult, after the netns is gone — succeeds, nothing left', async () => {
     const ns = `${ws.prefix}-d`;
     const netns = createNetns(ns, cleanup);
     const pod = new RuntimePod(ws, 'd', NET, 31, cleanup);
@@ -265,14 +296,15 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     expect(first.stdout).toBe('');
     expect(netnsLinkNames(ns)).toEqual(['lo']);
     pod.expectGone();
-    // CRI removes the netns after the first DEL; the second DEL has no prevResult, the path is dangling.
+    // CRI removes the netns after the first DEL (StopPodSandbox); RemovePodSandbox's DEL has an
+    // empty CNI_NETNS and no prevResult (recorded in the CRI test above).
     ip(['netns', 'del', ns]);
     expect(netnsExists(ns)).toBe(false);
-    const second = await runMultus({ ...call, command: 'DEL' });
+    const second = await runMultus({ ...call, netns: '', command: 'DEL' });
     expectSuccess(second);
     expect(second.stdout).toBe('');
     pod.expectGone();
-    // And a third with the netns path still given and no cache at all: still success.
+    // And again with the dangling netns path and no cache at all: still success.
     expectSuccess(await runMultus({ ...call, command: 'DEL' }));
     pod.expectGone();
   });

@@ -11,8 +11,10 @@ export function macvlanAdapterClass(api: AdapterApi) {
   /**
    * Checks a macvlan config before anything runs (prepare: synchronous, fields only), and that
    * its master exists right before the plugin runs (add: the host check needs the executor, so
-   * it cannot be in prepare). DEL, CHECK, GC and STATUS run the plugin unchecked: a DEL must
-   * succeed even when the master is already gone.
+   * it cannot be in prepare). DEL must succeed even when the master is already gone (the kernel
+   * then removed the macvlan with it): macvlan plugins before v1.4.0 fail that DEL with "Link
+   * not found" while checking the master (containernetworking/plugins#953), leaving the pod
+   * stuck and its address leased, so the DEL they get has no `master` and no `mtu` then.
    */
   return class MacvlanAdapter extends api.ExecAdapter {
     constructor(executor: Executor) {
@@ -26,6 +28,27 @@ export function macvlanAdapterClass(api: AdapterApi) {
     override async add(call: DelegateInvocation): Promise<unknown> {
       await this.checkMaster(call.conf, call.env.CNI_NETNS);
       return super.add(call);
+    }
+
+    override async del(call: DelegateInvocation): Promise<void> {
+      await super.del(await this.withoutMissingMaster(call));
+    }
+
+    /**
+     * The DEL call, without `master` and `mtu` when the host has no such link: the plugin then
+     * checks the default route's interface instead, and its DEL (release the address, delete
+     * the pod's link if still there) needs neither field.
+     */
+    private async withoutMissingMaster(call: DelegateInvocation): Promise<DelegateInvocation> {
+      const master = call.conf['master'];
+      if (typeof master !== 'string' || call.conf['linkInContainer'] === true) return call;
+      const found = await this.executor.runTool('ip', ['-j', 'link', 'show', 'dev', master]).then(
+        () => true,
+        () => false,
+      );
+      if (found) return call;
+      const { master: _master, mtu: _mtu, ...conf } = call.conf;
+      return { ...call, conf };
     }
 
     /**

@@ -36,7 +36,7 @@ function asCniErrorJson(value: unknown): { code: number; msg: string; details?: 
   // The spec's code is an unsigned integer (Go runtimes decode it as uint): anything else is not a CNI error.
   const code = record['code'];
   if (typeof code !== 'number' || !Number.isSafeInteger(code) || code < 0 || typeof record['msg'] !== 'string') return undefined;
-  return { code: record['code'], msg: record['msg'], details: record['details'] };
+  return { code, msg: record['msg'], details: record['details'] };
 }
 
 /** A plugin's own error JSON, carried with its code and message so callers can classify by code. */

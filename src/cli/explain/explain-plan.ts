@@ -23,7 +23,7 @@ import { ipamType, lookupBinary, type BinaryLookup } from '../validate/plugin-bi
 import { problemsOf, type Problem } from '../validate/problem';
 import { RefusingExecutor } from '../validate/refusing-executor';
 import { offlineContainer } from '../validate/validate-file';
-import { apiNeeded, OfflineKubeClientProvider } from './offline-kube';
+import { apiNeeded, OfflineKubeClientProvider } from '../validate/offline-kube';
 
 /** The pod `--pod` names: `namespace/name`, or a name alone (podman passes only K8S_POD_NAME). */
 export interface PodArg {
@@ -244,7 +244,7 @@ async function attachmentView(a: PreparedAttachment, request: NetworkRequest, bi
     network: a.network,
     ifname: a.ifname,
     master: a.master,
-    origin: mapOrigin(a.origin, loaded),
+    origin: loaded.mapPath(a.origin),
     statusName: a.statusName,
     cniVersion: a.cniVersion,
     env: { CNI_COMMAND: 'ADD', CNI_IFNAME: env.CNI_IFNAME, CNI_ARGS: env.CNI_ARGS, CNI_PATH: env.CNI_PATH },
@@ -256,7 +256,7 @@ async function attachmentView(a: PreparedAttachment, request: NetworkRequest, bi
 async function pluginView(p: PreparedPlugin, prevResult: boolean, binDirs: readonly string[], loaded: ConfigFile): Promise<PluginView> {
   const ipam = ipamType(p.conf);
   return {
-    origin: mapOrigin(p.origin, loaded),
+    origin: loaded.mapPath(p.origin),
     type: p.type,
     adapter: p.adapter.name,
     adapterOrigin: adapterOrigin(p.adapter),
@@ -269,11 +269,6 @@ async function pluginView(p: PreparedPlugin, prevResult: boolean, binDirs: reado
 
 function binaryView(found: BinaryLookup): BinaryView {
   return { type: found.type, path: found.path, problem: found.error?.msg };
-}
-
-/** Origins of the config's own delegates are paths in the file; Kubernetes origins are left as they are. */
-function mapOrigin(origin: string, loaded: ConfigFile): string {
-  return origin.startsWith('delegates[') ? loaded.mapPath(origin) : origin;
 }
 
 /**

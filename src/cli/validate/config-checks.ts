@@ -4,20 +4,22 @@ import { parseCniArgs, type CniEnv } from '../../core/cni-env';
 import { parseMultusConfig, type MultusConfig } from '../../core/config/multus-config';
 import { checkDefaultRoutes } from '../../core/default-route';
 import { delegateBinDirs } from '../../core/delegate-call';
-import { expandPlugins, runtimeConfigForMaster, withRuntimeRequests } from '../../core/delegate-conf';
+import { expandPlugins, POD_ANNOTATIONS_KEY, runtimeConfigForMaster, withRuntimeRequests } from '../../core/delegate-conf';
 import { CniCode } from '../../core/errors';
 import { assignInterfaceNames, selectMaster } from '../../core/naming';
-import type { Attachment, NetworkRequest } from '../../core/plan';
+import type { Attachment, NetworkPlan, NetworkRequest } from '../../core/plan';
 import { prepareAttachments } from '../../core/planner';
 import { pluginTypeProblem } from '../../core/plugin-type';
-import { FileSource } from '../../sources/file-source';
+import type { NetworkSource } from '../../core/ports/network-source';
+import { TOKENS } from '../../core/tokens';
 import type { ConfigFile } from './config-file';
 import { registryFor } from './config-registry';
+import { apiNeeded, OfflineKubeClientProvider } from './offline-kube';
 import { ipamType, lookupBinary } from './plugin-binaries';
 import { problemsOf, uniqueProblems, type Problem } from './problem';
 
 export interface CheckOptions {
-  /** The container whose adapters check the delegates (the config's adapterDirs are loaded into it). */
+  /** The container whose adapters and sources are used (the config's adapterDirs are loaded into it). */
   readonly container: Container;
   /** The runtime's CNI_PATH (`--cni-path`); the config's binDir is searched first, as in an ADD. */
   readonly cniPath: readonly string[];
@@ -40,40 +42,52 @@ export function offlineRequest(config: MultusConfig, ifname: string, cniPath: re
   return { env, config };
 }
 
+/** The attachments checked, as the source gave them, with the names the planner gives them. */
+interface Checked {
+  readonly request: NetworkRequest;
+  readonly plan: NetworkPlan;
+  readonly masterIndex: number;
+  readonly names: readonly string[] | undefined;
+  /** Kubernetes mode: what could not be checked offline. */
+  readonly skipped: string | undefined;
+}
+
 /**
  * Checks a multus config the way an ADD would before it runs anything, but collects every
  * problem instead of stopping at the first: the config itself, the master marks and interface
  * names, each delegate through the adapter that would handle it, and each plugin binary (and
- * IPAM plugin) in the directories the ADD would search.
+ * IPAM plugin) in the directories the ADD would search. A config with a kubeconfig is checked
+ * for what a pod without network annotations gets, as far as that is known without the API
+ * (its delegates, or a clusterNetwork given as a file).
  */
 export async function checkConfig(file: ConfigFile, options: CheckOptions): Promise<CheckReport> {
   const problems: Problem[] = [];
-  const where = file.mapPath('(config)');
   let config: MultusConfig | undefined;
   try {
     config = parseMultusConfig(file.raw);
   } catch (err) {
-    problems.push(...problemsOf(err, where, file.mapPath));
+    problems.push(...problemsOf(err, file.mapPath('(config)'), file.mapPath));
     config = planningConfig(file.raw);
   }
   const registry = config === undefined ? undefined : await loadRegistry(options.container, config, file, problems);
-  const request = config === undefined ? undefined : offlineRequest(config, options.ifname, options.cniPath);
-  const delegates =
-    request === undefined || registry === undefined || request.config.delegates.length === 0 ? undefined : await checkDelegates(request, file, { ...options, registry }, problems);
+  let checked: Checked | undefined;
+  if (config !== undefined && registry !== undefined) {
+    checked = await offlinePlan(config, file, options, problems);
+    if (checked !== undefined) problems.push(...(await checkAttachments(checked, file, registry)));
+  }
   // The conflist's other plugins are run by the runtime, from its own CNI_PATH.
   for (const { path, conf } of file.chain) {
     if (typeof conf['type'] === 'string') problems.push(...(await binaryProblems(conf['type'], options.cniPath, `${path}.type`)));
   }
-  if (config === undefined) return { problems: uniqueProblems(problems), summary: '' };
-  if (problems.length === 0 && request !== undefined && registry !== undefined && delegates !== undefined) {
+  if (problems.length === 0 && checked !== undefined && registry !== undefined) {
     // The planner itself, so validate never passes a config the ADD would refuse.
     try {
-      prepareAttachments(await new FileSource().resolve(request), request, registry);
+      prepareAttachments(checked.plan, checked.request, registry);
     } catch (err) {
       problems.push(...problemsOf(err, '(plan)', file.mapPath));
     }
   }
-  return { problems: uniqueProblems(problems), summary: summarize(file, config, delegates) };
+  return { problems: uniqueProblems(problems), summary: config === undefined ? '' : summarize(file, config, checked) };
 }
 
 /**
@@ -103,34 +117,66 @@ async function loadRegistry(container: Container, config: MultusConfig, file: Co
   }
 }
 
-type DelegateCheckOptions = Omit<CheckOptions, 'container'> & { readonly registry: AdapterRegistry };
+/**
+ * The plan the source would make, offline. File mode: the config's delegates. Kubernetes mode:
+ * a pod without network annotations, whose annotations are given as the runtime would give them
+ * so no pod is fetched; when that needs the API (a network name to look up), again for a pod of
+ * a system namespace (no defaultNetworks); when that needs it too, nothing is checked.
+ */
+async function offlinePlan(config: MultusConfig, file: ConfigFile, options: CheckOptions, problems: Problem[]): Promise<Checked | undefined> {
+  const kube = new OfflineKubeClientProvider();
+  options.container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
+  const sources = options.container.getAll<NetworkSource>(TOKENS.NetworkSource);
+  if (config.kubeconfig === undefined) {
+    const request = offlineRequest(config, options.ifname, options.cniPath);
+    const source = sources.find((s) => s.supports(request));
+    if (source === undefined) return undefined;
+    return named(request, await source.resolve(request), undefined, file, problems);
+  }
+  const rc = config.raw['runtimeConfig'];
+  const withAnnotations = parseMultusConfig({ ...config.raw, runtimeConfig: { ...(isObject(rc) ? rc : {}), [POD_ANNOTATIONS_KEY]: {} } });
+  const systemNamespace = config.kubernetes.systemNamespaces[0];
+  const namespaces = ['default', ...(systemNamespace === undefined || config.kubernetes.defaultNetworks.length === 0 ? [] : [systemNamespace])];
+  for (const [i, namespace] of namespaces.entries()) {
+    const request = offlineRequest(withAnnotations, options.ifname, options.cniPath, `K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=validate`);
+    const source = sources.find((s) => s.supports(request));
+    if (source === undefined) return undefined;
+    try {
+      const skipped = i === 0 ? undefined : 'defaultNetworks are looked up in the API, not checked';
+      return named(request, await source.resolve(request), skipped, file, problems);
+    } catch (err) {
+      if (apiNeeded(err) === undefined) {
+        problems.push(...problemsOf(err, '(networks)', file.mapPath));
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
 
-/** Checks every delegate; returns the interface names given (undefined when naming failed). */
-async function checkDelegates(request: NetworkRequest, file: ConfigFile, options: DelegateCheckOptions, problems: Problem[]): Promise<DelegateNames> {
-  const { config } = request;
-  const { attachments } = await new FileSource().resolve(request);
-  const at = (path: string): string => file.mapPath(path);
+function named(request: NetworkRequest, plan: NetworkPlan, skipped: string | undefined, file: ConfigFile, problems: Problem[]): Checked {
   let masterIndex = 0;
   let names: string[] | undefined;
   try {
-    masterIndex = selectMaster(attachments);
-    names = assignInterfaceNames(attachments, masterIndex, options.ifname, config.ifnameIndexFrom);
-    checkDefaultRoutes(attachments);
+    masterIndex = selectMaster(plan.attachments);
+    names = assignInterfaceNames(plan.attachments, masterIndex, request.env.ifname, request.config.ifnameIndexFrom);
+    checkDefaultRoutes(plan.attachments);
   } catch (err) {
-    problems.push(...problemsOf(err, at('delegates'), at));
+    problems.push(...problemsOf(err, file.mapPath('delegates'), file.mapPath));
   }
-  const binDirs = delegateBinDirs(config, request.env);
-  for (const [index, attachment] of attachments.entries()) {
-    const runtimeConfig = index === masterIndex ? { ...runtimeConfigForMaster(config), ...attachment.runtimeConfig } : attachment.runtimeConfig;
-    problems.push(...(await checkAttachment(attachment, request, runtimeConfig, binDirs, options.registry, at)));
-  }
-  return { attachments, masterIndex, names };
+  return { request, plan, masterIndex, names, skipped };
 }
 
-interface DelegateNames {
-  readonly attachments: readonly Attachment[];
-  readonly masterIndex: number;
-  readonly names: readonly string[] | undefined;
+/** Every attachment's plugins, each through its adapter and its binary lookup. */
+async function checkAttachments(checked: Checked, file: ConfigFile, registry: AdapterRegistry): Promise<Problem[]> {
+  const { request, masterIndex } = checked;
+  const binDirs = delegateBinDirs(request.config, request.env);
+  const problems: Problem[] = [];
+  for (const [index, attachment] of checked.plan.attachments.entries()) {
+    const runtimeConfig = index === masterIndex ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig } : attachment.runtimeConfig;
+    problems.push(...(await checkAttachment(attachment, request, runtimeConfig, binDirs, registry, file.mapPath)));
+  }
+  return problems;
 }
 
 async function checkAttachment(
@@ -173,25 +219,28 @@ async function binaryProblems(type: string, dirs: readonly string[], path: strin
   return found.error === undefined ? [] : [{ path, message: found.error.msg, code: found.error.code }];
 }
 
-function summarize(file: ConfigFile, config: MultusConfig, delegates: DelegateNames | undefined): string {
+function summarize(file: ConfigFile, config: MultusConfig, checked: Checked | undefined): string {
   const parts: string[] = [];
   if (file.pluginPath !== '') parts.push(`${file.pluginPath} is the multus config`);
-  if (config.kubeconfig !== undefined) {
-    const k8s = config.kubernetes;
-    const extra = [
-      k8s.clusterNetwork === undefined ? '' : `clusterNetwork ${k8s.clusterNetwork}`,
-      k8s.defaultNetworks.length === 0 ? '' : `defaultNetworks ${k8s.defaultNetworks.join(', ')}`,
-    ].filter((e) => e !== '');
-    parts.push(`networks come from Kubernetes (kubeconfig ${config.kubeconfig}${extra.length > 0 ? `; ${extra.join('; ')}` : ''})`);
+  const attachments = checked?.plan.attachments ?? [];
+  const names = checked?.names;
+  const listed = names === undefined ? [] : attachments.map((a, i) => `${i === checked?.masterIndex ? 'master ' : ''}${file.mapPath(a.origin)} → ${names[i] ?? '?'}`);
+  if (config.kubeconfig === undefined) {
+    const n = attachments.length;
+    parts.push([`${n} delegate${n === 1 ? '' : 's'}`, ...listed].join(', '));
+    return parts.join('; ');
   }
-  if (delegates !== undefined) {
-    const n = delegates.attachments.length;
-    const count = `${n} delegate${n === 1 ? '' : 's'}`;
-    const lead = config.kubeconfig === undefined ? count : `pods that select no network get the ${count}`;
-    const named = delegates.names === undefined
-      ? []
-      : delegates.attachments.map((a, i) => `${i === delegates.masterIndex ? 'master ' : ''}${file.mapPath(a.origin)} → ${delegates.names?.[i] ?? '?'}`);
-    parts.push([lead, ...named].join(', '));
-  }
+  const k8s = config.kubernetes;
+  const extra = [
+    k8s.clusterNetwork === undefined ? '' : `clusterNetwork ${k8s.clusterNetwork}`,
+    k8s.defaultNetworks.length === 0 ? '' : `defaultNetworks ${k8s.defaultNetworks.join(', ')}`,
+  ].filter((e) => e !== '');
+  parts.push(`networks come from Kubernetes (kubeconfig ${config.kubeconfig}${extra.length > 0 ? `; ${extra.join('; ')}` : ''})`);
+  if (checked === undefined) parts.push('the networks are looked up in the API, not checked');
+  else parts.push([`a pod that selects no network gets ${listed.join(', ')}`, ...(checked.skipped === undefined ? [] : [checked.skipped])].join('; '));
   return parts.join('; ');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

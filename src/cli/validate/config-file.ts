@@ -11,7 +11,7 @@ export interface ConfigFile {
   readonly pluginPath: string;
   /** The conflist's other plugins (chained before or after multus), with their paths; empty for a plain config. */
   readonly chain: ReadonlyArray<{ readonly path: string; readonly conf: Readonly<Record<string, unknown>> }>;
-  /** Maps a JSON path in the multus config to its path in the file. */
+  /** Maps a JSON path in the multus config to its path in the file; anything else is returned as it is. */
   mapPath(path: string): string;
 }
 
@@ -66,7 +66,10 @@ function fromConflist(file: string, list: Record<string, unknown>): ConfigFileOu
   const raw = { ...(plugins[index] as Record<string, unknown>), ...Object.fromEntries(injected.map((k) => [k, list[k]])) };
   const chain = plugins.flatMap((conf: unknown, i) => (i !== index && isObject(conf) ? [{ path: `plugins[${i}]`, conf }] : []));
   const mapPath = (path: string): string => {
-    const head = /^[^.[]*/u.exec(path)?.[0] ?? '';
+    if (path === '(config)') return pluginPath;
+    // Only JSON paths into the multus config move; `clusterNetwork (/etc/...).plugins[0]` names another file.
+    const head = /^([A-Za-z_][\w-]*)(?=$|[.[])/u.exec(path)?.[1];
+    if (head === undefined) return path;
     return injected.includes(head) ? path : joinJsonPath(pluginPath, path);
   };
   return { ok: true, config: { file, raw, pluginPath, chain, mapPath } };

@@ -1,9 +1,9 @@
 import type { Container } from 'inversify';
 import { buildContainer } from '../../container';
-import type { KubeClientProvider } from '../../core/ports/kube-client';
 import { TOKENS } from '../../core/tokens';
 import { checkConfig } from './config-checks';
 import { readConfigFile } from './config-file';
+import { OfflineKubeClientProvider } from './offline-kube';
 import type { Problem } from './problem';
 import { RefusingExecutor } from './refusing-executor';
 
@@ -22,19 +22,14 @@ export interface ValidateReport {
   readonly summary: string;
 }
 
-/** A KubeClientProvider for commands that must stay offline: asking for a client is a bug. */
-const NO_KUBE: KubeClientProvider = {
-  get: (path) => Promise.reject(new Error(`internal error: a Kubernetes client for ${path} was asked for offline`)),
-};
-
 /**
- * The production container with every way out closed: the executor runs nothing and no
- * Kubernetes client can be made. The adapters, sources and planner are the ones an ADD uses.
+ * The production container with every way out closed: the executor runs nothing and the
+ * Kubernetes client answers nothing. The adapters, sources and planner are the ones an ADD uses.
  */
 export function offlineContainer(executor = new RefusingExecutor()): Container {
   const container = buildContainer();
   container.rebind(TOKENS.Executor).toConstantValue(executor);
-  container.rebind(TOKENS.KubeClientProvider).toConstantValue(NO_KUBE);
+  container.rebind(TOKENS.KubeClientProvider).toConstantValue(new OfflineKubeClientProvider());
   return container;
 }
 

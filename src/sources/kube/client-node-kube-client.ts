@@ -1,8 +1,31 @@
-import type { ConfigurationOptions, CoreV1Api, CustomObjectsApi, Observable, RequestContext, ResponseContext, V1Pod } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
 import { CniCode, CniError, toCniError } from '../../core/errors';
 import type { KubeClient, KubeClientProvider, ObjectRef, PodInfo } from '../../core/ports/kube-client';
 import { accessDenied, type ApiCallTarget, type ApiFailure, type ApiStatus, classifyResponse, classifyThrown, notFound, rejected, unreachable } from './kube-errors';
 import { type ClientNodeModule, type LoadedKubeconfig, loadKubeconfig } from './load-kubeconfig';
+import { HttpStatusError, RestTransport } from './rest-transport';
+
+/** The parts of a pod multus reads. */
+interface V1Pod {
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly resourceVersion?: string;
+    readonly annotations?: Record<string, string>;
+  };
+}
+
+const MERGE_PATCH = 'application/merge-patch+json';
+
+function podPath(namespace: string, name: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
+}
+
+function objectPath(ref: ObjectRef): string {
+  const scope = ref.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(ref.namespace)}`;
+  return `/apis/${ref.group}/${ref.version}${scope}/${ref.plural}/${encodeURIComponent(ref.name)}`;
+}
 import { Deadline, realSleep, type RetryPolicy, retrying } from './retry';
 
 /** Tuning of the client; the defaults keep a whole operation within about four seconds. */
@@ -58,21 +81,16 @@ function toPodInfo(pod: V1Pod, namespace: string, name: string): PodInfo {
 export class ClientNodeKubeClient implements KubeClient {
   readonly server: string;
   private readonly user: string;
-  private readonly core: CoreV1Api;
-  private readonly custom: CustomObjectsApi;
+  private readonly rest: RestTransport;
   private readonly policy: RetryPolicy;
   private readonly budgetMs: number;
   private readonly now: () => number;
 
-  constructor(
-    private readonly k8s: ClientNodeModule,
-    kubeconfig: LoadedKubeconfig,
-    options: ClientNodeKubeClientOptions = {},
-  ) {
+  /** `tls`: the TLS material and auth headers the kubeconfig gives (KubeConfig.applyToHTTPSOptions). */
+  constructor(kubeconfig: LoadedKubeconfig, tls: RequestOptions, options: ClientNodeKubeClientOptions = {}) {
     this.server = kubeconfig.server;
     this.user = kubeconfig.user;
-    this.core = kubeconfig.kubeConfig.makeApiClient(k8s.CoreV1Api);
-    this.custom = kubeconfig.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.rest = new RestTransport(kubeconfig.server, tls);
     this.policy = { attemptTimeoutMs: options.attemptTimeoutMs ?? 2000, backoffMs: options.backoffMs ?? [200, 400, 800], sleep: options.sleep ?? realSleep };
     this.budgetMs = options.retryBudgetMs ?? 4000;
     this.now = options.now ?? Date.now;
@@ -91,11 +109,8 @@ export class ClientNodeKubeClient implements KubeClient {
    */
   async getObject(ref: ObjectRef): Promise<Record<string, unknown> | undefined> {
     if (ref.group === '') throw new CniError(CniCode.Internal, `getObject needs an API group (core objects are not custom objects): ${ref.plural} ${ref.name}`);
-    const { group, version, plural, name, namespace } = ref;
-    const outcome = await this.call<unknown>(objectTarget(ref), this.deadline(), { notFound: true }, (options) =>
-      namespace === undefined
-        ? this.custom.getClusterCustomObject({ group, version, plural, name }, options)
-        : this.custom.getNamespacedCustomObject({ group, version, namespace, plural, name }, options),
+    const outcome = await this.call<unknown>(objectTarget(ref), this.deadline(), { notFound: true }, (signal) =>
+      this.rest.request({ method: 'GET', path: objectPath(ref), signal }),
     );
     if (outcome.kind !== 'ok') return undefined;
     const value = outcome.value;
@@ -119,8 +134,8 @@ export class ClientNodeKubeClient implements KubeClient {
     let resourceVersion: string | undefined;
     for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
       const metadata = resourceVersion === undefined ? { annotations: { [key]: value } } : { resourceVersion, annotations: { [key]: value } };
-      const outcome = await this.call(target, deadline, { notFound: true, conflict: true }, (options) =>
-        this.core.patchNamespacedPod({ name, namespace, body: { metadata } }, this.k8s.setHeaderOptions('Content-Type', this.k8s.PatchStrategy.MergePatch, options)),
+      const outcome = await this.call(target, deadline, { notFound: true, conflict: true }, (signal) =>
+        this.rest.request({ method: 'PATCH', path: podPath(namespace, name), body: { metadata }, contentType: MERGE_PATCH, signal }),
       );
       if (outcome.kind === 'ok') return;
       if (outcome.kind === 'not-found') throw notFound(this.server, target, undefined);
@@ -138,13 +153,13 @@ export class ClientNodeKubeClient implements KubeClient {
 
   private async readPod(namespace: string, name: string, deadline: Deadline): Promise<V1Pod> {
     const target = podTarget('get', namespace, name);
-    const outcome = await this.call(target, deadline, {}, (options) => this.core.readNamespacedPod({ name, namespace }, options));
+    const outcome = await this.call(target, deadline, {}, (signal) => this.rest.request({ method: 'GET', path: podPath(namespace, name), signal }));
     if (outcome.kind !== 'ok') throw notFound(this.server, target, undefined);
-    return outcome.value;
+    return (outcome.value ?? {}) as V1Pod;
   }
 
   /** One API call with retries; failures the caller does not expect become CniErrors here. */
-  private async call<T>(target: ApiCallTarget, deadline: Deadline, expected: Expected, run: (options: ConfigurationOptions) => Promise<T>): Promise<CallOutcome<T>> {
+  private async call<T>(target: ApiCallTarget, deadline: Deadline, expected: Expected, run: (signal: AbortSignal) => Promise<T>): Promise<CallOutcome<T>> {
     let failure: ApiFailure | undefined;
     const classify = (err: unknown): string | undefined => {
       failure = this.classify(err);
@@ -152,7 +167,7 @@ export class ClientNodeKubeClient implements KubeClient {
     };
     const giveUp = (reason: string, attempts: number, err: unknown): Error => unreachable(this.server, reason, attempts, target, err);
     try {
-      return { kind: 'ok', value: await retrying((signal) => run(this.signalOptions(signal)), this.policy, deadline, classify, giveUp) };
+      return { kind: 'ok', value: await retrying(run, this.policy, deadline, classify, giveUp) };
     } catch (err) {
       if (err instanceof CniError || failure === undefined) throw toCniError(err, `Kubernetes API ${this.server}`);
       return this.outcomeOf(failure, expected, target, err);
@@ -180,21 +195,8 @@ export class ClientNodeKubeClient implements KubeClient {
   }
 
   private classify(err: unknown): ApiFailure {
-    if (err instanceof this.k8s.ApiException) return classifyResponse(err);
-    return classifyThrown(err, (e) => e instanceof this.k8s.RequiredError);
-  }
-
-  /** Per-call options that hand the attempt's AbortSignal to the HTTP layer (client-node middleware is Observable-based). */
-  private signalOptions(signal: AbortSignal): ConfigurationOptions {
-    const wrap = <T>(value: T): Observable<T> => new this.k8s.Observable(Promise.resolve(value));
-    const middleware = {
-      pre: (context: RequestContext): Observable<RequestContext> => {
-        context.setSignal(signal);
-        return wrap(context);
-      },
-      post: (response: ResponseContext): Observable<ResponseContext> => wrap(response),
-    };
-    return { middleware: [middleware], middlewareMergeStrategy: 'append' };
+    if (err instanceof HttpStatusError) return classifyResponse(err);
+    return classifyThrown(err, () => false);
   }
 }
 
@@ -221,10 +223,18 @@ export class ClientNodeKubeClientProvider implements KubeClientProvider {
   private async create(kubeconfigPath: string): Promise<KubeClient> {
     let k8s: ClientNodeModule;
     try {
-      k8s = await import('@kubernetes/client-node');
+      k8s = await import('@kubernetes/client-node/dist/config.js');
     } catch (err) {
       throw toCniError(err, 'cannot load @kubernetes/client-node');
     }
-    return new ClientNodeKubeClient(k8s, loadKubeconfig(k8s, kubeconfigPath), this.options);
+    const loaded = loadKubeconfig(k8s, kubeconfigPath);
+    const tls: RequestOptions = {};
+    try {
+      await loaded.kubeConfig.applyToHTTPSOptions(tls);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new CniError(CniCode.InvalidConfig, `kubeconfig ${kubeconfigPath}: cannot set up TLS and credentials for user "${loaded.user}": ${why}`, { cause: err });
+    }
+    return new ClientNodeKubeClient(loaded, tls, this.options);
   }
 }

@@ -1,8 +1,11 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { CniCode, CniError } from '../../core/errors';
 
-/** The client-node module, loaded lazily by the provider. */
-export type ClientNodeModule = typeof import('@kubernetes/client-node');
+/**
+ * The part of client-node multus loads, lazily: KubeConfig (kubeconfig parsing, every auth
+ * method, TLS material), not the generated API classes.
+ */
+export type ClientNodeModule = typeof import('@kubernetes/client-node/dist/config.js');
 
 /** A kubeconfig that names a usable cluster, with what messages need from it. */
 export interface LoadedKubeconfig {

@@ -1,4 +1,5 @@
-import { type MultusCall, type MultusRun, runMultus } from './run-multus';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { CALLER_PATH, DEFAULT_CNI_ARGS, MULTUS_BIN, type MultusCall, type MultusRun, REFERENCE_PLUGINS, runMultus } from './run-multus';
 
 /** What a bounded run did: every task's value in input order, how many ran at once at most, and how long it took. */
 export interface BoundedRun<R> {
@@ -60,4 +61,43 @@ export async function runSettled(call: MultusCall): Promise<SettledRun> {
 
 function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join(' | ');
+}
+
+/** A multus process started by the test itself, to be killed mid-run (SIGKILL: a crash, as the runtime sees one). */
+export interface StartedMultus {
+  readonly child: ChildProcess;
+  /** Resolves with the exit code, or null when killed by a signal. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts dist/multus with the env a runtime passes (as runMultus does) without waiting for it. */
+export function startMultus(call: MultusCall): StartedMultus {
+  const env: Record<string, string> = {
+    PATH: CALLER_PATH,
+    CNI_COMMAND: call.command,
+    CNI_CONTAINERID: call.containerId,
+    CNI_NETNS: call.netns,
+    CNI_IFNAME: call.ifname ?? 'eth0',
+    CNI_ARGS: call.cniArgs ?? DEFAULT_CNI_ARGS,
+    CNI_PATH: call.cniPath ?? REFERENCE_PLUGINS,
+    ...call.extraEnv,
+  };
+  const child = spawn(MULTUS_BIN, [], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(JSON.stringify(call.config));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code));
+  });
+  return { child, exited };
+}
+
+/** Whether a process (or, given -pgid, a process group) exists. */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

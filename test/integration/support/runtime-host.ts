@@ -232,32 +232,6 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** SIGTERM, then SIGKILL when still alive after `graceMs` (polled); returns whether it is gone. */
-export async function stopProcess(pid: number, graceMs: number): Promise<boolean> {
-  if (!processAlive(pid)) return true;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return true;
-  }
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!processAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return true;
-  }
-  const killDeadline = Date.now() + 5_000;
-  while (Date.now() < killDeadline) {
-    if (!processAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !processAlive(pid);
-}
-
 /** Names in /run/netns now (to tell the namespaces a runtime made during a test from others'). */
 export function netnsNames(): string[] {
   return existsSync('/run/netns') ? readdirSync('/run/netns').sort() : [];

@@ -264,7 +264,7 @@ describe('multus validate: a config with a kubeconfig', () => {
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(0);
     expect(r.out).toBe(
-      `${file}: ok (networks come from Kubernetes (kubeconfig /etc/cni/net.d/multus.d/multus.kubeconfig; clusterNetwork cluster-net; defaultNetworks monitoring-net))\n`,
+      `${file}: ok (networks come from Kubernetes (kubeconfig /etc/cni/net.d/multus.d/multus.kubeconfig; clusterNetwork cluster-net; defaultNetworks monitoring-net); the networks are looked up in the API, not checked)\n`,
     );
   });
 
@@ -273,7 +273,40 @@ describe('multus validate: a config with a kubeconfig', () => {
     const r = await validate(file, '--cni-path', bin, '--json');
     expect(JSON.parse(r.out)).toMatchObject({ ok: false, problems: [{ path: 'delegates[0].type', code: 101 }] });
     const ok = await validate(write('k8s2.conf', { name: 'minion', type: 'multus', kubeconfig: '/etc/k.yaml', delegates: [{ type: 'macvlan', master: 'eth0' }] }), '--cni-path', bin);
-    expect(ok.out).toContain('ok (networks come from Kubernetes (kubeconfig /etc/k.yaml); pods that select no network get the 1 delegate, master delegates[0] → eth0)');
+    expect(ok.out).toContain('ok (networks come from Kubernetes (kubeconfig /etc/k.yaml); a pod that selects no network gets master delegates[0] → eth0)');
+  });
+
+  test('with defaultNetworks (looked up in the API) its delegates are still checked, and the rest said to be unchecked', async () => {
+    const file = write('k8s.conf', { name: 'm', type: 'multus', kubeconfig: '/etc/k.yaml', defaultNetworks: ['mon'], delegates: [{ type: 'macvlan', master: 'eth0' }] });
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.out).toBe(
+      `${file}: ok (networks come from Kubernetes (kubeconfig /etc/k.yaml; defaultNetworks mon); a pod that selects no network gets master delegates[0] → eth0; defaultNetworks are looked up in the API, not checked)\n`,
+    );
+  });
+
+  test('a clusterNetwork given as a file (what multus install writes) is read and checked plugin by plugin', async () => {
+    const primary = write('10-cluster.conflist', {
+      cniVersion: '1.0.0',
+      name: 'cluster-net',
+      plugins: [{ type: 'bridge', bridge: 'cni0', ipam: { type: 'host-local', subnet: '10.244.1.0/24' } }, { type: 'portmap', capabilities: { portMappings: true } }],
+    });
+    const installed = { cniVersion: '1.0.0', name: 'multus-cni-network', plugins: [{ type: 'multus', kubeconfig: '/etc/k.yaml', clusterNetwork: primary }] };
+    const file = write('00-multus.conflist', installed);
+    const r = await validate(file, '--cni-path', bin, '--json');
+    expect(JSON.parse(r.out)).toEqual({
+      file,
+      ok: false,
+      problems: [{ path: `clusterNetwork (${primary}).plugins[1].type`, message: `failed to find plugin "portmap" in path [${bin}]`, code: 101 }],
+    });
+    const withPortmap = pluginDir('bin2', ['bridge', 'host-local', 'portmap']);
+    const ok = await validate(file, '--cni-path', withPortmap);
+    expect(ok.out).toBe(
+      `${file}: ok (plugins[0] is the multus config; networks come from Kubernetes (kubeconfig /etc/k.yaml; clusterNetwork ${primary}); a pod that selects no network gets master clusterNetwork (${primary}) → eth0)\n`,
+    );
+    rmSync(primary);
+    const gone = await validate(file, '--cni-path', withPortmap, '--json');
+    expect(JSON.parse(gone.out)).toMatchObject({ ok: false, problems: [{ path: '(networks)', code: 7 }] });
+    expect(gone.out).toContain(`cannot read CNI config file ${primary}`);
   });
 
   test('a key it must not have is still found (clusterNetwork with delegates)', async () => {

@@ -72,6 +72,9 @@ describe('readConfigFile', () => {
     expect(c.mapPath('cniVersion')).toBe('cniVersion');
     expect(c.mapPath('name')).toBe('name');
     expect(c.mapPath('(config)')).toBe('plugins[1]');
+    // Not a path into the multus config: another file, named as the source names it.
+    expect(c.mapPath('clusterNetwork (/etc/cni/net.d/10-x.conflist).plugins[0].type')).toBe('clusterNetwork (/etc/cni/net.d/10-x.conflist).plugins[0].type');
+    expect(c.mapPath('annotation "k8s.v1.cni.cncf.io/networks" entry 1')).toBe('annotation "k8s.v1.cni.cncf.io/networks" entry 1');
   });
 
   test('not an object, plugins not a list', async () => {

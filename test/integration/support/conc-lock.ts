@@ -1,0 +1,61 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A tiny CNI test plugin written by the test (a shell script, not a real plugin: it makes no
+ * interface) that shows whether the per-container lock really excludes: every call appends
+ * `start <pid>`, sleeps, appends `end <pid>` to a log, so two delegate calls running at the same
+ * time show up as a `start` while another call is still open. ADD prints an empty 1.0.0 result.
+ * A config with `"hang": true` makes ADD sleep for a long time without logging: the delegate a
+ * killed multus leaves behind (its process group is in the lock file).
+ */
+export const LOCK_PROBE_TYPE = 'lockprobe';
+
+export function writeLockProbe(binDir: string, log: string, sleepSeconds: number): void {
+  mkdirSync(binDir, { recursive: true, mode: 0o755 });
+  chmodSync(binDir, 0o755);
+  const script = [
+    '#!/bin/sh',
+    'conf=$(cat)',
+    'case "$conf" in',
+    `  *'"hang":true'*) if [ "$CNI_COMMAND" = ADD ]; then exec sleep 60; fi ;;`,
+    'esac',
+    `echo "start $$ $CNI_COMMAND" >> '${log}'`,
+    `sleep ${sleepSeconds}`,
+    `echo "end $$ $CNI_COMMAND" >> '${log}'`,
+    `if [ "$CNI_COMMAND" = ADD ]; then printf '{"cniVersion":"1.0.0","interfaces":[],"ips":[]}'; fi`,
+    'exit 0',
+    '',
+  ].join('\n');
+  const file = join(binDir, LOCK_PROBE_TYPE);
+  writeFileSync(file, script, { mode: 0o755 });
+  chmodSync(file, 0o755);
+}
+
+/** The probe's calls that started while another was still running (`start <pid> <command>` lines), in log order. */
+export function overlappingCalls(log: string): string[] {
+  if (!existsSync(log)) return [];
+  const open = new Set<string>();
+  const overlaps: string[] = [];
+  for (const line of readFileSync(log, 'utf8').split('\n').filter((l) => l !== '')) {
+    const [kind, pid, command] = line.split(' ');
+    if (kind === 'start') {
+      if (open.size > 0) overlaps.push(`${command ?? ''} (pid ${pid ?? ''}) started while ${[...open].join(', ')} ran`);
+      open.add(`${command ?? ''} (pid ${pid ?? ''})`);
+    } else {
+      open.delete(`${command ?? ''} (pid ${pid ?? ''})`);
+    }
+  }
+  return overlaps;
+}
+
+/** The lock file's `<pid> <delegate pgid>` once multus has started a delegate (polled up to `timeoutMs`). */
+export async function waitForLockedChild(lockFile: string, timeoutMs: number): Promise<{ pid: number; child: number }> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const [pid, child] = (existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : '').trim().split(/\s+/u).map(Number);
+    if (pid !== undefined && child !== undefined && Number.isInteger(pid) && Number.isInteger(child) && child > 0) return { pid, child };
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${lockFile} did not name a running delegate within ${timeoutMs} ms`);
+}

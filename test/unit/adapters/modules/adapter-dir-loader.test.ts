@@ -1,0 +1,225 @@
+/**
+ * Run-time registration: AdapterDirLoader loading vendor modules from `adapterDirs` (here temp
+ * dirs holding .cjs files, the shape a vendor drops on a node): priority override, ownership and
+ * permission rules, broken modules (code 108 naming the file, never skipped), and loading once
+ * per process. Needs root (files must be root-owned), as the integration tests do.
+ */
+import 'reflect-metadata';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Container } from 'inversify';
+import { AdapterDirLoader } from '../../../../src/adapters/modules/adapter-dir-loader';
+import { AdapterRegistry, adapterOrigin } from '../../../../src/core/adapter-registry';
+import { CniError } from '../../../../src/core/errors';
+import { TOKENS } from '../../../../src/core/tokens';
+import { testContainer } from '../../../../src/testing';
+import { runPlugin } from '../../../support/run-plugin';
+
+/** A CommonJS vendor module extending the API's ExecAdapter; `extra` runs at its top level. */
+function vendorModule(options: { module: string; adapter: string; priority: number; type: string; extra?: string; set?: Record<string, unknown> }): string {
+  return `'use strict';
+${options.extra ?? ''}
+module.exports = (api) => {
+  class VendorAdapter extends api.ExecAdapter {
+    constructor(executor) {
+      super(executor, { name: ${JSON.stringify(options.adapter)}, priority: ${options.priority}, types: [${JSON.stringify(options.type)}] });
+    }
+    prepare(conf, context) {
+      return { ...super.prepare(conf, context), ...${JSON.stringify(options.set ?? {})} };
+    }
+  }
+  return { name: ${JSON.stringify(options.module)}, adapters: [(executor) => new VendorAdapter(executor)] };
+};
+`;
+}
+
+const DPDK = vendorModule({ module: 'acme-dpdk', adapter: 'acme-dpdk', priority: 20, type: 'dpdk' });
+
+declare global {
+  var vaModuleLoads: number | undefined;
+}
+const COUNTED = `globalThis.vaModuleLoads = (globalThis.vaModuleLoads ?? 0) + 1;`;
+
+let root: string;
+beforeAll(() => {
+  if (process.getuid?.() !== 0) throw new Error('these tests must run as root: adapter modules must be root-owned');
+  root = mkdtempSync(join(tmpdir(), 'multus-va-unit-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let dirCount = 0;
+/** A fresh root-owned 0755 directory holding `files` (each 0644). */
+function adapterDir(files: Record<string, string>): string {
+  dirCount += 1;
+  const dir = join(root, `dir${dirCount}`);
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o644 });
+  return dir;
+}
+
+function registry(container: Container): AdapterRegistry {
+  return container.get<AdapterRegistry>(TOKENS.AdapterRegistry);
+}
+
+async function loadError(loader: AdapterDirLoader, container: Container, dirs: string[]): Promise<CniError> {
+  const err: unknown = await loader.load(container, dirs).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof CniError)) throw new Error(`expected load to fail with a CniError, got ${String(err)}`);
+  return err;
+}
+
+describe('AdapterDirLoader: the run-time path', () => {
+  test('registers every .js, .mjs and .cjs module of each directory, in name order; other files are not code', async () => {
+    const dir = adapterDir({
+      'b-dpdk.cjs': DPDK,
+      'a-vpp.js': vendorModule({ module: 'acme-vpp', adapter: 'acme-vpp', priority: 20, type: 'vpp' }),
+      'c-ovs.mjs': `export default (api) => ({ name: 'acme-ovs', adapters: [(e) => new api.ExecAdapter(e, { name: 'acme-ovs', priority: 20, types: ['ovs'] })] });\n`,
+      'README.md': 'not code',
+      'notes.json': '{}',
+      'draft.ts': 'this is not loaded',
+    });
+    const { container } = testContainer();
+    await new AdapterDirLoader().load(container, [dir]);
+    const names = registry(container).list().map((a) => a.name);
+    expect(names.slice(-3)).toEqual(['acme-vpp', 'acme-dpdk', 'acme-ovs']);
+    expect(adapterOrigin(registry(container).pick({ type: 'dpdk' }, 'delegates[0]'))).toBe(`${join(dir, 'b-dpdk.cjs')} (acme-dpdk)`);
+  });
+
+  test('a module of higher priority overrides the built-in: the plugin gets what it made (a whole in-process CNI call)', async () => {
+    const dir = adapterDir({ 'acme-bridge.cjs': vendorModule({ module: 'acme', adapter: 'acme-bridge', priority: 20, type: 'bridge', set: { vlan: 42 } }) });
+    const t = testContainer();
+    const config = { cniVersion: '1.0.0', name: 'n', type: 'multus', adapterDirs: [dir], delegates: [{ name: 'pods', type: 'bridge', ipam: {} }] };
+    const run = await runPlugin(t.container, { command: 'ADD', config });
+    expect(run.code).toBe(0);
+    expect(t.executor.calls.map((c) => c.stdin)).toEqual([{ name: 'pods', type: 'bridge', ipam: {}, cniVersion: '1.0.0', vlan: 42 }]);
+  });
+});
+
+describe('AdapterDirLoader: refusals are code 108 naming the file or directory, never skipped', () => {
+  test.each([
+    ['a syntax error', 'module.exports = (api) => ({ name: "x", adapters: [ ;\n'],
+    ['a throw at the top level', 'throw new Error("licence server unreachable");\n'],
+    ['nothing exported', 'module.exports = 42;\n'],
+    ['a setup function that throws', 'module.exports = () => { throw new Error("needs apiVersion 2"); };\n'],
+  ])('a module with %s', async (_label, text) => {
+    const dir = adapterDir({ 'a-good.cjs': DPDK, 'b-broken.cjs': text });
+    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    expect(error.code).toBe(108);
+    expect(error.msg).toContain(`adapter module ${join(dir, 'b-broken.cjs')}`);
+  });
+
+  test('the load error carries what the module threw', async () => {
+    const dir = adapterDir({ 'x.cjs': 'throw new Error("licence server unreachable");\n' });
+    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    expect(error.msg).toBe(`adapter module ${join(dir, 'x.cjs')} failed to load: licence server unreachable`);
+  });
+
+  test('a module registering a name a built-in has: the CNI call fails with code 108 naming the file, nothing runs', async () => {
+    const dir = adapterDir({ 'copycat.cjs': vendorModule({ module: 'copycat', adapter: 'bridge', priority: 50, type: 'bridge' }) });
+    const t = testContainer();
+    const config = { cniVersion: '1.0.0', name: 'n', type: 'multus', adapterDirs: [dir], delegates: [{ name: 'pods', type: 'bridge' }] };
+    const run = await runPlugin(t.container, { command: 'ADD', config });
+    expect(run.json).toEqual(expect.objectContaining({ code: 108, msg: expect.stringContaining(`by built-in and by ${join(dir, 'copycat.cjs')} (copycat)`) }));
+    expect(t.executor.calls).toEqual([]);
+  });
+
+  test.each([
+    ['writable by all (0777)', 0o777, '0777'],
+    ['writable by its group (0775)', 0o775, '0775'],
+    ['writable by others, sticky like /tmp (1777)', 0o1777, '1777'],
+  ])('a directory %s', async (_label, mode, shown) => {
+    const dir = adapterDir({ 'ok.cjs': DPDK });
+    chmodSync(dir, mode);
+    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    expect([error.code, error.msg]).toEqual([108, `adapter directory ${dir} is writable by group or others (mode ${shown}): refusing to load code from it; fix with chmod go-w ${dir}`]);
+  });
+
+  test.each([
+    ['writable by all (0666)', 0o666, '0666'],
+    ['writable by its group (0664)', 0o664, '0664'],
+  ])('a module file %s', async (_label, mode, shown) => {
+    const dir = adapterDir({ 'a-ok.cjs': DPDK, 'b-open.cjs': DPDK });
+    const file = join(dir, 'b-open.cjs');
+    chmodSync(file, mode);
+    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    expect([error.code, error.msg]).toEqual([108, `adapter module ${file} is writable by group or others (mode ${shown}): refusing to load code from it; fix with chmod go-w ${file}`]);
+  });
+
+  test('a module file not owned by root', async () => {
+    const dir = adapterDir({ 'theirs.cjs': DPDK });
+    chownSync(join(dir, 'theirs.cjs'), 65534, 65534);
+    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    expect([error.code, error.msg]).toEqual([108, `adapter module ${join(dir, 'theirs.cjs')} is owned by uid 65534, not root: refusing to load code from it`]);
+  });
+
+  test('a directory not owned by root', async () => {
+    const dir = adapterDir({ 'ok.cjs': DPDK });
+    chownSync(dir, 65534, 65534);
+    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    expect(error.msg).toBe(`adapter directory ${dir} is owned by uid 65534, not root: refusing to load code from it`);
+  });
+
+  test('a directory that does not exist', async () => {
+    const dir = join(root, 'missing');
+    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    expect(error.code).toBe(108);
+    expect(error.msg).toContain(`adapter directory ${dir} cannot be read`);
+  });
+
+  test('the CNI call fails with the refusal and runs nothing', async () => {
+    const dir = adapterDir({ 'ok.cjs': DPDK });
+    chmodSync(dir, 0o777);
+    const t = testContainer();
+    const config = { cniVersion: '1.0.0', name: 'n', type: 'multus', adapterDirs: [dir], delegates: [{ name: 'pods', type: 'bridge' }] };
+    const run = await runPlugin(t.container, { command: 'ADD', config });
+    expect(run.json).toEqual(expect.objectContaining({ code: 108, msg: expect.stringContaining(`adapter directory ${dir} is writable`) }));
+    expect(t.executor.calls).toEqual([]);
+  });
+});
+
+describe('AdapterDirLoader: once per process', () => {
+  beforeEach(() => {
+    globalThis.vaModuleLoads = 0;
+  });
+
+  test('a module is imported once, however many containers or calls register it', async () => {
+    const dir = adapterDir({ 'counted.cjs': COUNTED + DPDK });
+    const loader = new AdapterDirLoader();
+    const first = testContainer().container;
+    const second = testContainer().container;
+    await loader.load(first, [dir]);
+    await loader.load(first, [dir]); // a second call on one container registers nothing twice
+    await loader.load(second, [dir]);
+    expect(globalThis.vaModuleLoads).toBe(1);
+    for (const container of [first, second]) expect(registry(container).pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
+  });
+
+  test('clear() forgets the imported modules: the next load imports again', async () => {
+    const dir = adapterDir({ 'counted.cjs': COUNTED + DPDK });
+    const loader = new AdapterDirLoader();
+    await loader.load(testContainer().container, [dir]);
+    jest.resetModules(); // jest's own module registry would otherwise answer the second import
+    await loader.load(testContainer().container, [dir]);
+    expect(globalThis.vaModuleLoads).toBe(1);
+
+    loader.clear();
+    jest.resetModules();
+    await loader.load(testContainer().container, [dir]);
+    expect(globalThis.vaModuleLoads).toBe(2);
+  });
+
+  test('a module that failed to load is not remembered: fixed, it loads on the next call', async () => {
+    const dir = adapterDir({ 'late.cjs': 'throw new Error("not yet");\n' });
+    const loader = new AdapterDirLoader();
+    await loadError(loader, testContainer().container, [dir]);
+    writeFileSync(join(dir, 'late.cjs'), DPDK);
+    jest.resetModules();
+    const { container } = testContainer();
+    await loader.load(container, [dir]);
+    expect(registry(container).pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
+  });
+});
