@@ -266,6 +266,7 @@ async function main() {
   const all = [...versions, ...pods];
   const samples = Object.fromEntries(all.map((v) => [v.id, v.version ? { total: [] } : { total: [], add: [], del: [] }]));
   log(`bench: ${RUNS} rounds of ${all.length} variants`);
+  const load1 = [];
   for (let r = 0; r < RUNS; r += 1) {
     for (let k = 0; k < all.length; k += 1) {
       const v = all[(k + r) % all.length];
@@ -281,7 +282,8 @@ async function main() {
       }
       await tick();
     }
-    if ((r + 1) % 5 === 0 || r + 1 === RUNS) log(`bench: round ${r + 1}/${RUNS}`);
+    load1.push(Number(loadavg().split(' ')[0]));
+    if ((r + 1) % 5 === 0 || r + 1 === RUNS) log(`bench: round ${r + 1}/${RUNS} (load ${loadavg()})`);
   }
 
   // Phase 4: peak RSS of the ADD (the largest of the process and the children it waited for).
@@ -333,7 +335,7 @@ async function main() {
     date: started.toISOString(),
     durationSeconds: Math.round((finished - started) / 1000),
     machine: machine(),
-    loadavg: { before: loadBefore, after: loadavg() },
+    loadavg: { before: loadBefore, after: loadavg(), load1DuringRounds: stats(load1) },
     binary,
     reference: REFERENCE,
     settings: { runs: RUNS, warmup: WARMUP, rssRuns: RSS_RUNS, throughput: { pods: TPUT_PODS, concurrency: TPUT_CONCURRENCY, rounds: TPUT_ROUNDS } },

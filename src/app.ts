@@ -40,13 +40,28 @@ export class MultusPlugin implements PluginHandlers {
     return this.run(env, raw, (_o, request) => this.housekeeper().status(request));
   }
 
+  /**
+   * Vendor adapters from the config's adapterDirs. A DEL must never be stuck behind a broken or
+   * newly unsafe module: it goes on with the adapters that did load (the generic one runs any
+   * plugin) and logs it; every other command fails with the loader's error.
+   */
+  private async loadAdapters(env: CniEnv, dirs: readonly string[], log: Logger): Promise<void> {
+    if (dirs.length === 0) return;
+    try {
+      await this.container.get<AdapterDirLoader>(TOKENS.AdapterLoader).load(this.container, dirs);
+    } catch (err) {
+      if (env.command !== 'DEL') throw err;
+      const error = toCniError(err);
+      log.warn({ code: error.code }, `DEL goes on without some vendor adapters: ${error.msg}`);
+    }
+  }
+
   private housekeeper(): Housekeeper {
     return this.container.get<Housekeeper>(TOKENS.Housekeeper);
   }
 
   private async run<T>(env: CniEnv, raw: Record<string, unknown>, work: (o: Orchestrator, r: NetworkRequest, l: Logger) => Promise<T>): Promise<T> {
     const config = parseMultusConfig(raw);
-    if (config.adapterDirs.length > 0) await this.container.get<AdapterDirLoader>(TOKENS.AdapterLoader).load(this.container, config.adapterDirs);
     const log = this.container.get<LoggerFactory>(TOKENS.LoggerFactory).create(config.log).child({
       command: env.command,
       containerId: env.containerId,
@@ -55,6 +70,7 @@ export class MultusPlugin implements PluginHandlers {
       podName: env.args.get('K8S_POD_NAME'),
     });
     try {
+      await this.loadAdapters(env, config.adapterDirs, log);
       const result = await work(this.container.get<Orchestrator>(TOKENS.Orchestrator), { env, config }, log);
       log.info({}, `${env.command} done`);
       return result;

@@ -83,7 +83,8 @@ export const explainCommand: CliCommand = {
       runtimeConfig: runtimeConfigOf(lastValue(parsed, 'runtime-config')),
     });
     const failed = explanation.problems.length > 0;
-    if (parsed.flags.has('json')) io.out(`${JSON.stringify(explanation, undefined, 2)}\n`);
+    // Every key present in --json, absent values as null: a stable shape for scripts.
+    if (parsed.flags.has('json')) io.out(`${JSON.stringify(explanation, (_key, value: unknown) => (value === undefined ? null : value), 2)}\n`);
     else if (failed) io.err(`${renderProblems(explanation)}(an ADD would fail the same way, before running any plugin)\n`);
     else io.out(renderExplanation(explanation));
     return failed ? 1 : 0;

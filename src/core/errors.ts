@@ -47,15 +47,24 @@ export interface CniErrorJson {
   details?: string;
 }
 
+/** One thing wrong, located by its JSON path: errors listing several keep them apart for tools. */
+export interface ErrorProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
 export interface CniErrorOptions {
   details?: string;
   cause?: unknown;
+  /** The problems the message lists, each with its path (`multus validate` prints them one per line). */
+  problems?: readonly ErrorProblem[];
 }
 
 export class CniError extends Error {
   readonly code: number;
   readonly msg: string;
   readonly details: string | undefined;
+  readonly problems: readonly ErrorProblem[];
 
   constructor(code: CniCodeValue, msg: string, options: CniErrorOptions = {}) {
     super(msg, options.cause === undefined ? undefined : { cause: options.cause });
@@ -63,11 +72,12 @@ export class CniError extends Error {
     this.code = code;
     this.msg = msg;
     this.details = options.details;
+    this.problems = options.problems ?? [];
   }
 
   /** A copy with `prefix: ` put before the message, keeping code, details and cause. */
   withContext(prefix: string): CniError {
-    return new CniError(this.code, `${prefix}: ${this.msg}`, { details: this.details, cause: this });
+    return new CniError(this.code, `${prefix}: ${this.msg}`, { details: this.details, cause: this, problems: this.problems });
   }
 
   toJSON(cniVersion: string): CniErrorJson {

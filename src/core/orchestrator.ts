@@ -101,8 +101,10 @@ export class Orchestrator {
       await runAttachments(attachments, parallel, addAndRecord, request.signal);
     } catch (err) {
       const failed = err instanceof AttachmentFailed ? err : new AttachmentFailed(attachments[0] as PreparedAttachment, err);
+      // A stop (SIGTERM) that killed a running delegate is the stop's error, not the delegate's.
+      const cause = request.signal?.aborted === true ? cancelled(request.signal) : toCniError(failed.error);
       // In parallel, attachments after the failed one may have been made too: roll back all.
-      throw await this.rollback(key, entry, failed.attachment, toCniError(failed.error), request, log, parallel);
+      throw await this.rollback(key, entry, failed.attachment, cause, request, log, parallel);
     }
     try {
       return await this.finish(request, attachments, results, pod, log);

@@ -53,5 +53,6 @@ export function throwIfProblems(problems: readonly ConfigProblem[], context: str
   if (problems.length === 0) return;
   throw new CniError(code, `${context}: ${formatProblems(problems)}`, {
     details: problems.length > 1 ? `${problems.length} problems` : undefined,
+    problems,
   });
 }

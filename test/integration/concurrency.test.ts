@@ -309,11 +309,13 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
         });
         victim.child.kill('SIGKILL');
         await victim.exited;
+        console.log(`DIAG round ${round} victim ${String(victim.child.pid)} files ${cacheFiles(ws.cniDir).join(' ')}`);
 
         const commands: Array<'ADD' | 'DEL'> = ['ADD', 'DEL', 'ADD', 'DEL', 'DEL', 'ADD', 'DEL', 'ADD'];
         const runs = await Promise.all(commands.map((command) => runSettled({ ...base, command, config: config(false) })));
         const finalDel = await runSettled({ ...base, command: 'DEL', config: config(false) });
         const overlaps = overlappingCalls(log);
+        console.log(`DIAG after round ${round}: ${cacheFiles(ws.cniDir).join(' ')} overlaps ${overlaps.length}`);
         if (overlaps.length > 0) found.push(`round ${round}: ${overlaps.join('; ')}`);
         for (const r of [...runs, finalDel]) if (r.exitCode !== 0) found.push(`round ${round}: ${r.command} ${r.problem ?? ''}`);
         expect(processExists(-held.child)).toBe(false);

@@ -30,7 +30,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
-import { createNetns, ip, ipv4Of, netnsExists, netnsLinkNames } from './support/net';
+import { bridgePorts, createNetns, ip, ipv4Of, netnsExists, netnsLinkNames } from './support/net';
 import { assertIntegrationPrerequisites, expectSuccess, REFERENCE_PLUGINS, runMultus } from './support/run-multus';
 import { CTR_CNI_PATHS, ContainerdEnv, type CniDirs } from './support/runtime-containerd';
 import { CriClient } from './support/runtime-cri';
@@ -119,6 +119,7 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     // ctr's container id is "<namespace>-<id>"; it passes no pod name.
     expect(lines.filter((l) => l['msg'] === 'ADD done')).toEqual([expect.objectContaining({ containerId: `${namespace}-${id}` })]);
     expect(lines.filter((l) => l['msg'] === 'DEL done')).toEqual([expect.objectContaining({ containerId: `${namespace}-${id}` })]);
+    expect(lines.some((l) => 'podName' in l || 'podNamespace' in l)).toBe(false);
     expect(lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
 
     expect(await containerd.leftovers(namespace)).toEqual({ tasks: [], containers: [] });
@@ -139,6 +140,7 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     await waitFor('the task to run', async () => ((await containerd.ctr(['tasks', 'ls'], 10_000, namespace)).stdout.includes('RUNNING') ? true : undefined), 30_000);
     // While it runs: one lease per delegate, the bridge has the pod's port, libcni's cache entry.
     expect(leaseFiles(pod.ipamDir)).toHaveLength(3);
+    expect(bridgePorts(pod.bridge)).toHaveLength(1);
     expect(libcniResults(dirs.cacheDir)).toEqual([`${network}-${namespace}-${id}-eth0`]);
     expectToolOk(await containerd.ctr(['tasks', 'kill', '--signal', 'SIGKILL', id], 10_000, namespace), 'ctr tasks kill');
     const run = await running;
@@ -232,7 +234,8 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     // kubelet's pod IP is the one CRI takes from multus's result: the master's, eth0's.
     expect(`${status.ip}/24`).toBe(links.find((l) => l.ifname === 'eth0')?.inet[0]);
     const eth0 = status.ip;
-    // CRI's PascalCase port mapping reached portmap through multus: the DNAT rule is there.
+    // CRI's port mapping (Go field names, also given to multus, which took them) reached portmap,
+    // chained after multus with multus's result as prevResult: the DNAT rule goes to eth0.
     const dnat = (): string[] => natRules().filter((r) => r.includes('--dport 8081') && r.includes(`--to-destination ${eth0}:80`));
     expect(dnat()).toHaveLength(1);
 

@@ -58,7 +58,10 @@ function loadError(source: string, problem: string, cause?: unknown): CniError {
 /** The AdapterModule a module's exports describe (its default export, or the exports themselves). */
 function moduleOf(exported: unknown, source: string): AdapterModule {
   let candidate = exported;
-  if (typeof candidate === 'object' && candidate !== null && 'default' in candidate) candidate = (candidate as { default: unknown }).default;
+  // `default`, and under Node's import() of compiled CommonJS, `default.default` (__esModule).
+  for (let i = 0; i < 2 && typeof candidate === 'object' && candidate !== null && 'default' in candidate; i += 1) {
+    candidate = (candidate as { default: unknown }).default;
+  }
   if (typeof candidate === 'function') {
     try {
       candidate = (candidate as (api: AdapterApi) => unknown)(ADAPTER_API);

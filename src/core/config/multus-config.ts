@@ -38,8 +38,15 @@ const UNSUPPORTED_KEYS = ['daemonSocketDir', 'socketDir', 'chrootDir'] as const;
 
 /** Wire model of one entry of `delegates`: only what multus itself reads; the rest is the plugin's. */
 class DelegateEntryWire {
+  /** A conflist delegate (`plugins`) has its types in its plugins. */
+  @ValidateIf((o: DelegateEntryWire) => o.plugins === undefined)
   @IsNonEmptyString()
   type!: unknown;
+
+  @IsOptional()
+  @IsArray({ message: 'must be a non-empty list of plugin configs (a conflist)' })
+  @ArrayNotEmpty({ message: 'must list at least one plugin' })
+  plugins?: unknown;
 
   @IsOptional()
   @IsNonEmptyString()

@@ -81,7 +81,7 @@ export class RuntimePod {
 
   /**
    * What the container saw (`ip addr` inside it): lo, eth0, net0, net1 and nothing else, each
-   * with one IPv4 address in its delegate's subnet; a lease for each address; the cache entry.
+   * with one IPv4 address in its delegate's subnet.
    */
   expectUp(links: readonly ContainerLink[]): void {
     expect(links.map((l) => l.ifname).sort()).toEqual(['eth0', 'lo', 'net0', 'net1']);

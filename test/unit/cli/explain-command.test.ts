@@ -134,7 +134,7 @@ describe('multus explain: the seed\'s three delegates', () => {
     const e = await explainJson(file, '--cni-path', other, '--ifname', 'net1', '--pod', 'mypod');
     expect(e.attachments.map((a) => a.ifname)).toEqual(['net1', 'net2', 'net3']);
     expect(attachment(e, 0).env).toMatchObject({ CNI_ARGS: 'IgnoreUnknown=true;K8S_POD_NAME=mypod', CNI_PATH: `${bin}:${other}` });
-    expect(e.pod).toEqual({ namespace: undefined, name: 'mypod', assumed: false });
+    expect(e.pod).toEqual({ namespace: null, name: 'mypod', assumed: false });
   });
 
   test('a missing binary is shown, not an error: MISSING with the finder\'s message, exit 0', async () => {
@@ -142,7 +142,7 @@ describe('multus explain: the seed\'s three delegates', () => {
     const file = write('seed.conf', seedConfig());
     const e = await explainJson(file, '--cni-path', some);
     const ptp = attachment(e, 1).plugins[0];
-    expect(ptp?.binary.path).toBeUndefined();
+    expect(ptp?.binary.path).toBeNull();
     expect(ptp?.binary.problem).toBe(`failed to find plugin "ptp" in path [${some}]`);
     const r = await explain(file, '--cni-path', some);
     expect(r.code).toBe(0);

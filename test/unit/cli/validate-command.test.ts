@@ -124,15 +124,12 @@ describe('multus validate: every problem, one per line, with its JSON path', () 
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(1);
     expect(r.lines.every((l) => l.startsWith(`${file}: `))).toBe(true);
-    expect(r.lines.length).toBeGreaterThanOrEqual(4);
-    expect(r.lines).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/logFile: must be an absolute path, got "var\/log\/multus\.log"$/u),
-        expect.stringMatching(/: delegates\[0\].*delegates\[0\]\.ipam\.subnet: must be a CIDR such as 10\.1\.0\.0\/24, got "x"/u),
-        `${file}: delegates[1].type: failed to find plugin "ptpx" in path [${bin}]`,
-        expect.stringMatching(/: delegates\[2\].*vlan: must be an integer from 0 to 4094, got 5000/u),
-      ]),
-    );
+    expect(r.lines).toEqual([
+      `${file}: logFile: must be an absolute path, got "var/log/multus.log"`,
+      `${file}: delegates[0].ipam.subnet: must be a CIDR such as 10.1.0.0/24, got "x"`,
+      `${file}: delegates[1].type: failed to find plugin "ptpx" in path [${bin}]`,
+      `${file}: delegates[2].vlan: must be an integer from 0 to 4094, got 5000`,
+    ]);
   });
 
   test('--json: each problem with path, message and code (7 config, 101 binary)', async () => {
