@@ -1,5 +1,5 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CniCode, CniError } from '../../core/errors';
 import { pluginTypeProblem } from '../../core/plugin-type';
 
@@ -30,7 +30,14 @@ async function isExecutableFile(path: string): Promise<boolean> {
  * file runs code as root in every pod's network namespace. Code 107, naming the path and mode.
  */
 async function refuseWritableByOthers(what: string, path: string): Promise<void> {
-  const mode = (await fsp.stat(path)).mode;
+  const { mode, uid } = await fsp.stat(path);
+  const me = process.getuid?.() ?? 0;
+  if (uid !== 0 && uid !== me) {
+    throw new CniError(
+      CniCode.InsecurePlugin,
+      `${what} ${path} is owned by uid ${uid}, neither root nor us: refusing to run a delegate that user could replace; fix with chown root ${path}`,
+    );
+  }
   if ((mode & 0o022) === 0) return;
   const shown = (mode & 0o7777).toString(8).padStart(4, '0');
   throw new CniError(
@@ -50,7 +57,10 @@ export async function findPlugin(type: string, dirs: readonly string[]): Promise
     const candidate = join(dir, type);
     if (!(await isExecutableFile(candidate))) continue;
     await refuseWritableByOthers('plugin directory', dir);
-    await refuseWritableByOthers('plugin binary', candidate);
+    // Follow a symlink: what runs is the file it points to, in the directory that holds it.
+    const real = await fsp.realpath(candidate);
+    if (dirname(real) !== dir) await refuseWritableByOthers('plugin directory', dirname(real));
+    await refuseWritableByOthers('plugin binary', real);
     return candidate;
   }
   throw new CniError(CniCode.DelegateNotFound, `failed to find plugin ${JSON.stringify(type)} in path [${dirs.join(' ')}]`);

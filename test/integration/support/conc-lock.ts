@@ -49,11 +49,15 @@ export function overlappingCalls(log: string): string[] {
   return overlaps;
 }
 
-/** The lock file's `<pid> <delegate pgid>` once multus has started a delegate (polled up to `timeoutMs`). */
+/**
+ * The owner's pid and its delegate's process group once multus has started a delegate, polled up
+ * to `timeoutMs`. The lock file holds `<pid> <start time>` and, while a delegate runs, `<child pid>
+ * <child start time>` after them (src/runtime/file-container-lock.ts).
+ */
 export async function waitForLockedChild(lockFile: string, timeoutMs: number): Promise<{ pid: number; child: number }> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const [pid, child] = (existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : '').trim().split(/\s+/u).map(Number);
+    const [pid, , child] = (existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : '').trim().split(/\s+/u).map(Number);
     if (pid !== undefined && child !== undefined && Number.isInteger(pid) && Number.isInteger(child) && child > 0) return { pid, child };
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { CALLER_PATH, DEFAULT_CNI_ARGS, MULTUS_BIN, type MultusCall, type MultusRun, REFERENCE_PLUGINS, runMultus } from './run-multus';
 
 /** What a bounded run did: every task's value in input order, how many ran at once at most, and how long it took. */
@@ -92,12 +93,23 @@ export function startMultus(call: MultusCall): StartedMultus {
   return { child, exited };
 }
 
-/** Whether a process (or, given -pgid, a process group) exists. */
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+/**
+ * The pids of a process group's members that still run (zombies do not count: PID 1 on this VM
+ * reaps slowly, so a killed delegate can stay a zombie for a while), read from /proc.
+ */
+export function runningInGroup(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/u.test(entry)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command: state, ppid, pgrp, ...
+    const [state, , pgrp] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
   }
+  return members;
 }
