@@ -16,6 +16,7 @@
  *
  * Bounded in count (200 pairs, 16 wide) and by a generous jest timeout; no time is asserted.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
@@ -270,14 +271,11 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
   );
 
   /*
-   * KNOWN BUG (src/runtime/file-container-lock.ts, stale-lock takeover): a waiter that finds the
-   * lock of a dead holder reads it, decides it is stale, kills the orphan, then `fs.rm`s the
-   * file by name. Several waiters that read the same stale content all do that, so a later rm
-   * removes the lock an earlier waiter has just created, and two processes hold the "lock" at
-   * once. The same happens, without any crash, to a waiter that has polled for ≥ 1 s in total
-   * and then sees the file empty or gone for an instant (another holder between create and
-   * write, or between release and the next create): `waited` counts all of its waiting, not the
-   * time the file has been seen empty. This test fails until the takeover is race-free.
+   * The lock's stale takeover: a waiter that finds the lock of a dead holder kills the holder's
+   * orphaned delegate and takes the lock over. Before 2af56bd every waiter that had read the same
+   * stale content removed the file by name, so a later removal deleted the lock an earlier waiter
+   * had just created, and several processes held it at once (this test saw up to four DELs of one
+   * container running together, in the first round of most runs). It must stay one at a time.
    */
   it(
     'after multus is SIGKILLed mid-ADD, 8 ADDs and DELs of that container started together run their delegates one at a time; a final DEL leaves nothing',
@@ -285,7 +283,7 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
       const binDir = join(ws.dir, 'lock-bin');
       const log = join(ws.dir, 'lock-probe.log');
       writeLockProbe(binDir, log, 0.1);
-      const rounds = 8;
+      const rounds = 6;
       const found: string[] = [];
       const [pod] = makePods('k', 1) as [Pod];
       for (let round = 0; round < rounds && found.length === 0; round++) {
@@ -324,4 +322,30 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
     },
     TIMEOUT_MS,
   );
+
+  /*
+   * KNOWN BUG (src/runtime/file-result-cache.ts): a save writes `<id>-<ifname>.json.<pid>.tmp`,
+   * then renames it over the record. multus SIGKILLed between the two (seen here: a crashed ADD
+   * left `…-eth0.json.<pid>.tmp` and no record) leaves the temp file for ever: no later ADD, DEL
+   * or GC of the container looks at it (GC lists `*.json` only). Under the container's lock a temp
+   * file of the same container written by another pid can only be such a leftover. This test
+   * puts one there as the crash would and fails until the container's next ADD/DEL removes it.
+   */
+  it('a temp record left by a multus killed mid-write is gone after the container\'s next ADD and DEL', async () => {
+    const [pod] = makePods('t', 1) as [Pod];
+    const binDir = join(ws.dir, 'tmp-bin');
+    writeLockProbe(binDir, join(ws.dir, 'tmp-probe.log'), 0);
+    const dead = spawnSync('true').pid;
+    mkdirSync(ws.cniDir, { recursive: true, mode: 0o700 });
+    const leftover = `${cacheFile(ws.cniDir, pod.containerId)}.${dead}.tmp`;
+    writeFileSync(leftover, '{"kind":"multus-ts/attachments","version":1,"contai', { mode: 0o600 });
+    const config = { name: 'cc-tmp', type: 'multus', cniVersion: '1.0.0', cniDir: ws.cniDir, binDir, delegates: [{ type: LOCK_PROBE_TYPE }] };
+    const base = { config, containerId: pod.containerId, netns: pod.netns, cniPath: binDir };
+
+    const add = await runSettled({ ...base, command: 'ADD' });
+    const del = await runSettled({ ...base, command: 'DEL' });
+
+    expect([add.problem, del.problem]).toEqual([undefined, undefined]);
+    expect(cacheFiles(ws.cniDir).filter((f) => f.startsWith(`${pod.containerId}-`))).toEqual([]);
+  });
 });
