@@ -75,12 +75,14 @@ export class FileContainerLock implements ContainerLock {
     await fs.mkdir(key.dir, { recursive: true, mode: 0o700 }).catch((err: Error) => {
       throw new CniError(CniCode.IoFailure, `cannot create cache dir ${key.dir}: ${err.message}`);
     });
+    let emptyFor = 0;
     for (let waited = 0; ; waited += POLL_MS) {
       const holder = await this.tryCreate(file);
       if (holder === 'created') return this.held(file);
       if (holder === 'gone') continue;
       // No owner yet: one between creating and writing the file, or one killed right there.
-      const stale = holder === 'unknown' ? waited >= EMPTY_LOCK_GRACE_MS : !alive(holder.owner);
+      emptyFor = holder === 'unknown' ? emptyFor + POLL_MS : 0;
+      const stale = holder === 'unknown' ? emptyFor > EMPTY_LOCK_GRACE_MS : !alive(holder.owner);
       if (stale && (await this.takeOver(file, holder))) continue;
       if (waited >= waitMs) {
         const who = holder === 'unknown' ? '' : ` (pid ${holder.owner.pid})`;

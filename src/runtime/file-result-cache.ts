@@ -13,6 +13,18 @@ export class FileResultCache implements ResultCache {
     return join(key.dir, `${key.containerId}-${key.ifname}.json`);
   }
 
+  /**
+   * Temp files of this record left by a process killed between write and rename. Callers hold
+   * the container's lock, so no other process is writing this record: every temp but ours is stale.
+   */
+  private static async removeStaleTemps(key: CacheKey): Promise<void> {
+    const prefix = `${key.containerId}-${key.ifname}.json.`;
+    const mine = `${prefix}${process.pid}.tmp`;
+    const names = await fs.readdir(key.dir).catch(() => [] as string[]);
+    const stale = names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp') && n !== mine && /^\d+$/u.test(n.slice(prefix.length, -4)));
+    await Promise.all(stale.map((n) => fs.rm(join(key.dir, n), { force: true })));
+  }
+
   load(key: CacheKey): Promise<CacheEntry | undefined> {
     return this.loadFile(FileResultCache.fileOf(key));
   }
@@ -43,6 +55,7 @@ export class FileResultCache implements ResultCache {
     const temp = `${file}.${process.pid}.tmp`;
     try {
       await fs.mkdir(key.dir, { recursive: true, mode: 0o700 });
+      await FileResultCache.removeStaleTemps(key);
       await fs.writeFile(temp, `${JSON.stringify(entry, undefined, 2)}\n`, { mode: 0o600 });
       await fs.rename(temp, file);
     } catch (err) {
@@ -72,6 +85,7 @@ export class FileResultCache implements ResultCache {
     const file = FileResultCache.fileOf(key);
     try {
       await fs.rm(file, { force: true });
+      await FileResultCache.removeStaleTemps(key);
     } catch (err) {
       throw new CniError(CniCode.IoFailure, `cannot remove cache file ${file}: ${(err as Error).message}`);
     }

@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import pino from 'pino';
 import type { Logger, LoggerFactory, LogSettings } from '../core/ports/logger';
 
@@ -22,6 +23,8 @@ export class PinoLoggerFactory implements LoggerFactory {
     if (settings.toStderr) streams.push({ stream: pino.destination({ fd: 2, sync: true }) });
     if (settings.file !== undefined) {
       streams.push({ stream: pino.destination({ dest: settings.file, sync: true, mkdir: true, mode: 0o600 }) });
+      // `mode` applies only when the file is created: an existing log file is made 0600 too.
+      chmodSync(settings.file, 0o600);
     }
     const level = streams.length === 0 ? 'silent' : settings.level;
     const options: pino.LoggerOptions = {

@@ -4,8 +4,8 @@
  *     is code 7 naming `delegates[i].type`, before anything runs;
  * (b) a plugin directory or binary that group or others may write is refused with code 107
  *     naming the path and mode; nothing is made (or, refused after the master ran, rolled back).
- *     Two cases are KNOWN GAPS that fail until src/ is fixed: a plugin that is a symlink into a
- *     world-writable dir, and a plugin binary owned by another (non-root) user;
+ *     Also a plugin that is a symlink into a world-writable dir, and a plugin binary owned by
+ *     another (non-root) user (both ran before e4f123b);
  * (c) a kubeconfig with a bearer token AND a client certificate and key, at log level debug and
  *     trace, to stderr and a logFile: neither the token nor any line of the key or certificate
  *     (PEM or base64) appears in the logs or on stdout, for a good ADD/DEL and for failing ADDs
@@ -219,9 +219,9 @@ describe('security hardening', () => {
       expectNothingLeft(p, []);
     });
 
-    // Hardening gaps (src/adapters/executor/plugin-finder.ts checks only the mode bits of the
-    // dir holding the name and of the file the name resolves to): these tests say what SHOULD
-    // happen and fail until the finder also looks at where a symlink leads and at ownership.
+    // Both of these ran the plugin before e4f123b (the finder looked only at the mode bits of the
+    // dir holding the name and of the file it resolved to, never at where a symlink leads or at
+    // ownership). On failure the test DELs what the ADD made before asserting.
     it('a plugin that is a symlink into a world-writable dir: refused with code 107 (the binary there can be replaced)', async () => {
       const p = pod();
       const binDir = join(p.dir, 'bin');

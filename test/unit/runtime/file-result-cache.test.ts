@@ -67,3 +67,15 @@ describe('FileResultCache', () => {
     });
   });
 });
+
+test("a temp record left by a killed process is removed by the container's next save or remove", async () => {
+  const cache = new FileResultCache();
+  const key = { dir: root, containerId: 'c1', ifname: 'eth0' };
+  writeFileSync(join(root, 'c1-eth0.json.999999.tmp'), '{');
+  writeFileSync(join(root, 'c2-eth0.json.999999.tmp'), '{');
+  await cache.save(key, entry);
+  expect(readdirSync(root).sort()).toEqual(['c1-eth0.json', 'c2-eth0.json.999999.tmp']);
+  writeFileSync(join(root, 'c1-eth0.json.999998.tmp'), '{');
+  await cache.remove(key);
+  expect(readdirSync(root)).toEqual(['c2-eth0.json.999999.tmp']);
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PinoLoggerFactory } from '../../../src/runtime/pino-logger-factory';
@@ -35,4 +35,12 @@ test('an error is logged without its stack trace', () => {
   const line = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   expect(line['err']).toEqual({ type: 'Error', message: 'bad thing', code: 7 });
   expect(readFileSync(file, 'utf8')).not.toContain('    at ');
+});
+
+test('an existing log file with looser permissions is made 0600', () => {
+  const file = join(root, 'old.log');
+  writeFileSync(file, '', { mode: 0o644 });
+  chmodSync(file, 0o644);
+  new PinoLoggerFactory().create({ level: 'info', file, toStderr: false }).info({}, 'x');
+  expect(statSync(file).mode & 0o777).toBe(0o600);
 });
