@@ -101,8 +101,11 @@ function startsAndEnds(lines: readonly string[]): string[] {
 
 /** Runs multus ADD, failing the test (not hanging it) when the ADD outlives `WATCHDOG_MS`. */
 async function addWithWatchdog(config: Record<string, unknown>, call: { containerId: string; netns: string }): Promise<MultusRun> {
-  const watchdog = sleep(WATCHDOG_MS).then(() => 'watchdog' as const);
-  const outcome = await Promise.race([runMultus({ ...call, config, command: 'ADD' }), watchdog]);
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<'watchdog'>((resolve) => {
+    timer = setTimeout(() => resolve('watchdog'), WATCHDOG_MS);
+  });
+  const outcome = await Promise.race([runMultus({ ...call, config, command: 'ADD' }), watchdog]).finally(() => clearTimeout(timer));
   if (outcome === 'watchdog') {
     throw new Error(`ADD still running ${WATCHDOG_MS} ms after it started: the delegates running beside the failed one were not aborted`);
   }
@@ -198,8 +201,6 @@ describe('parallel delegates: an 8-delegate pod (bridge master, ptp ×3, macvlan
         cniVersion: '1.0.0',
         interfaces: [{ name: '<b0>', mac: '<mac>' }, { name: '<veth>', mac: '<mac>' }, { name: 'eth0', mac: '<mac>', sandbox: '<netns>' }],
         ips: [{ address: `10.247.<0>.2/24`, gateway: `10.247.<0>.1`, interface: 2 }],
-        routes: expect.any(Array),
-        dns: expect.any(Object),
       });
     });
 
