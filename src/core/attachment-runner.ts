@@ -4,8 +4,22 @@ import type { PreparedAttachment } from './planner';
 /** Plugin types whose host objects are known from their config; any other type conflicts with all. */
 const KNOWN_TYPES = new Set(['bridge', 'ptp', 'macvlan', 'ipvlan', 'host-device', 'vlan', 'tuning', 'portmap', 'bandwidth', 'firewall', 'sbr', 'sriov', 'vhostuser', 'loopback']);
 
-/** Config keys that name a host object a plugin changes (a bridge, a parent device). */
-const HOST_OBJECT_KEYS = ['bridge', 'master', 'device', 'if0', 'deviceID', 'deviceid', 'pciBusID', 'hwaddr', 'kernelpath'];
+/**
+ * Config keys that name a host object a plugin changes, by the namespace the name lives in: a
+ * bridge one plugin creates may be another's macvlan master, so all interface names compare
+ * with each other; likewise PCI addresses.
+ */
+const HOST_OBJECT_KEYS: Readonly<Record<string, string>> = {
+  bridge: 'link',
+  master: 'link',
+  device: 'link',
+  if0: 'link',
+  deviceID: 'pci',
+  deviceid: 'pci',
+  pciBusID: 'pci',
+  hwaddr: 'mac',
+  kernelpath: 'path',
+};
 
 /** Stands for "may touch anything": such an attachment runs alone, in order. */
 const EVERYTHING = '*';
@@ -18,8 +32,10 @@ const EVERYTHING = '*';
 export function hostObjects(conf: DelegateConf): string[] {
   const type = String(conf['type']);
   if (!KNOWN_TYPES.has(type)) return [EVERYTHING];
-  const objects = HOST_OBJECT_KEYS.filter((k) => typeof conf[k] === 'string' && conf[k] !== '').map((k) => `${k === 'deviceid' ? 'deviceID' : k}=${String(conf[k])}`);
-  if (type === 'bridge' && conf['bridge'] === undefined) objects.push('bridge=cni0');
+  const objects = Object.entries(HOST_OBJECT_KEYS)
+    .filter(([key]) => typeof conf[key] === 'string' && conf[key] !== '')
+    .map(([key, space]) => `${space}=${String(conf[key])}`);
+  if (type === 'bridge' && conf['bridge'] === undefined) objects.push('link=cni0');
   return objects;
 }
 

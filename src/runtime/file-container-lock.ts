@@ -16,8 +16,8 @@ interface Proc {
 
 interface Holder {
   readonly owner: Proc;
-  /** The delegate (its process group leader) the owner was running, if any. */
-  readonly child: Proc | undefined;
+  /** The delegates (their process group leaders) the owner started: several at once in parallel mode. */
+  readonly children: readonly Proc[];
 }
 
 /** State and start time from /proc/<pid>/stat (fields 3 and 22), or undefined when there is no such process. */
@@ -109,7 +109,7 @@ export class FileContainerLock implements ContainerLock {
     try {
       const now = await this.read(file);
       if (JSON.stringify(now) !== JSON.stringify(seen)) return true;
-      if (now !== 'unknown' && now !== undefined && now.child !== undefined) await killOrphan(now.child);
+      if (now !== 'unknown' && now !== undefined) await Promise.all(now.children.map(killOrphan));
       await fs.rm(file, { force: true });
       return true;
     } finally {
@@ -138,17 +138,26 @@ export class FileContainerLock implements ContainerLock {
     } catch {
       return undefined;
     }
-    const [pid, start, childPid, childStart] = text.trim().split(/\s+/u);
+    const [pid, start, ...rest] = text.trim().split(/\s+/u);
     const owner = parseProc(pid, start);
-    return owner === undefined ? 'unknown' : { owner, child: parseProc(childPid, childStart) };
+    if (owner === undefined) return 'unknown';
+    const children: Proc[] = [];
+    for (let i = 0; i + 1 < rest.length; i += 2) {
+      const child = parseProc(rest[i], rest[i + 1]);
+      if (child !== undefined) children.push(child);
+    }
+    return { owner, children };
   }
 
   private held(file: string): HeldLock {
     let released = false;
-    const me = `${process.pid} ${startOf(process.pid)}`;
+    const record = [`${process.pid} ${startOf(process.pid)}`];
     return {
+      // Every delegate started is kept (a finished one is harmless: takeover checks start times).
       noteChild: (pid: number) => {
-        if (!released) writeFileSync(file, `${me} ${pid} ${startOf(pid)}\n`, { mode: 0o600 });
+        if (released) return;
+        record.push(`${pid} ${startOf(pid)}`);
+        writeFileSync(file, `${record.join(' ')}\n`, { mode: 0o600 });
       },
       release: async () => {
         if (released) return;

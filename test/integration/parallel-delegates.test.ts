@@ -18,10 +18,20 @@
  * The same pod shape runs sequentially and in parallel (own netns, bridges, masters, subnets
  * 10.247.<base + index>.0/24), and the two are compared: interface names, the subnet of each,
  * the stdout (master result) and the cache record, by shape. The rollback cases run in
- * parallel mode with the fault plugin (test/plugins/fault-plugin.js) behind some wrappers.
+ * parallel mode with the fault plugin (test/plugins/fault-plugin.js) behind some wrappers:
+ * a delegate fails while others run, one hangs past delegateTimeoutSeconds, multus gets
+ * SIGTERM or SIGKILL while two delegates hang. The last group checks what must stay ordered:
+ * a plugin type multus does not know, and a macvlan whose master is a bridge that an earlier
+ * attachment creates. After every case nothing is left: only lo in the pod, no host veth into
+ * it, no bridge port, no ptp address on the host, no lease, no file in the cache dir, no
+ * process of the pod (multus, wrappers, hung fault plugins and their children).
+ *
+ * This file owns the workspace tag `pd` and 10.247.0.0/16.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
-import { isRunning, sleep } from './support/fault-run';
+import { isRunning, sleep, startMultus, waitFor } from './support/fault-run';
 import { ipv4Of, netnsLinkKind, netnsLinkNames } from './support/net';
 import {
   expectBefore,
@@ -107,7 +117,7 @@ async function addWithWatchdog(config: Record<string, unknown>, call: { containe
   });
   const outcome = await Promise.race([runMultus({ ...call, config, command: 'ADD' }), watchdog]).finally(() => clearTimeout(timer));
   if (outcome === 'watchdog') {
-    throw new Error(`ADD still running ${WATCHDOG_MS} ms after it started: the delegates running beside the failed one were not aborted`);
+    throw new Error(`ADD still running ${WATCHDOG_MS} ms after it started: the failure did not end it (were the delegates running beside the failed one not aborted?)`);
   }
   return outcome;
 }
@@ -343,5 +353,137 @@ describe('parallel delegates: an 8-delegate pod (bridge master, ptp ×3, macvlan
       await expectHangGone(pod);
       expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
     });
+  });
+  describe('multus itself stopped mid-ADD with parallelDelegates: true, while net1 and net2 hang (the other six made)', () => {
+    const cleanup = new Cleanup(); // per test
+    afterEach(() => expectClean(cleanup.runAll()));
+
+    const HANGING = [2, 3] as const;
+
+    /** net1 and net2 hang after making their interfaces, once the other six are made. */
+    function twoHangs(pod: ParallelPod): PodOptions {
+      const others = IFNAMES.filter((n) => n !== 'net1' && n !== 'net2');
+      const awaits = others.map((ifname): Await => ({ event: 'end', ifname, ms: 10_000 }));
+      return {
+        parallel: true,
+        faults: { 2: { on: 'ADD', do: 'hang', delegateFirst: true }, 3: { on: 'ADD', do: 'hang', delegateFirst: true } },
+        awaits: { 2: awaits, 3: awaits },
+      };
+    }
+
+    /** Starts the ADD and returns once both hanging fault plugins (and their children) run and the other six are recorded as added. */
+    async function startHanging(pod: ParallelPod, config: Record<string, unknown>): Promise<{ running: ReturnType<typeof startMultus>; pids: number[] }> {
+      const running = startMultus({ ...pod.call(), config, command: 'ADD' });
+      const sixAdded = (): boolean => pod.recorded()?.filter((a) => a.state === 'added').length === 6;
+      const pids = await waitFor('net1 and net2 to hang, the others recorded', 15_000, () => (pod.hangPids().length === 4 && sixAdded() ? pod.hangPids() : undefined));
+      expect(pids.filter(isRunning)).toEqual(pids);
+      return { running, pids };
+    }
+
+    it('SIGTERM to multus → exit 1, code 11 naming one of the two hanging delegates and SIGTERM; both process groups killed; all 8 rolled back in reverse, nothing left', async () => {
+      const pod = newPod('t', cleanup);
+      const { running, pids } = await startHanging(pod, pod.config(twoHangs(pod)));
+      running.child.kill('SIGTERM');
+      const add = await running.done;
+
+      expect([add.signal, add.exitCode]).toEqual([null, 1]);
+      const error = expectError(add, 11, ['multus received SIGTERM']);
+      expect(HANGING.map((i) => error.msg.includes(naming(i)))).toContain(true);
+      expect(pids.filter(isRunning)).toEqual([]);
+      const lines = pod.eventLines();
+      const firstDel = lines.findIndex((l) => l.startsWith('start DEL'));
+      expect(startsAndEnds(lines.slice(0, firstDel)).sort()).toEqual(
+        [...oneAtATime('ADD', IFNAMES.filter((n) => n !== 'net1' && n !== 'net2')), 'start ADD net1', 'start ADD net2'].sort(),
+      );
+      expect(lines.slice(firstDel)).toEqual(oneAtATime('DEL', [...IFNAMES].reverse()));
+      expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
+    });
+
+    it('multus SIGKILLed, then the runtime\'s DEL → DEL exit 0, both orphaned delegates (their process groups) killed, everything removed, nothing left', async () => {
+      const pod = newPod('k', cleanup);
+      const config = pod.config(twoHangs(pod));
+      const { running, pids } = await startHanging(pod, config);
+      running.child.kill('SIGKILL');
+      const add = await running.done;
+      expect(add.signal).toBe('SIGKILL');
+      expect(add.stdout).toBe('');
+
+      // What the runtime's DEL finds: both orphans still running, six attachments recorded as
+      // added, and the dead holder's lock naming one delegate (a process group leader: a wrapper).
+      expect(pids.filter(isRunning)).toEqual(pids);
+      expect(pod.recorded()?.map((a) => a.state)).toEqual(['added', 'added', 'pending', 'pending', 'added', 'added', 'added', 'added']);
+      const lock = readFileSync(join(pod.cniDir, `${pod.containerId}-eth0.lock`), 'utf8').trim().split(/\s+/u);
+      const lockChild = Number(lock[2]);
+      const lockNames = `pid ${lockChild}, the ${pod.events().find((e) => e.pid === lockChild)?.ifname ?? '?'} wrapper, ${isRunning(lockChild) ? 'running' : 'ended'}`;
+
+      const del = await runMultus({ ...pod.call(), config, command: 'DEL' });
+      expectOk(del);
+      expect(del.stdout).toBe('');
+      // Every delegate the killed multus left running is killed, not only the one its lock names.
+      for (let waited = 0; pids.some(isRunning) && waited < 1000; waited += 50) await sleep(50);
+      expect({ orphansRunning: pids.filter(isRunning), lockNamed: lockNames }).toEqual({ orphansRunning: [], lockNamed: lockNames });
+      expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
+    });
+  });
+  describe('what parallelDelegates: true must keep in order', () => {
+    const cleanup = new Cleanup(); // per test
+    afterEach(() => expectClean(cleanup.runAll()));
+
+    /** How long a wrapper waits for a start that must not come while it runs. */
+    const MUST_MISS_MS = 2000;
+
+    it('an attachment of a type multus does not know (net2 as `vendor`, ptp behind it) runs alone: all before it end before it starts, it ends before any after it starts (waits for it and by it miss) → exit 0, recorded as vendor; DEL → nothing left', async () => {
+      const pod = newPod('v', cleanup);
+      const config = pod.config({
+        parallel: true,
+        vendor: [3],
+        awaits: {
+          2: [{ event: 'start', ifname: 'net2', ms: MUST_MISS_MS }],
+          3: [{ event: 'start', ifname: 'net3', ms: MUST_MISS_MS }],
+        },
+      });
+      const add = await runMultus({ ...pod.call(), config, command: 'ADD' });
+      expectOk(add);
+
+      const lines = pod.eventLines('ADD');
+      expect(lines.filter((l) => l.startsWith('found ') || l.startsWith('missed '))).toEqual(['missed ADD net1 <start ADD net2>', 'missed ADD net2 <start ADD net3>']);
+      for (const before of ['eth0', 'net0', 'net1']) expectBefore(lines, `end ADD ${before}`, 'start ADD net2');
+      for (const after of ['net3', 'net4', 'net5', 'net6']) expectBefore(lines, 'end ADD net2', `start ADD ${after}`);
+      expect(startsAndEnds(lines).sort()).toEqual(oneAtATime('ADD', IFNAMES).sort());
+      expect(netnsLinkNames(pod.ns)).toEqual(['eth0', 'lo', ...IFNAMES.slice(1)].sort());
+      expect(pod.recorded()?.map((a) => `${a.ifname} ${a.type} ${a.state}`)).toEqual(
+        POD.map((a, i) => `${a.ifname} ${i === 3 ? 'vendor' : a.type} added`),
+      );
+
+      const del = await runMultus({ ...pod.call(), config, command: 'DEL' });
+      expectOk(del);
+      expect(pod.eventLines('DEL')).toEqual(oneAtATime('DEL', [...IFNAMES].reverse()));
+      expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
+    });
+
+    it.each(['sequential', 'parallel'] as const)(
+      '%s: a macvlan whose master is the bridge an earlier attachment creates (net3 on eth0\'s bridge <b0>) starts after that bridge attachment ended (its wait for net3 misses) → exit 0, net3 a macvlan on <b0>; DEL → nothing left',
+      async (mode) => {
+        const pod = newPod(mode === 'sequential' ? 'a' : 'b', cleanup);
+        const config = pod.config({
+          parallel: mode === 'parallel',
+          masters: { 4: pod.bridges[0] },
+          awaits: { 0: [{ event: 'start', ifname: 'net3', ms: MUST_MISS_MS }] },
+        });
+        const add = await runMultus({ ...pod.call(), config, command: 'ADD' });
+        const lines = pod.eventLines('ADD');
+        // Both attachments name the host device <b0>: one as `bridge`, one as `master`.
+        expect({ exitCode: add.exitCode, stdout: add.exitCode === 0 ? '(a result)' : add.stdout, waits: lines.filter((l) => l.startsWith('missed ') || l.startsWith('found ')) }).toEqual({
+          exitCode: 0,
+          stdout: '(a result)',
+          waits: ['missed ADD eth0 <start ADD net3>'],
+        });
+        expectBefore(lines, 'end ADD eth0', 'start ADD net3');
+        expect(netnsLinkKind(pod.ns, 'net3').kind).toBe('macvlan');
+
+        expectOk(await runMultus({ ...pod.call(), config, command: 'DEL' }));
+        expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
+      },
+    );
   });
 });

@@ -3,8 +3,9 @@ import type { CacheKey } from './result-cache';
 /** A held lock. */
 export interface HeldLock {
   /**
-   * Records the process group of the delegate now running, so that whoever takes over this
-   * lock after we die (SIGKILL) kills that delegate before touching the container.
+   * Records the process group of a delegate just started (several run at once in parallel
+   * mode), so that whoever takes over this lock after we die (SIGKILL) kills them before
+   * touching the container.
    */
   noteChild(pid: number): void;
   /** Releases the lock; safe to call twice. */

@@ -33,6 +33,13 @@ export interface PodOptions {
   /** By attachment index: a fault, acted out by the fault plugin in front of the real plugin. */
   readonly faults?: Readonly<Record<number, FaultSpec>>;
   readonly delegateTimeoutSeconds?: number;
+  /**
+   * Attachment indexes run as type `vendor`, a type multus does not know (it must run alone):
+   * the wrapper under that name, with the fault plugin in front of the real plugin.
+   */
+  readonly vendor?: readonly number[];
+  /** By attachment index: a macvlan `master` other than the pod's own veth master. */
+  readonly masters?: Readonly<Record<number, string>>;
 }
 
 /** One line of the event log, as the wrapper wrote it. */
@@ -170,13 +177,19 @@ export class ParallelPod {
     const delegates = real.map((conf, i) => {
       const fault = options.faults?.[i];
       const awaits = options.awaits?.[i];
+      const vendor = options.vendor?.includes(i) === true;
+      const master = options.masters?.[i];
+      const viaFault = fault !== undefined || vendor;
       return {
         name: POD[i]?.network,
         ...conf,
+        ...(master === undefined ? {} : { master }),
         ipam: ipam(i),
         eventLog: this.eventLog,
         ...(awaits === undefined ? {} : { await: awaits }),
-        ...(fault === undefined ? {} : { delegateTo: conf['type'], faultDir: this.faultDir, fault }),
+        ...(viaFault ? { delegateTo: conf['type'], faultDir: this.faultDir } : {}),
+        ...(fault === undefined ? {} : { fault }),
+        ...(vendor ? { type: 'vendor' } : {}),
       };
     });
     return {

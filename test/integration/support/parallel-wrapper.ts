@@ -4,12 +4,15 @@ import { FAULT_PLUGIN } from './fault-cell';
 import { REFERENCE_PLUGINS } from './run-multus';
 import type { Workspace } from './workspace';
 
-/** The plugin types the parallel-delegates pod uses; each is installed as the event-log wrapper. */
-export const WRAPPED_TYPES = ['bridge', 'ptp', 'macvlan'] as const;
+/**
+ * The plugin types the parallel-delegates pod uses; each is installed as the event-log wrapper.
+ * `vendor` is a type multus does not know: its configs carry `"delegateTo"` (the real plugin).
+ */
+export const WRAPPED_TYPES = ['bridge', 'ptp', 'macvlan', 'vendor'] as const;
 
 /**
  * The source of an EVENT-LOG WRAPPER, a test stand-in and not a real CNI plugin. It is installed
- * under the real plugins' names (bridge, ptp, macvlan) in the test's binDir, which multus
+ * under the real plugins' names (bridge, ptp, macvlan, and `vendor`) in the test's binDir, which multus
  * searches before CNI_PATH, so multus sees the real types (and schedules them by their real
  * host objects) while every call is recorded:
  *

@@ -7,10 +7,12 @@ function att(index: number, conf: Record<string, unknown>): PreparedAttachment {
 
 describe('hostObjects', () => {
   test.each([
-    [{ type: 'bridge', bridge: 'br1' }, ['bridge=br1']],
-    [{ type: 'bridge' }, ['bridge=cni0']],
-    [{ type: 'macvlan', master: 'eth1' }, ['master=eth1']],
-    [{ type: 'host-device', device: 'veth9' }, ['device=veth9']],
+    [{ type: 'bridge', bridge: 'br1' }, ['link=br1']],
+    [{ type: 'bridge' }, ['link=cni0']],
+    [{ type: 'macvlan', master: 'eth1' }, ['link=eth1']],
+    [{ type: 'macvlan', master: 'br1' }, ['link=br1']],
+    [{ type: 'host-device', device: 'veth9' }, ['link=veth9']],
+    [{ type: 'sriov', deviceID: '0000:03:02.3' }, ['pci=0000:03:02.3']],
     [{ type: 'ptp' }, []],
     [{ type: 'vendor-x', bridge: 'br1' }, ['*']],
   ])('%j → %j', (conf, objects) => {

@@ -81,3 +81,14 @@ test('two processes taking over one stale lock: only one holds it', async () => 
   expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual([11]);
   for (const r of results) if (r.status === 'fulfilled') await r.value.release();
 });
+
+test('every delegate a dead holder ran at once (parallel mode) is killed on takeover', async () => {
+  const orphans = [0, 1].map(() => spawn('sleep', ['30'], { detached: true, stdio: 'ignore' }));
+  const exited = orphans.map((o) => new Promise((r) => o.on('exit', r)));
+  const children = orphans.map((o) => `${o.pid} ${startOf(o.pid as number)}`).join(' ');
+  writeFileSync(lockFile(), `${await deadPid()} 1 ${children}\n`);
+  const held = await new FileContainerLock().acquire(key(), 100);
+  await Promise.all(exited);
+  expect(orphans.map((o) => o.signalCode)).toEqual(['SIGKILL', 'SIGKILL']);
+  await held.release();
+});
