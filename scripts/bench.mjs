@@ -14,6 +14,7 @@
 // Phases 1–3 interleave every variant in each round (the order rotating per round), so drift
 // hits all alike. Everything made is removed at the end, on failure and on Ctrl-C.
 //
+// `node scripts/bench.mjs --report` rewrites docs/performance.md from dist/bench.json alone.
 // Env: BENCH_RUNS (rounds, default 30), BENCH_WARMUP (2), BENCH_RSS_RUNS (10),
 //      BENCH_TPUT_PODS (100), BENCH_TPUT_CONCURRENCY (8), BENCH_TPUT_ROUNDS (3),
 //      MULTUS_REFERENCE_BIN (optional other multus binary, VERSION and the 3-delegate pod).
@@ -44,6 +45,18 @@ const TIME = '/usr/bin/time';
 const root = new URL('..', import.meta.url).pathname;
 const distMultus = join(root, 'dist', 'multus');
 const log = (s) => process.stderr.write(`${s}\n`);
+
+// `node scripts/bench.mjs --report`: rewrites docs/performance.md from dist/bench.json, measuring
+// nothing (after a change to the report's wording, or to keep hand-written notes current).
+if (process.argv[2] === '--report') {
+  const jsonPath = join(root, 'dist', 'bench.json');
+  const result = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  delete result.derived;
+  writeReport(result, join(root, 'docs', 'performance.md'));
+  writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+  log('bench: rewrote docs/performance.md from dist/bench.json');
+  process.exit(0);
+}
 
 if (process.getuid?.() !== 0) {
   log('bench: needs root (it makes network namespaces)');
@@ -140,8 +153,9 @@ function sha256(file) {
 
 function gitState() {
   const head = sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { allowFail: true }).stdout?.trim() || 'unknown';
-  const dirty = (sh('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { allowFail: true }).stdout ?? '').trim() !== '';
-  return `${head}${dirty ? ' (working tree modified)' : ''}`;
+  const changed = (sh('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { allowFail: true }).stdout ?? '').split('\n').map((l) => l.slice(3).trim()).filter((l) => l !== '');
+  if (changed.length === 0) return head;
+  return `${head} (modified: ${changed.slice(0, 6).join(', ')}${changed.length > 6 ? `, and ${changed.length - 6} more` : ''})`;
 }
 
 function machine() {

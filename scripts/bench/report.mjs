@@ -152,7 +152,7 @@ function targetsSection(result, d) {
     '',
     `For scale, the Go original on this machine (DESIGN.md §6, another day): VERSION ≈ 10.8 ms; ADD+DEL overhead ≈ 20–28 ms for a 3-delegate pod (bridge, ptp, bridge).`,
     '',
-    `Where the sequential overhead goes (medians): start-up, paid twice per pod (ADD and DEL), ${f1(2 * result.variants['version-multus'].total.median)} ms against the Go bridge's ${f1(2 * result.variants['version-bridge'].total.median)} ms; the 1-delegate pod's overhead ${f1(d.pods[1].overheadSeq)} ms (ADD ${f1(result.variants['multus-seq-1'].add.median - result.variants['direct-1'].add.median)}, DEL ${f1(result.variants['multus-seq-1'].del.median - result.variants['direct-1'].del.median)}); each further delegate adds ${f1((d.pods[8].overheadSeq - d.pods[1].overheadSeq) / 7)} ms ((8-delegate overhead − 1-delegate overhead) / 7).`,
+    `Where the sequential overhead goes (medians): start-up, paid twice per pod (ADD and DEL), ${f1(2 * result.variants['version-multus'].total.median)} ms against the Go bridge's ${f1(2 * result.variants['version-bridge'].total.median)} ms; the 1-delegate pod's overhead ${f1(d.pods[1].overheadSeq)} ms (ADD ${f1(result.variants['multus-seq-1'].add.median - result.variants['direct-1'].add.median)}, DEL ${f1(result.variants['multus-seq-1'].del.median - result.variants['direct-1'].del.median)}); each further delegate adds ${f1((d.pods[8].overheadSeq - d.pods[1].overheadSeq) / 7)} ms ((8-delegate overhead − 1-delegate overhead) / 7). So one multus call (an ADD or a DEL with one delegate) costs about ${f1(d.pods[1].overheadSeq / 2)} ms more than the delegate alone, of which VERSION's start-up explains ${f1(result.variants['version-multus'].total.median)} ms: the other ${f1(d.pods[1].overheadSeq / 2 - result.variants['version-multus'].total.median)} ms are work on the ADD/DEL path that VERSION does not do.`,
     '',
     `The parallel ratio covers ADD+DEL, but only ADDs run concurrently (DEL stays sequential, in reverse): the ADD alone is ${f2(p8.parOverSeqAdd)}× sequential (${f1(result.variants['multus-par-8'].add.median)} / ${f1(result.variants['multus-seq-8'].add.median)} ms), its DEL ${f1(result.variants['multus-par-8'].del.median)} ms against ${f1(result.variants['multus-seq-8'].del.median)} ms.`,
   ];
@@ -160,7 +160,7 @@ function targetsSection(result, d) {
 }
 
 /** True when other work competed for the CPUs during the timed rounds. */
-const busy = (result) => result.loadavg.load1DuringRounds.median > result.machine.nproc;
+const busy = (result) => result.loadavg.load1DuringRounds.median > result.machine.nproc + 1;
 
 function header(result) {
   const m = result.machine;
@@ -175,7 +175,7 @@ function header(result) {
     '',
     `- Date: ${result.date} (${result.durationSeconds} s)`,
     `- Machine: ${m.nproc} CPUs, ${m.cpu}, ${m.memTotalMiB} MiB; ${m.kernel}; ${m.os}; Node ${m.node}`,
-    `- Load average (1, 5, 15 min) before: ${result.loadavg.before}; after: ${result.loadavg.after}; 1-min load during phases 1–3: median ${f1(result.loadavg.load1DuringRounds.median)}, max ${f1(result.loadavg.load1DuringRounds.max)}. ${busy(result) ? `**The machine was busy** (load above its ${m.nproc} CPUs, other work running): every figure is inflated by waiting for a CPU; the interleaving spreads that over all variants alike, but overheads and ratios are less reliable than on a quiet machine.` : 'Other work on the machine adds noise to every variant alike (they are interleaved).'}`,
+    `- Load average (1, 5, 15 min) before: ${result.loadavg.before}; after: ${result.loadavg.after}; 1-min load during phases 1–3: median ${f1(result.loadavg.load1DuringRounds.median)}, max ${f1(result.loadavg.load1DuringRounds.max)} (the bench itself accounts for about 1: one plugin runs at a time). ${busy(result) ? `**The machine was busy** (load above its ${m.nproc} CPUs plus the bench's own, other work running): every figure is inflated by waiting for a CPU; the interleaving spreads that over all variants alike, but overheads and ratios are less reliable than on a quiet machine.` : 'Other work on the machine adds noise to every variant alike (they are interleaved).'}`,
     `- Binary: dist/multus at ${result.binary.git}, built ${result.binary.builtAt}, ${(result.binary.bytes / 1048576).toFixed(1)} MiB, sha256 ${result.binary.sha256.slice(0, 16)}…; the bench runs a copy taken at start, so a rebuild during the run cannot change it.`,
     `- Reference Multus: ${result.reference ? `\`${result.reference}\` ($MULTUS_REFERENCE_BIN)` : 'none ($MULTUS_REFERENCE_BIN not set; Go Multus cannot be installed from the registries here)'}`,
     `- Rounds: ${s.runs} per variant after ${s.warmup} warm-up round(s) (the first checks each pod's interfaces after ADD and DEL); peak RSS ${s.rssRuns} runs; throughput ${s.throughput.rounds} round(s) of ${s.throughput.pods} pods at concurrency ${s.throughput.concurrency}. Leftovers after cleanup: ${result.leftovers.length === 0 ? 'none' : result.leftovers.join(', ')}.`,
@@ -185,6 +185,7 @@ function header(result) {
     '```sh',
     `${env ? `${env} ` : ''}npm run bench        # = bash scripts/bench.sh: ensure-deps + build, then:`,
     `node scripts/bench.mjs    # as root; env BENCH_RUNS, BENCH_WARMUP, BENCH_RSS_RUNS, BENCH_TPUT_PODS, BENCH_TPUT_CONCURRENCY, BENCH_TPUT_ROUNDS, MULTUS_REFERENCE_BIN`,
+    'node scripts/bench.mjs --report   # rewrites this page from dist/bench.json, measuring nothing',
     '```',
     '',
     '## Method',
