@@ -21,13 +21,3 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
 export interface LoggerFactory {
   create(settings: LogSettings): Logger;
 }
-
-/** A logger that drops everything; used before a config is read and in tests. */
-export const silentLogger: Logger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silentLogger,
-};
