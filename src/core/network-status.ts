@@ -6,6 +6,25 @@ interface Iface100 {
   readonly name?: string;
   readonly mac?: string;
   readonly sandbox?: string;
+  readonly pciID?: string;
+  readonly socketPath?: string;
+}
+
+const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/iu;
+
+/**
+ * The device-info of the Device Information Specification (`type`, `version` and the device),
+ * where multus knows the device: a PCI address (the result's 1.1.0 `pciID`, or the `deviceID`
+ * the selection asked for) or a vhost-user socket (the result's `socketPath`).
+ */
+function deviceInfo(attachment: PreparedAttachment, iface: Iface100 | undefined): Record<string, unknown> | undefined {
+  const requested = attachment.runtimeConfig?.['deviceID'];
+  const pci = iface?.pciID ?? (typeof requested === 'string' && PCI_ADDRESS.test(requested) ? requested : undefined);
+  if (pci !== undefined && pci !== '') return { type: 'pci', version: '1.1.0', pci: { 'pci-address': pci } };
+  if (iface?.socketPath !== undefined && iface.socketPath !== '') {
+    return { type: 'vhost-user', version: '1.1.0', 'vhost-user': { path: iface.socketPath } };
+  }
+  return undefined;
 }
 interface Ip100 {
   readonly address?: string;
@@ -15,7 +34,8 @@ interface Ip100 {
 /**
  * The network-status entry of one attachment, from its result: the pod-side interface (the one
  * named like the attachment, in a sandbox when the result says so), its MAC, its addresses
- * without prefix, its DNS. `default` marks the master, the pod's main network.
+ * without prefix, its DNS, and its device-info where known. `default` marks the master, the
+ * pod's main network.
  */
 export function networkStatus(attachment: PreparedAttachment, result: CniResult): NetworkStatus {
   const json = result.asVersion('1.1.0').toJSON();
@@ -30,8 +50,14 @@ export function networkStatus(attachment: PreparedAttachment, result: CniResult)
     default: attachment.master,
     dns: (json['dns'] as Record<string, unknown> | undefined) ?? {},
   };
-  const mac = index >= 0 ? interfaces[index]?.mac : undefined;
-  return mac === undefined || mac === '' ? status : { ...status, mac };
+  const iface = index >= 0 ? interfaces[index] : undefined;
+  const mac = iface?.mac;
+  const device = deviceInfo(attachment, iface);
+  return {
+    ...status,
+    ...(mac === undefined || mac === '' ? {} : { mac }),
+    ...(device === undefined ? {} : { 'device-info': device }),
+  };
 }
 
 function podInterfaceIndex(interfaces: readonly Iface100[], ifname: string): number {
