@@ -13,6 +13,7 @@ fi
 missing=()
 [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} with apt-get (the real CNI reference plugins go to /usr/lib/cni)"
   apt-get update -qq
