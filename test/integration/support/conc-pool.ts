@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { CALLER_PATH, DEFAULT_CNI_ARGS, MULTUS_BIN, type MultusCall, type MultusRun, REFERENCE_PLUGINS, runMultus } from './run-multus';
+import { MULTUS_BIN, multusEnv, type MultusCall, type MultusRun, runMultus } from './run-multus';
 
 /** What a bounded run did: every task's value in input order, how many ran at once at most, and how long it took. */
 export interface BoundedRun<R> {
@@ -73,16 +73,7 @@ export interface StartedMultus {
 
 /** Starts dist/multus with the env a runtime passes (as runMultus does) without waiting for it. */
 export function startMultus(call: MultusCall): StartedMultus {
-  const env: Record<string, string> = {
-    PATH: CALLER_PATH,
-    CNI_COMMAND: call.command,
-    CNI_CONTAINERID: call.containerId,
-    CNI_NETNS: call.netns,
-    CNI_IFNAME: call.ifname ?? 'eth0',
-    CNI_ARGS: call.cniArgs ?? DEFAULT_CNI_ARGS,
-    CNI_PATH: call.cniPath ?? REFERENCE_PLUGINS,
-    ...call.extraEnv,
-  };
+  const env = multusEnv(call);
   const child = spawn(MULTUS_BIN, [], { env, stdio: ['pipe', 'ignore', 'ignore'] });
   child.stdin?.on('error', () => undefined);
   child.stdin?.end(JSON.stringify(call.config));

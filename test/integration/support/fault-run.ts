@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { CALLER_PATH, DEFAULT_CNI_ARGS, MULTUS_BIN, REFERENCE_PLUGINS, type MultusCall, type MultusRun } from './run-multus';
+import { MULTUS_BIN, multusEnv, type MultusCall, type MultusRun } from './run-multus';
 
 /**
  * Running dist/multus as a handle the fault-matrix tests can signal mid-ADD (SIGKILL, SIGTERM),
@@ -19,16 +19,7 @@ export interface RunningMultus {
 
 /** Spawns multus as a runtime does (env built from scratch, config on stdin) and returns at once. */
 export function startMultus(call: MultusCall): RunningMultus {
-  const env: Record<string, string> = {
-    PATH: CALLER_PATH,
-    CNI_COMMAND: call.command,
-    CNI_CONTAINERID: call.containerId,
-    CNI_NETNS: call.netns,
-    CNI_IFNAME: call.ifname ?? 'eth0',
-    CNI_ARGS: call.cniArgs ?? DEFAULT_CNI_ARGS,
-    CNI_PATH: call.cniPath ?? REFERENCE_PLUGINS,
-    ...call.extraEnv,
-  };
+  const env = multusEnv(call);
   const started = Date.now();
   const child = spawn(MULTUS_BIN, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const done = new Promise<SignalledRun>((resolve, reject) => {

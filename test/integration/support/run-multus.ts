@@ -50,12 +50,9 @@ export interface MultusRun {
 
 export const DEFAULT_CNI_ARGS = 'IgnoreUnknown=1;K8S_POD_NAMESPACE=it-ns;K8S_POD_NAME=it-pod';
 
-/**
- * Runs dist/multus once the way a runtime does: env built here from scratch (never from
- * process.env, which is not touched), the config on stdin.
- */
-export function runMultus(call: MultusCall): Promise<MultusRun> {
-  const env: Record<string, string> = {
+/** The env a runtime gives multus, built from scratch (never from process.env, which is not touched). */
+export function multusEnv(call: MultusCall): Record<string, string> {
+  return {
     PATH: CALLER_PATH,
     CNI_COMMAND: call.command,
     CNI_CONTAINERID: call.containerId,
@@ -65,6 +62,14 @@ export function runMultus(call: MultusCall): Promise<MultusRun> {
     CNI_PATH: call.cniPath ?? REFERENCE_PLUGINS,
     ...call.extraEnv,
   };
+}
+
+/**
+ * Runs dist/multus once the way a runtime does: env built here from scratch (never from
+ * process.env, which is not touched), the config on stdin.
+ */
+export function runMultus(call: MultusCall): Promise<MultusRun> {
+  const env = multusEnv(call);
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(MULTUS_BIN, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
