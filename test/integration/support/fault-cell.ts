@@ -34,6 +34,24 @@ export interface FaultCall {
   readonly at: number;
 }
 
+/** What the fault plugin recorded in `faultDir`, in call order. */
+export function readFaultCalls(faultDir: string): FaultCall[] {
+  const file = join(faultDir, 'calls.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as FaultCall);
+}
+
+/** Every pid a hanging fault plugin wrote in `faultDir`: itself and its grandchild. */
+export function readHangPids(faultDir: string): number[] {
+  if (!existsSync(faultDir)) return [];
+  return readdirSync(faultDir)
+    .filter((f) => /^hang-\d+\.pids$/u.test(f))
+    .flatMap((f) => readFileSync(join(faultDir, f), 'utf8').trim().split(/\s+/u).map(Number));
+}
+
 /** The three delegates of the fault-matrix pod, by position (1-based in titles, 0-based here). */
 export const POD_DELEGATES = [
   { network: 'fm-bridge-a', type: 'bridge', ifname: 'eth0' },
@@ -139,12 +157,7 @@ export class FaultCell {
 
   /** What the fault plugin recorded, in call order. */
   calls(): FaultCall[] {
-    const file = join(this.faultDir, 'calls.jsonl');
-    if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as FaultCall);
+    return readFaultCalls(this.faultDir);
   }
 
   /** `COMMAND ifname` of each recorded call, e.g. `ADD net0`. */
@@ -154,10 +167,7 @@ export class FaultCell {
 
   /** Every pid a hanging fault plugin wrote: itself and its grandchild. */
   hangPids(): number[] {
-    if (!existsSync(this.faultDir)) return [];
-    return readdirSync(this.faultDir)
-      .filter((f) => /^hang-\d+\.pids$/u.test(f))
-      .flatMap((f) => readFileSync(join(this.faultDir, f), 'utf8').trim().split(/\s+/u).map(Number));
+    return readHangPids(this.faultDir);
   }
 
   /** The cache entry's attachment states, or undefined without an entry. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cleanup } from './cleanup';
-import type { FaultCall, FaultSpec } from './fault-cell';
+import { readFaultCalls, readHangPids, type FaultCall, type FaultSpec } from './fault-cell';
 import { describeProcesses, isRunning, killPids, processesWithEnv, sleep } from './fault-run';
 import { bridgePorts, createNetns, createVethPair, hostAddrsWithPrefix, hostLinksInto, netnsExists, netnsLinkNames } from './net';
 import { cacheFile, cacheFiles, leaseFiles, type Workspace } from './workspace';
@@ -231,20 +231,12 @@ export class ParallelPod {
 
   /** What the fault plugin recorded, in call order. */
   faultCalls(): FaultCall[] {
-    const file = join(this.faultDir, 'calls.jsonl');
-    if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as FaultCall);
+    return readFaultCalls(this.faultDir);
   }
 
   /** Every pid a hanging fault plugin wrote: itself and its grandchild. */
   hangPids(): number[] {
-    if (!existsSync(this.faultDir)) return [];
-    return readdirSync(this.faultDir)
-      .filter((f) => /^hang-\d+\.pids$/u.test(f))
-      .flatMap((f) => readFileSync(join(this.faultDir, f), 'utf8').trim().split(/\s+/u).map(Number));
+    return readHangPids(this.faultDir);
   }
 
   /** The cache record's attachments, or undefined without a record. */

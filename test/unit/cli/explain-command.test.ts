@@ -2,41 +2,20 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli-main';
-import type { CliIo } from '../../../src/cli/cli-io';
+import { bufferIo, pluginDirIn, writeConfIn } from './cli-test-support';
 import { explainFile, type AttachmentView, type Explanation } from '../../../src/cli/explain/explain-plan';
 import { RefusingExecutor } from '../../../src/cli/validate/refusing-executor';
 import { offlineContainer } from '../../../src/cli/validate/validate-file';
-
-function bufferIo(): CliIo & { stdout: () => string; stderr: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    env: new Map(),
-    out: (t) => void out.push(t),
-    err: (t) => void err.push(t),
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 let root: string;
 let bin: string;
 
 function pluginDir(name: string, types: readonly string[]): string {
-  const dir = join(root, name);
-  mkdirSync(dir);
-  chmodSync(dir, 0o755);
-  for (const type of types) {
-    writeFileSync(join(dir, type), '#!/bin/sh\nexit 99\n');
-    chmodSync(join(dir, type), 0o755);
-  }
-  return dir;
+  return pluginDirIn(root, name, types);
 }
 
 function write(name: string, conf: unknown): string {
-  const file = join(root, name);
-  writeFileSync(file, JSON.stringify(conf, undefined, 2));
-  return file;
+  return writeConfIn(root, name, conf);
 }
 
 /** The seed README's three-delegate config with a bridge master: eth0, net0, net1. */
