@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
 import type { CniEnv } from './core/cni-env';
-import { parseMultusConfig } from './core/config/multus-config';
+import { parseMultusConfig, parseMultusConfigForDelete, type DeleteConfig } from './core/config/multus-config';
 import { toCniError } from './core/errors';
 import type { AdapterDirLoader } from './adapters/modules/adapter-dir-loader';
 import type { Housekeeper } from './core/housekeeper';
@@ -37,7 +37,7 @@ export class MultusPlugin implements PluginHandlers {
   }
 
   status(env: CniEnv, raw: Record<string, unknown>): Promise<void> {
-    return this.run(env, raw, (_o, request) => this.housekeeper().status(request));
+    return this.run(env, raw, (_o, request, log) => this.housekeeper().status(request, log));
   }
 
   /**
@@ -61,7 +61,8 @@ export class MultusPlugin implements PluginHandlers {
   }
 
   private async run<T>(env: CniEnv, raw: Record<string, unknown>, work: (o: Orchestrator, r: NetworkRequest, l: Logger) => Promise<T>): Promise<T> {
-    const config = parseMultusConfig(raw);
+    // A DEL is not stopped by a config problem: it works from the record (see the orchestrator).
+    const { config, problem }: DeleteConfig = env.command === 'DEL' ? parseMultusConfigForDelete(raw) : { config: parseMultusConfig(raw) };
     const log = this.container.get<LoggerFactory>(TOKENS.LoggerFactory).create(config.log).child({
       command: env.command,
       containerId: env.containerId,
@@ -70,8 +71,10 @@ export class MultusPlugin implements PluginHandlers {
       podName: env.args.get('K8S_POD_NAME'),
     });
     try {
+      if (problem !== undefined) log.warn({ code: problem.code }, `DEL works from the container's record despite a config problem: ${problem.msg}`);
       await this.loadAdapters(env, config.adapterDirs, log);
-      const result = await work(this.container.get<Orchestrator>(TOKENS.Orchestrator), { env, config }, log);
+      const request: NetworkRequest = problem === undefined ? { env, config } : { env, config, configProblem: problem };
+      const result = await work(this.container.get<Orchestrator>(TOKENS.Orchestrator), request, log);
       log.info({}, `${env.command} done`);
       return result;
     } catch (err) {

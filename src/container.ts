@@ -5,6 +5,7 @@ import { registerAdapterModule } from './adapters/modules/adapter-module';
 import { NsenterPodRoutes } from './adapters/nsenter-pod-routes';
 import { BUILD_ADAPTER_MODULES } from './generated/build-adapters';
 import { registerBuiltinAdapters } from './adapters/register-builtins';
+import { CachedPluginVersions } from './adapters/executor/cached-plugin-versions';
 import { ExecaExecutor } from './adapters/executor/execa-executor';
 import { AdapterRegistry } from './core/adapter-registry';
 import { Housekeeper } from './core/housekeeper';
@@ -24,6 +25,7 @@ import { ClientNodeKubeClientProvider } from './sources/kube/client-node-kube-cl
 import { FileConfDir } from './sources/kube/conf-dir';
 import { KubeStatusReporter } from './sources/kube/kube-status-reporter';
 import { KubernetesSource } from './sources/kube/kubernetes-source';
+import { KubeletPodResources } from './sources/kube/kubelet-pod-resources';
 
 /**
  * Builds the one container of the process: every extension point bound to its production
@@ -39,6 +41,10 @@ export function buildContainer(options: ContainerOptions = {}): Container {
   const container = new Container();
   const executorOptions = options.path === undefined ? {} : { path: options.path };
   container.bind<Executor>(TOKENS.Executor).toDynamicValue(() => new ExecaExecutor(executorOptions)).inSingletonScope();
+  container
+    .bind(TOKENS.PluginVersions)
+    .toDynamicValue((ctx) => new CachedPluginVersions(ctx.get<Executor>(TOKENS.Executor)))
+    .inSingletonScope();
   container.bind(TOKENS.ResultCache).toConstantValue(new FileResultCache());
   container.bind(TOKENS.ContainerLock).toConstantValue(new FileContainerLock());
   container.bind(TOKENS.Clock).toConstantValue(new SystemClock());
@@ -46,6 +52,8 @@ export function buildContainer(options: ContainerOptions = {}): Container {
   // Sources in the order they are asked (first `supports` wins): Kubernetes when a kubeconfig is set.
   container.bind(TOKENS.KubeClientProvider).toConstantValue(new ClientNodeKubeClientProvider());
   container.bind(TOKENS.ConfDirReader).toConstantValue(new FileConfDir());
+  // The kubelet's pod-resources API; @grpc/grpc-js is loaded only when a network names a resourceName.
+  container.bind(TOKENS.PodResources).toConstantValue(new KubeletPodResources());
   container.bind<NetworkSource>(TOKENS.NetworkSource).to(KubernetesSource).inSingletonScope();
   container.bind<NetworkSource>(TOKENS.NetworkSource).to(FileSource).inSingletonScope();
   container.bind(TOKENS.StatusReporter).to(KubeStatusReporter).inSingletonScope();

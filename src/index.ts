@@ -8,7 +8,7 @@
  */
 
 // The adapter contract and how to register adapters.
-export type { AdapterContext, DelegateAdapter, DelegateInvocation } from './core/ports/delegate-adapter';
+export type { AdapterContext, DelegateAdapter, DelegateInvocation, VerifyContext } from './core/ports/delegate-adapter';
 export { AdapterRegistry, adapterOrigin, registerAdapter, type AdapterFactory } from './core/adapter-registry';
 export { ExecAdapter, GenericExecAdapter, type ExecAdapterOptions } from './adapters/exec-adapter';
 export { ADAPTER_API, registerAdapterModule, type AdapterApi, type AdapterModule, type AdapterModuleExport } from './adapters/modules/adapter-module';

@@ -1,7 +1,7 @@
 import type { ClassConstructor } from 'class-transformer';
 import type { CniCommand } from '../core/cni-env';
 import type { DelegateConf } from '../core/plan';
-import type { AdapterContext, DelegateAdapter, DelegateInvocation } from '../core/ports/delegate-adapter';
+import type { AdapterContext, DelegateAdapter, DelegateInvocation, VerifyContext } from '../core/ports/delegate-adapter';
 import type { ExecRequest, Executor } from '../core/ports/executor';
 import { throwIfProblems, validateModel, type ConfigProblem } from '../core/validation';
 
@@ -54,6 +54,11 @@ export class ExecAdapter implements DelegateAdapter {
     const where = `network ${JSON.stringify(context.network)} (${context.origin}, type ${JSON.stringify(delegateType(conf))})`;
     throwIfProblems(this.validate(conf, context), where);
     return conf;
+  }
+
+  /** Host checks before any delegate of the ADD runs; none by default. */
+  verify(_conf: DelegateConf, _context: VerifyContext): Promise<void> {
+    return Promise.resolve();
   }
 
   add(call: DelegateInvocation): Promise<unknown> {

@@ -39,6 +39,15 @@ export function hostObjects(conf: DelegateConf): string[] {
   return objects;
 }
 
+/**
+ * Host links a plugin creates when they are missing (bridge makes its bridge, `cni0` by
+ * default): a later delegate of the same ADD may name one (a macvlan's master) before it exists.
+ */
+export function createdHostLinks(conf: DelegateConf): string[] {
+  if (conf['type'] !== 'bridge') return [];
+  return [typeof conf['bridge'] === 'string' && conf['bridge'] !== '' ? conf['bridge'] : 'cni0'];
+}
+
 function conflict(a: readonly string[], b: readonly string[]): boolean {
   return a.includes(EVERYTHING) || b.includes(EVERYTHING) || a.some((o) => b.includes(o));
 }

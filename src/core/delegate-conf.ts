@@ -7,6 +7,11 @@ import { isSupportedVersion, SUPPORTED_VERSIONS } from './version';
 export interface PluginConf {
   readonly conf: DelegateConf;
   readonly origin: string;
+  /**
+   * The delegate (or its conflist) gave its own `cniVersion`. When it did not, the version is
+   * negotiated with the plugin before it runs (core/version-negotiation.ts).
+   */
+  readonly explicitVersion: boolean;
 }
 
 /** The runtimeConfig key the CRI runtime uses to pass the pod's annotations to multus. */
@@ -38,17 +43,18 @@ export function expandPlugins(conf: DelegateConf, config: MultusConfig, origin: 
     name: typeof from['name'] === 'string' ? from['name'] : config.name,
   });
   const version = conf['cniVersion'];
+  const explicitVersion = version !== undefined;
   if (version !== undefined && !isSupportedVersion(version)) {
     throw new CniError(CniCode.IncompatibleVersion, `${origin}.cniVersion: ${JSON.stringify(version)} is not a CNI version this plugin speaks (${SUPPORTED_VERSIONS.join(', ')})`);
   }
   const plugins = conf['plugins'];
-  if (plugins === undefined) return [{ conf: inherit(conf, conf), origin }];
+  if (plugins === undefined) return [{ conf: inherit(conf, conf), origin, explicitVersion }];
   if (!Array.isArray(plugins) || plugins.length === 0) {
     throw new CniError(CniCode.InvalidConfig, `${origin}.plugins: must be a non-empty list of plugin configs`);
   }
   return plugins.map((p: unknown, i) => {
     if (!isObject(p)) throw new CniError(CniCode.InvalidConfig, `${origin}.plugins[${i}]: must be a JSON object`);
-    return { conf: inherit(p, conf), origin: `${origin}.plugins[${i}]` };
+    return { conf: inherit(p, conf), origin: `${origin}.plugins[${i}]`, explicitVersion };
   });
 }
 

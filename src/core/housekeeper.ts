@@ -1,7 +1,8 @@
 import { inject, injectable, optional } from 'inversify';
 import type { AdapterRegistry } from './adapter-registry';
-import { parseCniArgs } from './cni-env';
+import { HOST_NETNS, parseCniArgs } from './cni-env';
 import { delegateBinDirs, delegateEnv } from './delegate-call';
+import { expandPlugins, type PluginConf } from './delegate-conf';
 import { attachmentFailure, DeleteRun } from './delete-run';
 import { CniCode, CniError, toCniError } from './errors';
 import type { DelegateConf, NetworkRequest } from './plan';
@@ -9,9 +10,14 @@ import type { Clock } from './ports/clock';
 import type { ContainerLock } from './ports/container-lock';
 import type { FileProbe } from './ports/file-probe';
 import type { Logger } from './ports/logger';
+import type { PluginVersions } from './ports/plugin-versions';
 import type { CacheEntry, ResultCache } from './ports/result-cache';
 import { TOKENS } from './tokens';
+import { answerFor, askVersions, highestCommonVersion } from './version-negotiation';
 import { versionAtLeast } from './version';
+
+/** GC and STATUS are CNI 1.1 commands: a plugin gets them only at this version or later. */
+const HOUSEKEEPING_VERSION = '1.1.0';
 
 /** The key libcni puts the runtime's list of live attachments under, on a GC call's config. */
 export const VALID_ATTACHMENTS_KEY = 'cni.dev/valid-attachments';
@@ -43,6 +49,7 @@ export class Housekeeper {
     @inject(TOKENS.ResultCache) private readonly cache: ResultCache,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.FileProbe) private readonly probe: FileProbe,
+    @inject(TOKENS.PluginVersions) private readonly versions: PluginVersions,
     @inject(TOKENS.ContainerLock) @optional() private readonly lock?: ContainerLock,
   ) {}
 
@@ -59,19 +66,41 @@ export class Housekeeper {
     }
   }
 
-  /** STATUS: code 50 while the readiness file is missing, else the first delegate STATUS failure. */
-  async status(request: NetworkRequest): Promise<void> {
+  /**
+   * STATUS: code 50 while the readiness file is missing, else the first delegate STATUS failure.
+   * Only plugins that speak CNI 1.1 (by their VERSION answer) are asked; the others are skipped.
+   */
+  async status(request: NetworkRequest, log: Logger): Promise<void> {
     const file = request.config.readinessFile;
     if (file !== undefined && !(await this.probe.exists(file))) {
       throw new CniError(CniCode.PluginNotAvailable, `readiness indicator file ${file} does not exist: the cluster network is not ready`);
     }
-    for (const [i, spec] of request.config.delegates.entries()) {
-      const conf: DelegateConf = { ...spec.conf, cniVersion: spec.conf['cniVersion'] ?? request.config.cniVersion, name: spec.conf['name'] ?? request.config.name };
-      if (!versionAtLeast(String(conf['cniVersion']), '1.1.0')) continue;
-      await this.runOnDelegate(request, conf, spec.path, 'STATUS').catch((err: unknown) => {
-        throw toCniError(err).withContext(`delegates[${i}] (type "${String(conf['type'])}") STATUS`);
-      });
+    for (const spec of request.config.delegates) {
+      for (const plugin of expandPlugins(spec.conf, request.config, spec.path)) {
+        const conf = await this.housekeepingConf(request, plugin, 'STATUS', log);
+        if (conf === undefined) continue;
+        await this.runOnDelegate(request, conf, plugin.origin, 'STATUS').catch((err: unknown) => {
+          throw toCniError(err).withContext(`${plugin.origin} (type "${String(conf['type'])}") STATUS`);
+        });
+      }
     }
+  }
+
+  /**
+   * The config to send a GC or STATUS with: at the plugin's highest version up to the multus
+   * config's (or its own explicit one), or undefined, logged at debug, when that is below 1.1.0
+   * or the plugin does not speak it.
+   */
+  private async housekeepingConf(request: NetworkRequest, plugin: PluginConf, command: 'GC' | 'STATUS', log: Logger): Promise<DelegateConf | undefined> {
+    const type = String(plugin.conf['type']);
+    const answers = await askVersions([type], { versions: this.versions, request, binDirs: delegateBinDirs(request.config, request.env) });
+    const supported = answerFor(answers, type, `${plugin.origin} (type "${type}")`);
+    const asked = String(plugin.conf['cniVersion']);
+    const version = plugin.explicitVersion ? asked : highestCommonVersion(asked, [supported]);
+    const speaks = version !== undefined && (supported === undefined || supported.includes(version));
+    if (speaks && versionAtLeast(version, HOUSEKEEPING_VERSION)) return { ...plugin.conf, cniVersion: version };
+    log.debug({ type, origin: plugin.origin, cniVersion: version, supported }, `${command} skipped: the plugin does not speak CNI ${HOUSEKEEPING_VERSION} here`);
+    return undefined;
   }
 
   /** GC: DEL every recorded attachment not in `cni.dev/valid-attachments`, then delegate GC. */
@@ -84,9 +113,15 @@ export class Housekeeper {
       await this.collect(request, entry, log).catch((err: unknown) => failures.push(toCniError(err)));
     }
     const kept = entries.filter(isValid);
-    for (const [conf, attachments] of delegatesToCollect(kept)) {
+    for (const [recorded, attachments] of delegatesToCollect(kept)) {
+      const origin = `cached network "${String(recorded['name'])}"`;
+      const conf = await this.housekeepingConf(request, { conf: recorded, origin, explicitVersion: true }, 'GC', log).catch((err: unknown) => {
+        failures.push(toCniError(err));
+        return undefined;
+      });
+      if (conf === undefined) continue;
       const gcConf = { ...conf, [VALID_ATTACHMENTS_KEY]: attachments };
-      await this.runOnDelegate(request, gcConf, `cached network "${String(conf['name'])}"`, 'GC').catch((err: unknown) => failures.push(toCniError(err)));
+      await this.runOnDelegate(request, gcConf, origin, 'GC').catch((err: unknown) => failures.push(toCniError(err)));
     }
     log.info({ collected: entries.length - kept.length, kept: kept.length, failures: failures.length }, 'GC done');
     if (failures.length > 0) throw DeleteRun.aggregate(failures, 'GC');
@@ -97,7 +132,9 @@ export class Housekeeper {
     const key = { dir: request.config.cacheDir, containerId: entry.containerId, ifname: entry.ifname };
     const held = await this.lock?.acquire(key, GC_LOCK_WAIT_MS);
     try {
-      const env = { ...request.env, containerId: entry.containerId, ifname: entry.ifname, netns: entry.netns, args: parseCniArgs(entry.cniArgs) };
+      // A record naming the host's own namespace (written by an older multus) never sends a DEL there.
+      const netns = entry.netns !== '' && (await this.probe.sameFile(entry.netns, HOST_NETNS)) ? '' : entry.netns;
+      const env = { ...request.env, containerId: entry.containerId, ifname: entry.ifname, netns, args: parseCniArgs(entry.cniArgs) };
       const outcome = await new DeleteRun(this.registry, { ...request, env }, log).run(entry, entry.attachments.length - 1);
       if (outcome.failures.length === 0) await this.cache.remove(key);
       else {
@@ -129,7 +166,7 @@ function delegatesToCollect(kept: readonly CacheEntry[]): Map<DelegateConf, Atta
   const byJson = new Map<string, { conf: DelegateConf; attachments: Attachment[] }>();
   for (const entry of kept) {
     for (const a of entry.attachments) {
-      if (!versionAtLeast(a.cniVersion, '1.1.0')) continue;
+      if (!versionAtLeast(a.cniVersion, HOUSEKEEPING_VERSION)) continue;
       for (const conf of a.confs) {
         const id = JSON.stringify(conf);
         const slot = byJson.get(id) ?? { conf, attachments: [] };

@@ -14,11 +14,12 @@ const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/iu;
 
 /**
  * The device-info of the Device Information Specification (`type`, `version` and the device),
- * where multus knows the device: a PCI address (the result's 1.1.0 `pciID`, or the `deviceID`
- * the selection asked for) or a vhost-user socket (the result's `socketPath`).
+ * where multus knows the device: a PCI address (the result's 1.1.0 `pciID`, else the device the
+ * attachment was given: the selection's `deviceID` or the kubelet's device for the network's
+ * `resourceName`) or a vhost-user socket (the result's `socketPath`).
  */
 function deviceInfo(attachment: PreparedAttachment, iface: Iface100 | undefined): Record<string, unknown> | undefined {
-  const requested = attachment.runtimeConfig?.['deviceID'];
+  const requested = attachment.deviceId ?? attachment.runtimeConfig?.['deviceID'];
   const pci = iface?.pciID ?? (typeof requested === 'string' && PCI_ADDRESS.test(requested) ? requested : undefined);
   if (pci !== undefined && pci !== '') return { type: 'pci', version: '1.1.0', pci: { 'pci-address': pci } };
   if (iface?.socketPath !== undefined && iface.socketPath !== '') {

@@ -2,23 +2,28 @@ import { inject, injectable, multiInject, optional } from 'inversify';
 import type { AdapterRegistry } from './adapter-registry';
 import { masterResult } from './aggregator';
 import { cacheKey, newCacheEntry, withState, type EntryContext } from './cache-entry';
-import { defaultRouteRequests, withoutDefaultRoutes } from './default-route';
+import { defaultRouteRequests, masterDefaultRoutes, withOwnDefaultRoutes, withoutDefaultRoutes } from './default-route';
 import { delegateBinDirs, delegateCniArgs, delegateEnv } from './delegate-call';
 import { attachmentFailure, DeleteRun, runRecorded, type DeleteOutcome } from './delete-run';
 import { AttachmentFailed, runAttachments } from './attachment-runner';
+import { HOST_NETNS } from './cni-env';
 import { CniCode, CniError, toCniError } from './errors';
 import { networkStatus } from './network-status';
 import type { NetworkRequest, PodRef } from './plan';
 import { prepareAttachments, type PreparedAttachment } from './planner';
 import type { Clock } from './ports/clock';
 import type { ContainerLock } from './ports/container-lock';
+import type { FileProbe } from './ports/file-probe';
 import type { Logger } from './ports/logger';
 import type { NetworkSource } from './ports/network-source';
+import type { PluginVersions } from './ports/plugin-versions';
 import type { PodRoutes } from './ports/pod-routes';
 import type { CacheEntry, CacheKey, ResultCache } from './ports/result-cache';
 import type { StatusReporter } from './ports/status-reporter';
 import { parseResult, type CniResult } from './result';
 import { TOKENS } from './tokens';
+import { verifyAttachments } from './verify';
+import { negotiateVersions } from './version-negotiation';
 import { versionAtLeast } from './version';
 
 /** The error for an ADD stopped between two delegates. */
@@ -44,6 +49,8 @@ export class Orchestrator {
     @inject(TOKENS.AdapterRegistry) private readonly registry: AdapterRegistry,
     @inject(TOKENS.ResultCache) private readonly cache: ResultCache,
     @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.PluginVersions) private readonly versions: PluginVersions,
+    @inject(TOKENS.FileProbe) private readonly probe: FileProbe,
     @multiInject(TOKENS.NetworkSource) @optional() private readonly sources: readonly NetworkSource[] = [],
     @inject(TOKENS.PodRoutes) @optional() private readonly podRoutes?: PodRoutes,
     @inject(TOKENS.StatusReporter) @optional() private readonly reporter?: StatusReporter,
@@ -52,18 +59,42 @@ export class Orchestrator {
 
   /** ADD: returns the master's result in the multus config's cniVersion. */
   async add(request: NetworkRequest, log: Logger): Promise<Record<string, unknown>> {
-    const prepared = await this.prepare(request);
+    await this.refuseHostNetns(request);
+    const prepared = await this.prepare(request, 'ADD');
     return this.locked(request, (r) => this.addLocked(r, prepared, log));
   }
 
-  /** DEL: from the cache in reverse; without a cache, a best-effort DEL of the configured delegates. */
-  del(request: NetworkRequest, log: Logger): Promise<void> {
-    return this.locked(request, (r) => this.delLocked(r, log));
+  /**
+   * DEL: from the cache in reverse; without a cache, a best-effort DEL of the configured
+   * delegates. A CNI_NETNS that is the host's own is not passed on: the delegates get an empty
+   * one (release what you hold, touch no interface), so no DEL ever targets the node's links.
+   */
+  async del(request: NetworkRequest, log: Logger): Promise<void> {
+    let safe = request;
+    if (await this.isHostNetns(request.env.netns)) {
+      log.warn({ netns: request.env.netns }, `DEL: CNI_NETNS is the host's network namespace (${HOST_NETNS}); delegates get an empty CNI_NETNS`);
+      safe = { ...request, env: { ...request.env, netns: '' } };
+    }
+    return this.locked(safe, (r) => this.delLocked(r, log));
   }
 
   /** CHECK: each added attachment's delegates CHECK with its cached result; stops at the first failure. */
-  check(request: NetworkRequest, log: Logger): Promise<void> {
+  async check(request: NetworkRequest, log: Logger): Promise<void> {
+    await this.refuseHostNetns(request);
     return this.locked(request, (r) => this.checkLocked(r, log));
+  }
+
+  private async isHostNetns(netns: string): Promise<boolean> {
+    return netns !== '' && this.probe.sameFile(netns, HOST_NETNS);
+  }
+
+  /** ADD and CHECK never run a delegate in the host's own network namespace (code 4). */
+  private async refuseHostNetns(request: NetworkRequest): Promise<void> {
+    if (!(await this.isHostNetns(request.env.netns))) return;
+    throw new CniError(
+      CniCode.InvalidEnvironment,
+      `CNI_NETNS: ${request.env.netns} is the host's own network namespace (the same as ${HOST_NETNS}); refusing to ${request.env.command} pod interfaces there`,
+    );
   }
 
   /** Runs `work` holding the container's lock; delegates started meanwhile are recorded in it. */
@@ -117,6 +148,8 @@ export class Orchestrator {
     const key = cacheKey(request);
     const entry = await this.loadForDelete(key, log);
     if (entry === undefined) {
+      // Nothing recorded and a config that cannot say what to delete: its problem is the answer.
+      if (request.configProblem !== undefined) throw request.configProblem;
       await this.delWithoutCache(request, log);
       return;
     }
@@ -147,14 +180,22 @@ export class Orchestrator {
     }
   }
 
-  private async prepare(request: NetworkRequest): Promise<Prepared> {
+  /**
+   * The plan, made runnable: attachments named and checked, each one's CNI version settled with
+   * its plugins, and, for an ADD, every delegate's host checks passed; all before anything runs.
+   */
+  private async prepare(request: NetworkRequest, command: 'ADD' | 'DEL'): Promise<Prepared> {
     const source = this.sources.find((s) => s.supports(request));
     if (source === undefined) {
       const names = this.sources.map((s) => s.name).join(', ') || 'none';
       throw new CniError(CniCode.InvalidConfig, `no network source can serve this request (sources: ${names})`);
     }
     const plan = await source.resolve(request);
-    return { attachments: prepareAttachments(plan, request, this.registry), pod: plan.pod };
+    const planned = prepareAttachments(plan, request, this.registry);
+    const binDirs = delegateBinDirs(request.config, request.env);
+    const attachments = await negotiateVersions(planned, { versions: this.versions, request, binDirs });
+    if (command === 'ADD') await verifyAttachments(attachments, request.env.netns);
+    return { attachments, pod: plan.pod };
   }
 
   private entryContext(request: NetworkRequest): EntryContext {
@@ -187,8 +228,9 @@ export class Orchestrator {
   }
 
   /**
-   * After every attachment is up: default routes requested by the selection are set in the pod
-   * and dropped from the other attachments' results, the network-status is published, and the
+   * After every attachment is up: default routes requested by the selection, and by the seed's
+   * rule the master's (masterDefaultRoute), are set in the pod, added to the owner's result and
+   * dropped from the other attachments' results; the network-status is published, and the
    * master's result is returned.
    */
   private async finish(
@@ -198,15 +240,18 @@ export class Orchestrator {
     pod: PodRef | undefined,
     log: Logger,
   ): Promise<Record<string, unknown>> {
-    const routes = defaultRouteRequests(attachments);
+    const requested = defaultRouteRequests(attachments);
+    const claimed = new Set(requested.map((r) => r.family));
+    const routes = request.config.masterDefaultRoute ? [...requested, ...masterDefaultRoutes(attachments, results, claimed)] : requested;
     for (const route of routes) {
       if (this.podRoutes === undefined) throw new CniError(CniCode.Internal, 'internal error: no PodRoutes bound for default-route');
       await this.podRoutes.setDefaultRoute(request.env.netns, route.ifname, route.gateway);
     }
     const adjusted = results.map((result, i) => {
       const a = attachments[i] as PreparedAttachment;
+      const where = `result of ${a.origin}`;
       const foreign = new Set(routes.filter((r) => r.ifname !== a.ifname).map((r) => r.family));
-      return withoutDefaultRoutes(result, foreign, `result of ${a.origin}`);
+      return withOwnDefaultRoutes(withoutDefaultRoutes(result, foreign, where), routes.filter((r) => r.ifname === a.ifname), where);
     });
     if (pod !== undefined && this.reporter !== undefined) {
       const statuses = attachments.map((a, i) => networkStatus(a, adjusted[i] as CniResult));
@@ -265,17 +310,27 @@ export class Orchestrator {
 
   /**
    * No record: DEL what the config (or the API) names, best effort, so IPAM leases are released;
-   * never fails. Every attachment counts as unfinished, so its DEL errors are logged only.
+   * never fails. Every attachment counts as unfinished, so its DEL errors are logged only. An
+   * interface another record of this container holds (an ADD under another CNI_IFNAME) is
+   * that record's: it is skipped, and so is its lease.
    */
   private async delWithoutCache(request: NetworkRequest, log: Logger): Promise<void> {
     let prepared: Prepared;
     try {
-      prepared = await this.prepare(request);
+      prepared = await this.prepare(request, 'DEL');
     } catch (err) {
       log.warn({ err: toCniError(err).msg }, 'DEL without a cache entry: networks not resolvable, nothing deleted');
       return;
     }
-    const entry = newCacheEntry(this.entryContext(request), prepared.attachments);
-    await this.deleteRun(request, log).run(entry, entry.attachments.length - 1);
+    const others = await this.cache.list(request.config.cacheDir, request.env.containerId).catch(() => []);
+    const taken = new Set(others.flatMap((e) => e.attachments.map((a) => a.ifname)));
+    const mine = prepared.attachments.filter((a) => !taken.has(a.ifname));
+    if (mine.length < prepared.attachments.length) {
+      const skipped = prepared.attachments.filter((a) => taken.has(a.ifname)).map((a) => `${a.ifname} (${a.origin})`);
+      const records = others.map((e) => e.ifname).join(', ');
+      log.info({ skipped, records }, `DEL without a record of its own: skipped interfaces that the container's records under CNI_IFNAME ${records} hold`);
+    }
+    const entry = newCacheEntry(this.entryContext(request), mine);
+    await this.deleteRun(request, log).run(entry, Number.MAX_SAFE_INTEGER);
   }
 }

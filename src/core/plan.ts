@@ -1,5 +1,6 @@
 import type { CniEnv } from './cni-env';
 import type { MultusConfig } from './config/multus-config';
+import type { CniError } from './errors';
 
 /** Everything a source needs to decide a pod's networks: the CNI parameters and the multus config. */
 export interface NetworkRequest {
@@ -9,6 +10,12 @@ export interface NetworkRequest {
   readonly signal?: AbortSignal;
   /** Told each delegate's pid as it starts (the container lock records it). */
   readonly onSpawn?: (pid: number) => void;
+  /**
+   * DEL only: what was wrong with the config when it failed validation. The DEL then works from
+   * the container's record (with the config's usable keys) and reports this only when there is
+   * no record to work from.
+   */
+  readonly configProblem?: CniError;
 }
 
 /**
@@ -40,6 +47,12 @@ export interface Attachment {
   readonly defaultRoute?: readonly string[];
   /** The name shown in the network-status annotation (`namespace/name` for Kubernetes networks). */
   readonly statusName?: string;
+  /**
+   * The device this attachment was given (the selection's `deviceID`, or the kubelet's device
+   * for a NetworkAttachmentDefinition's `resourceName`), already written into `conf` by the
+   * source; kept here so network-status can report it as device-info.
+   */
+  readonly deviceId?: string;
 }
 
 /** The ordered attachments for one pod, as a source resolved them. */

@@ -15,6 +15,8 @@ export interface PreparedPlugin {
   /** What the plugin receives on stdin (before prevResult is added). */
   readonly conf: DelegateConf;
   readonly origin: string;
+  /** Its `cniVersion` was written in its config, not inherited: it is checked, not negotiated. */
+  readonly explicitVersion: boolean;
 }
 
 /** An attachment ready to run: named, with its plugins (one, or a conflist's chain). */
@@ -49,17 +51,17 @@ export function prepareAttachments(plan: NetworkPlan, request: NetworkRequest, r
       return undefined;
     }
   });
-  if (problems.length > 0) throw combine(problems);
+  if (problems.length > 0) throw combineProblems(problems);
   return prepared as PreparedAttachment[];
 }
 
 function preparePlugins(attachment: Attachment, master: boolean, request: NetworkRequest, registry: AdapterRegistry): PreparedPlugin[] {
   const runtimeConfig = master ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig } : attachment.runtimeConfig;
-  return expandPlugins(attachment.conf, request.config, attachment.origin).map(({ conf, origin }) => {
+  return expandPlugins(attachment.conf, request.config, attachment.origin).map(({ conf, origin, explicitVersion }) => {
     checkType(conf, origin);
     const adapter = registry.pick(conf, origin);
     const shaped = adapter.prepare(withRuntimeRequests(conf, runtimeConfig, attachment.cniArgs), { network: attachment.network, origin });
-    return { adapter, type: String(shaped['type']), conf: shaped, origin };
+    return { adapter, type: String(shaped['type']), conf: shaped, origin, explicitVersion };
   });
 }
 
@@ -72,7 +74,7 @@ function checkType(conf: DelegateConf, origin: string): void {
 }
 
 /** Every attachment's problem in one error; the code is the first problem's. */
-function combine(problems: readonly CniError[]): CniError {
+export function combineProblems(problems: readonly CniError[]): CniError {
   const first = problems[0] as CniError;
   if (problems.length === 1) return first;
   return new CniError(first.code, problems.map((p) => p.msg).join('; '), { details: `${problems.length} attachments have problems`, cause: first });

@@ -16,8 +16,10 @@ export const TOKENS = {
   StatusReporter: Symbol.for('multus.StatusReporter'),
   PodRoutes: Symbol.for('multus.PodRoutes'),
   ConfDirReader: Symbol.for('multus.ConfDirReader'),
+  PodResources: Symbol.for('multus.PodResources'),
   ContainerLock: Symbol.for('multus.ContainerLock'),
   FileProbe: Symbol.for('multus.FileProbe'),
   Housekeeper: Symbol.for('multus.Housekeeper'),
   AdapterLoader: Symbol.for('multus.AdapterLoader'),
+  PluginVersions: Symbol.for('multus.PluginVersions'),
 } as const;

@@ -64,7 +64,7 @@ export class FileResultCache implements ResultCache {
     }
   }
 
-  async list(dir: string): Promise<CacheEntry[]> {
+  async list(dir: string, containerId?: string): Promise<CacheEntry[]> {
     let names: string[];
     try {
       names = await fs.readdir(dir);
@@ -73,10 +73,12 @@ export class FileResultCache implements ResultCache {
       throw new CniError(CniCode.IoFailure, `cannot read cache dir ${dir}: ${(err as Error).message}`);
     }
     const entries: CacheEntry[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const wanted = (n: string): boolean => n.endsWith('.json') && (containerId === undefined || n.startsWith(`${containerId}-`));
+    for (const name of names.filter(wanted).sort()) {
       const entry = await this.loadFile(join(dir, name)).catch(() => undefined);
       // Only records stored under their own name: `<containerId>-<ifname>.json`.
-      if (entry !== undefined && `${entry.containerId}-${entry.ifname}.json` === name) entries.push(entry);
+      if (entry === undefined || `${entry.containerId}-${entry.ifname}.json` !== name) continue;
+      if (containerId === undefined || entry.containerId === containerId) entries.push(entry);
     }
     return entries;
   }

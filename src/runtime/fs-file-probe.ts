@@ -10,4 +10,13 @@ export class FsFileProbe implements FileProbe {
       return false;
     }
   }
+
+  async sameFile(a: string, b: string): Promise<boolean> {
+    try {
+      const [sa, sb] = await Promise.all([fs.stat(a), fs.stat(b)]);
+      return sa.dev === sb.dev && sa.ino === sb.ino;
+    } catch {
+      return false;
+    }
+  }
 }

@@ -2,8 +2,11 @@ import { CniCode, CniError } from '../core/errors';
 import type { Clock } from '../core/ports/clock';
 import type { ContainerLock, HeldLock } from '../core/ports/container-lock';
 import type { ExecRequest, Executor } from '../core/ports/executor';
+import type { FileProbe } from '../core/ports/file-probe';
 import type { Logger, LoggerFactory, LogSettings } from '../core/ports/logger';
+import type { PluginVersionQuery, PluginVersions } from '../core/ports/plugin-versions';
 import type { CacheEntry, CacheKey, ResultCache } from '../core/ports/result-cache';
+import { SUPPORTED_VERSIONS } from '../core/version';
 
 /** A recorded delegate call: what the plugin would have seen. */
 export interface RecordedCall {
@@ -83,8 +86,9 @@ export class MemoryCache implements ResultCache {
     return Promise.resolve();
   }
 
-  list(dir: string): Promise<CacheEntry[]> {
-    return Promise.resolve([...this.entries.entries()].filter(([id]) => id.startsWith(`${dir}/`)).map(([, e]) => e));
+  list(dir: string, containerId?: string): Promise<CacheEntry[]> {
+    const inDir = [...this.entries.entries()].filter(([id]) => id.startsWith(`${dir}/`)).map(([, e]) => e);
+    return Promise.resolve(containerId === undefined ? inDir : inDir.filter((e) => e.containerId === containerId));
   }
 }
 
@@ -151,5 +155,37 @@ export class RecordingLogger implements Logger, LoggerFactory {
   }
   create(_settings: LogSettings): Logger {
     return this;
+  }
+}
+
+/**
+ * VERSION answers by plugin type, without running anything: a type not listed speaks every
+ * version multus does; `undefined` stands for a plugin with no usable VERSION answer.
+ */
+export class FakePluginVersions implements PluginVersions {
+  /** Every query, in order. */
+  readonly queries: PluginVersionQuery[] = [];
+
+  constructor(private readonly answers: Readonly<Record<string, readonly string[] | undefined>> = {}) {}
+
+  supported(query: PluginVersionQuery): Promise<readonly string[] | undefined> {
+    this.queries.push(query);
+    return Promise.resolve(query.type in this.answers ? this.answers[query.type] : SUPPORTED_VERSIONS);
+  }
+}
+
+/** Files that exist, and pairs of paths that name one file (e.g. a netns bind mount and /proc/1/ns/net). */
+export class FakeFileProbe implements FileProbe {
+  constructor(
+    readonly files = new Set<string>(),
+    readonly same: Array<readonly [string, string]> = [],
+  ) {}
+
+  exists(path: string): Promise<boolean> {
+    return Promise.resolve(this.files.has(path));
+  }
+
+  sameFile(a: string, b: string): Promise<boolean> {
+    return Promise.resolve(this.same.some(([x, y]) => (x === a && y === b) || (x === b && y === a)));
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Integration 4: a pod whose third delegate fails. (a) the plugin rejects its IPAM config at run
  * time (host-local: rangeStart outside the subnet, valid syntax, so it passes our validation);
- * (b) the plugin binary does not exist; (c) a syntactically invalid subnet, caught before anything
- * runs. Each: exit 1, one CNI error naming the network and type, no stack trace anywhere, and
+ * (b) the plugin binary does not exist, and (c) a syntactically invalid subnet, both caught before
+ * anything runs. Each: exit 1, one CNI error naming the network and type, no stack trace anywhere, and
  * nothing left behind (interfaces, host veths, leases, cache file).
  */
 import { existsSync } from 'node:fs';
@@ -41,12 +41,12 @@ const SCENARIOS: readonly Scenario[] = [
     earlierRan: true,
   },
   {
-    title: '(b) the plugin binary does not exist',
+    title: '(b) the plugin binary does not exist: found when its VERSION is asked, before anything runs',
     suffix: 'b',
     third: () => ({ type: 'no-such-plugin' }),
     code: 101,
-    mentions: () => ['failed to find plugin', '/usr/lib/cni'],
-    earlierRan: true,
+    mentions: () => ['network "third-net" (delegates[2], type "no-such-plugin"): failed to find plugin', '/usr/lib/cni'],
+    earlierRan: false,
   },
   {
     title: '(c) a syntactically invalid subnet is rejected before anything runs',

@@ -30,7 +30,7 @@ import {
   SEED_POD_ANNOTATION,
   startKubeCluster,
 } from './support/kube-cluster';
-import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLinksInto, inSubnet, ipv4Of, netnsLinkKind, netnsLinkNames } from './support/net';
+import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLinksInto, inSubnet, ipv4Of, netnsLinkKind, netnsLinkNames, netnsRoutes } from './support/net';
 import { expectSuccess, runMultus } from './support/run-multus';
 import { withoutEmptyDns } from './support/seed-pod';
 import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
@@ -133,10 +133,14 @@ describe.each(CASES)("the seed's walkthrough with $kind Network objects (cniVers
     expect(leaseFiles(ws.ipamDir)).toHaveLength(4);
     expect(existsSync(cacheFile(ws.cniDir, containerId))).toBe(true);
 
-    // stdout: br-net-1's (the master's) result, in the multus config's cniVersion.
-    expect(withoutEmptyDns(add.json)).toEqual(
-      expectedBridgeResult({ ns, netnsPath, ifname: 'eth0', bridge: bridges.brNet1, gateway: '10.1.10.1', cniVersion: c.cniVersion }),
-    );
+    // stdout: br-net-1's (the master's) result, in the multus config's cniVersion, with the
+    // default route the seed's rule moved to it: ptp-net's IPAM asks for 0.0.0.0/0, but "the
+    // default route will point to the primary network".
+    expect(withoutEmptyDns(add.json)).toEqual({
+      ...expectedBridgeResult({ ns, netnsPath, ifname: 'eth0', bridge: bridges.brNet1, gateway: '10.1.10.1', cniVersion: c.cniVersion }),
+      routes: [{ dst: '0.0.0.0/0', gw: '10.1.10.1' }],
+    });
+    expect(netnsRoutes(ns).filter((r) => r.dst === 'default')).toEqual([expect.objectContaining({ gateway: '10.1.10.1', dev: 'eth0' })]);
 
     // Which kind served the Network objects, and the objects read.
     const log = requestLog(server);

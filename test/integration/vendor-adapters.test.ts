@@ -75,12 +75,12 @@ describe('vendor adapters in dist/multus', () => {
       expect(cacheFiles(ws.cniDir)).toEqual([]);
     });
 
-    it('a master missing on the host is found right before macvlan runs: code 7, the probe added before it is rolled back', async () => {
+    it('a master missing on the host is found by the adapter\'s verify before any delegate runs: code 7, the probe before it never ran', async () => {
       const { ns, bin, call } = setUp('gm', { master: `${ws.prefix}gx` }, true);
       const error = expectCniError(await runMultus(call), 7);
-      expect(error.msg).toBe(`network "data" (delegates[1], type "macvlan", interface net0): ADD failed: master "${ws.prefix}gx" was not found on this host; the macvlan plugin was not run`);
-      expect(bin.callOrder('ADD')).toEqual(['probe']);
-      expect(bin.callOrder('DEL')).toEqual(['probe']);
+      expect(error.msg).toBe(`network "data" (delegates[1], type "macvlan"): master "${ws.prefix}gx" was not found on this host; nothing was run`);
+      expect(bin.callOrder('ADD')).toEqual([]);
+      expect(bin.callOrder('DEL')).toEqual([]);
       expect(netnsLinkNames(ns)).toEqual(['lo']);
       expect(leaseFiles(ws.ipamDir)).toEqual([]);
       expect(cacheFiles(ws.cniDir)).toEqual([]);

@@ -1,4 +1,4 @@
-import type { AdapterApi, AdapterContext, ConfigProblem, DelegateConf, DelegateInvocation, Executor } from '../../../src/index';
+import type { AdapterApi, AdapterContext, ConfigProblem, DelegateConf, DelegateInvocation, Executor, VerifyContext } from '../../../src/index';
 import { macvlanProblems, masterLinkProblem } from './macvlan-conf';
 
 /**
@@ -9,9 +9,11 @@ import { macvlanProblems, masterLinkProblem } from './macvlan-conf';
  */
 export function macvlanAdapterClass(api: AdapterApi) {
   /**
-   * Checks a macvlan config before anything runs (prepare: synchronous, fields only), and that
-   * its master exists right before the plugin runs (add: the host check needs the executor, so
-   * it cannot be in prepare). DEL must succeed even when the master is already gone (the kernel
+   * Checks a macvlan config before anything runs: its fields (prepare) and that its master
+   * exists on the host (verify: the host check needs the executor; multus runs every
+   * delegate's verify before the first delegate, so a missing master creates nothing). A
+   * master inside the pod (`linkInContainer`) is looked for right before the plugin runs, since
+   * an earlier delegate may create it. DEL must succeed even when the master is already gone (the kernel
    * then removed the macvlan with it): macvlan plugins before v1.4.0 fail that DEL with "Link
    * not found" while checking the master (containernetworking/plugins#953), leaving the pod
    * stuck and its address leased, so the DEL they get has no `master` and no `mtu` then.
@@ -25,8 +27,15 @@ export function macvlanAdapterClass(api: AdapterApi) {
       return [...super.validate(conf, context), ...macvlanProblems(conf, context.origin, api)];
     }
 
+    /** A master on the host must exist before anything runs, unless an earlier delegate of this ADD makes it. */
+    override async verify(conf: DelegateConf, context: VerifyContext): Promise<void> {
+      if (conf['linkInContainer'] === true || context.madeEarlier.includes(String(conf['master']))) return;
+      await this.checkMaster(conf, context.netns);
+    }
+
+    /** A master in the pod may be made by an earlier delegate of this ADD: it is looked for right before the plugin runs. */
     override async add(call: DelegateInvocation): Promise<unknown> {
-      await this.checkMaster(call.conf, call.env.CNI_NETNS);
+      if (call.conf['linkInContainer'] === true) await this.checkMaster(call.conf, call.env.CNI_NETNS);
       return super.add(call);
     }
 
@@ -67,10 +76,10 @@ export function macvlanAdapterClass(api: AdapterApi) {
       } catch (err) {
         const where = inPod ? "in the pod's network namespace" : 'on this host';
         const why = err instanceof api.CniError ? err.msg : String(err);
-        throw new api.CniError(api.CniCode.InvalidConfig, `master "${master}" was not found ${where}; the macvlan plugin was not run`, { details: why, cause: err });
+        throw new api.CniError(api.CniCode.InvalidConfig, `master "${master}" was not found ${where}; nothing was run`, { details: why, cause: err });
       }
       const problem = masterLinkProblem(master, output, conf['mtu']);
-      if (problem !== undefined) throw new api.CniError(api.CniCode.InvalidConfig, `${problem}; the macvlan plugin was not run`);
+      if (problem !== undefined) throw new api.CniError(api.CniCode.InvalidConfig, `${problem}; nothing was run`);
     }
   };
 }

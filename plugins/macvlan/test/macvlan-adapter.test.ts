@@ -25,6 +25,7 @@ class HostLinks extends FakeExecutor {
 const MacvlanAdapter = macvlanAdapterClass(ADAPTER_API);
 const CTX = { network: 'data', origin: 'delegates[1]' };
 const NETNS = '/var/run/netns/pod1';
+const VCTX = { ...CTX, netns: NETNS, madeEarlier: [] };
 
 function call(conf: Record<string, unknown>): DelegateInvocation {
   return {
@@ -32,6 +33,15 @@ function call(conf: Record<string, unknown>): DelegateInvocation {
     env: { CNI_CONTAINERID: 'c1', CNI_NETNS: NETNS, CNI_IFNAME: 'net1', CNI_ARGS: '', CNI_PATH: '/opt/cni/bin' },
     binDirs: ['/opt/cni/bin'],
   };
+}
+
+async function verifyError(adapter: DelegateAdapter, conf: Record<string, unknown>): Promise<CniError> {
+  const err: unknown = await adapter.verify?.({ cniVersion: '1.0.0', name: 'data', ...conf }, VCTX).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof CniError)) throw new Error(`expected verify to fail with a CniError, got ${String(err)}`);
+  return err;
 }
 
 async function addError(adapter: DelegateAdapter, conf: Record<string, unknown>): Promise<CniError> {
@@ -74,44 +84,58 @@ describe('the macvlan adapter', () => {
     expect(executor.calls).toEqual([]);
   });
 
-  test('ADD looks the master up on the host through the executor, then runs the plugin with the config as is', async () => {
+  test('verify looks the master up on the host through the executor; ADD then runs the plugin with the config as is', async () => {
     const executor = new HostLinks({ eth1: 1500 });
     const conf = { type: 'macvlan', master: 'eth1', mode: 'bridge', mtu: 1500 };
-    await new MacvlanAdapter(executor).add(call(conf));
+    const adapter = new MacvlanAdapter(executor);
+    await adapter.verify(conf, VCTX);
+    expect(executor.tools).toEqual(['ip -j link show dev eth1']);
+    expect(executor.calls).toEqual([]);
+    await adapter.add(call(conf));
     expect(executor.tools).toEqual(['ip -j link show dev eth1']);
     expect(executor.sequence()).toEqual(['ADD macvlan net1']);
     expect(executor.calls[0]?.stdin).toEqual({ cniVersion: '1.0.0', name: 'data', ...conf });
   });
 
-  test('ADD with a master missing on the host: code 7 naming it, ip\'s answer as details, the plugin not run', async () => {
+  test('verify with a master missing on the host: code 7 naming it, ip\'s answer as details, the plugin not run', async () => {
     const executor = new HostLinks({ eth1: 1500 });
-    const err = await addError(new MacvlanAdapter(executor), { type: 'macvlan', master: 'eth9' });
+    const err = await verifyError(new MacvlanAdapter(executor), { type: 'macvlan', master: 'eth9' });
     expect(err.code).toBe(7);
-    expect(err.msg).toBe('master "eth9" was not found on this host; the macvlan plugin was not run');
+    expect(err.msg).toBe('master "eth9" was not found on this host; nothing was run');
     expect(err.details).toBe('ip -j link show dev eth9 failed: Device "eth9" does not exist.');
     expect(executor.calls).toEqual([]);
   });
 
-  test('ADD with an mtu above the master mtu: code 7, the plugin not run', async () => {
+  test('verify with an mtu above the master mtu: code 7, the plugin not run', async () => {
     const executor = new HostLinks({ eth1: 1500 });
-    const err = await addError(new MacvlanAdapter(executor), { type: 'macvlan', master: 'eth1', mtu: 9000 });
-    expect([err.code, err.msg]).toEqual([7, 'mtu 9000 is larger than the mtu 1500 of master "eth1": a macvlan cannot exceed its master\'s; the macvlan plugin was not run']);
+    const err = await verifyError(new MacvlanAdapter(executor), { type: 'macvlan', master: 'eth1', mtu: 9000 });
+    expect([err.code, err.msg]).toEqual([7, 'mtu 9000 is larger than the mtu 1500 of master "eth1": a macvlan cannot exceed its master\'s; nothing was run']);
     expect(executor.calls).toEqual([]);
   });
 
-  test('ADD without a master asks the host nothing: the plugin uses the default route interface', async () => {
+  test('verify leaves a master that an earlier delegate of the ADD creates (a bridge) alone: it is not there yet', async () => {
     const executor = new HostLinks({});
+    await new MacvlanAdapter(executor).verify({ type: 'macvlan', master: 'br0' }, { ...VCTX, madeEarlier: ['br0'] });
+    expect(executor.tools).toEqual([]);
+  });
+
+  test('verify and ADD without a master ask the host nothing: the plugin uses the default route interface', async () => {
+    const executor = new HostLinks({});
+    await new MacvlanAdapter(executor).verify({ type: 'macvlan' }, VCTX);
     await new MacvlanAdapter(executor).add(call({ type: 'macvlan' }));
     expect(executor.tools).toEqual([]);
     expect(executor.sequence()).toEqual(['ADD macvlan net1']);
   });
 
-  test('ADD with linkInContainer looks in the pod namespace through nsenter, never entering it', async () => {
+  test('ADD with linkInContainer looks in the pod namespace through nsenter right before the plugin (an earlier delegate may make the master), never entering it', async () => {
     const executor = new HostLinks({ net1: 9000 });
-    await new MacvlanAdapter(executor).add(call({ type: 'macvlan', master: 'net1', linkInContainer: true, mtu: 9000 }));
+    const conf = { type: 'macvlan', master: 'net1', linkInContainer: true, mtu: 9000 };
+    await new MacvlanAdapter(executor).verify(conf, VCTX);
+    expect(executor.tools).toEqual([]);
+    await new MacvlanAdapter(executor).add(call(conf));
     expect(executor.tools).toEqual([`nsenter --net=${NETNS} -- ip -j link show dev net1`]);
     const err = await addError(new MacvlanAdapter(new HostLinks({})), { type: 'macvlan', master: 'net1', linkInContainer: true });
-    expect(err.msg).toBe('master "net1" was not found in the pod\'s network namespace; the macvlan plugin was not run');
+    expect(err.msg).toBe('master "net1" was not found in the pod\'s network namespace; nothing was run');
   });
 
   test.each(['check', 'gc', 'status'] as const)('%s runs the plugin without looking for the master', async (command) => {

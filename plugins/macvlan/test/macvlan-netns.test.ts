@@ -70,7 +70,7 @@ describe('the macvlan adapter on a real netns with a veth master (dist/multus)',
   it('a master missing on the host: code 7 from the adapter, the plugin never ran (no link, no lease)', async () => {
     const { ns, call } = setUp('gm', { master: `${ws.prefix}gx` });
     const error = expectCniError(await runMultus(call), 7);
-    expect(error.msg).toContain(`master "${ws.prefix}gx" was not found on this host; the macvlan plugin was not run`);
+    expect(error.msg).toContain(`master "${ws.prefix}gx" was not found on this host; nothing was run`);
     expect(error.details).toContain('does not exist');
     expectNothingLeft(ns);
   });

@@ -228,6 +228,7 @@ async function plan(request: NetworkRequest, container: Container, registry: Ada
   const attachments = await Promise.all(prepared.map((a) => attachmentView(a, request, binDirs, loaded)));
   const master = prepared.find((a) => a.master);
   const notes = networkPlan.pod === undefined ? [] : [`the network-status annotation would be written to pod ${networkPlan.pod.namespace}/${networkPlan.pod.name}`];
+  if (master !== undefined) notes.push(defaultRouteNote(master.ifname, request.config.masterDefaultRoute));
   return {
     ...empty,
     source: source.name,
@@ -235,6 +236,12 @@ async function plan(request: NetworkRequest, container: Container, registry: Ada
     notes,
     result: master === undefined ? undefined : `the master's result (${master.ifname}), converted to cniVersion ${request.config.cniVersion}`,
   };
+}
+
+/** What happens to the pod's default routes (configuration.md, masterDefaultRoute). */
+function defaultRouteNote(masterIfname: string, masterDefaultRoute: boolean): string {
+  if (!masterDefaultRoute) return "default routes: each attachment's as its plugin sets them, but a selection's default-route (masterDefaultRoute is off)";
+  return `default routes: ${masterIfname} (the master) gets the pod's default route of each IP family it has a gateway for when another attachment sets one; those others lose theirs (masterDefaultRoute; a selection's default-route wins for its family)`;
 }
 
 async function attachmentView(a: PreparedAttachment, request: NetworkRequest, binDirs: readonly string[], loaded: ConfigFile): Promise<AttachmentView> {

@@ -3,6 +3,8 @@ import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { IsAbsolutePath, IsNonEmptyString } from '../validators';
 
 export const DEFAULT_CONF_DIR = '/etc/cni/multus/net.d';
+/** The kubelet's pod-resources socket (kubelet `--root-dir` /var/lib/kubelet, `pod-resources/kubelet.sock`). */
+export const DEFAULT_POD_RESOURCES_SOCKET = '/var/lib/kubelet/pod-resources/kubelet.sock';
 export const DEFAULT_MULTUS_NAMESPACE = 'kube-system';
 export const DEFAULT_SYSTEM_NAMESPACES: readonly string[] = ['kube-system'];
 
@@ -21,6 +23,12 @@ export interface KubernetesSettings {
   readonly globalNamespaces: readonly string[];
   /** Where a NetworkAttachmentDefinition with an empty `spec.config` finds its config file. */
   readonly confDir: string;
+  /**
+   * The kubelet's pod-resources API socket, asked which device a pod got for a
+   * NetworkAttachmentDefinition annotated `k8s.v1.cni.cncf.io/resourceName`. A key because
+   * kubelets run with another `--root-dir`, or multus in a container sees the host's elsewhere.
+   */
+  readonly podResourcesSocket: string;
 }
 
 /** A list of names: a JSON list of strings, or (as Go Multus writes globalNamespaces) one comma-separated string. */
@@ -67,6 +75,10 @@ export class KubernetesSettingsWire {
   @IsOptional()
   @IsAbsolutePath()
   confDir?: unknown;
+
+  @IsOptional()
+  @IsAbsolutePath()
+  podResourcesSocket?: unknown;
 }
 
 function nameList(value: unknown, fallback: readonly string[]): readonly string[] {
@@ -85,5 +97,6 @@ export function kubernetesSettings(raw: Readonly<Record<string, unknown>>): Kube
     namespaceIsolation: (raw['namespaceIsolation'] as boolean | undefined) ?? false,
     globalNamespaces: nameList(raw['globalNamespaces'], []),
     confDir: (raw['confDir'] as string | undefined) ?? DEFAULT_CONF_DIR,
+    podResourcesSocket: (raw['podResourcesSocket'] as string | undefined) ?? DEFAULT_POD_RESOURCES_SOCKET,
   };
 }

@@ -114,13 +114,19 @@ class MultusConfigWire extends KubernetesSettingsWire {
   @Max(3600, { message: 'must be at most 3600 seconds' })
   delegateTimeoutSeconds?: unknown;
 
+  /** "" (what Go Multus's default configs write) means no readiness file. */
   @IsOptional()
+  @ValidateIf((o: MultusConfigWire) => o.readinessindicatorfile !== '')
   @IsAbsolutePath()
   readinessindicatorfile?: unknown;
 
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   parallelDelegates?: unknown;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  masterDefaultRoute?: unknown;
 
   @IsOptional()
   @IsArray({ message: 'must be a list of absolute directory paths' })
@@ -169,6 +175,12 @@ export interface MultusConfig {
   readonly readinessTimeoutMs: number;
   /** Run attachments that share no host object at the same time (opt-in). */
   readonly parallelDelegates: boolean;
+  /**
+   * The seed's rule: the master owns the pod's default route of each IP family it has a gateway
+   * for (other attachments' default routes of that family are removed). On by default without
+   * `clusterNetwork` (the seed's styles), off with it (today's Go Multus: `default-route`).
+   */
+  readonly masterDefaultRoute: boolean;
   /** Directories of vendor adapter modules loaded at run time. */
   readonly adapterDirs: readonly string[];
   /** The config exactly as received, for sources that need keys multus does not model. */
@@ -209,6 +221,44 @@ function unsupportedProblems(raw: Record<string, unknown>): ConfigProblem[] {
   }));
 }
 
+/** The keys a DEL working from its record can use, each kept only if valid on its own. */
+const RECORD_KEYS = ['name', 'cniVersion', 'cniDir', 'binDir', 'delegateTimeoutSeconds', 'log_level', 'logLevel', 'logFile', 'logToStderr'] as const;
+
+/** The config a DEL works with, and what was wrong with the one given, if anything. */
+export interface DeleteConfig {
+  readonly config: MultusConfig;
+  readonly problem?: CniError;
+}
+
+/**
+ * For DEL: the config, or, when it fails validation, one made of its usable keys (where the
+ * record is, where the plugins are, logging) with no delegates, and the problem. A DEL works
+ * from the container's record, so a config problem that does not keep it from deleting what
+ * the record holds must not stop it; the caller reports the problem when there is no record.
+ */
+export function parseMultusConfigForDelete(raw: unknown): DeleteConfig {
+  try {
+    return { config: parseMultusConfig(raw) };
+  } catch (err) {
+    const problem = err instanceof CniError ? err : new CniError(CniCode.InvalidConfig, `invalid multus config: ${String(err)}`);
+    const given = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+    const base = { type: 'multus', delegates: [{ type: 'none' }] };
+    const usable = RECORD_KEYS.filter((k) => k in given && validateModel(MultusConfigWire, { ...base, [k]: given[k] }, '').length === 0);
+    const conf = { ...base, ...Object.fromEntries(usable.map((k) => [k, given[k]])) };
+    const config = { ...parseMultusConfigSafely(conf), delegates: [], raw: given };
+    return { config, problem };
+  }
+}
+
+/** parseMultusConfig of keys that each passed alone; two that disagree (log levels) fall back to none. */
+function parseMultusConfigSafely(conf: Record<string, unknown>): MultusConfig {
+  try {
+    return parseMultusConfig(conf);
+  } catch {
+    return parseMultusConfig({ type: 'multus', delegates: [{ type: 'none' }], ...('cniDir' in conf ? { cniDir: conf['cniDir'] } : {}) });
+  }
+}
+
 /**
  * Validates the multus config read from stdin and returns it in program form. Every problem
  * is reported with its JSON path; code 2 for keys this build does not support, 7 otherwise.
@@ -235,9 +285,10 @@ export function parseMultusConfig(raw: unknown): MultusConfig {
     cacheDir: (conf['cniDir'] as string | undefined) ?? DEFAULT_CACHE_DIR,
     binDir: conf['binDir'] as string | undefined,
     ifnameIndexFrom: (conf['ifnameIndexFrom'] as number | undefined) ?? 0,
-    readinessFile: conf['readinessindicatorfile'] as string | undefined,
+    readinessFile: conf['readinessindicatorfile'] === '' ? undefined : (conf['readinessindicatorfile'] as string | undefined),
     adapterDirs: (conf['adapterDirs'] as string[] | undefined) ?? [],
     parallelDelegates: (conf['parallelDelegates'] as boolean | undefined) ?? false,
+    masterDefaultRoute: (conf['masterDefaultRoute'] as boolean | undefined) ?? conf['clusterNetwork'] === undefined,
     readinessTimeoutMs: Math.round(((conf['readinessTimeoutSeconds'] as number | undefined) ?? DEFAULT_READINESS_TIMEOUT_SECONDS) * 1000),
     delegateTimeoutMs: Math.round(((conf['delegateTimeoutSeconds'] as number | undefined) ?? DEFAULT_DELEGATE_TIMEOUT_SECONDS) * 1000),
     raw: conf,

@@ -10,6 +10,17 @@ export interface AdapterContext {
   readonly origin: string;
 }
 
+/** Where a delegate is about to run, for {@link DelegateAdapter.verify}'s host checks. */
+export interface VerifyContext extends AdapterContext {
+  /** The pod's network namespace (CNI_NETNS), for checks made inside it (through nsenter). */
+  readonly netns: string;
+  /**
+   * Host links that delegates running earlier in this ADD create (a bridge plugin's bridge): they
+   * may not exist yet when verify runs, and a check must not call them missing.
+   */
+  readonly madeEarlier: readonly string[];
+}
+
 /** One call of a delegate: its prepared config, its env, where to find it. */
 export interface DelegateInvocation {
   readonly conf: DelegateConf;
@@ -38,6 +49,12 @@ export interface DelegateAdapter {
   supports(conf: DelegateConf): boolean;
   /** Validates the config (throwing a CniError with JSON paths) and returns what the plugin gets. */
   prepare(conf: DelegateConf, context: AdapterContext): DelegateConf;
+  /**
+   * Host checks that need more than the config (a link exists, a device is free): run for every
+   * delegate of an ADD before the first delegate runs, so a problem of the last one creates
+   * nothing. Rejects with a CniError saying what is wrong; optional (default: nothing to check).
+   */
+  verify?(conf: DelegateConf, context: VerifyContext): Promise<void>;
   /** Runs ADD; resolves with the plugin's raw result JSON. */
   add(call: DelegateInvocation): Promise<unknown>;
   del(call: DelegateInvocation): Promise<void>;

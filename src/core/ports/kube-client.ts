@@ -29,8 +29,9 @@ export interface KubeClient {
   /** The object, or undefined when the API says it does not exist (404 NotFound). */
   getObject(ref: ObjectRef): Promise<Record<string, unknown> | undefined>;
   /**
-   * Sets one annotation on a pod (merge patch carrying the pod's resourceVersion), re-reading
-   * the pod and retrying when another writer got there first (409 Conflict).
+   * Sets one annotation on a pod: a merge patch of that key alone, which needs no
+   * resourceVersion (it cannot overwrite another writer's keys). Should the server answer 409
+   * Conflict, the pod is read and the patch retried with its resourceVersion.
    */
   setPodAnnotation(namespace: string, name: string, key: string, value: string): Promise<void>;
 }

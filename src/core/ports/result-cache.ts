@@ -53,6 +53,6 @@ export interface ResultCache {
   save(key: CacheKey, entry: CacheEntry): Promise<void>;
   /** Removes the entry; no error when it is already gone. */
   remove(key: CacheKey): Promise<void>;
-  /** Every entry in a cache dir (GC); unreadable entries are skipped. */
-  list(dir: string): Promise<CacheEntry[]>;
+  /** Every entry in a cache dir (GC), or only one container's; unreadable entries are skipped. */
+  list(dir: string, containerId?: string): Promise<CacheEntry[]>;
 }

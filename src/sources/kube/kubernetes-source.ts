@@ -5,6 +5,7 @@ import { CniCode, CniError } from '../../core/errors';
 import type { Attachment, NetworkPlan, NetworkRequest, PodRef } from '../../core/plan';
 import type { KubeClient, KubeClientProvider } from '../../core/ports/kube-client';
 import type { NetworkSource } from '../../core/ports/network-source';
+import type { PodResources } from '../../core/ports/pod-resources';
 import {
   DEFAULT_NETWORK_ANNOTATION,
   NETWORKS_ANNOTATION,
@@ -15,6 +16,8 @@ import {
 } from '../../core/selection';
 import { TOKENS } from '../../core/tokens';
 import type { ConfDirReader } from './conf-dir';
+import { DeviceAllocator, settleDevices, type SourcedAttachment } from './device-allocator';
+import { requestKubeClient } from './request-kube-client';
 import { NetworkResolver, type LookupOrder, type ResolvedNetwork } from './network-resolver';
 import { checkIsolation, runtimeRequests } from './selection-rules';
 
@@ -30,7 +33,8 @@ interface PodAnnotations {
  * or the seed's `Network` objects. Without `clusterNetwork` the seed's rules hold: the first
  * annotated network is the master, and a pod without annotation gets the config's delegates.
  * With `clusterNetwork`, today's Go Multus rules: it is always the master, then defaultNetworks,
- * then the annotated ones.
+ * then the annotated ones. A network annotated with a device-plugin `resourceName` gets one of
+ * the pod's devices from the kubelet's pod-resources API.
  */
 @injectable()
 export class KubernetesSource implements NetworkSource {
@@ -39,6 +43,7 @@ export class KubernetesSource implements NetworkSource {
   constructor(
     @inject(TOKENS.KubeClientProvider) private readonly clients: KubeClientProvider,
     @inject(TOKENS.ConfDirReader) private readonly confDir: ConfDirReader,
+    @inject(TOKENS.PodResources) private readonly podResources: PodResources,
   ) {}
 
   supports(request: NetworkRequest): boolean {
@@ -48,7 +53,8 @@ export class KubernetesSource implements NetworkSource {
   async resolve(request: NetworkRequest): Promise<NetworkPlan> {
     const settings = request.config.kubernetes;
     const pod = podRef(request);
-    const client = (): Promise<KubeClient> => this.clients.get(request.config.kubeconfig as string);
+    // Identical GETs within this request are made once (a network annotated many times).
+    const client = requestKubeClient(() => this.clients.get(request.config.kubeconfig as string));
     const { annotations } = await this.annotations(request, pod, client);
     const key = annotations[NETWORKS_ANNOTATION] !== undefined ? NETWORKS_ANNOTATION : SEED_NETWORKS_ANNOTATION;
     const selections = parseNetworkSelections(key, annotations[key] ?? '');
@@ -57,7 +63,9 @@ export class KubernetesSource implements NetworkSource {
     for (const s of selections) checkIsolation(settings, pod, s);
     const resolver = new NetworkResolver(client, this.confDir, settings.confDir);
     const order: LookupOrder = key === NETWORKS_ANNOTATION ? 'nad-first' : 'network-first';
-    const attachments = await this.attachments(request, pod, { selections, chosenDefault, resolver, order });
+    const sourced = await this.attachments(request, pod, { selections, chosenDefault, resolver, order });
+    const allocator = new DeviceAllocator(this.podResources, settings.podResourcesSocket, pod);
+    const attachments = await settleDevices(sourced, allocator, request.env.command === 'DEL');
     return { attachments, pod };
   }
 
@@ -76,12 +84,12 @@ export class KubernetesSource implements NetworkSource {
     return { annotations: info.annotations, from: 'api' };
   }
 
-  private async attachments(request: NetworkRequest, pod: PodRef, ctx: Selections): Promise<Attachment[]> {
+  private async attachments(request: NetworkRequest, pod: PodRef, ctx: Selections): Promise<SourcedAttachment[]> {
     const settings = request.config.kubernetes;
     const defaults = settings.systemNamespaces.includes(pod.namespace) ? [] : settings.defaultNetworks;
-    const defaultAttachments = (): Promise<Attachment[]> =>
+    const defaultAttachments = (): Promise<SourcedAttachment[]> =>
       Promise.all(defaults.map((name, i) => this.fromName(ctx, settings, name, `defaultNetworks[${i}]`)));
-    const selected = (list: readonly NetworkSelection[]): Promise<Attachment[]> =>
+    const selected = (list: readonly NetworkSelection[]): Promise<SourcedAttachment[]> =>
       Promise.all(list.map(async (s) => fromSelection(s, await ctx.resolver.resolve(s.namespace ?? pod.namespace, s.name, ctx.order), false)));
     const masterSpec = ctx.chosenDefault ?? settings.clusterNetwork;
     if (masterSpec !== undefined) {
@@ -92,7 +100,7 @@ export class KubernetesSource implements NetworkSource {
     }
     if (ctx.selections.length > 0) {
       const [first, ...rest] = await selected(ctx.selections);
-      return [{ ...(first as Attachment), master: true }, ...(await defaultAttachments()), ...rest];
+      return [{ ...(first as SourcedAttachment), master: true }, ...(await defaultAttachments()), ...rest];
     }
     const delegates = request.config.delegates.map((d): Attachment => ({
       network: typeof d.conf['name'] === 'string' ? d.conf['name'] : request.config.name,
@@ -108,19 +116,20 @@ export class KubernetesSource implements NetworkSource {
   }
 
   /** clusterNetwork / defaultNetworks entries: an absolute path to a config file, or a network name in multusNamespace. */
-  private async fromName(ctx: Selections, settings: KubernetesSettings, value: string, origin: string): Promise<Attachment> {
+  private async fromName(ctx: Selections, settings: KubernetesSettings, value: string, origin: string): Promise<SourcedAttachment> {
     if (value.startsWith('/')) {
       const conf = await this.confDir.readFile(value);
       const network = typeof conf['name'] === 'string' ? conf['name'] : value;
       return { network, conf, master: false, origin: `${origin} (${value})`, statusName: network };
     }
     const [namespace, name] = value.includes('/') ? (value.split('/', 2) as [string, string]) : [settings.multusNamespace, value];
-    const resolved = await ctx.resolver.resolve(namespace, name, 'nad-first').catch(async (err: unknown) => {
+    const resolved: ResolvedNetwork = await ctx.resolver.resolve(namespace, name, 'nad-first').catch(async (err: unknown) => {
       const onDisk = await this.confDir.findByName(settings.confDir, name);
       if (onDisk === undefined) throw err;
       return { conf: onDisk, network: name, statusName: name, origin: `${settings.confDir}` } satisfies ResolvedNetwork;
     });
-    return { network: resolved.network, conf: resolved.conf, master: false, origin: `${origin} (${resolved.origin})`, statusName: resolved.statusName };
+    const attachment = { network: resolved.network, conf: resolved.conf, master: false, origin: `${origin} (${resolved.origin})`, statusName: resolved.statusName };
+    return resolved.resourceName === undefined ? attachment : { ...attachment, resourceName: resolved.resourceName };
   }
 }
 
@@ -131,14 +140,16 @@ interface Selections {
   readonly order: LookupOrder;
 }
 
-function fromSelection(selection: NetworkSelection, resolved: ResolvedNetwork, master: boolean): Attachment {
-  const base: Attachment = {
+function fromSelection(selection: NetworkSelection, resolved: ResolvedNetwork, master: boolean): SourcedAttachment {
+  const base: SourcedAttachment = {
     network: resolved.network,
     conf: resolved.conf,
     master,
     origin: `${selection.origin} (${resolved.origin})`,
     statusName: resolved.statusName,
     ...runtimeRequests(selection),
+    ...(selection.deviceId === undefined ? {} : { deviceId: selection.deviceId }),
+    ...(resolved.resourceName === undefined ? {} : { resourceName: resolved.resourceName }),
   };
   return selection.interface === undefined || master ? base : { ...base, ifname: selection.interface };
 }

@@ -12,6 +12,22 @@ export interface ResolvedNetwork {
   readonly statusName: string;
   /** What it was read from, e.g. `NetworkAttachmentDefinition ns1/macvlan-conf`. */
   readonly origin: string;
+  /**
+   * The device-plugin resource the network's device comes from: a NetworkAttachmentDefinition's
+   * `k8s.v1.cni.cncf.io/resourceName` annotation (e.g. `intel.com/sriov_netdevice`).
+   */
+  readonly resourceName?: string;
+}
+
+/** The NetworkAttachmentDefinition annotation naming the device-plugin resource of its device. */
+export const RESOURCE_NAME_ANNOTATION = 'k8s.v1.cni.cncf.io/resourceName';
+
+/** The object's resourceName annotation; absent, blank or not a string is none. */
+function resourceNameOf(object: Record<string, unknown>): string | undefined {
+  const metadata = isObject(object['metadata']) ? object['metadata'] : {};
+  const annotations = isObject(metadata['annotations']) ? metadata['annotations'] : {};
+  const value = annotations[RESOURCE_NAME_ANNOTATION];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 /** Which kind of object a name is looked up as first: NADs for today's annotation, `Network` for the seed's. */
@@ -84,7 +100,9 @@ export class NetworkResolver {
     if (conf['type'] === undefined && conf['plugins'] === undefined) {
       throw new CniError(CniCode.InvalidConfig, `${origin} spec.config has neither "type" nor "plugins"`);
     }
-    return { conf, network: typeof conf['name'] === 'string' ? conf['name'] : name, statusName: `${namespace}/${name}`, origin };
+    const resourceName = resourceNameOf(object);
+    const found = { conf, network: typeof conf['name'] === 'string' ? conf['name'] : name, statusName: `${namespace}/${name}`, origin };
+    return resourceName === undefined ? found : { ...found, resourceName };
   }
 
   private async network(namespace: string, name: string): Promise<ResolvedNetwork | undefined> {

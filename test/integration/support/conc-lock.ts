@@ -6,8 +6,9 @@ import { join } from 'node:path';
  * interface) that shows whether the per-container lock really excludes: every call appends
  * `start <pid>`, sleeps, appends `end <pid>` to a log, so two delegate calls running at the same
  * time show up as a `start` while another call is still open. ADD prints an empty 1.0.0 result.
- * A config with `"hang": true` makes ADD sleep for a long time without logging: the delegate a
- * killed multus leaves behind (its process group is in the lock file).
+ * A config with `"hang": true` makes ADD sleep for ever without logging: the delegate a killed
+ * multus leaves behind (its process group is in the lock file); only a takeover's kill ends it.
+ * VERSION (asked before the lock is taken, and read-only) answers at once and is not logged.
  */
 export const LOCK_PROBE_TYPE = 'lockprobe';
 
@@ -17,8 +18,9 @@ export function writeLockProbe(binDir: string, log: string, sleepSeconds: number
   const script = [
     '#!/bin/sh',
     'conf=$(cat)',
+    `if [ "$CNI_COMMAND" = VERSION ]; then printf '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}'; exit 0; fi`,
     'case "$conf" in',
-    `  *'"hang":true'*) if [ "$CNI_COMMAND" = ADD ]; then exec sleep 60; fi ;;`,
+    `  *'"hang":true'*) if [ "$CNI_COMMAND" = ADD ]; then exec sleep infinity; fi ;;`,
     'esac',
     `echo "start $$ $CNI_COMMAND" >> '${log}'`,
     `sleep ${sleepSeconds}`,

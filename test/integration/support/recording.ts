@@ -1,8 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The recording stand-in (test/plugins/recording-plugin.js): not the real flannel/sriov/vhostuser. */
 export const RECORDING_PLUGIN = join(__dirname, '..', '..', 'plugins', 'recording-plugin.js');
+
+/** Where the stand-in appends its VERSION calls. */
+const VERSION_LOG = 'VERSION.jsonl';
 
 /** One call the stand-in recorded: the env it got (CNI_* and PATH), all env keys, and its stdin. */
 export interface Recorded {
@@ -26,9 +29,21 @@ export class RecordingBinDir {
     for (const type of types) symlinkSync(RECORDING_PLUGIN, join(binDir, type));
   }
 
-  /** Names of the record files, e.g. `sriov-ADD-net0.json`. */
+  /** Names of the record files, e.g. `sriov-ADD-net0.json` (VERSION calls are counted apart: {@link versionCalls}). */
   files(): string[] {
-    return existsSync(this.records) ? readdirSync(this.records).sort() : [];
+    return existsSync(this.records) ? readdirSync(this.records).filter((f) => f !== VERSION_LOG).sort() : [];
+  }
+
+  /** The types asked VERSION, one entry per call, in order. */
+  versionCalls(): string[] {
+    const log = join(this.records, VERSION_LOG);
+    if (!existsSync(log)) return [];
+    return readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { type: string }).type);
+  }
+
+  /** Makes the stand-in linked as `type` claim only `versions` (see recording-plugin.js). */
+  claimVersions(type: string, versions: readonly string[]): void {
+    writeFileSync(join(this.binDir, `${type}.versions`), JSON.stringify(versions));
   }
 
   /** The types called for `command`, in the order they were called (by record file mtime; calls are ≥ 10 ms apart). */

@@ -28,7 +28,7 @@ export function assertIntegrationPrerequisites(): void {
 }
 
 export interface MultusCall {
-  readonly command: 'ADD' | 'DEL' | 'CHECK' | 'VERSION';
+  readonly command: 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'GC' | 'STATUS';
   readonly config: unknown;
   readonly containerId: string;
   readonly netns: string;

@@ -93,7 +93,16 @@ export class SeedPod {
     };
   }
 
-  /** eth0, net0, net1 with addresses in their subnets, net0's default route, leases and the cache file. */
+  /** The master's gateway: with the seed's rule the pod's default route goes through it. */
+  get masterGateway(): string {
+    return this.subnets.master.replace(/0\/24$/u, '1');
+  }
+
+  /**
+   * eth0, net0, net1 with addresses in their subnets, leases and the cache file. The seed's
+   * rule: the pod's one default route is via the master's gateway on eth0, not net0's (its IPAM
+   * asked for `0.0.0.0/0`).
+   */
   expectUp(ns: string, containerId: string): void {
     expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
     const [eth0, net0, net1] = ['eth0', 'net0', 'net1'].map((i) => ipv4Of(ns, i));
@@ -104,7 +113,8 @@ export class SeedPod {
     expect(inSubnet(net0?.[0] ?? '', this.subnets.ptp)).toBe(true);
     expect(inSubnet(net1?.[0] ?? '', this.subnets.ranged)).toBe(true);
     expect(inRange(net1?.[0] ?? '', this.range.start, this.range.end)).toBe(true);
-    expect(netnsRoutes(ns)).toContainEqual(expect.objectContaining({ dst: 'default', gateway: this.ptpGateway, dev: 'net0' }));
+    const defaults = netnsRoutes(ns).filter((r) => r.dst === 'default');
+    expect(defaults).toEqual([expect.objectContaining({ dst: 'default', gateway: this.masterGateway, dev: 'eth0' })]);
     const leases = leaseFiles(this.ws.ipamDir).map((f) => f.split('/').pop() ?? '');
     expect(leases.sort()).toEqual([eth0?.[0], net0?.[0], net1?.[0]].map((a) => a?.split('/')[0]).sort());
     const file = cacheFile(this.ws.cniDir, containerId);
@@ -124,13 +134,15 @@ export class SeedPod {
 
   /**
    * The master's result as the bridge plugin reports it, built from what is really there: the
-   * bridge, the host veth that is eth0's peer, eth0 with the sandbox and its address.
+   * bridge, the host veth that is eth0's peer, eth0 with the sandbox and its address; and the
+   * default route via its gateway that the seed's rule set.
    */
   expectedMasterResult(ns: string, netnsPath: string, cniVersion: string): Record<string, unknown> {
     const eth0 = netnsLink(ns, 'eth0');
     const address = ipv4Of(ns, 'eth0')[0] ?? '';
-    const gateway = this.subnets.master.replace(/0\/24$/u, '1');
-    if (cniVersion === '0.1.0' || cniVersion === '0.2.0') return { cniVersion, ip4: { ip: address, gateway } };
+    const gateway = this.masterGateway;
+    const routes = [{ dst: '0.0.0.0/0', gw: gateway }];
+    if (cniVersion === '0.1.0' || cniVersion === '0.2.0') return { cniVersion, ip4: { ip: address, gateway, routes } };
     const peer = hostLinks().find((l) => l.ifindex === eth0?.link_index);
     const ipConfig = { ...(cniVersion.startsWith('0.') ? { version: '4' } : {}), interface: 2, address, gateway };
     return {
@@ -141,7 +153,15 @@ export class SeedPod {
         { name: 'eth0', mac: eth0?.address, sandbox: netnsPath },
       ],
       ips: [ipConfig],
+      routes,
     };
+  }
+
+  /** What the bridge plugin printed for the master alone, with the default route the seed's rule adds. */
+  withMasterDefaultRoute(result: Record<string, unknown> | undefined, cniVersion: string): Record<string, unknown> {
+    const routes = [{ dst: '0.0.0.0/0', gw: this.masterGateway }];
+    if (cniVersion === '0.1.0' || cniVersion === '0.2.0') return { ...result, ip4: { ...(result?.['ip4'] as object), routes } };
+    return { ...result, routes };
   }
 }
 

@@ -39,8 +39,12 @@ export function leaseFiles(dir: string): string[] {
 }
 
 /** Every file in the cache dir (multus writes `<containerId>-<ifname>.json`, temp files beside them). */
+/**
+ * The files in a cni dir but the plugin VERSION answers multus keeps there for the node (not a
+ * container's state: they stay after the last DEL by design).
+ */
 export function cacheFiles(cniDir: string): string[] {
-  return existsSync(cniDir) ? readdirSync(cniDir).sort() : [];
+  return existsSync(cniDir) ? readdirSync(cniDir).filter((f) => f !== 'plugin-versions.json').sort() : [];
 }
 
 export function cacheFile(cniDir: string, containerId: string, ifname = 'eth0'): string {

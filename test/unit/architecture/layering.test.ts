@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 
 /**
  * The house plan, checked: src/core talks to ports only. It must not import execa,
- * @kubernetes/client-node or node:fs (STYLE.md 9), nor reach into adapters, sources or runtime.
+ * @kubernetes/client-node, gRPC (@grpc/*, protobufjs) or node:fs (STYLE.md 9), nor reach into
+ * adapters, sources or runtime.
  */
 const root = join(__dirname, '..', '..', '..');
 const core = join(root, 'src', 'core');
@@ -15,7 +16,7 @@ function files(dir: string): string[] {
   });
 }
 
-const FORBIDDEN = [/^execa$/, /^@kubernetes\/client-node/, /^(node:)?fs(\/promises)?$/, /^\.\.\/(\.\.\/)*(adapters|sources|runtime)\b/, /^\.\.\/(\.\.\/)*(app|container|main)$/];
+const FORBIDDEN = [/^execa$/, /^@kubernetes\/client-node/, /^@grpc\//, /^protobufjs/, /^(node:)?fs(\/promises)?$/, /^\.\.\/(\.\.\/)*(adapters|sources|runtime)\b/, /^\.\.\/(\.\.\/)*(app|container|main)$/];
 
 function imports(text: string): string[] {
   const found: string[] = [];

@@ -244,6 +244,15 @@ describe('multus explain: networks from Kubernetes, offline', () => {
     expect(e.notes).toContain('the network-status annotation would be written to pod default/example-pod');
   });
 
+  test('the default-route rule is shown: the master owns it in the seed\'s styles, unless masterDefaultRoute is false', async () => {
+    const on = await explainJson(k8sConfig({ delegates: [{ type: 'weave-net' }] }), '--cni-path', bin);
+    expect(on.notes).toContain(
+      'default routes: eth0 (the master) gets the pod\'s default route of each IP family it has a gateway for when another attachment sets one; those others lose theirs (masterDefaultRoute; a selection\'s default-route wins for its family)',
+    );
+    const off = await explainJson(k8sConfig({ delegates: [{ type: 'weave-net' }], masterDefaultRoute: false }), '--cni-path', bin);
+    expect(off.notes).toContain("default routes: each attachment's as its plugin sets them, but a selection's default-route (masterDefaultRoute is off)");
+  });
+
   test('a malformed annotation is the ADD\'s error: exit 1, printed on stderr', async () => {
     const r = await explain(k8sConfig(), '--pod-annotation', 'k8s.v1.cni.cncf.io/networks=Bad_Name');
     expect(r.code).toBe(1);

@@ -5,15 +5,18 @@ import { expandPlugins, runtimeConfigForMaster, withRuntimeRequests } from '../.
 const config = parseMultusConfig({ name: 'multus', type: 'multus', cniVersion: '1.0.0', delegates: [{ type: 'x' }] });
 
 describe('expandPlugins', () => {
-  test('a single config inherits cniVersion and name', () => {
-    expect(expandPlugins({ type: 'bridge' }, config, 'd[0]')).toEqual([{ conf: { type: 'bridge', cniVersion: '1.0.0', name: 'multus' }, origin: 'd[0]' }]);
+  test('a single config inherits cniVersion and name, and says the version was not its own', () => {
+    expect(expandPlugins({ type: 'bridge' }, config, 'd[0]')).toEqual([
+      { conf: { type: 'bridge', cniVersion: '1.0.0', name: 'multus' }, origin: 'd[0]', explicitVersion: false },
+    ]);
+    expect(expandPlugins({ type: 'bridge', cniVersion: '0.3.1' }, config, 'd[0]')[0]?.explicitVersion).toBe(true);
   });
 
   test("a conflist's plugins take the list's name and version", () => {
     const list = { cniVersion: '0.4.0', name: 'chain', plugins: [{ type: 'bridge' }, { type: 'tuning', name: 'ignored' }] };
-    expect(expandPlugins(list, config, 'nad').map((p) => [p.origin, p.conf['name'], p.conf['cniVersion'], p.conf['type']])).toEqual([
-      ['nad.plugins[0]', 'chain', '0.4.0', 'bridge'],
-      ['nad.plugins[1]', 'chain', '0.4.0', 'tuning'],
+    expect(expandPlugins(list, config, 'nad').map((p) => [p.origin, p.conf['name'], p.conf['cniVersion'], p.conf['type'], p.explicitVersion])).toEqual([
+      ['nad.plugins[0]', 'chain', '0.4.0', 'bridge', true],
+      ['nad.plugins[1]', 'chain', '0.4.0', 'tuning', true],
     ]);
   });
 

@@ -1,17 +1,9 @@
 import { CniError } from '../../../src/core/errors';
 import type { ExecRequest } from '../../../src/core/ports/executor';
-import type { FileProbe } from '../../../src/core/ports/file-probe';
 import { TOKENS } from '../../../src/core/tokens';
-import { defaultScript, FakeExecutor } from '../../support/fakes';
+import { defaultScript, FakeExecutor, FakeFileProbe } from '../../support/fakes';
 import { runPlugin } from '../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../support/test-container';
-
-class SetProbe implements FileProbe {
-  constructor(readonly files = new Set<string>()) {}
-  exists(path: string): Promise<boolean> {
-    return Promise.resolve(this.files.has(path));
-  }
-}
 
 const config = {
   name: 'multus',
@@ -21,7 +13,7 @@ const config = {
   delegates: [{ type: 'bridge', name: 'br', ipam: { type: 'host-local', subnet: '10.10.0.0/24' } }, { type: 'vendor', cniVersion: '1.0.0' }],
 };
 
-function setup(executor = new FakeExecutor(), probe = new SetProbe()): TestContainer & { probe: SetProbe } {
+function setup(executor = new FakeExecutor(), probe = new FakeFileProbe()): TestContainer {
   const t = testContainer(executor);
   t.container.rebind(TOKENS.FileProbe).toConstantValue(probe);
   return { ...t, probe };
@@ -80,7 +72,7 @@ describe('STATUS', () => {
   });
 
   test('then the STATUS of every delegate that speaks 1.1.0; a failing one is reported', async () => {
-    const probe = new SetProbe(new Set(['/ready']));
+    const probe = new FakeFileProbe(new Set(['/ready']));
     const t = setup(new FakeExecutor((req) => (req.command === 'STATUS' ? (() => { throw new CniError(51, 'no IPs left'); })() : defaultScript(req))), probe);
     const run = await runPlugin(t.container, { command: 'STATUS', config: { ...config, readinessindicatorfile: '/ready' } });
     expect(t.executor.sequence()).toEqual(['STATUS bridge ']);
@@ -98,7 +90,7 @@ describe('readiness gate on ADD', () => {
   });
 
   test('ADD goes ahead once the file is there', async () => {
-    const t = setup(new FakeExecutor(), new SetProbe(new Set(['/ready'])));
+    const t = setup(new FakeExecutor(), new FakeFileProbe(new Set(['/ready'])));
     const run = await runPlugin(t.container, { command: 'ADD', config: { ...config, readinessindicatorfile: '/ready' } });
     expect(run.code).toBe(0);
   });

@@ -87,7 +87,7 @@ test('default-route: the pod default route moves to the selected attachment and 
   const t = setup(new FakeExecutor(withRoutes));
   const run = await runPlugin(t.container, { command: 'ADD', config });
   expect(t.executor.tools).toEqual([
-    'nsenter --net=/var/run/netns/test -- ip -4 route flush exact 0.0.0.0/0',
+    'nsenter --net=/var/run/netns/test -- ip -4 -j route show exact 0.0.0.0/0',
     'nsenter --net=/var/run/netns/test -- ip -4 route add default via 10.50.0.1 dev data0',
   ]);
   expect(run.json?.['routes']).toEqual([{ dst: '10.96.0.0/12' }]);
@@ -123,6 +123,19 @@ test('a failing status report rolls the ADD back', async () => {
   expect(run.code).toBe(1);
   expect(t.executor.sequence().slice(-3)).toEqual(['DEL macvlan data0', 'DEL portmap eth0', 'DEL bridge eth0']);
   expect(t.cache.entries.size).toBe(0);
+});
+
+test('one selection with two IPv4 gateways in default-route is code 7 before anything runs (no ECMP)', async () => {
+  const t = testContainer();
+  const [cluster, macvlan] = plan.attachments as [NetworkPlan['attachments'][0], NetworkPlan['attachments'][0]];
+  const ecmp = { ...plan, attachments: [cluster, { ...macvlan, defaultRoute: ['10.50.0.1', '10.50.0.2'] }] };
+  t.container.rebind(TOKENS.NetworkSource).toConstantValue(new FixedSource(ecmp));
+  const run = await runPlugin(t.container, { command: 'ADD', config });
+  expect(run.json).toMatchObject({
+    code: 7,
+    msg: 'annotation entry 0: default-route lists two IPv4 gateways (10.50.0.1, 10.50.0.2); multus does not support ECMP for default-route: give one gateway per IP family',
+  });
+  expect(t.executor.calls).toHaveLength(0);
 });
 
 test('two attachments asking for the IPv4 default route is code 7 before anything runs', async () => {

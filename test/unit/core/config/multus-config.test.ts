@@ -79,6 +79,7 @@ describe('parseMultusConfig', () => {
     ['defaultNetworks not names', { type: 'multus', kubeconfig: '/k', defaultNetworks: [1] }, 7, 'defaultNetworks: must be a list of names'],
     ['namespaceIsolation not boolean', { type: 'multus', kubeconfig: '/k', namespaceIsolation: 'yes' }, 7, 'namespaceIsolation: must be true or false'],
     ['relative confDir', { type: 'multus', kubeconfig: '/k', confDir: 'd' }, 7, 'confDir: must be an absolute path'],
+    ['relative podResourcesSocket', { type: 'multus', kubeconfig: '/k', podResourcesSocket: 'kubelet.sock' }, 7, 'podResourcesSocket: must be an absolute path'],
   ])('%s', (_name, conf, code, fragment) => {
     const err = problem(conf);
     expect(err.code).toBe(code);
@@ -104,6 +105,7 @@ describe('parseMultusConfig', () => {
       namespaceIsolation: false,
       globalNamespaces: [],
       confDir: '/etc/cni/multus/net.d',
+      podResourcesSocket: '/var/lib/kubelet/pod-resources/kubelet.sock',
     });
   });
 
@@ -118,6 +120,7 @@ describe('parseMultusConfig', () => {
       namespaceIsolation: true,
       globalNamespaces: 'shared,other',
       confDir: '/etc/cni/other',
+      podResourcesSocket: '/run/kubelet/pod-resources/kubelet.sock',
     });
     expect(c.kubernetes).toEqual({
       clusterNetwork: 'flannel',
@@ -127,6 +130,7 @@ describe('parseMultusConfig', () => {
       namespaceIsolation: true,
       globalNamespaces: ['shared', 'other'],
       confDir: '/etc/cni/other',
+      podResourcesSocket: '/run/kubelet/pod-resources/kubelet.sock',
     });
   });
 

@@ -47,3 +47,28 @@ test('without the CRD and the TPR, no Network is looked up', async () => {
   await expect(resolver(kube).resolve('ns1', 'x', 'network-first')).rejects.toMatchObject({ code: 105 });
   expect(kube.calls.some((c) => c.startsWith('getObject kubernetes.com/networks'))).toBe(false);
 });
+
+describe('the k8s.v1.cni.cncf.io/resourceName annotation of a NAD', () => {
+  const NAD = { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace: 'ns1', name: 'vf' };
+  const nad = (annotations: Record<string, unknown> | undefined): FakeKubeClient =>
+    new FakeKubeClient().addObject(NAD, { metadata: { name: 'vf', namespace: 'ns1', ...(annotations === undefined ? {} : { annotations }) }, spec: { config: '{"cniVersion":"1.0.0","type":"sriov"}' } });
+
+  test.each([
+    ['given', { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_netdevice' }, 'intel.com/sriov_netdevice'],
+    ['given with white space around it', { 'k8s.v1.cni.cncf.io/resourceName': ' intel.com/sriov_netdevice ' }, 'intel.com/sriov_netdevice'],
+    ['blank', { 'k8s.v1.cni.cncf.io/resourceName': ' ' }, undefined],
+    ['another annotation only', { 'k8s.v1.cni.cncf.io/other': 'x' }, undefined],
+    ['no annotations', undefined, undefined],
+  ])('%s', async (_name, annotations, expected) => {
+    const found = await resolver(nad(annotations)).resolve('ns1', 'vf', 'nad-first');
+    expect(found.resourceName).toBe(expected);
+    expect('resourceName' in found).toBe(expected !== undefined);
+  });
+
+  test('a seed Network object has no resourceName (Go Multus reads it from NADs only)', async () => {
+    const kube = new FakeKubeClient().addNetwork('ns1', 'vf', 'sriov', {});
+    const metadata = { name: 'vf', annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_netdevice' } };
+    kube.addObject({ group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace: 'ns1', name: 'vf' }, { metadata, plugin: 'sriov', args: '[{}]' });
+    expect((await resolver(kube).resolve('ns1', 'vf', 'network-first')).resourceName).toBeUndefined();
+  });
+});

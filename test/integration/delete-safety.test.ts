@@ -1,0 +1,92 @@
+/**
+ * A DEL deletes only what is its own, and nothing ever runs in the host's network namespace:
+ * dist/multus with Debian's bridge and ptp in a real netns. (1) ADD with CNI_IFNAME=eth0, then a
+ * DEL of the same container with CNI_IFNAME=eth1 (no record of its own) leaves the eth0 record's
+ * interfaces and leases alone; (2) CNI_NETNS naming the host's own namespace is refused on ADD
+ * and CHECK (code 4) before anything runs, and a DEL then sends the delegates an empty
+ * CNI_NETNS (they release their leases and touch no link); (3) Go's `"readinessindicatorfile": ""`.
+ */
+import { Cleanup, expectClean } from './support/cleanup';
+import { bridgePorts, createNetns, hostLink, hostLinks, inSubnet, ipv4Of, netnsLinkNames } from './support/net';
+import { assertIntegrationPrerequisites, expectCniError, expectSuccess, runMultus, type MultusCall } from './support/run-multus';
+import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+
+const NET = 246; // 10.246.0.0/16 belongs to this file
+const HOST_NETNS = '/proc/1/ns/net';
+
+describe('a DEL that deletes only what is its own', () => {
+  const perFile = new Cleanup();
+  const cleanup = new Cleanup(); // per test
+  let ws: Workspace;
+
+  beforeAll(() => {
+    assertIntegrationPrerequisites();
+    ws = createWorkspace('ds', perFile);
+  });
+
+  afterEach(() => expectClean(cleanup.runAll()));
+  afterAll(() => expectClean(perFile.runAll()));
+
+  function setUp(suffix: string, third: number): { ns: string; bridge: string; call: MultusCall } {
+    const ns = `${ws.prefix}-${suffix}`;
+    const netns = createNetns(ns, cleanup);
+    const bridge = `${ws.prefix}${suffix}b`;
+    cleanup.link(bridge);
+    const config = {
+      name: `ds-${suffix}`,
+      type: 'multus',
+      cniVersion: '1.0.0',
+      cniDir: ws.cniDir,
+      readinessindicatorfile: '',
+      delegates: [
+        { name: 'pods', type: 'bridge', bridge, ipam: { type: 'host-local', subnet: `10.${NET}.${third}.0/24`, dataDir: ws.ipamDir } },
+        { name: 'p2p', type: 'ptp', ipam: { type: 'host-local', subnet: `10.${NET}.${third + 1}.0/24`, dataDir: ws.ipamDir } },
+      ],
+    };
+    return { ns, bridge, call: { command: 'ADD', config, containerId: `${ws.prefix}-ctr-${suffix}`, netns } };
+  }
+
+  it('ADD as eth0, DEL as eth1: eth0, net0 and their leases stay; the DEL of eth0 then removes them', async () => {
+    const { ns, call } = setUp('a', 1);
+    expectSuccess(await runMultus(call));
+    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
+    const leases = leaseFiles(ws.ipamDir);
+    expect(leases).toHaveLength(2);
+
+    const other = await runMultus({ ...call, command: 'DEL', ifname: 'eth1' });
+    expectSuccess(other);
+    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
+    expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', `10.${NET}.2.0/24`)).toBe(true);
+    expect(leaseFiles(ws.ipamDir)).toEqual(leases);
+    expect(cacheFiles(ws.cniDir)).toEqual([`${call.containerId}-eth0.json`]);
+
+    expectSuccess(await runMultus({ ...call, command: 'DEL' }));
+    expect(netnsLinkNames(ns)).toEqual(['lo']);
+    expect(leaseFiles(ws.ipamDir)).toEqual([]);
+    expect(cacheFiles(ws.cniDir)).toEqual([]);
+  });
+
+  it.each(['ADD', 'CHECK'] as const)(`%s with CNI_NETNS=${HOST_NETNS}: code 4 before anything runs`, async (command) => {
+    const { bridge, call } = setUp(command === 'ADD' ? 'b' : 'c', command === 'ADD' ? 11 : 21);
+    const before = hostLinks().map((l) => l.ifname).sort();
+    const error = expectCniError(await runMultus({ ...call, command, netns: HOST_NETNS }), 4);
+    expect(error.msg).toBe(`CNI_NETNS: ${HOST_NETNS} is the host's own network namespace (the same as ${HOST_NETNS}); refusing to ${command} pod interfaces there`);
+    expect(hostLink(bridge)).toBeUndefined();
+    expect(hostLinks().map((l) => l.ifname).sort()).toEqual(before);
+    expect(leaseFiles(ws.ipamDir)).toEqual([]);
+    expect(cacheFiles(ws.cniDir)).toEqual([]);
+  });
+
+  it(`a DEL naming the host namespace runs the delegates with an empty CNI_NETNS: leases released, no host link touched`, async () => {
+    const { ns, bridge, call } = setUp('d', 31);
+    expectSuccess(await runMultus(call));
+    const before = hostLinks().map((l) => l.ifname).sort();
+    expectSuccess(await runMultus({ ...call, command: 'DEL', netns: HOST_NETNS }));
+    expect(leaseFiles(ws.ipamDir)).toEqual([]);
+    expect(cacheFiles(ws.cniDir)).toEqual([]);
+    // The pod's links were not looked for in the host namespace (nor anywhere): they are still in the pod.
+    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
+    expect(hostLinks().map((l) => l.ifname).sort()).toEqual(before);
+    expect(bridgePorts(bridge)).toHaveLength(1);
+  });
+});
