@@ -53,9 +53,6 @@ const ENV_TABLE: readonly EnvRule[] = [
   { name: 'CNI_PATH', requiredFor: ['ADD', 'DEL', 'CHECK', 'GC', 'STATUS'] },
 ];
 
-/** The host's own network namespace: no pod's CNI_NETNS may be it (compared by device and inode). */
-export const HOST_NETNS = '/proc/1/ns/net';
-
 /** CNI_ARGS keys this plugin understands; others need `IgnoreUnknown` (libcni's rule). */
 export const KNOWN_ARGS = [
   'IgnoreUnknown',

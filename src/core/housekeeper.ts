@@ -1,6 +1,7 @@
 import { inject, injectable, optional } from 'inversify';
 import type { AdapterRegistry } from './adapter-registry';
-import { HOST_NETNS, parseCniArgs } from './cni-env';
+import { parseCniArgs } from './cni-env';
+import { isHostNetns } from './host-netns';
 import { delegateBinDirs, delegateEnv } from './delegate-call';
 import { expandPlugins, type PluginConf } from './delegate-conf';
 import { attachmentFailure, DeleteRun } from './delete-run';
@@ -133,7 +134,7 @@ export class Housekeeper {
     const held = await this.lock?.acquire(key, GC_LOCK_WAIT_MS);
     try {
       // A record naming the host's own namespace (written by an older multus) never sends a DEL there.
-      const netns = entry.netns !== '' && (await this.probe.sameFile(entry.netns, HOST_NETNS)) ? '' : entry.netns;
+      const netns = (await isHostNetns(this.probe, entry.netns)) ? '' : entry.netns;
       const env = { ...request.env, containerId: entry.containerId, ifname: entry.ifname, netns, args: parseCniArgs(entry.cniArgs) };
       const outcome = await new DeleteRun(this.registry, { ...request, env }, log).run(entry, entry.attachments.length - 1);
       if (outcome.failures.length === 0) await this.cache.remove(key);

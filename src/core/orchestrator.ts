@@ -6,8 +6,8 @@ import { defaultRouteRequests, masterDefaultRoutes, withOwnDefaultRoutes, withou
 import { delegateBinDirs, delegateCniArgs, delegateEnv } from './delegate-call';
 import { attachmentFailure, DeleteRun, runRecorded, type DeleteOutcome } from './delete-run';
 import { AttachmentFailed, runAttachments } from './attachment-runner';
-import { HOST_NETNS } from './cni-env';
 import { CniCode, CniError, toCniError } from './errors';
+import { isHostNetns } from './host-netns';
 import { networkStatus } from './network-status';
 import type { NetworkRequest, PodRef } from './plan';
 import { prepareAttachments, type PreparedAttachment } from './planner';
@@ -71,8 +71,8 @@ export class Orchestrator {
    */
   async del(request: NetworkRequest, log: Logger): Promise<void> {
     let safe = request;
-    if (await this.isHostNetns(request.env.netns)) {
-      log.warn({ netns: request.env.netns }, `DEL: CNI_NETNS is the host's network namespace (${HOST_NETNS}); delegates get an empty CNI_NETNS`);
+    if (await isHostNetns(this.probe, request.env.netns)) {
+      log.warn({ netns: request.env.netns }, "DEL: CNI_NETNS is the host's own network namespace; delegates get an empty CNI_NETNS");
       safe = { ...request, env: { ...request.env, netns: '' } };
     }
     return this.locked(safe, (r) => this.delLocked(r, log));
@@ -84,16 +84,12 @@ export class Orchestrator {
     return this.locked(request, (r) => this.checkLocked(r, log));
   }
 
-  private async isHostNetns(netns: string): Promise<boolean> {
-    return netns !== '' && this.probe.sameFile(netns, HOST_NETNS);
-  }
-
   /** ADD and CHECK never run a delegate in the host's own network namespace (code 4). */
   private async refuseHostNetns(request: NetworkRequest): Promise<void> {
-    if (!(await this.isHostNetns(request.env.netns))) return;
+    if (!(await isHostNetns(this.probe, request.env.netns))) return;
     throw new CniError(
       CniCode.InvalidEnvironment,
-      `CNI_NETNS: ${request.env.netns} is the host's own network namespace (the same as ${HOST_NETNS}); refusing to ${request.env.command} pod interfaces there`,
+      `CNI_NETNS: ${request.env.netns} is the host's own network namespace (the one multus runs in); refusing to ${request.env.command} pod interfaces there`,
     );
   }
 

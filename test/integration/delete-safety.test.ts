@@ -12,7 +12,8 @@ import { assertIntegrationPrerequisites, expectCniError, expectSuccess, runMultu
 import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
 
 const NET = 246; // 10.246.0.0/16 belongs to this file
-const HOST_NETNS = '/proc/1/ns/net';
+/** A path naming the host's network namespace: this jest worker's (it runs in the host's, as multus does). */
+const HOST_NETNS = `/proc/${process.pid}/ns/net`;
 
 describe('a DEL that deletes only what is its own', () => {
   const perFile = new Cleanup();
@@ -66,18 +67,18 @@ describe('a DEL that deletes only what is its own', () => {
     expect(cacheFiles(ws.cniDir)).toEqual([]);
   });
 
-  it.each(['ADD', 'CHECK'] as const)(`%s with CNI_NETNS=${HOST_NETNS}: code 4 before anything runs`, async (command) => {
+  it.each(['ADD', 'CHECK'] as const)("%s with a CNI_NETNS naming the host's namespace: code 4 before anything runs", async (command) => {
     const { bridge, call } = setUp(command === 'ADD' ? 'b' : 'c', command === 'ADD' ? 11 : 21);
     const before = hostLinks().map((l) => l.ifname).sort();
     const error = expectCniError(await runMultus({ ...call, command, netns: HOST_NETNS }), 4);
-    expect(error.msg).toBe(`CNI_NETNS: ${HOST_NETNS} is the host's own network namespace (the same as ${HOST_NETNS}); refusing to ${command} pod interfaces there`);
+    expect(error.msg).toBe(`CNI_NETNS: ${HOST_NETNS} is the host's own network namespace (the one multus runs in); refusing to ${command} pod interfaces there`);
     expect(hostLink(bridge)).toBeUndefined();
     expect(hostLinks().map((l) => l.ifname).sort()).toEqual(before);
     expect(leaseFiles(ws.ipamDir)).toEqual([]);
     expect(cacheFiles(ws.cniDir)).toEqual([]);
   });
 
-  it(`a DEL naming the host namespace runs the delegates with an empty CNI_NETNS: leases released, no host link touched`, async () => {
+  it("a DEL naming the host's namespace runs the delegates with an empty CNI_NETNS: leases released, no host link touched", async () => {
     const { ns, bridge, call } = setUp('d', 31);
     expectSuccess(await runMultus(call));
     const before = hostLinks().map((l) => l.ifname).sort();

@@ -49,7 +49,9 @@ function versionList(reply: unknown): string[] | undefined {
  */
 export class CachedPluginVersions implements PluginVersions {
   private readonly memory = new Map<string, Answer>();
-  private readonly loadedDirs = new Set<string>();
+  private readonly loadedDirs = new Map<string, Promise<void>>();
+  /** Writes of the file, one after another: answers that arrive together are all kept. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly executor: Executor) {}
 
@@ -62,7 +64,8 @@ export class CachedPluginVersions implements PluginVersions {
     const list = await this.ask(query);
     if (list === undefined) return undefined;
     this.memory.set(path, { ...identity, supportedVersions: list });
-    await this.saveFile(query.cacheDir);
+    this.saving = this.saving.then(() => this.saveFile(query.cacheDir));
+    await this.saving;
     return list;
   }
 
@@ -88,10 +91,18 @@ export class CachedPluginVersions implements PluginVersions {
     }
   }
 
-  /** Reads the answers other processes left, once per dir; a missing or foreign file is no answers. */
-  private async loadFile(dir: string): Promise<void> {
-    if (this.loadedDirs.has(dir)) return;
-    this.loadedDirs.add(dir);
+  /** Reads the answers other processes left, once per dir (the first call waits for it). */
+  private loadFile(dir: string): Promise<void> {
+    let loading = this.loadedDirs.get(dir);
+    if (loading === undefined) {
+      loading = this.mergeFile(dir);
+      this.loadedDirs.set(dir, loading);
+    }
+    return loading;
+  }
+
+  /** Adds the file's answers for paths not known here; a missing or foreign file adds nothing. */
+  private async mergeFile(dir: string): Promise<void> {
     const text = await fs.readFile(join(dir, VERSIONS_FILE), 'utf8').catch(() => undefined);
     if (text === undefined) return;
     let parsed: Partial<VersionsFile> | undefined;
@@ -106,8 +117,13 @@ export class CachedPluginVersions implements PluginVersions {
     }
   }
 
-  /** Best effort: a cache that cannot be written costs an exec next time, never the ADD. */
+  /**
+   * Best effort: a cache that cannot be written costs an exec next time, never the ADD. What
+   * another process wrote meanwhile is merged in first, so two processes rarely drop each
+   * other's answers.
+   */
   private async saveFile(dir: string): Promise<void> {
+    await this.mergeFile(dir);
     const file: VersionsFile = { kind: 'multus-ts/plugin-versions', version: 1, plugins: Object.fromEntries(this.memory) };
     const target = join(dir, VERSIONS_FILE);
     const temp = `${target}.${process.pid}.tmp`;

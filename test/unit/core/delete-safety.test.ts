@@ -1,4 +1,4 @@
-import { HOST_NETNS } from '../../../src/core/cni-env';
+import { HOST_NETNS_PATHS } from '../../../src/core/host-netns';
 import { defaultScript, FakeExecutor } from '../../support/fakes';
 import { runPlugin } from '../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../support/test-container';
@@ -14,20 +14,24 @@ const config = {
   ],
 };
 
-/** A container whose CNI_NETNS is the host's own namespace (e.g. a bind mount of /proc/1/ns/net). */
-function hostNetnsContainer(): TestContainer {
+/** A container where /var/run/netns/host-alias names the host's namespace (as multus's own, or init's). */
+function hostNetnsContainer(host: string = HOST_NETNS_PATHS[0]): TestContainer {
   const t = testContainer();
-  t.probe.same.push(['/var/run/netns/host-alias', HOST_NETNS]);
+  t.probe.same.push(['/var/run/netns/host-alias', host]);
   return t;
 }
 
 describe("CNI_NETNS that is the host's own network namespace", () => {
-  test.each(['ADD', 'CHECK'])('%s is refused with code 4 before any delegate runs', async (command) => {
-    const t = hostNetnsContainer();
+  test.each([
+    ['ADD', HOST_NETNS_PATHS[0]],
+    ['CHECK', HOST_NETNS_PATHS[0]],
+    ['ADD', HOST_NETNS_PATHS[1]],
+  ])('%s is refused with code 4 before any delegate runs (same file as %s)', async (command, host) => {
+    const t = hostNetnsContainer(host);
     const run = await runPlugin(t.container, { command, config, netns: '/var/run/netns/host-alias' });
     expect(run.json).toMatchObject({
       code: 4,
-      msg: `CNI_NETNS: /var/run/netns/host-alias is the host's own network namespace (the same as ${HOST_NETNS}); refusing to ${command} pod interfaces there`,
+      msg: `CNI_NETNS: /var/run/netns/host-alias is the host's own network namespace (the one multus runs in); refusing to ${command} pod interfaces there`,
     });
     expect(t.executor.calls).toEqual([]);
     expect(t.cache.history).toEqual([]);

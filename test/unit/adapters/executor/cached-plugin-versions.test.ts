@@ -62,6 +62,31 @@ describe('CachedPluginVersions', () => {
     expect(executor.calls).toEqual([]);
   });
 
+  test('answers that arrive together are all kept in the file (writes are serialised and merged)', async () => {
+    await plugin('ptp');
+    await plugin('macvlan');
+    const versions = new CachedPluginVersions(new FakeExecutor(versionScript()));
+    await Promise.all([versions.supported(query('bridge')), versions.supported(query('ptp')), versions.supported(query('macvlan'))]);
+    const fresh = new FakeExecutor(versionScript());
+    const next = new CachedPluginVersions(fresh);
+    await Promise.all(['bridge', 'ptp', 'macvlan'].map((t) => next.supported(query(t))));
+    expect(fresh.calls).toEqual([]);
+  });
+
+  test('another process\'s answers written meanwhile are kept when this one writes', async () => {
+    await plugin('ptp');
+    await plugin('macvlan');
+    const a = new CachedPluginVersions(new FakeExecutor(versionScript()));
+    const b = new CachedPluginVersions(new FakeExecutor(versionScript()));
+    await b.supported(query('macvlan')); // b has read the file (empty) before a writes bridge
+    await a.supported(query('bridge'));
+    await b.supported(query('ptp')); // b's write keeps a's bridge
+    const fresh = new FakeExecutor(versionScript());
+    const next = new CachedPluginVersions(fresh);
+    await Promise.all(['bridge', 'ptp', 'macvlan'].map((t) => next.supported(query(t))));
+    expect(fresh.calls).toEqual([]);
+  });
+
   test('a replaced binary (other size, mtime or inode) is asked again', async () => {
     const executor = new FakeExecutor(versionScript());
     const versions = new CachedPluginVersions(executor);
