@@ -51,10 +51,20 @@ import { createWorkspace, type Workspace } from './support/workspace';
 const RENDEZVOUS_MS = 5000;
 /** How long net5 waits for net6's start, which must not come while net5 runs. */
 const ORDER_WAIT_MS = 3000;
-/** The delegate timeout of the hang case: small, with room for the other delegates on a loaded machine. */
-const TIMEOUT_S = 3;
-/** A failed ADD whose running delegates were not aborted would run on to the 60 s default timeout. */
-const WATCHDOG_MS = 20_000;
+/**
+ * The delegate timeout of the hang case. It ends net2 (which hangs for ever once the others are
+ * made), but it also bounds net2's own wait for the seven others, and each of them: eight node
+ * wrappers and their real plugins on two loaded cores must all be done well within it. Seconds
+ * of slack, so that only the hang decides, never a race with the others' speed.
+ */
+const TIMEOUT_S = 10;
+/**
+ * A failed ADD whose running delegates were not aborted would run on to the 60 s default timeout;
+ * the hang case legitimately takes TIMEOUT_S plus eight rollback DELs.
+ */
+const WATCHDOG_MS = 30_000;
+/** How long a process SIGKILLed a moment ago may take to be gone (polled; a bound, never a time asserted). */
+const GONE_WITHIN_MS = 10_000;
 const FAULT_MSG = 'injected by the fault plugin';
 const IFNAMES = POD.map((a) => a.ifname);
 
@@ -206,11 +216,13 @@ describe('parallel delegates: an 8-delegate pod (bridge master, ptp ×3, macvlan
       const par = observed('parallel');
       const shape = seq.pod.normalize(seq.add.json);
       expect(par.pod.normalize(par.add.json)).toEqual(shape);
-      // The master's result: its bridge, the host veth and eth0 in the pod; addresses of subnet 0 only.
+      // The master's result: its bridge, the host veth and eth0 in the pod; addresses of subnet 0
+      // only; and the pod's default route, which the seed's rule gives the master.
       expect(shape).toEqual({
         cniVersion: '1.0.0',
         interfaces: [{ name: '<b0>', mac: '<mac>' }, { name: '<veth>', mac: '<mac>' }, { name: 'eth0', mac: '<mac>', sandbox: '<netns>' }],
         ips: [{ address: `10.247.<0>.2/24`, gateway: `10.247.<0>.1`, interface: 2 }],
+        routes: [{ dst: '0.0.0.0/0', gw: `10.247.<0>.1` }],
       });
     });
 
@@ -273,7 +285,7 @@ describe('parallel delegates: an 8-delegate pod (bridge master, ptp ×3, macvlan
     async function expectHangGone(pod: ParallelPod): Promise<void> {
       const pids = pod.hangPids();
       expect(pids).toHaveLength(2); // the hanging fault plugin and its child
-      for (let waited = 0; pids.some(isRunning) && waited < 1000; waited += 50) await sleep(50);
+      for (let waited = 0; pids.some(isRunning) && waited < GONE_WITHIN_MS; waited += 50) await sleep(50);
       expect(pids.filter(isRunning)).toEqual([]);
     }
 
@@ -420,7 +432,7 @@ describe('parallel delegates: an 8-delegate pod (bridge master, ptp ×3, macvlan
       expectOk(del);
       expect(del.stdout).toBe('');
       // Every delegate the killed multus left running is killed, not only the one its lock names.
-      for (let waited = 0; pids.some(isRunning) && waited < 1000; waited += 50) await sleep(50);
+      for (let waited = 0; pids.some(isRunning) && waited < GONE_WITHIN_MS; waited += 50) await sleep(50);
       expect({ orphansRunning: pids.filter(isRunning), lockNamed: lockNames }).toEqual({ orphansRunning: [], lockNamed: lockNames });
       expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
     });

@@ -26,7 +26,7 @@ function objectPath(ref: ObjectRef): string {
   const scope = ref.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(ref.namespace)}`;
   return `/apis/${ref.group}/${ref.version}${scope}/${ref.plural}/${encodeURIComponent(ref.name)}`;
 }
-import { Deadline, realSleep, type RetryPolicy, retrying } from './retry';
+import { type AttemptTimer, Deadline, realAttemptTimer, realSleep, type RetryPolicy, retrying } from './retry';
 
 /** Tuning of the client; the defaults keep a whole operation within about four seconds. */
 export interface ClientNodeKubeClientOptions {
@@ -40,6 +40,11 @@ export interface ClientNodeKubeClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Tests pass a fake clock for the retry budget. */
   readonly now?: () => number;
+  /**
+   * Tests pass a timer they expire themselves, so that an attempt times out when the test says
+   * (e.g. once the server holds the request), never because a loaded machine answered late.
+   */
+  readonly attemptTimer?: AttemptTimer;
 }
 
 /** How often setPodAnnotation re-reads the pod after losing a race to another writer. */
@@ -91,7 +96,12 @@ export class ClientNodeKubeClient implements KubeClient {
     this.server = kubeconfig.server;
     this.user = kubeconfig.user;
     this.rest = new RestTransport(kubeconfig.server, tls);
-    this.policy = { attemptTimeoutMs: options.attemptTimeoutMs ?? 2000, backoffMs: options.backoffMs ?? [200, 400, 800], sleep: options.sleep ?? realSleep };
+    this.policy = {
+      attemptTimeoutMs: options.attemptTimeoutMs ?? 2000,
+      backoffMs: options.backoffMs ?? [200, 400, 800],
+      sleep: options.sleep ?? realSleep,
+      attemptTimer: options.attemptTimer ?? realAttemptTimer,
+    };
     this.budgetMs = options.retryBudgetMs ?? 4000;
     this.now = options.now ?? Date.now;
   }

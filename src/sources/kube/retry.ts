@@ -11,7 +11,22 @@ export interface RetryPolicy {
   /** Pause before retry k is `backoffMs[k-1]`; its length bounds the number of retries. */
   readonly backoffMs: readonly number[];
   readonly sleep: (ms: number) => Promise<void>;
+  /** Bounds each attempt; realAttemptTimer unless a test decides itself when an attempt times out. */
+  readonly attemptTimer: AttemptTimer;
 }
+
+/**
+ * Starts the timer of one attempt: `expire` is called once `timeoutMs` have passed, unless the
+ * returned function cancels the timer first. A port, so that tests decide when an attempt times
+ * out instead of racing a real timer against real I/O on a loaded machine.
+ */
+export type AttemptTimer = (timeoutMs: number, expire: () => void) => () => void;
+
+/** The real attempt timer: a setTimeout. */
+export const realAttemptTimer: AttemptTimer = (timeoutMs, expire) => {
+  const timer = setTimeout(expire, timeoutMs);
+  return () => clearTimeout(timer);
+};
 
 /** The shortest attempt we start even when the budget is nearly spent. */
 const MIN_ATTEMPT_MS = 50;
@@ -66,7 +81,7 @@ export async function retrying<T>(
   for (let n = 1; ; n++) {
     const timeoutMs = Math.min(policy.attemptTimeoutMs, Math.max(deadline.remaining(), MIN_ATTEMPT_MS));
     try {
-      return await withTimeout(attempt, timeoutMs);
+      return await withTimeout(attempt, timeoutMs, policy.attemptTimer);
     } catch (err) {
       const reason = transient(err);
       if (reason === undefined) throw err;
@@ -78,15 +93,15 @@ export async function retrying<T>(
 }
 
 /** Races `run` against a timer that aborts it; the loser's late rejection is swallowed. */
-export function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
+export function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, timeoutMs: number, startTimer: AttemptTimer = realAttemptTimer): Promise<T> {
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
+    cancel = startTimer(timeoutMs, () => {
       const err = new AttemptTimedOut(timeoutMs);
       controller.abort(err);
       reject(err);
-    }, timeoutMs);
+    });
   });
   let call: Promise<T>;
   try {
@@ -95,7 +110,7 @@ export function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, timeout
     call = Promise.reject(err);
   }
   call.catch(() => undefined);
-  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([call, timeout]).finally(() => cancel?.());
 }
 
 /** The real pause between retries. */

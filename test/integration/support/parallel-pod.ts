@@ -272,7 +272,7 @@ export class ParallelPod {
    * bridges, ptp gateway addresses on the host, host-local leases, files in the cache dir
    * (entry, temp file, lock), and live processes (a hung delegate or its child, anything with
    * this container id, anything running the test's plugins). A process SIGKILLed a moment ago
-   * may take a few ms to go: running ones are polled for up to 1 s.
+   * may take a while to go on a loaded machine: running ones are polled for up to 10 s.
    */
   async leftovers(): Promise<Leftovers> {
     const running = (): number[] => [
@@ -283,7 +283,7 @@ export class ParallelPod {
         ...processesMentioning(join(this.ws.dir, 'tools')),
       ]),
     ];
-    for (let waited = 0; running().length > 0 && waited < 1000; waited += 50) await sleep(50);
+    for (let waited = 0; running().length > 0 && waited < 10_000; waited += 50) await sleep(50);
     const ptpSubnets = POD.flatMap((a, i) => (a.type === 'ptp' ? [`10.${NET}.${this.base + i}.`] : []));
     return {
       podLinks: netnsExists(this.ns) ? netnsLinkNames(this.ns) : 'netns gone',

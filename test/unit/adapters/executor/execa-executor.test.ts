@@ -1,6 +1,7 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { DEFAULT_PLUGIN_PATH, ExecaExecutor } from '../../../../src/adapters/executor/execa-executor';
 import { CniError } from '../../../../src/core/errors';
 import type { ExecRequest } from '../../../../src/core/ports/executor';
@@ -19,8 +20,9 @@ const PLUGINS: Record<string, string> = {
   stderr: 'echo "  cannot open netns  " >&2; exit 3',
   killed: 'kill -9 $$',
   first: `echo '{"from":"first"}'`,
-  slow: 'exec sleep 5',
-  forks: 'sleep 30 & echo $! > "$(dirname "$0")/forks.pid"; wait',
+  // Never finish by themselves: only the timeout or the abort under test can end them.
+  slow: 'exec sleep infinity',
+  forks: 'sleep infinity & echo $! > "$(dirname "$0")/forks.pid"; wait',
   noread: `echo '{}'`,
 };
 
@@ -58,17 +60,27 @@ function request(type: string, over: Partial<ExecRequest> = {}): ExecRequest {
 
 const executor = new ExecaExecutor({ path: '/usr/bin:/bin' });
 
-/** Polls until the process is gone (reaped), up to a bound; never asserts a time. */
+/**
+ * Polls until the process has died (gone, or a zombie: an orphan waits for pid 1 to reap it, which
+ * here can take seconds), up to a generous bound; never asserts a time.
+ */
 async function deadWithin(pid: number, boundMs: number): Promise<boolean> {
   for (let waited = 0; waited <= boundMs; waited += 50) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
-    await new Promise((r) => setTimeout(r, 50));
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    const state = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    if (state === undefined || state === 'Z' || state === 'X') return true;
+    await sleepFor(50);
   }
   return false;
+}
+
+/** The pid a plugin writes to `file`, once it is there (polled with timers jest does not fake). */
+async function pidWritten(file: string): Promise<number> {
+  for (;;) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (/^\d+\n$/u.test(text)) return Number(text.trim());
+    await sleepFor(20);
+  }
 }
 
 async function failure(req: ExecRequest, exec: ExecaExecutor = executor): Promise<CniError> {
@@ -162,10 +174,22 @@ describe('ExecaExecutor', () => {
   });
 
   test('a timeout kills the whole process group: a child the plugin forked dies too', async () => {
-    const err = await failure(request('forks'), new ExecaExecutor({ path: '/usr/bin:/bin', timeoutMs: 200 }));
+    // The executor's timer is jest's, run once the plugin has forked its child: on a loaded
+    // machine a real 200 ms timer could kill the plugin before it forks.
+    jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'] });
+    let ended: Promise<CniError>;
+    let pid: number;
+    try {
+      ended = failure(request('forks'), new ExecaExecutor({ path: '/usr/bin:/bin', timeoutMs: 200 }));
+      pid = await pidWritten(join(bin, 'forks.pid'));
+      expect(jest.getTimerCount()).toBe(1);
+      jest.advanceTimersByTime(200);
+    } finally {
+      jest.useRealTimers();
+    }
+    const err = await ended;
     expect(err.code).toBe(106);
-    const pid = Number((await readFile(join(bin, 'forks.pid'), 'utf8')).trim());
-    expect(await deadWithin(pid, 2000)).toBe(true);
+    expect(await deadWithin(pid, 10_000)).toBe(true);
   });
 
   test('the timeout option kills a slow plugin', async () => {

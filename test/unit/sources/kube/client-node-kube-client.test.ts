@@ -5,25 +5,49 @@ import { CniCode, CniError } from '../../../../src/core/errors';
 import type { KubeClient } from '../../../../src/core/ports/kube-client';
 import { ClientNodeKubeClientProvider, type ClientNodeKubeClientOptions } from '../../../../src/sources/kube/client-node-kube-client';
 import { type KubeTestServer, startKubeTestServer } from '../../../support/kube-test-server';
+import { ManualAttemptTimer } from '../../../support/manual-attempt-timer';
 
+/**
+ * Nothing here depends on how fast the machine is: the retry budget runs on `clock`, which only
+ * the test advances, and attempts time out only when the test expires `timers` (a slow but
+ * answering server never causes a retry). One test keeps the real timer, against a server that
+ * never answers, so only the timer can decide.
+ */
 let server: KubeTestServer;
 let sleeps: number[];
+let clock: number;
+let timers: ManualAttemptTimer;
 let options: ClientNodeKubeClientOptions;
+
+// The first client loads @kubernetes/client-node, hundreds of modules through jest's transform:
+// seconds, or a minute on a loaded machine. Loaded once here, under a hook timeout to match, so
+// that no test's own timeout pays for it.
+beforeAll(async () => {
+  await import('@kubernetes/client-node/dist/config.js');
+}, 300_000);
 
 beforeEach(async () => {
   server = await startKubeTestServer();
   sleeps = [];
+  clock = 0;
+  timers = new ManualAttemptTimer();
   options = {
-    attemptTimeoutMs: 300,
+    attemptTimeoutMs: 10_000,
     retryBudgetMs: 5000,
     backoffMs: [10, 20],
     sleep: (ms) => {
       sleeps.push(ms);
       return Promise.resolve();
     },
+    now: () => clock,
+    attemptTimer: timers.start,
   };
 });
-afterEach(() => server.close());
+afterEach(async () => {
+  await server.close();
+  // Every attempt's timer was cancelled or expired: none outlives its attempt.
+  expect(timers.running).toEqual([]);
+});
 
 function client(kubeconfig = server.writeKubeconfig(), opts = options): Promise<KubeClient> {
   return new ClientNodeKubeClientProvider(opts).get(kubeconfig);
@@ -113,7 +137,9 @@ describe('getPod', () => {
 
   test('a server that never answers is code 11 after per-attempt timeouts', async () => {
     server.failNext({ pathPrefix: POD_PATH }, { hang: true, times: Infinity });
-    const err = await failure((await client()).getPod('ns1', 'pod1'));
+    // Each attempt times out once the server holds its request: every attempt reaches the server.
+    server.beforeNext({ pathPrefix: POD_PATH }, () => expect(timers.expireRunning()).toBe(1), Infinity);
+    const err = await failure((await client(undefined, { ...options, attemptTimeoutMs: 300 })).getPod('ns1', 'pod1'));
     expect(err.code).toBe(CniCode.TryAgainLater);
     expect(err.msg).toBe(`Kubernetes API ${server.url} unreachable: no answer within 300 ms after 3 attempts (GET pods ns1/pod1)`);
     expect(statuses()).toEqual([
@@ -121,17 +147,29 @@ describe('getPod', () => {
       ['GET', POD_PATH, 0],
       ['GET', POD_PATH, 0],
     ]);
+    expect(timers.started).toEqual([300, 300, 300]);
+    expect(sleeps).toEqual([10, 20]);
+  });
+
+  test('without an injected timer, a real one bounds the attempt (the server never answers, so only the timer decides)', async () => {
+    server.failNext({ pathPrefix: POD_PATH }, { hang: true, times: Infinity });
+    const err = await failure((await client(undefined, { ...options, attemptTimer: undefined, attemptTimeoutMs: 300, backoffMs: [] })).getPod('ns1', 'pod1'));
+    expect(err.code).toBe(CniCode.TryAgainLater);
+    expect(err.msg).toBe(`Kubernetes API ${server.url} unreachable: no answer within 300 ms after 1 attempt (GET pods ns1/pod1)`);
+    expect(timers.started).toEqual([]);
   });
 
   test('retries stop when the budget is spent, even with backoff steps left', async () => {
-    let clock = 0;
-    const now = (): number => (clock += 1000);
     server.failNext({ pathPrefix: POD_PATH }, { status: 503, times: Infinity });
-    const err = await failure((await client(undefined, { ...options, retryBudgetMs: 1500, now })).getPod('ns1', 'pod1'));
+    // The first attempt takes 2 s (on the test's clock) of a 1.5 s budget.
+    server.beforeNext({ pathPrefix: POD_PATH }, () => (clock += 2000), Infinity);
+    const err = await failure((await client(undefined, { ...options, retryBudgetMs: 1500 })).getPod('ns1', 'pod1'));
     expect(err.code).toBe(CniCode.TryAgainLater);
     expect(err.msg).toMatch(/unreachable: 503 Service Unavailable: injected failure after 1 attempt \(GET pods ns1\/pod1\)$/);
     expect(server.requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
+    // The attempt was bounded by what was left of the budget, not by attemptTimeoutMs.
+    expect(timers.started).toEqual([1500]);
   });
 
   test('a request the server rejects (400) is code 999, not retried', async () => {
