@@ -189,7 +189,7 @@ export class Orchestrator {
     const plan = await source.resolve(request);
     const planned = prepareAttachments(plan, request, this.registry);
     const binDirs = delegateBinDirs(request.config, request.env);
-    const attachments = await negotiateVersions(planned, { versions: this.versions, request, binDirs });
+    const attachments = await negotiateVersions(planned, { versions: this.versions, request, binDirs, bestEffort: command === 'DEL' });
     if (command === 'ADD') await verifyAttachments(attachments, request.env.netns);
     return { attachments, pod: plan.pod };
   }

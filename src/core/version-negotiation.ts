@@ -9,6 +9,11 @@ export interface NegotiationContext {
   readonly versions: PluginVersions;
   readonly request: NetworkRequest;
   readonly binDirs: readonly string[];
+  /**
+   * A best-effort DEL: an attachment whose version cannot be settled keeps its configured one
+   * (its DEL fails on its own, logged) instead of stopping the others' DELs.
+   */
+  readonly bestEffort?: boolean;
 }
 
 /**
@@ -94,7 +99,7 @@ function negotiate(a: PreparedAttachment, answers: VersionAnswers, ceiling: stri
  * without `cniVersion` runs at the highest version both the multus config's allows and its
  * plugins speak (its result is converted to the config's version as any other); an explicit
  * one its plugin does not speak is code 1 naming the network, the place, the type, the version
- * and the plugin's list. Every attachment's problem is reported at once.
+ * and the plugin's list. Every attachment's problem is reported at once (unless `bestEffort`).
  */
 export async function negotiateVersions(attachments: readonly PreparedAttachment[], ctx: NegotiationContext): Promise<PreparedAttachment[]> {
   const answers = await askVersions(
@@ -111,6 +116,6 @@ export async function negotiateVersions(attachments: readonly PreparedAttachment
       return a;
     }
   });
-  if (problems.length > 0) throw combineProblems(problems);
+  if (problems.length > 0 && ctx.bestEffort !== true) throw combineProblems(problems);
   return settled;
 }

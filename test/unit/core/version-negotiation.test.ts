@@ -1,3 +1,4 @@
+import { CniError } from '../../../src/core/errors';
 import type { ExecRequest } from '../../../src/core/ports/executor';
 import { highestCommonVersion } from '../../../src/core/version-negotiation';
 import { defaultScript, FakeExecutor, FakePluginVersions } from '../../support/fakes';
@@ -151,5 +152,23 @@ describe('STATUS and GC go only to plugins that speak CNI 1.1', () => {
     const gc = await runPlugin(t.container, { command: 'GC', config: { ...c, 'cni.dev/valid-attachments': [{ containerID: 'keep', ifname: 'eth0' }] } });
     expect(gc.code).toBe(0);
     expect(t.executor.calls.map((call) => `${call.command} ${call.type} ${String(call.stdin['cniVersion'])}`)).toEqual(['GC vendor 1.1.0']);
+  });
+});
+
+describe('a DEL without a record is best effort', () => {
+  test('a plugin that cannot be asked (gone from the node) does not stop the other delegates\' DEL', async () => {
+    const versions = new FakePluginVersions({ bridge: DEBIAN, ptp: DEBIAN });
+    versions.supported = async (query) => {
+      versions.queries.push(query);
+      if (query.type === 'ptp') throw new CniError(101, 'failed to find plugin "ptp" in path [/opt/cni/bin]');
+      return DEBIAN;
+    };
+    const t = testContainer(new FakeExecutor(), versions);
+    const run = await runPlugin(t.container, { command: 'DEL', config: config('1.1.0', [bridge, ptp]) });
+    expect(run.code).toBe(0);
+    expect(t.executor.calls.map((c) => [c.command, c.type, c.stdin['cniVersion']])).toEqual([
+      ['DEL', 'ptp', '1.1.0'],
+      ['DEL', 'bridge', '1.0.0'],
+    ]);
   });
 });
