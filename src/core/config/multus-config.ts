@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { kubernetesSettings, KubernetesSettingsWire, type KubernetesSettings } from './kubernetes-settings';
-import { CniCode, CniError } from '../errors';
+import { CniCode, CniError, toCniError } from '../errors';
 import type { LogLevel, LogSettings } from '../ports/logger';
 import { throwIfProblems, validateModel, type ConfigProblem } from '../validation';
 import { IsAbsolutePath, IsCniVersion, IsNonEmptyString } from '../validators';
@@ -240,22 +240,13 @@ export function parseMultusConfigForDelete(raw: unknown): DeleteConfig {
   try {
     return { config: parseMultusConfig(raw) };
   } catch (err) {
-    const problem = err instanceof CniError ? err : new CniError(CniCode.InvalidConfig, `invalid multus config: ${String(err)}`);
     const given = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
     const base = { type: 'multus', delegates: [{ type: 'none' }] };
-    const usable = RECORD_KEYS.filter((k) => k in given && validateModel(MultusConfigWire, { ...base, [k]: given[k] }, '').length === 0);
-    const conf = { ...base, ...Object.fromEntries(usable.map((k) => [k, given[k]])) };
-    const config = { ...parseMultusConfigSafely(conf), delegates: [], raw: given };
-    return { config, problem };
-  }
-}
-
-/** parseMultusConfig of keys that each passed alone; two that disagree (log levels) fall back to none. */
-function parseMultusConfigSafely(conf: Record<string, unknown>): MultusConfig {
-  try {
-    return parseMultusConfig(conf);
-  } catch {
-    return parseMultusConfig({ type: 'multus', delegates: [{ type: 'none' }], ...('cniDir' in conf ? { cniDir: conf['cniDir'] } : {}) });
+    const valid = RECORD_KEYS.filter((k) => k in given && validateModel(MultusConfigWire, { ...base, [k]: given[k] }, '').length === 0);
+    // Each key passed alone; the one pair that can still disagree is the two log-level spellings.
+    const usable = valid.filter((k) => k !== 'log_level' || !valid.includes('logLevel'));
+    const config = parseMultusConfig({ ...base, ...Object.fromEntries(usable.map((k) => [k, given[k]])) });
+    return { config: { ...config, delegates: [], raw: given }, problem: toCniError(err) };
   }
 }
 

@@ -110,6 +110,15 @@ describe('a DEL is not stopped by a config problem that does not keep it from de
     expect(warned?.msg).toContain('delegateTimeoutSeconds: must be a number of seconds');
   });
 
+  test('log levels that disagree are a config problem too: DEL from the record goes on', async () => {
+    const t = testContainer();
+    await runPlugin(t.container, { command: 'ADD', config });
+    t.executor.calls.length = 0;
+    const run = await runPlugin(t.container, { command: 'DEL', config: { ...config, log_level: 'debug', logLevel: 'error' } });
+    expect(run).toMatchObject({ code: 0, stdout: '' });
+    expect(t.executor.sequence()).toEqual(['DEL ptp net0', 'DEL bridge eth0']);
+  });
+
   test('the same broken config and no record: the config problem is the answer (code 7), nothing runs', async () => {
     const t = testContainer();
     const run = await runPlugin(t.container, { command: 'DEL', config: { ...config, delegates: 'gone' } });
