@@ -81,7 +81,19 @@ export class Orchestrator {
   /** CHECK: each added attachment's delegates CHECK with its cached result; stops at the first failure. */
   async check(request: NetworkRequest, log: Logger): Promise<void> {
     await this.refuseHostNetns(request);
+    // Read-only: without a record, answer before the lock would create the cache dir.
+    await this.recordToCheck(request);
     return this.locked(request, (r) => this.checkLocked(r, log));
+  }
+
+  /** The record CHECK works from; none is code 3. */
+  private async recordToCheck(request: NetworkRequest): Promise<CacheEntry> {
+    const key = cacheKey(request);
+    const entry = await this.cache.load(key);
+    if (entry === undefined) {
+      throw new CniError(CniCode.UnknownContainer, `no attachments recorded for container ${key.containerId} interface ${key.ifname} in ${key.dir}`);
+    }
+    return entry;
   }
 
   /** ADD and CHECK never run a delegate in the host's own network namespace (code 4). */
@@ -155,11 +167,7 @@ export class Orchestrator {
   }
 
   private async checkLocked(request: NetworkRequest, log: Logger): Promise<void> {
-    const key = cacheKey(request);
-    const entry = await this.cache.load(key);
-    if (entry === undefined) {
-      throw new CniError(CniCode.UnknownContainer, `no attachments recorded for container ${key.containerId} interface ${key.ifname} in ${key.dir}`);
-    }
+    const entry = await this.recordToCheck(request);
     for (const cached of entry.attachments) {
       if (cached.state !== 'added' || cached.result === undefined) {
         throw attachmentFailure(cached, 'CHECK', new CniError(CniCode.UnknownContainer, `its ADD did not complete (state ${cached.state})`));

@@ -4,7 +4,8 @@
  * DEL of the same container with CNI_IFNAME=eth1 (no record of its own) leaves the eth0 record's
  * interfaces and leases alone; (2) CNI_NETNS naming the host's own namespace is refused on ADD
  * and CHECK (code 4) before anything runs, and a DEL then sends the delegates an empty
- * CNI_NETNS (they release their leases and touch no link); (3) Go's `"readinessindicatorfile": ""`.
+ * CNI_NETNS (they release their leases and touch no link); (3) Go's `"readinessindicatorfile": ""`;
+ * (4) a CHECK with nothing recorded is read-only: it makes no cache dir.
  */
 import { Cleanup, expectClean } from './support/cleanup';
 import { existsSync } from 'node:fs';
@@ -78,6 +79,14 @@ describe('a DEL that deletes only what is its own', () => {
     expect(hostLink(bridge)).toBeUndefined();
     expect([`pods-${suffix}`, `p2p-${suffix}`].filter((n) => existsSync(join(ws.ipamDir, n)))).toEqual([]);
     expect(cacheFiles(ws.cniDir)).toEqual([]);
+  });
+
+  it('a CHECK without a record is code 3 and leaves no trace: no cache dir, no lock file', async () => {
+    const { call } = setUp('e', 41);
+    const cniDir = join(ws.dir, 'never-made');
+    const check = await runMultus({ ...call, command: 'CHECK', config: { ...(call.config as object), cniDir } });
+    expect(expectCniError(check, 3).msg).toBe(`no attachments recorded for container ${call.containerId} interface eth0 in ${cniDir}`);
+    expect(existsSync(cniDir)).toBe(false);
   });
 
   it("a DEL naming the host's namespace runs the delegates with an empty CNI_NETNS: leases released, no host link touched", async () => {

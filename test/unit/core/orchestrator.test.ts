@@ -286,10 +286,12 @@ describe('CHECK', () => {
     expect(run.json?.['msg']).toContain('interface net0): CHECK failed: ptp says no');
   });
 
-  test('CHECK without ADD is code 3', async () => {
+  test('CHECK without ADD is code 3, and leaves no trace: the lock (which makes the cache dir) is not taken', async () => {
     const t = testContainer();
     const run = await runPlugin(t.container, { command: 'CHECK', config });
-    expect(run.json).toMatchObject({ code: 3 });
+    expect(run.json).toMatchObject({ code: 3, msg: 'no attachments recorded for container ctr1 interface eth0 in /cache' });
+    expect(t.lock.events).toEqual([]);
+    expect(t.cache.history).toEqual([]);
   });
 
   test('CHECK below 0.4.0 is code 1', async () => {
