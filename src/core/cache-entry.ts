@@ -18,15 +18,13 @@ export function newCacheEntry(ctx: EntryContext, attachments: readonly PreparedA
   const { env, config } = ctx.request;
   return {
     kind: 'multus-ts/attachments',
-    version: 1,
+    version: 2,
     containerId: env.containerId,
     ifname: env.ifname,
     netns: env.netns,
     cniVersion: config.cniVersion,
     network: config.name,
     cniArgs: ctx.cniArgs,
-    cniPath: env.path.join(':'),
-    binDirs: ctx.binDirs,
     createdAt: ctx.now.toISOString(),
     attachments: attachments.map(
       (a): CachedAttachment => ({

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { CniCode, CniError } from '../core/errors';
 import type { CacheEntry, CacheKey, ResultCache } from '../core/ports/result-cache';
 
+/** Record formats this build reads: 1 (with the unused cniPath and binDirs) and 2. */
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
+
 /**
  * The attachment cache on disk: one JSON file per container and pod interface, mode 0600 in a
  * 0700 directory, replaced atomically (write a temp file, then rename) so a reader never sees a
@@ -43,11 +46,13 @@ export class FileResultCache implements ResultCache {
     } catch (err) {
       throw new CniError(CniCode.IoFailure, `cache file ${file} is not valid JSON: ${(err as Error).message}`);
     }
-    const e = entry as Partial<CacheEntry> | null;
-    if (e === null || typeof e !== 'object' || e.kind !== 'multus-ts/attachments' || e.version !== 1 || !Array.isArray(e.attachments)) {
-      throw new CniError(CniCode.IoFailure, `cache file ${file} is not a multus-ts attachment record (version 1)`);
+    const e = entry as (Omit<Partial<CacheEntry>, 'version'> & { version?: unknown; cniPath?: unknown; binDirs?: unknown }) | null;
+    if (e === null || typeof e !== 'object' || e.kind !== 'multus-ts/attachments' || !READABLE_VERSIONS.includes(e.version) || !Array.isArray(e.attachments)) {
+      throw new CniError(CniCode.IoFailure, `cache file ${file} is not a multus-ts attachment record (version 1 or 2)`);
     }
-    return e as CacheEntry;
+    // Version 1 also held cniPath and binDirs, which nothing reads: a DEL after an upgrade works from it as it is.
+    const { cniPath: _cniPath, binDirs: _binDirs, ...rest } = e;
+    return { ...rest, version: 2 } as CacheEntry;
   }
 
   async save(key: CacheKey, entry: CacheEntry): Promise<void> {

@@ -30,15 +30,14 @@ export interface CachedAttachment {
 /** The versioned on-disk record of a container's attachments, written before the first delegate runs. */
 export interface CacheEntry {
   readonly kind: 'multus-ts/attachments';
-  readonly version: 1;
+  /** 2 since the unused `cniPath` and `binDirs` went; version 1 records are still read. */
+  readonly version: 2;
   readonly containerId: string;
   readonly ifname: string;
   readonly netns: string;
   readonly cniVersion: string;
   readonly network: string;
   readonly cniArgs: string;
-  readonly cniPath: string;
-  readonly binDirs: readonly string[];
   readonly createdAt: string;
   readonly attachments: readonly CachedAttachment[];
 }

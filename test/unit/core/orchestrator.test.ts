@@ -54,7 +54,7 @@ describe('ADD', () => {
       'added,added,added',
     ]);
     const entry = t.cache.history[3];
-    expect(entry).toMatchObject({ kind: 'multus-ts/attachments', version: 1, containerId: 'ctr1', ifname: 'eth0', createdAt: '2026-01-02T03:04:05.000Z' });
+    expect(entry).toMatchObject({ kind: 'multus-ts/attachments', version: 2, containerId: 'ctr1', ifname: 'eth0', createdAt: '2026-01-02T03:04:05.000Z' });
     expect(entry?.attachments.map((a) => [a.ifname, a.type, a.master])).toEqual([
       ['eth0', 'bridge', true],
       ['net0', 'ptp', false],

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CacheEntry } from '../../../src/core/ports/result-cache';
@@ -12,15 +12,13 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const entry: CacheEntry = {
   kind: 'multus-ts/attachments',
-  version: 1,
+  version: 2,
   containerId: 'c1',
   ifname: 'eth0',
   netns: '/var/run/netns/x',
   cniVersion: '1.0.0',
   network: 'n',
   cniArgs: 'IgnoreUnknown=true',
-  cniPath: '/opt/cni/bin',
-  binDirs: ['/opt/cni/bin'],
   createdAt: '2026-01-01T00:00:00.000Z',
   attachments: [{ index: 0, network: 'n', type: 'bridge', ifname: 'eth0', master: true, origin: 'delegates[0]', confs: [{ type: 'bridge' }], origins: ['delegates[0]'], cniVersion: '1.0.0', state: 'pending' }],
 };
@@ -78,4 +76,22 @@ test("a temp record left by a killed process is removed by the container's next 
   writeFileSync(join(root, 'c1-eth0.json.999998.tmp'), '{');
   await cache.remove(key);
   expect(readdirSync(root)).toEqual(['c2-eth0.json.999999.tmp']);
+});
+
+describe('records written before (format version 1)', () => {
+  test('a record written by the previous binary is read as version 2, without the unused cniPath and binDirs', async () => {
+    const fixture = join(__dirname, '..', '..', 'fixtures', 'records', 'version-1-record.json');
+    const dir = join(root, 'cni');
+    mkdirSync(dir, { mode: 0o700 });
+    copyFileSync(fixture, join(dir, 'ctr-v1-eth0.json'));
+    const read = await new FileResultCache().load({ dir, containerId: 'ctr-v1', ifname: 'eth0' });
+    expect(read).toMatchObject({ kind: 'multus-ts/attachments', version: 2, containerId: 'ctr-v1', ifname: 'eth0', cniArgs: expect.stringContaining('K8S_POD_NAME=pod1') });
+    expect(read).not.toHaveProperty('cniPath');
+    expect(read).not.toHaveProperty('binDirs');
+    expect(read?.attachments.map((a) => [a.ifname, a.type, a.state, a.cniVersion])).toEqual([
+      ['eth0', 'bridge', 'added', '1.0.0'],
+      ['net0', 'ptp', 'added', '1.0.0'],
+    ]);
+    await expect(new FileResultCache().list(dir)).resolves.toHaveLength(1);
+  });
 });
