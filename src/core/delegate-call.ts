@@ -1,5 +1,7 @@
 import type { CniArgs, CniEnv } from './cni-env';
 import type { MultusConfig } from './config/multus-config';
+import type { DelegateConf, NetworkRequest } from './plan';
+import type { DelegateInvocation } from './ports/delegate-adapter';
 import type { DelegateEnv } from './ports/executor';
 
 /** The pod-identity keys, passed to every delegate first and in this order. */
@@ -36,5 +38,27 @@ export function delegateEnv(env: CniEnv, ifname: string, binDirs: readonly strin
     CNI_IFNAME: ifname,
     CNI_ARGS: cniArgs,
     CNI_PATH: binDirs.join(':'),
+  };
+}
+
+/** What varies between delegate calls; the rest comes from the request. */
+export interface CallFields {
+  readonly conf: DelegateConf;
+  readonly env: DelegateEnv;
+  readonly binDirs: readonly string[];
+  readonly prevResult?: Readonly<Record<string, unknown>>;
+  /** Only an ADD passes its signal: a rollback or a DEL must run to its end even after SIGTERM. */
+  readonly signal?: AbortSignal;
+}
+
+/** One delegate call, built in one place: the fields given, the delegate timeout and the lock's onSpawn. */
+export function delegateInvocation(request: NetworkRequest, fields: CallFields): DelegateInvocation {
+  const { prevResult, signal, ...always } = fields;
+  return {
+    ...always,
+    timeoutMs: request.config.delegateTimeoutMs,
+    onSpawn: request.onSpawn,
+    ...(prevResult === undefined ? {} : { prevResult }),
+    ...(signal === undefined ? {} : { signal }),
   };
 }

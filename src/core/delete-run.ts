@@ -1,9 +1,8 @@
 import type { AdapterRegistry } from './adapter-registry';
 import { withState } from './cache-entry';
-import { delegateBinDirs, delegateCniArgs, delegateEnv } from './delegate-call';
+import { delegateBinDirs, delegateCniArgs, delegateEnv, delegateInvocation } from './delegate-call';
 import { CniCode, CniError, toCniError } from './errors';
 import type { NetworkRequest } from './plan';
-import type { DelegateInvocation } from './ports/delegate-adapter';
 import type { Logger } from './ports/logger';
 import type { CacheEntry, CachedAttachment } from './ports/result-cache';
 import { parseResult } from './result';
@@ -48,8 +47,7 @@ export async function runRecorded(
   if (command === 'DEL') order.reverse();
   let first: unknown;
   for (const { conf, origin } of order) {
-    const base = { conf, env, binDirs, timeoutMs: request.config.delegateTimeoutMs, onSpawn: request.onSpawn };
-    const call: DelegateInvocation = prevResult === undefined ? base : { ...base, prevResult };
+    const call = delegateInvocation(request, { conf, env, binDirs, prevResult });
     const adapter = registry.pick(conf, origin);
     try {
       await (command === 'DEL' ? adapter.del(call) : adapter.check(call));

@@ -2,7 +2,7 @@ import { inject, injectable, optional } from 'inversify';
 import type { AdapterRegistry } from './adapter-registry';
 import { parseCniArgs } from './cni-env';
 import { isHostNetns } from './host-netns';
-import { delegateBinDirs, delegateEnv } from './delegate-call';
+import { delegateBinDirs, delegateEnv, delegateInvocation } from './delegate-call';
 import { expandPlugins, type PluginConf } from './delegate-conf';
 import { attachmentFailure, DeleteRun } from './delete-run';
 import { CniCode, CniError, toCniError } from './errors';
@@ -152,7 +152,7 @@ export class Housekeeper {
     // GC and STATUS concern no one container: the spec passes them CNI_PATH only.
     const env = { ...delegateEnv(request.env, '', binDirs, ''), CNI_CONTAINERID: '', CNI_NETNS: '' };
     const adapter = this.registry.pick(conf, origin);
-    const call = { conf, env, binDirs, timeoutMs: request.config.delegateTimeoutMs };
+    const call = delegateInvocation(request, { conf, env, binDirs });
     try {
       await (command === 'GC' ? adapter.gc(call) : adapter.status(call));
     } catch (err) {

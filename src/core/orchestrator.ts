@@ -3,7 +3,7 @@ import type { AdapterRegistry } from './adapter-registry';
 import { masterResult } from './aggregator';
 import { cacheKey, newCacheEntry, withState, type EntryContext } from './cache-entry';
 import { defaultRouteRequests, masterDefaultRoutes, withOwnDefaultRoutes, withoutDefaultRoutes } from './default-route';
-import { delegateBinDirs, delegateCniArgs, delegateEnv } from './delegate-call';
+import { delegateBinDirs, delegateCniArgs, delegateEnv, delegateInvocation } from './delegate-call';
 import { attachmentFailure, DeleteRun, runRecorded, type DeleteOutcome } from './delete-run';
 import { AttachmentFailed, runAttachments } from './attachment-runner';
 import { CniCode, CniError, toCniError } from './errors';
@@ -214,15 +214,8 @@ export class Orchestrator {
     for (const plugin of attachment.plugins) {
       const prevResult = result?.asVersion(attachment.cniVersion).toJSON();
       if (request.signal?.aborted === true) throw cancelled(request.signal);
-      const call = {
-        conf: plugin.conf,
-        env,
-        binDirs: ctx.binDirs,
-        timeoutMs: request.config.delegateTimeoutMs,
-        signal: request.signal,
-        onSpawn: request.onSpawn,
-      };
-      const raw = await plugin.adapter.add(prevResult === undefined ? call : { ...call, prevResult });
+      const call = delegateInvocation(request, { conf: plugin.conf, env, binDirs: ctx.binDirs, prevResult, signal: request.signal });
+      const raw = await plugin.adapter.add(call);
       const where = `result of ${plugin.origin}`;
       if (raw === undefined) throw new CniError(CniCode.DelegateBadOutput, `${where}: the plugin printed nothing on ADD`);
       const parsed = parseResult(raw, attachment.cniVersion, where);
