@@ -1,4 +1,4 @@
-import { inject, injectable, optional } from 'inversify';
+import { inject, injectable } from 'inversify';
 import type { AdapterRegistry } from './adapter-registry';
 import { parseCniArgs } from './cni-env';
 import { isHostNetns } from './host-netns';
@@ -51,7 +51,7 @@ export class Housekeeper {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.FileProbe) private readonly probe: FileProbe,
     @inject(TOKENS.PluginVersions) private readonly versions: PluginVersions,
-    @inject(TOKENS.ContainerLock) @optional() private readonly lock?: ContainerLock,
+    @inject(TOKENS.ContainerLock) private readonly lock: ContainerLock,
   ) {}
 
   /** Waits (bounded by readinessTimeoutSeconds) for the readiness indicator file; code 11 naming it. */
@@ -131,7 +131,7 @@ export class Housekeeper {
   /** Deletes one stale container's attachments from its record, under its lock. */
   private async collect(request: NetworkRequest, entry: CacheEntry, log: Logger): Promise<void> {
     const key = { dir: request.config.cacheDir, containerId: entry.containerId, ifname: entry.ifname };
-    const held = await this.lock?.acquire(key, GC_LOCK_WAIT_MS);
+    const held = await this.lock.acquire(key, GC_LOCK_WAIT_MS);
     try {
       // A record naming the host's own namespace (written by an older multus) never sends a DEL there.
       const netns = (await isHostNetns(this.probe, entry.netns)) ? '' : entry.netns;
@@ -143,7 +143,7 @@ export class Housekeeper {
         throw DeleteRun.aggregate(outcome.failures, `GC of container ${entry.containerId}`);
       }
     } finally {
-      await held?.release();
+      await held.release();
     }
   }
 

@@ -1,4 +1,4 @@
-import { inject, injectable, multiInject, optional } from 'inversify';
+import { inject, injectable, multiInject } from 'inversify';
 import type { AdapterRegistry } from './adapter-registry';
 import { masterResult } from './aggregator';
 import { cacheKey, newCacheEntry, withState, type EntryContext } from './cache-entry';
@@ -51,10 +51,10 @@ export class Orchestrator {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.PluginVersions) private readonly versions: PluginVersions,
     @inject(TOKENS.FileProbe) private readonly probe: FileProbe,
-    @multiInject(TOKENS.NetworkSource) @optional() private readonly sources: readonly NetworkSource[] = [],
-    @inject(TOKENS.PodRoutes) @optional() private readonly podRoutes?: PodRoutes,
-    @inject(TOKENS.StatusReporter) @optional() private readonly reporter?: StatusReporter,
-    @inject(TOKENS.ContainerLock) @optional() private readonly lock?: ContainerLock,
+    @multiInject(TOKENS.NetworkSource) private readonly sources: readonly NetworkSource[],
+    @inject(TOKENS.PodRoutes) private readonly podRoutes: PodRoutes,
+    @inject(TOKENS.StatusReporter) private readonly reporter: StatusReporter,
+    @inject(TOKENS.ContainerLock) private readonly lock: ContainerLock,
   ) {}
 
   /** ADD: returns the master's result in the multus config's cniVersion. */
@@ -107,7 +107,6 @@ export class Orchestrator {
 
   /** Runs `work` holding the container's lock; delegates started meanwhile are recorded in it. */
   private async locked<T>(request: NetworkRequest, work: (r: NetworkRequest) => Promise<T>): Promise<T> {
-    if (this.lock === undefined) return work(request);
     const held = await this.lock.acquire(cacheKey(request), request.config.delegateTimeoutMs);
     try {
       return await work({ ...request, onSpawn: (pid) => held.noteChild(pid) });
@@ -241,7 +240,6 @@ export class Orchestrator {
     const claimed = new Set(requested.map((r) => r.family));
     const routes = request.config.masterDefaultRoute ? [...requested, ...masterDefaultRoutes(attachments, results, claimed)] : requested;
     for (const route of routes) {
-      if (this.podRoutes === undefined) throw new CniError(CniCode.Internal, 'internal error: no PodRoutes bound for default-route');
       await this.podRoutes.setDefaultRoute(request.env.netns, route.ifname, route.gateway);
     }
     const adjusted = results.map((result, i) => {
@@ -250,7 +248,7 @@ export class Orchestrator {
       const foreign = new Set(routes.filter((r) => r.ifname !== a.ifname).map((r) => r.family));
       return withOwnDefaultRoutes(withoutDefaultRoutes(result, foreign, where), routes.filter((r) => r.ifname === a.ifname), where);
     });
-    if (pod !== undefined && this.reporter !== undefined) {
+    if (pod !== undefined) {
       const statuses = attachments.map((a, i) => networkStatus(a, adjusted[i] as CniResult));
       await this.reporter.report(request, pod, statuses, log);
     }
