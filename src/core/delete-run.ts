@@ -14,15 +14,11 @@ export interface DeleteOutcome {
   readonly failures: CniError[];
 }
 
-interface AttachmentLike {
-  readonly network: string;
-  readonly type: string;
-  readonly ifname: string;
-  readonly origin: string;
-}
+/** What an attachment's failure names: any stage's attachment has these. */
+type NamedAttachment = Pick<CachedAttachment, 'network' | 'type' | 'ifname' | 'origin'>;
 
 /** One attachment's failure, naming the network, where it came from, its type and interface. */
-export function attachmentFailure(attachment: AttachmentLike, command: string, cause: CniError): CniError {
+export function attachmentFailure(attachment: NamedAttachment, command: string, cause: CniError): CniError {
   const where = `network "${attachment.network}" (${attachment.origin}, type "${attachment.type}", interface ${attachment.ifname})`;
   return new CniError(cause.code, `${where}: ${command} failed: ${cause.msg}`, { details: cause.details, cause });
 }

@@ -26,16 +26,17 @@ export const VALID_ATTACHMENTS_KEY = 'cni.dev/valid-attachments';
 const GC_LOCK_WAIT_MS = 1000;
 const READINESS_POLL_MS = 250;
 
-interface Attachment {
+/** An entry of libcni's `cni.dev/valid-attachments` list: a container interface the runtime still uses. */
+interface ValidAttachment {
   readonly containerID: string;
   readonly ifname: string;
 }
 
-function validAttachments(raw: Readonly<Record<string, unknown>>): Attachment[] {
+function validAttachments(raw: Readonly<Record<string, unknown>>): ValidAttachment[] {
   const list = raw[VALID_ATTACHMENTS_KEY] ?? [];
   const ok = Array.isArray(list) && list.every((a) => typeof a === 'object' && a !== null && typeof a.containerID === 'string' && typeof a.ifname === 'string');
   if (!ok) throw new CniError(CniCode.InvalidConfig, `${VALID_ATTACHMENTS_KEY}: must be a list of {"containerID", "ifname"} objects`);
-  return list as Attachment[];
+  return list as ValidAttachment[];
 }
 
 /**
@@ -163,8 +164,8 @@ export class Housekeeper {
 }
 
 /** Each recorded plugin config of CNI ≥ 1.1.0 once, with the attachments that still use it. */
-function delegatesToCollect(kept: readonly CacheEntry[]): Map<DelegateConf, Attachment[]> {
-  const byJson = new Map<string, { conf: DelegateConf; attachments: Attachment[] }>();
+function delegatesToCollect(kept: readonly CacheEntry[]): Map<DelegateConf, ValidAttachment[]> {
+  const byJson = new Map<string, { conf: DelegateConf; attachments: ValidAttachment[] }>();
   for (const entry of kept) {
     for (const a of entry.attachments) {
       if (!versionAtLeast(a.cniVersion, HOUSEKEEPING_VERSION)) continue;
