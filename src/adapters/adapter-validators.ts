@@ -1,5 +1,6 @@
 import type { ClassConstructor } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { isObject } from '../core/json';
 import { joinPath, validateModel, type ConfigProblem } from '../core/validation';
 
 /**
@@ -11,11 +12,6 @@ import { joinPath, validateModel, type ConfigProblem } from '../core/validation'
 /** A value as it appeared in the JSON, for messages (`"x"`, `5`, `[]`). */
 export function shown(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
-}
-
-/** A JSON object: what every CNI config section must be (not an array, not null). */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** An integer in [min, max]: MTUs, VLAN ids and VF indexes are ints in Go, so 1.5 or "10" fail there. */
@@ -53,7 +49,7 @@ export function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
     {
       name: 'isJsonObject',
       validator: {
-        validate: isPlainObject,
+        validate: isObject,
         defaultMessage: (args) => `must be a JSON object, got ${shown(args?.value)}`,
       },
     },
@@ -101,7 +97,7 @@ export function IsPciAddress(options?: ValidationOptions): PropertyDecorator {
  * {@link IsJsonObject} already said so, and one problem per mistake reads better than two.
  */
 export function nestedProblems<T extends object>(model: ClassConstructor<T>, value: unknown, path: string): ConfigProblem[] {
-  return isPlainObject(value) ? validateModel(model, value, path) : [];
+  return isObject(value) ? validateModel(model, value, path) : [];
 }
 
 /** Problems of each item of a list of objects, at `path[i]`; nothing when the value is not a list. */

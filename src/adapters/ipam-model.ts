@@ -1,7 +1,8 @@
 import { IsOptional } from 'class-validator';
+import { isObject } from '../core/json';
 import { joinPath, validateModel, type ConfigProblem } from '../core/validation';
 import { IsAbsolutePath, IsCidr, IsIpAddress, IsNonEmptyString } from '../core/validators';
-import { IsJsonArray, isPlainObject, listProblems, shown } from './adapter-validators';
+import { IsJsonArray, listProblems, shown } from './adapter-validators';
 
 /**
  * The `ipam` section of bridge, ptp and vhost-user configs. Only the two IPAM plugins that ship
@@ -143,7 +144,7 @@ function isEmptyIpam(ipam: Record<string, unknown>): boolean {
  * has run.
  */
 export function validateIpam(ipam: unknown, path: string, options: IpamCheckOptions = {}): ConfigProblem[] {
-  if (!isPlainObject(ipam)) return [{ path, message: `must be a JSON object, got ${shown(ipam)}` }];
+  if (!isObject(ipam)) return [{ path, message: `must be a JSON object, got ${shown(ipam)}` }];
   if (options.allowEmpty === true && isEmptyIpam(ipam)) return [];
   const typeProblems = validateModel(IpamTypeModel, ipam, path);
   if (typeProblems.length > 0) return typeProblems;

@@ -1,3 +1,4 @@
+import { isObject } from '../core/json';
 import { UsageError, type CliCommand, type CliIo } from './cli-io';
 import { explainFile, type PodArg } from './explain/explain-plan';
 import { renderExplanation, renderProblems } from './explain/render-explanation';
@@ -64,8 +65,8 @@ function runtimeConfigOf(value: string | undefined): Record<string, unknown> | u
   } catch (err) {
     throw new UsageError(`--runtime-config is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--runtime-config must be a JSON object');
-  return parsed as Record<string, unknown>;
+  if (!isObject(parsed)) throw new UsageError('--runtime-config must be a JSON object');
+  return parsed;
 }
 
 /** `multus explain FILE`: the plan an ADD would execute, shown without running anything. */

@@ -1,5 +1,6 @@
 import type { MultusConfig } from './config/multus-config';
 import { CniCode, CniError } from './errors';
+import { isObject } from './json';
 import type { DelegateConf } from './plan';
 import { isSupportedVersion, SUPPORTED_VERSIONS } from './version';
 
@@ -16,10 +17,6 @@ export interface PluginConf {
 
 /** The runtimeConfig key the CRI runtime uses to pass the pod's annotations to multus. */
 export const POD_ANNOTATIONS_KEY = 'io.kubernetes.cri.pod-annotations';
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * A key looked up regardless of case: some runtimes (containerd's go-cni) send runtimeConfig

@@ -1,3 +1,4 @@
+import { isObject } from './json';
 import type { DelegateConf } from './plan';
 
 /**
@@ -11,10 +12,6 @@ export const DEVICE_ID_KEYS: Readonly<Record<string, string>> = {
   sriov: 'deviceID',
   'host-device': 'pciBusID',
 };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** One plugin's config with the device set under its type's key; other types are returned as they are. */
 function withPluginDeviceId(plugin: Readonly<Record<string, unknown>>, deviceId: string): Readonly<Record<string, unknown>> {

@@ -1,6 +1,7 @@
-import { isIP } from 'node:net';
 import { interfaceNameProblem } from './cni-env';
 import { CniCode, CniError } from './errors';
+import { isObject } from './json';
+import { ipFamily, parseCidr } from './result/ip-cidr';
 
 /**
  * Pod network selection annotations, parsed the way Go Multus reads them (k8sclient.go
@@ -271,18 +272,14 @@ function fieldError(f: Fields, key: string, value: unknown, expected: string): C
 
 /** Go's net.ParseIP: no zone (`%eth0`), no leading zeros in IPv4 (node:net agrees on the rest). */
 function ipProblem(value: string): string | undefined {
-  if (!value.includes('%') && isIP(value) !== 0) return undefined;
+  if (ipFamily(value) !== undefined) return undefined;
   return `${shown(value)} is not an IP address`;
 }
 
 /** Go Multus: ParseCIDR when the text has a '/', otherwise ParseIP. */
 function ipOrCidrProblem(value: string): string | undefined {
-  const slash = value.indexOf('/');
-  if (slash < 0) return ipProblem(value);
-  const address = value.slice(0, slash);
-  const prefix = value.slice(slash + 1);
-  const family = address.includes('%') ? 0 : isIP(address);
-  if (family !== 0 && /^\d{1,3}$/u.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)) return undefined;
+  if (!value.includes('/')) return ipProblem(value);
+  if (parseCidr(value) !== undefined) return undefined;
   return `${shown(value)} is not an IP address or IP/prefix`;
 }
 
@@ -315,10 +312,6 @@ function selection(origin: string, name: string, fields: Partial<Omit<NetworkSel
     deviceId: fields.deviceId,
     origin,
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function withWhat(what: string, problem: string | undefined): string | undefined {

@@ -1,5 +1,6 @@
 import { parseCniEnv, type CniCommand, type CniEnv } from './cni-env';
 import { CniCode, CniError, toCniError } from './errors';
+import { isObject } from './json';
 import { DEFAULT_CONFIG_VERSION, isSupportedVersion, LATEST_VERSION, SUPPORTED_VERSIONS, versionAtLeast } from './version';
 
 /** The process's io, injected so tests pass a Map and buffers (cni pkg/skel's dispatcher). */
@@ -31,14 +32,14 @@ function decodeConfig(text: string): Record<string, unknown> {
     const reason = err instanceof Error ? err.message : String(err);
     throw new CniError(CniCode.DecodeFailure, `error decoding network config from stdin (${text.length} bytes): ${reason}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isObject(value)) {
     throw new CniError(CniCode.DecodeFailure, 'error decoding network config from stdin: expected a JSON object');
   }
   const depth = nestingDepth(value);
   if (depth > MAX_CONFIG_DEPTH) {
     throw new CniError(CniCode.DecodeFailure, `error decoding network config from stdin: nested ${depth} levels deep, more than the ${MAX_CONFIG_DEPTH} allowed`);
   }
-  return value as Record<string, unknown>;
+  return value;
 }
 
 /** No real network config nests this deep; a deeper one would exhaust the stack of the recursive validators. */

@@ -1,6 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { CniCode, CniError } from './errors';
+import { isObject } from './json';
 
 /** One thing wrong with a config, located by its JSON path (e.g. `delegates[2].ipam.subnet`). */
 export interface ConfigProblem {
@@ -35,7 +36,7 @@ function flatten(errors: readonly ValidationError[], base: string, out: ConfigPr
  * original object, so fields the model does not know pass through untouched.
  */
 export function validateModel<T extends object>(model: ClassConstructor<T>, plain: unknown, basePath: string): ConfigProblem[] {
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+  if (!isObject(plain)) {
     return [{ path: basePath === '' ? '(config)' : basePath, message: 'must be a JSON object' }];
   }
   const instance = plainToInstance(model, plain, { enableImplicitConversion: false });

@@ -1,18 +1,14 @@
 import { isIP } from 'node:net';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { interfaceNameProblem } from './cni-env';
+import { parseCidr } from './result/ip-cidr';
 import { isSupportedVersion, SUPPORTED_VERSIONS } from './version';
 
 /** class-validator decorators for the value shapes CNI configs use; messages say what was expected. */
 
+/** A CIDR by {@link parseCidr}'s rule, the one delegate results are held to (so no zoned IPv6). */
 export function isCidr(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  const slash = value.indexOf('/');
-  if (slash < 0) return false;
-  const family = isIP(value.slice(0, slash));
-  const prefix = value.slice(slash + 1);
-  if (family === 0 || !/^\d{1,3}$/u.test(prefix)) return false;
-  return Number(prefix) <= (family === 4 ? 32 : 128);
+  return typeof value === 'string' && parseCidr(value) !== undefined;
 }
 
 function shown(value: unknown): string {

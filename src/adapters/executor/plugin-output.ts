@@ -1,4 +1,5 @@
 import { CniCode, CniError } from '../../core/errors';
+import { isObject } from '../../core/json';
 
 /** How a plugin process ended, as the executor saw it; the input of {@link decodePluginOutput}. */
 export interface PluginOutcome {
@@ -31,12 +32,11 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 
 /** The CNI spec's error shape: `{cniVersion, code, msg, details?}`; only `code` and `msg` are required here. */
 function asCniErrorJson(value: unknown): { code: number; msg: string; details?: unknown } | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const record = value as Record<string, unknown>;
+  if (!isObject(value)) return undefined;
   // The spec's code is an unsigned integer (Go runtimes decode it as uint): anything else is not a CNI error.
-  const code = record['code'];
-  if (typeof code !== 'number' || !Number.isSafeInteger(code) || code < 0 || typeof record['msg'] !== 'string') return undefined;
-  return { code, msg: record['msg'], details: record['details'] };
+  const code = value['code'];
+  if (typeof code !== 'number' || !Number.isSafeInteger(code) || code < 0 || typeof value['msg'] !== 'string') return undefined;
+  return { code, msg: value['msg'], details: value['details'] };
 }
 
 /** A plugin's own error JSON, carried with its code and message so callers can classify by code. */

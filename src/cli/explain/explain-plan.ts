@@ -3,6 +3,7 @@ import { parseMultusConfig, type MultusConfig } from '../../core/config/multus-c
 import { adapterOrigin, type AdapterRegistry } from '../../core/adapter-registry';
 import { delegateBinDirs, delegateCniArgs, delegateEnv } from '../../core/delegate-call';
 import { getIgnoringCase, POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';
+import { isObject } from '../../core/json';
 import type { NetworkPlan, NetworkRequest } from '../../core/plan';
 import { prepareAttachments, type PreparedAttachment, type PreparedPlugin } from '../../core/planner';
 import type { NetworkSource } from '../../core/ports/network-source';
@@ -326,8 +327,4 @@ function view(annotation: string, s: NetworkSelection, namespace: string): Selec
     cniArgs: requests.cniArgs,
     defaultRoute: s.defaultRoute,
   };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { isObject } from '../../core/json';
 import { InstallError } from './install-error';
 
 /** The files a CNI runtime reads from its config dir (libcni `ConfFiles`, as containerd calls it). */
@@ -14,10 +15,6 @@ export interface PrimaryConfig {
   readonly cniVersion: string | undefined;
   /** The capabilities its plugins declare `true`: multus must declare them too, or the runtime passes none. */
   readonly capabilities: readonly string[];
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function byteOrder(a: string, b: string): number {

@@ -6,6 +6,7 @@ import { checkDefaultRoutes } from '../../core/default-route';
 import { delegateBinDirs } from '../../core/delegate-call';
 import { expandPlugins, POD_ANNOTATIONS_KEY, runtimeConfigForMaster, withRuntimeRequests } from '../../core/delegate-conf';
 import { CniCode } from '../../core/errors';
+import { isObject } from '../../core/json';
 import { assignInterfaceNames, selectMaster } from '../../core/naming';
 import type { Attachment, NetworkPlan, NetworkRequest } from '../../core/plan';
 import { prepareAttachments } from '../../core/planner';
@@ -239,8 +240,4 @@ function summarize(file: ConfigFile, config: MultusConfig, checked: Checked | un
   if (checked === undefined) parts.push('the networks are looked up in the API, not checked');
   else parts.push([`a pod that selects no network gets ${listed.join(', ')}`, ...(checked.skipped === undefined ? [] : [checked.skipped])].join('; '));
   return parts.join('; ');
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { CniCode } from '../../core/errors';
+import { isObject } from '../../core/json';
 import { joinJsonPath, type Problem } from './problem';
 
 /** A multus config as read from a file: alone, or as the `multus` plugin of a .conflist. */
@@ -19,10 +20,6 @@ export type ConfigFileOutcome = { readonly ok: true; readonly config: ConfigFile
 
 /** The multus plugin type, as the runtime finds it in a conflist. */
 export const MULTUS_TYPE = 'multus';
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function fail(path: string, message: string, code: number): ConfigFileOutcome {
   return { ok: false, problems: [{ path, message, code }] };

@@ -1,5 +1,6 @@
 import { findPlugin } from '../../adapters/executor/plugin-finder';
 import { toCniError, type CniError } from '../../core/errors';
+import { isObject } from '../../core/json';
 import type { DelegateConf } from '../../core/plan';
 
 /** Where `multus validate` and `multus explain` look for plugins when `--cni-path` is not given. */
@@ -32,7 +33,7 @@ export async function lookupBinary(type: string, dirs: readonly string[]): Promi
 /** The IPAM plugin a delegate runs (`ipam.type`), which the delegate finds in the same CNI_PATH. */
 export function ipamType(conf: DelegateConf): string | undefined {
   const ipam = conf['ipam'];
-  if (typeof ipam !== 'object' || ipam === null || Array.isArray(ipam)) return undefined;
-  const type = (ipam as Record<string, unknown>)['type'];
+  if (!isObject(ipam)) return undefined;
+  const type = ipam['type'];
   return typeof type === 'string' && type !== '' ? type : undefined;
 }

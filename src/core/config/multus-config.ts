@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { kubernetesSettings, KubernetesSettingsWire, type KubernetesSettings } from './kubernetes-settings';
 import { CniCode, CniError, toCniError } from '../errors';
+import { isObject } from '../json';
 import type { LogLevel, LogSettings } from '../ports/logger';
 import { throwIfProblems, validateModel, type ConfigProblem } from '../validation';
 import { IsAbsolutePath, IsCniVersion, IsNonEmptyString } from '../validators';
@@ -240,7 +241,7 @@ export function parseMultusConfigForDelete(raw: unknown): DeleteConfig {
   try {
     return { config: parseMultusConfig(raw) };
   } catch (err) {
-    const given = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+    const given = isObject(raw) ? raw : {};
     const base = { type: 'multus', delegates: [{ type: 'none' }] };
     const valid = RECORD_KEYS.filter((k) => k in given && validateModel(MultusConfigWire, { ...base, [k]: given[k] }, '').length === 0);
     // Each key passed alone; the one pair that can still disagree is the two log-level spellings.

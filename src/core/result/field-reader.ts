@@ -4,6 +4,7 @@
  * failure is a CniError with code 102 (DelegateBadOutput) so callers classify it by code.
  */
 import { CniCode, CniError } from '../errors';
+import { isObject } from '../json';
 import { type Cidr, ipFamily, parseCidr } from './ip-cidr';
 
 /** A JSON object as parsed from a delegate's stdout. */
@@ -37,10 +38,10 @@ export class FieldReader {
   }
 
   object(value: unknown, path: string): JsonObject {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    if (!isObject(value)) {
       throw this.fail(path, 'must be a JSON object', value);
     }
-    return value as JsonObject;
+    return value;
   }
 
   optObject(value: unknown, path: string): JsonObject | undefined {

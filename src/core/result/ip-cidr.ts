@@ -24,7 +24,12 @@ export function ipFamily(text: string): IpFamily | undefined {
   return family === 4 || family === 6 ? family : undefined;
 }
 
-/** Parse `ip/prefix` as Go's `net.ParseCIDR` accepts it; undefined when malformed. */
+/**
+ * Parse `ip/prefix` as Go's `net.ParseCIDR` accepts it; undefined when malformed. The one CIDR
+ * rule of multus-ts (configs, selection annotations and delegate results all use it): an
+ * address {@link ipFamily} accepts (so no zone: Go refuses `fe80::1%eth0/64` too), one '/', and
+ * a decimal prefix of at most 3 digits within the family's range (0-32 or 0-128).
+ */
 export function parseCidr(text: string): Cidr | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) return undefined;

@@ -1,5 +1,6 @@
 import type { RequestOptions } from 'node:https';
 import { CniCode, CniError, toCniError } from '../../core/errors';
+import { isObject } from '../../core/json';
 import type { KubeClient, KubeClientProvider, ObjectRef, PodInfo } from '../../core/ports/kube-client';
 import { accessDenied, type ApiCallTarget, type ApiFailure, type ApiStatus, classifyResponse, classifyThrown, notFound, rejected, unreachable } from './kube-errors';
 import { type ClientNodeModule, type LoadedKubeconfig, loadKubeconfig } from './load-kubeconfig';
@@ -124,7 +125,7 @@ export class ClientNodeKubeClient implements KubeClient {
     );
     if (outcome.kind !== 'ok') return undefined;
     const value = outcome.value;
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isObject(value) ? value : undefined;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { CniCode, CniError } from '../../core/errors';
+import { isObject } from '../../core/json';
 import type { DelegateConf } from '../../core/plan';
 
 /** CNI config files on the node: NADs with an empty spec.config, and a clusterNetwork given as a path. */
@@ -43,7 +44,7 @@ export class FileConfDir implements ConfDirReader {
     } catch (err) {
       throw new CniError(CniCode.InvalidConfig, `CNI config file ${path} is not valid JSON: ${(err as Error).message}`);
     }
-    if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) {
+    if (!isObject(conf)) {
       throw new CniError(CniCode.InvalidConfig, `CNI config file ${path} must hold a JSON object`);
     }
     return conf as DelegateConf;

@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { KubernetesSettings } from '../../core/config/kubernetes-settings';
 import { getIgnoringCase, POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';
 import { CniCode, CniError } from '../../core/errors';
+import { isObject } from '../../core/json';
 import type { Attachment, NetworkPlan, NetworkRequest, PodRef } from '../../core/plan';
 import type { KubeClient, KubeClientProvider } from '../../core/ports/kube-client';
 import type { NetworkSource } from '../../core/ports/network-source';
@@ -72,7 +73,7 @@ export class KubernetesSource implements NetworkSource {
   private async annotations(request: NetworkRequest, pod: PodRef, client: () => Promise<KubeClient>): Promise<PodAnnotations> {
     const rc = request.config.raw['runtimeConfig'] as Record<string, unknown> | undefined;
     const fromRuntime = rc === undefined ? undefined : getIgnoringCase(rc, POD_ANNOTATIONS_KEY);
-    if (typeof fromRuntime === 'object' && fromRuntime !== null && !Array.isArray(fromRuntime)) {
+    if (isObject(fromRuntime)) {
       const entries = Object.entries(fromRuntime).filter((e): e is [string, string] => typeof e[1] === 'string');
       return { annotations: Object.fromEntries(entries), from: 'runtimeConfig' };
     }

@@ -1,4 +1,5 @@
 import { CniCode, CniError } from '../../core/errors';
+import { isObject } from '../../core/json';
 import type { DelegateConf } from '../../core/plan';
 import type { KubeClient, ObjectRef } from '../../core/ports/kube-client';
 import type { ConfDirReader } from './conf-dir';
@@ -39,10 +40,6 @@ const CRD_NAME = 'networks.kubernetes.com';
 const TPR_NAME = 'network.kubernetes.com';
 
 type NetworkKind = 'CRD' | 'TPR' | undefined;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function parseJson(text: string, what: string): unknown {
   try {

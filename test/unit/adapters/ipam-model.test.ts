@@ -16,6 +16,7 @@ const cases: ReadonlyArray<readonly [string, unknown, readonly string[]]> = [
   ['empty type', { type: '' }, [`${P}.type: must be a non-empty string, got ""`]],
   ['host-local without subnet or ranges', { type: 'host-local' }, [`${P}: host-local needs "subnet" or "ranges"`]],
   ['bad subnet', { type: 'host-local', subnet: '10.1.0.0/33' }, [`${P}.subnet: must be a CIDR such as 10.1.0.0/24, got "10.1.0.0/33"`]],
+  ['zoned IPv6 subnet (host-local parses it with Go ParseCIDR)', { type: 'host-local', subnet: 'fe80::1%eth0/64' }, [`${P}.subnet: must be a CIDR such as 10.1.0.0/24, got "fe80::1%eth0/64"`]],
   ['bad rangeStart and rangeEnd', { type: 'host-local', subnet: '10.1.0.0/24', rangeStart: 'a', rangeEnd: 10 }, [`${P}.rangeStart: must be an IPv4 or IPv6 address, got "a"`, `${P}.rangeEnd: must be an IPv4 or IPv6 address, got 10`]],
   ['relative dataDir and resolvConf', { type: 'host-local', subnet: '10.1.0.0/24', dataDir: 'ipam', resolvConf: 'resolv.conf' }, [`${P}.dataDir: must be an absolute path, got "ipam"`, `${P}.resolvConf: must be an absolute path, got "resolv.conf"`]],
   ['routes not a list', { type: 'host-local', subnet: '10.1.0.0/24', routes: { dst: '0.0.0.0/0' } }, [`${P}.routes: must be a list`]],

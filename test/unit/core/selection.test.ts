@@ -9,6 +9,7 @@ import {
   parseNetworkSelections,
   SEED_NETWORKS_ANNOTATION,
 } from '../../../src/core/selection';
+import { CIDRS, NOT_CIDRS } from './cidr-cases';
 
 const NETS = NETWORKS_ANNOTATION;
 const SEED = SEED_NETWORKS_ANNOTATION;
@@ -177,6 +178,20 @@ describe('parseNetworkSelections: rejected with code 7, the quoted text and what
     const err = catchError(() => parseNetworkSelections(NETS, `[${'{"name":"a"},'.repeat(100)}`));
     expect(err.msg).toContain('…');
     expect(err.msg.length).toBeLessThan(400);
+  });
+});
+
+describe('parseNetworkSelections: an ips item with a prefix follows the one CIDR rule (parseCidr)', () => {
+  const ipsOf = (ip: string): string => JSON.stringify([{ name: 'a', ips: [ip] }]);
+
+  test.each(CIDRS)('accepts %p', (text) => {
+    expect(parseNetworkSelections(NETS, ipsOf(text))).toStrictEqual(one(NETS, 'a', { ips: [text] }));
+  });
+
+  test.each(NOT_CIDRS.filter(([text]) => text.includes('/')))('refuses %p: %s', (text) => {
+    const err = catchError(() => parseNetworkSelections(NETS, ipsOf(text)));
+    expect(err.code).toBe(7);
+    expect(err.msg).toContain(`field "ips" item 1: ${JSON.stringify(text)} is not an IP address or IP/prefix`);
   });
 });
 

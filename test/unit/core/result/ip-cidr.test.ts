@@ -1,4 +1,5 @@
 import { cidrFamily, ipFamily, parseCidr } from '../../../../src/core/result/ip-cidr';
+import { CIDRS, NOT_CIDRS } from '../cidr-cases';
 
 describe('ipFamily', () => {
   test.each([
@@ -17,23 +18,14 @@ describe('ipFamily', () => {
   });
 });
 
-describe('parseCidr', () => {
-  test.each([
-    ['10.0.0.5/24', 4, 24],
-    ['0.0.0.0/0', 4, 0],
-    ['10.0.0.5/32', 4, 32],
-    ['::/0', 6, 0],
-    ['2001:db8::5/128', 6, 128],
-  ])('%p is family %p, prefix %p', (text, family, prefix) => {
+describe('parseCidr: the one CIDR rule', () => {
+  test.each(CIDRS)('%p is family %p, prefix %p', (text, family, prefix) => {
     expect(parseCidr(text)).toStrictEqual({ address: text, family, prefix });
   });
 
-  test.each(['10.0.0.5', '10.0.0.5/33', '2001:db8::5/129', '10.0.0.5/', '10.0.0.5/-1', '10.0.0.5/2a', 'x/24', '/24', 'fe80::1%eth0/64', '10.0.0.5/24/1'])(
-    '%p is not a CIDR address',
-    (text) => {
-      expect(parseCidr(text)).toBeUndefined();
-    },
-  );
+  test.each(NOT_CIDRS)('%p is not a CIDR address: %s', (text) => {
+    expect(parseCidr(text)).toBeUndefined();
+  });
 });
 
 describe('cidrFamily', () => {
