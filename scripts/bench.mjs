@@ -20,10 +20,29 @@
 //      MULTUS_REFERENCE_BIN (optional other multus binary, VERSION and the 3-delegate pod).
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { BRIDGE, Host, MASTER } from './bench/host.mjs';
-import { baseEnv, CNI_BIN, delegatePool, directConfs, fileConfig, ifnames, kubeConfig, NAMESPACE, NETWORKS_ANNOTATION } from './bench/pods.mjs';
+import {
+  baseEnv,
+  CNI_BIN,
+  delegatePool,
+  directConfs,
+  fileConfig,
+  ifnames,
+  kubeConfig,
+  NAMESPACE,
+  NETWORKS_ANNOTATION,
+} from './bench/pods.mjs';
 import { Interrupted, sh, tick, timed, timedAsync } from './bench/proc.mjs';
 import { writeReport } from './bench/report.mjs';
 import { stats } from './bench/stats.mjs';
@@ -75,7 +94,10 @@ const host = new Host();
 host.installSignalHandlers();
 
 /** Names the interfaces in a namespace, sorted. */
-const linksIn = (netns) => JSON.parse(sh('ip', ['-n', netns, '-j', 'link', 'show']).stdout).map((l) => l.ifname).sort();
+const linksIn = (netns) =>
+  JSON.parse(sh('ip', ['-n', netns, '-j', 'link', 'show']).stdout)
+    .map((l) => l.ifname)
+    .sort();
 const sameList = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Starts scripts/bench/kube-server.mjs as a child and waits for its first line. */
@@ -84,7 +106,9 @@ function startKubeServer(objects) {
   mkdirSync(dir);
   const objectsFile = join(dir, 'objects.json');
   writeFileSync(objectsFile, JSON.stringify(objects));
-  const child = spawn(process.execPath, [join(root, 'scripts', 'bench', 'kube-server.mjs'), dir, objectsFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'scripts', 'bench', 'kube-server.mjs'), dir, objectsFile], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   host.adopt(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -103,7 +127,10 @@ function startKubeServer(objects) {
 
 /** API requests logged since `from` (a byte offset of the server's request log). */
 function requestsSince(logFile, from) {
-  return readFileSync(logFile, 'utf8').slice(from).split('\n').filter((l) => l !== '');
+  return readFileSync(logFile, 'utf8')
+    .slice(from)
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 /**
@@ -113,7 +140,12 @@ function requestsSince(logFile, from) {
 function multusPod({ id, label, group, bin, conf, delegates, netns, podName, expectIfnames }) {
   const env = baseEnv({ containerId: `bench-${id}`, netns: netns.path, pod: podName });
   return {
-    id, label, group, delegates, netns, expectIfnames,
+    id,
+    label,
+    group,
+    delegates,
+    netns,
+    expectIfnames,
     add: (exec = timed) => exec(bin, { ...env, CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0' }, conf),
     del: (exec = timed) => exec(bin, { ...env, CNI_COMMAND: 'DEL', CNI_IFNAME: 'eth0' }, conf),
   };
@@ -124,16 +156,28 @@ function directPod({ id, label, group, delegates, netns }) {
   const env = baseEnv({ containerId: `bench-${id}`, netns: netns.path, pod: `pod-${id}` });
   const confs = directConfs(delegates);
   const names = ifnames(delegates.length);
-  const call = (exec, i, command) => exec(join(CNI_BIN, delegates[i].type), { ...env, CNI_COMMAND: command, CNI_IFNAME: names[i] }, confs[i]);
+  const call = (exec, i, command) =>
+    exec(join(CNI_BIN, delegates[i].type), { ...env, CNI_COMMAND: command, CNI_IFNAME: names[i] }, confs[i]);
   return {
-    id, label, group, delegates, netns, expectIfnames: names,
+    id,
+    label,
+    group,
+    delegates,
+    netns,
+    expectIfnames: names,
     add: (exec = timed) => delegates.reduce((t, _, i) => t + call(exec, i, 'ADD'), 0),
     del: (exec = timed) => delegates.reduceRight((t, _, i) => t + call(exec, i, 'DEL'), 0),
   };
 }
 
 function versionOf(id, label, bin) {
-  return { id, label, group: 'startup', version: true, run: (exec = timed) => exec(bin, { CNI_COMMAND: 'VERSION' }, '') };
+  return {
+    id,
+    label,
+    group: 'startup',
+    version: true,
+    run: (exec = timed) => exec(bin, { CNI_COMMAND: 'VERSION' }, ''),
+  };
 }
 
 /** One ADD then DEL, checking the pod's interfaces after each: the warm-up proves the work is real. */
@@ -141,7 +185,8 @@ function verify(v) {
   v.add();
   const got = linksIn(v.netns.name);
   const want = [...v.expectIfnames, 'lo'].sort();
-  if (!sameList(got, want)) throw new Error(`${v.label}: after ADD the pod has ${got.join(',')}, expected ${want.join(',')}`);
+  if (!sameList(got, want))
+    throw new Error(`${v.label}: after ADD the pod has ${got.join(',')}, expected ${want.join(',')}`);
   v.del();
   const after = linksIn(v.netns.name);
   if (!sameList(after, ['lo'])) throw new Error(`${v.label}: after DEL the pod still has ${after.join(',')}`);
@@ -153,7 +198,12 @@ function sha256(file) {
 
 function gitState() {
   const head = sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { allowFail: true }).stdout?.trim() || 'unknown';
-  const changed = (sh('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { allowFail: true }).stdout ?? '').split('\n').map((l) => l.slice(3).trim()).filter((l) => l !== '');
+  const changed = (
+    sh('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { allowFail: true }).stdout ?? ''
+  )
+    .split('\n')
+    .map((l) => l.slice(3).trim())
+    .filter((l) => l !== '');
   if (changed.length === 0) return head;
   return `${head} (modified: ${changed.slice(0, 6).join(', ')}${changed.length > 6 ? `, and ${changed.length - 6} more` : ''})`;
 }
@@ -199,8 +249,18 @@ async function throughputRound(kind, pods, concurrency, tag, { multus, pool, cni
       await timedAsync(multus, { ...env, CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0' }, conf);
       await timedAsync(multus, { ...env, CNI_COMMAND: 'DEL', CNI_IFNAME: 'eth0' }, conf);
     } else {
-      for (let d = 0; d < 3; d += 1) await timedAsync(join(CNI_BIN, delegates[d].type), { ...env, CNI_COMMAND: 'ADD', CNI_IFNAME: names[d] }, confs[d]);
-      for (let d = 2; d >= 0; d -= 1) await timedAsync(join(CNI_BIN, delegates[d].type), { ...env, CNI_COMMAND: 'DEL', CNI_IFNAME: names[d] }, confs[d]);
+      for (let d = 0; d < 3; d += 1)
+        await timedAsync(
+          join(CNI_BIN, delegates[d].type),
+          { ...env, CNI_COMMAND: 'ADD', CNI_IFNAME: names[d] },
+          confs[d],
+        );
+      for (let d = 2; d >= 0; d -= 1)
+        await timedAsync(
+          join(CNI_BIN, delegates[d].type),
+          { ...env, CNI_COMMAND: 'DEL', CNI_IFNAME: names[d] },
+          confs[d],
+        );
     }
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
   };
@@ -223,7 +283,13 @@ async function main() {
   const multus = host.dir('multus');
   copyFileSync(distMultus, multus);
   chmodSync(multus, 0o755);
-  const binary = { path: 'dist/multus', sha256: sha256(multus), bytes: statSync(multus).size, git: gitState(), builtAt: statSync(distMultus).mtime.toISOString() };
+  const binary = {
+    path: 'dist/multus',
+    sha256: sha256(multus),
+    bytes: statSync(multus).size,
+    git: gitState(),
+    builtAt: statSync(distMultus).mtime.toISOString(),
+  };
   const ipamDir = host.dir('ipam');
   const cniDir = host.dir('cache');
   mkdirSync(ipamDir);
@@ -237,25 +303,98 @@ async function main() {
   const annotation = nadNames.join(',');
   const kube = await startKubeServer({
     nads: pool.slice(0, 3).map((d) => ({ namespace: NAMESPACE, name: d.name, config: { cniVersion: '1.0.0', ...d } })),
-    pods: ['pod-kube-get', 'pod-kube-rc'].map((name) => ({ namespace: NAMESPACE, name, uid: randomUUID(), annotations: { [NETWORKS_ANNOTATION]: annotation } })),
+    pods: ['pod-kube-get', 'pod-kube-rc'].map((name) => ({
+      namespace: NAMESPACE,
+      name,
+      uid: randomUUID(),
+      annotations: { [NETWORKS_ANNOTATION]: annotation },
+    })),
   });
 
   // The variants of phases 1–3, measured in every round.
-  const versions = [versionOf('version-multus', 'VERSION dist/multus', multus), versionOf('version-bridge', 'VERSION /usr/lib/cni/bridge (Go)', join(CNI_BIN, 'bridge'))];
-  if (REFERENCE !== undefined) versions.push(versionOf('version-reference', `VERSION $MULTUS_REFERENCE_BIN`, REFERENCE));
+  const versions = [
+    versionOf('version-multus', 'VERSION dist/multus', multus),
+    versionOf('version-bridge', 'VERSION /usr/lib/cni/bridge (Go)', join(CNI_BIN, 'bridge')),
+  ];
+  if (REFERENCE !== undefined)
+    versions.push(versionOf('version-reference', `VERSION $MULTUS_REFERENCE_BIN`, REFERENCE));
   const pods = [];
   for (const n of [1, 3, 8]) {
     const delegates = pool.slice(0, n);
     const podNetns = (suffix) => host.addNetns(`${suffix}${n}`);
-    pods.push(multusPod({ id: `multus-seq-${n}`, label: `${n} via dist/multus`, group: `pod${n}`, bin: multus, conf: fileConfig(delegates, { cniDir, parallel: false }), delegates, netns: podNetns('s'), podName: `pod-s${n}`, expectIfnames: ifnames(n) }));
-    pods.push(multusPod({ id: `multus-par-${n}`, label: `${n} via dist/multus, parallelDelegates`, group: `pod${n}`, bin: multus, conf: fileConfig(delegates, { cniDir, parallel: true }), delegates, netns: podNetns('p'), podName: `pod-p${n}`, expectIfnames: ifnames(n) }));
-    pods.push(directPod({ id: `direct-${n}`, label: `${n} called directly`, group: `pod${n}`, delegates, netns: podNetns('d') }));
+    pods.push(
+      multusPod({
+        id: `multus-seq-${n}`,
+        label: `${n} via dist/multus`,
+        group: `pod${n}`,
+        bin: multus,
+        conf: fileConfig(delegates, { cniDir, parallel: false }),
+        delegates,
+        netns: podNetns('s'),
+        podName: `pod-s${n}`,
+        expectIfnames: ifnames(n),
+      }),
+    );
+    pods.push(
+      multusPod({
+        id: `multus-par-${n}`,
+        label: `${n} via dist/multus, parallelDelegates`,
+        group: `pod${n}`,
+        bin: multus,
+        conf: fileConfig(delegates, { cniDir, parallel: true }),
+        delegates,
+        netns: podNetns('p'),
+        podName: `pod-p${n}`,
+        expectIfnames: ifnames(n),
+      }),
+    );
+    pods.push(
+      directPod({
+        id: `direct-${n}`,
+        label: `${n} called directly`,
+        group: `pod${n}`,
+        delegates,
+        netns: podNetns('d'),
+      }),
+    );
     if (n === 3 && REFERENCE !== undefined) {
-      pods.push(multusPod({ id: 'reference-3', label: '3 via $MULTUS_REFERENCE_BIN', group: 'pod3', bin: REFERENCE, conf: fileConfig(delegates, { cniDir: host.dir('refcache'), parallel: false }), delegates, netns: podNetns('r'), podName: 'pod-r3', expectIfnames: undefined }));
+      pods.push(
+        multusPod({
+          id: 'reference-3',
+          label: '3 via $MULTUS_REFERENCE_BIN',
+          group: 'pod3',
+          bin: REFERENCE,
+          conf: fileConfig(delegates, { cniDir: host.dir('refcache'), parallel: false }),
+          delegates,
+          netns: podNetns('r'),
+          podName: 'pod-r3',
+          expectIfnames: undefined,
+        }),
+      );
     }
   }
-  const kubeGet = multusPod({ id: 'kube-get-3', label: '3 via dist/multus, Kubernetes (pod GET)', group: 'kube', bin: multus, conf: kubeConfig({ kubeconfig: kube.kubeconfig, cniDir }), delegates: pool.slice(0, 3), netns: host.addNetns('kg'), podName: 'pod-kube-get', expectIfnames: ifnames(3) });
-  const kubeRc = multusPod({ id: 'kube-rc-3', label: '3 via dist/multus, Kubernetes (runtimeConfig annotations)', group: 'kube', bin: multus, conf: kubeConfig({ kubeconfig: kube.kubeconfig, cniDir, annotations: { [NETWORKS_ANNOTATION]: annotation } }), delegates: pool.slice(0, 3), netns: host.addNetns('kr'), podName: 'pod-kube-rc', expectIfnames: ifnames(3) });
+  const kubeGet = multusPod({
+    id: 'kube-get-3',
+    label: '3 via dist/multus, Kubernetes (pod GET)',
+    group: 'kube',
+    bin: multus,
+    conf: kubeConfig({ kubeconfig: kube.kubeconfig, cniDir }),
+    delegates: pool.slice(0, 3),
+    netns: host.addNetns('kg'),
+    podName: 'pod-kube-get',
+    expectIfnames: ifnames(3),
+  });
+  const kubeRc = multusPod({
+    id: 'kube-rc-3',
+    label: '3 via dist/multus, Kubernetes (runtimeConfig annotations)',
+    group: 'kube',
+    bin: multus,
+    conf: kubeConfig({ kubeconfig: kube.kubeconfig, cniDir, annotations: { [NETWORKS_ANNOTATION]: annotation } }),
+    delegates: pool.slice(0, 3),
+    netns: host.addNetns('kr'),
+    podName: 'pod-kube-rc',
+    expectIfnames: ifnames(3),
+  });
   pods.push(kubeGet, kubeRc);
 
   // Warm-up; the first pass checks every pod's interfaces after ADD and after DEL.
@@ -271,14 +410,17 @@ async function main() {
       }
       const from = readFileSync(kube.log, 'utf8').length;
       verify(p);
-      if (p.group === 'kube') apiRequests[p.id] = requestsSince(kube.log, from).map((l) => l.replace(/^(\S+) (\S+) (\d+)$/, '$1 $2 → $3'));
+      if (p.group === 'kube')
+        apiRequests[p.id] = requestsSince(kube.log, from).map((l) => l.replace(/^(\S+) (\S+) (\d+)$/, '$1 $2 → $3'));
       await tick();
     }
   }
 
   // Phases 1–3: every variant once per round, the order rotating.
   const all = [...versions, ...pods];
-  const samples = Object.fromEntries(all.map((v) => [v.id, v.version ? { total: [] } : { total: [], add: [], del: [] }]));
+  const samples = Object.fromEntries(
+    all.map((v) => [v.id, v.version ? { total: [] } : { total: [], add: [], del: [] }]),
+  );
   log(`bench: ${RUNS} rounds of ${all.length} variants`);
   const load1 = [];
   for (let r = 0; r < RUNS; r += 1) {
@@ -310,13 +452,41 @@ async function main() {
       return Number(readFileSync(out, 'utf8').trim().split('\n').pop());
     };
     const byId = Object.fromEntries(pods.map((p) => [p.id, p]));
-    const bridgeOnly = directPod({ id: 'rss-bridge', label: 'bridge', group: 'rss', delegates: pool.slice(0, 1), netns: byId['direct-1'].netns });
+    const bridgeOnly = directPod({
+      id: 'rss-bridge',
+      label: 'bridge',
+      group: 'rss',
+      delegates: pool.slice(0, 1),
+      netns: byId['direct-1'].netns,
+    });
     const rssVariants = [
       { id: 'version-multus', label: 'dist/multus VERSION', run: () => versions[0].run(withTime) },
-      ...['multus-seq-1', 'multus-seq-3', 'multus-seq-8', 'multus-par-8', 'kube-get-3', 'kube-rc-3', ...(REFERENCE ? ['reference-3'] : [])].map((id) => ({
-        id, label: `${byId[id].label}: ADD`, run: () => { const kb = byId[id].add(withTime); byId[id].del(); return kb; },
+      ...[
+        'multus-seq-1',
+        'multus-seq-3',
+        'multus-seq-8',
+        'multus-par-8',
+        'kube-get-3',
+        'kube-rc-3',
+        ...(REFERENCE ? ['reference-3'] : []),
+      ].map((id) => ({
+        id,
+        label: `${byId[id].label}: ADD`,
+        run: () => {
+          const kb = byId[id].add(withTime);
+          byId[id].del();
+          return kb;
+        },
       })),
-      { id: 'bridge-add', label: '/usr/lib/cni/bridge ADD (Go, for scale)', run: () => { const kb = bridgeOnly.add(withTime); bridgeOnly.del(); return kb; } },
+      {
+        id: 'bridge-add',
+        label: '/usr/lib/cni/bridge ADD (Go, for scale)',
+        run: () => {
+          const kb = bridgeOnly.add(withTime);
+          bridgeOnly.del();
+          return kb;
+        },
+      },
     ];
     const kb = Object.fromEntries(rssVariants.map((v) => [v.id, []]));
     for (let r = 0; r < RSS_RUNS; r += 1) {
@@ -325,7 +495,9 @@ async function main() {
         await tick();
       }
     }
-    rss = Object.fromEntries(rssVariants.map((v) => [v.id, { label: v.label, kb: stats(kb[v.id]), samples: kb[v.id] }]));
+    rss = Object.fromEntries(
+      rssVariants.map((v) => [v.id, { label: v.label, kb: stats(kb[v.id]), samples: kb[v.id] }]),
+    );
   }
 
   // Phase 5: throughput of the 3-delegate pod under load.
@@ -336,13 +508,16 @@ async function main() {
   for (let r = 0; r < TPUT_ROUNDS; r += 1) {
     for (let k = 0; k < kinds.length; k += 1) {
       const kind = kinds[(k + r) % kinds.length];
-      tput[kind].push(await throughputRound(kind, TPUT_PODS, TPUT_CONCURRENCY, `${kind}-${r}`, { multus, pool, cniDir, tpNetns }));
+      tput[kind].push(
+        await throughputRound(kind, TPUT_PODS, TPUT_CONCURRENCY, `${kind}-${r}`, { multus, pool, cniDir, tpNetns }),
+      );
       log(`bench: throughput ${kind} round ${r + 1}: ${tput[kind].at(-1).podsPerSecond.toFixed(1)} pods/s`);
     }
   }
   const dirtyTp = tpNetns.filter((n) => !sameList(linksIn(n.name), ['lo'])).map((n) => n.name);
   const leases = leasesLeft(ipamDir);
-  if (dirtyTp.length > 0 || leases > 0) throw new Error(`throughput pods not cleaned up: netns ${dirtyTp.join(',')}; ${leases} leases left`);
+  if (dirtyTp.length > 0 || leases > 0)
+    throw new Error(`throughput pods not cleaned up: netns ${dirtyTp.join(',')}; ${leases} leases left`);
 
   const finished = new Date();
   const result = {
@@ -352,24 +527,52 @@ async function main() {
     loadavg: { before: loadBefore, after: loadavg(), load1DuringRounds: stats(load1) },
     binary,
     reference: REFERENCE,
-    settings: { runs: RUNS, warmup: WARMUP, rssRuns: RSS_RUNS, throughput: { pods: TPUT_PODS, concurrency: TPUT_CONCURRENCY, rounds: TPUT_ROUNDS } },
-    commands: { npm: 'npm run bench', script: 'bash scripts/bench.sh', node: 'node scripts/bench.mjs', env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_') || k === 'MULTUS_REFERENCE_BIN')) },
-    delegates: pool.map((d) => ({ name: d.name, type: d.type, ...(d.bridge ? { bridge: d.bridge } : {}), ...(d.master ? { master: d.master } : {}), subnet: d.ipam.subnet })),
-    variants: Object.fromEntries(all.map((v) => [v.id, {
-      label: v.label,
-      group: v.group,
-      delegates: v.delegates?.map((d) => d.name),
-      total: stats(samples[v.id].total),
-      ...(v.version ? {} : { add: stats(samples[v.id].add), del: stats(samples[v.id].del) }),
-      samples: samples[v.id],
-    }])),
+    settings: {
+      runs: RUNS,
+      warmup: WARMUP,
+      rssRuns: RSS_RUNS,
+      throughput: { pods: TPUT_PODS, concurrency: TPUT_CONCURRENCY, rounds: TPUT_ROUNDS },
+    },
+    commands: {
+      npm: 'npm run bench',
+      script: 'bash scripts/bench.sh',
+      node: 'node scripts/bench.mjs',
+      env: Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_') || k === 'MULTUS_REFERENCE_BIN'),
+      ),
+    },
+    delegates: pool.map((d) => ({
+      name: d.name,
+      type: d.type,
+      ...(d.bridge ? { bridge: d.bridge } : {}),
+      ...(d.master ? { master: d.master } : {}),
+      subnet: d.ipam.subnet,
+    })),
+    variants: Object.fromEntries(
+      all.map((v) => [
+        v.id,
+        {
+          label: v.label,
+          group: v.group,
+          delegates: v.delegates?.map((d) => d.name),
+          total: stats(samples[v.id].total),
+          ...(v.version ? {} : { add: stats(samples[v.id].add), del: stats(samples[v.id].del) }),
+          samples: samples[v.id],
+        },
+      ]),
+    ),
     apiRequestsPerPod: apiRequests,
     rss,
-    throughput: Object.fromEntries(kinds.map((k) => [k, {
-      podsPerSecond: stats(tput[k].map((t) => t.podsPerSecond)),
-      latency: stats(tput[k].flatMap((t) => t.latencies)),
-      rounds: tput[k].map(({ seconds, podsPerSecond, latency }) => ({ seconds, podsPerSecond, latency })),
-    }])),
+    throughput: Object.fromEntries(
+      kinds.map((k) => [
+        k,
+        {
+          podsPerSecond: stats(tput[k].map((t) => t.podsPerSecond)),
+          latency: stats(tput[k].flatMap((t) => t.latencies)),
+          rounds: tput[k].map(({ seconds, podsPerSecond, latency }) => ({ seconds, podsPerSecond, latency })),
+        },
+      ]),
+    ),
   };
   host.cleanup();
   result.leftovers = host.leftovers();

@@ -26,11 +26,11 @@ const SUITES = [
     heading: 'Fault matrix',
     blurb:
       'A three-delegate pod (bridge master eth0, ptp net0, bridge net1) in a real network namespace, run by the compiled ' +
-      '`dist/multus` with Debian\'s reference plugins. A test plugin (`test/plugins/fault-plugin.js`, not a real CNI plugin) ' +
+      "`dist/multus` with Debian's reference plugins. A test plugin (`test/plugins/fault-plugin.js`, not a real CNI plugin) " +
       'stands in front of one real plugin and fails, hangs, prints garbage or dies on demand. Every cell checks the exact ' +
       'outcome and that nothing is left: only `lo` in the pod, no host veth or bridge port of it, no ptp address on the host, ' +
       'no host-local lease, no file in the cache dir (record, temp file or lock), no process still running with the ' +
-      'container\'s id (hung delegates and the children they started).',
+      "container's id (hung delegates and the children they started).",
   },
   {
     file: 'test/integration/kube-api-down.test.ts',
@@ -108,7 +108,15 @@ function git(args) {
 
 /** Runs jest, mirroring its output to our stderr and keeping it, for the CONCURRENCY lines. */
 function runJest(files, jsonFile) {
-  const args = ['jest', ...files, '--json', `--outputFile=${jsonFile}`, '--testLocationInResults', '--runInBand', '--ci'];
+  const args = [
+    'jest',
+    ...files,
+    '--json',
+    `--outputFile=${jsonFile}`,
+    '--testLocationInResults',
+    '--runInBand',
+    '--ci',
+  ];
   console.error(`reliability-report: npx ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
     const child = spawn('npx', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -124,6 +132,7 @@ function runJest(files, jsonFile) {
   });
 }
 
+// eslint-disable-next-line no-control-regex -- an ANSI colour code starts with ESC, the control character matched here
 const stripAnsi = (text) => text.replace(/\u001b\[[0-9;]*m/gu, '');
 const cell = (text) => String(text).replace(/\|/gu, '\\|').replace(/\n/gu, ' ');
 
@@ -136,7 +145,14 @@ function caseAndOutcome(title) {
   return { case: title, outcome: '' };
 }
 
-const STATUS = { passed: 'pass', failed: '**FAIL**', pending: 'skipped', skipped: 'skipped', todo: 'todo', disabled: 'skipped' };
+const STATUS = {
+  passed: 'pass',
+  failed: '**FAIL**',
+  pending: 'skipped',
+  skipped: 'skipped',
+  todo: 'todo',
+  disabled: 'skipped',
+};
 const TABLE_HEAD = ['| # | Case | Outcome | Proven by | This run |', '|---|---|---|---|---|'];
 
 /**
@@ -172,11 +188,19 @@ function suiteSection(suite, result, present) {
     const line = test.location?.line;
     const name = suite.file.split('/').pop();
     const link = `[${line === undefined ? name : `${name}:${line}`}](../${suite.file}${line === undefined ? '' : `#L${line}`})`;
-    const seconds = test.status === 'passed' && typeof test.duration === 'number' ? ` (${(test.duration / 1000).toFixed(1)} s)` : '';
-    lines.push(`| ${i + 1} | ${cell(what)} | ${cell(outcome)} | ${link} | ${STATUS[test.status] ?? test.status}${seconds} |`);
-    if (test.status === 'failed') failures.push({ name: [suite.file, ...test.ancestorTitles, test.title].join(' › '), message: (test.failureMessages ?? []).join('\n') });
+    const seconds =
+      test.status === 'passed' && typeof test.duration === 'number' ? ` (${(test.duration / 1000).toFixed(1)} s)` : '';
+    lines.push(
+      `| ${i + 1} | ${cell(what)} | ${cell(outcome)} | ${link} | ${STATUS[test.status] ?? test.status}${seconds} |`,
+    );
+    if (test.status === 'failed')
+      failures.push({
+        name: [suite.file, ...test.ancestorTitles, test.title].join(' › '),
+        message: (test.failureMessages ?? []).join('\n'),
+      });
   });
-  if (result.status === 'failed' && failures.length === 0) failures.push({ name: `${suite.file} (outside the tests: a hook)`, message: result.message ?? '' });
+  if (result.status === 'failed' && failures.length === 0)
+    failures.push({ name: `${suite.file} (outside the tests: a hook)`, message: result.message ?? '' });
   lines.push('');
   return { lines, failures };
 }
@@ -212,7 +236,14 @@ function figuresTable(title, f) {
     ['address given twice', num(f.duplicateAddresses)],
     ['leaks found (links, leases, cache/lock files, netns)', num(f.leaks)],
   ];
-  return [`**${title}**`, '', '| Figure | Value |', '|---|---|', ...rows.map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`), ''];
+  return [
+    `**${title}**`,
+    '',
+    '| Figure | Value |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`),
+    '',
+  ];
 }
 
 /** Figures of THIS run: the printed lines first, else dist/concurrency.json if written during the run. */
@@ -222,21 +253,30 @@ function concurrencySection(output, startedMs, present) {
   const printed = concurrencyLines(output);
   let figures = printed['CONCURRENCY'];
   let source = 'the `CONCURRENCY:` line the test printed';
-  if (figures !== undefined && printed['CONCURRENCY-INTERLEAVED'] !== undefined) figures = { ...figures, interleaved: printed['CONCURRENCY-INTERLEAVED'] };
+  if (figures !== undefined && printed['CONCURRENCY-INTERLEAVED'] !== undefined)
+    figures = { ...figures, interleaved: printed['CONCURRENCY-INTERLEAVED'] };
   if (figures === undefined && existsSync(FIGURES_FILE) && statSync(FIGURES_FILE).mtimeMs >= startedMs) {
     figures = JSON.parse(readFileSync(FIGURES_FILE, 'utf8'));
     source = '`dist/concurrency.json`';
   }
   if (figures === undefined || typeof figures !== 'object') {
-    return [...lines, '_The concurrency test reported no figures in this run (it failed before printing them, or prints none)._', ''];
+    return [
+      ...lines,
+      '_The concurrency test reported no figures in this run (it failed before printing them, or prints none)._',
+      '',
+    ];
   }
   lines.push(`From this run (${source}).`, '');
   const { interleaved, ...waves } = figures;
   if (waves.pairs !== undefined) lines.push(...figuresTable('All ADDs, then all DELs', waves));
-  if (interleaved !== undefined && typeof interleaved === 'object') lines.push(...figuresTable('Interleaved (each worker: ADD, read the pod, DEL)', interleaved));
+  if (interleaved !== undefined && typeof interleaved === 'object')
+    lines.push(...figuresTable('Interleaved (each worker: ADD, read the pod, DEL)', interleaved));
   const same = printed['CONCURRENCY-SAME-CONTAINER'];
   if (Array.isArray(same)) {
-    lines.push('**An ADD and a DEL of the same container started together** (the DEL started this long after the ADD):', '');
+    lines.push(
+      '**An ADD and a DEL of the same container started together** (the DEL started this long after the ADD):',
+      '',
+    );
     for (const outcome of same) lines.push(`- ${cell(outcome)}`);
     lines.push('');
   }
@@ -247,11 +287,15 @@ async function main() {
   if (process.getuid?.() !== 0) fail('must run as root (the tests create network namespaces and links)');
   if (!existsSync(MULTUS)) fail(`${relative(root, MULTUS)} is missing: run "npm run build" first`);
   const staleBuild = newestMtime(join(root, 'src')) > statSync(MULTUS).mtimeMs;
-  if (staleBuild) console.error('reliability-report: warning: dist/multus is older than src/; the tests run the old build (run "npm run build")');
+  if (staleBuild)
+    console.error(
+      'reliability-report: warning: dist/multus is older than src/; the tests run the old build (run "npm run build")',
+    );
 
   const present = new Map(SUITES.map((s) => [s.file, existsSync(join(root, s.file))]));
   const files = SUITES.filter((s) => present.get(s.file)).map((s) => s.file);
-  for (const s of SUITES) if (!present.get(s.file)) console.error(`reliability-report: ${s.file} does not exist; reporting without it`);
+  for (const s of SUITES)
+    if (!present.get(s.file)) console.error(`reliability-report: ${s.file} does not exist; reporting without it`);
   if (files.length === 0) fail('none of the test files exists');
 
   const tmp = mkdtempSync(join(tmpdir(), 'reliability-'));
@@ -265,7 +309,10 @@ async function main() {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  if (report === undefined) fail(`jest wrote no JSON report (exit ${jest.code}${jest.signal ? `, ${jest.signal}` : ''}); docs/reliability.md left unchanged`);
+  if (report === undefined)
+    fail(
+      `jest wrote no JSON report (exit ${jest.code}${jest.signal ? `, ${jest.signal}` : ''}); docs/reliability.md left unchanged`,
+    );
 
   const byFile = new Map(report.testResults.map((r) => [relative(root, r.name), r]));
   const head = git(['rev-parse', '--short', 'HEAD']);
@@ -279,7 +326,13 @@ async function main() {
     `- Tests: **${report.numPassedTests} passed, ${report.numFailedTests} failed**${skipped ? `, ${skipped} skipped` : ''} of ${report.numTotalTests}, in ${wallS} s` +
       (report.numRuntimeErrorTestSuites > 0 ? `; **${report.numRuntimeErrorTestSuites} file(s) failed to run**.` : '.'),
     ...(staleBuild ? ['- **Warning:** `dist/multus` was older than `src/`: the tests ran a stale build.'] : []),
-    ...(files.length < SUITES.length ? [`- Not run (missing from this checkout): ${SUITES.filter((s) => !present.get(s.file)).map((s) => `\`${s.file}\``).join(', ')}.`] : []),
+    ...(files.length < SUITES.length
+      ? [
+          `- Not run (missing from this checkout): ${SUITES.filter((s) => !present.get(s.file))
+            .map((s) => `\`${s.file}\``)
+            .join(', ')}.`,
+        ]
+      : []),
     '',
   ];
 
@@ -289,18 +342,34 @@ async function main() {
     const section = suiteSection(suite, byFile.get(suite.file), present.get(suite.file));
     body.push(...section.lines);
     failures.push(...section.failures);
-    if (suite.file.endsWith('concurrency.test.ts')) body.push(...concurrencySection(jest.output, startedMs, present.get(suite.file)));
+    if (suite.file.endsWith('concurrency.test.ts'))
+      body.push(...concurrencySection(jest.output, startedMs, present.get(suite.file)));
   }
   if (failures.length > 0) {
     body.push('## Failures in this run', '');
     for (const f of failures) {
-      const excerpt = stripAnsi(f.message).split('\n').filter((l) => !/^\s+at /u.test(l)).join('\n').trim().split('\n').slice(0, 14).join('\n');
+      const excerpt = stripAnsi(f.message)
+        .split('\n')
+        .filter((l) => !/^\s+at /u.test(l))
+        .join('\n')
+        .trim()
+        .split('\n')
+        .slice(0, 14)
+        .join('\n');
       body.push(`**${cell(f.name)}**`, '', '```', excerpt, '```', '');
     }
   }
 
-  writeFileSync(OUT, `${[INTRO, ...summary, ...body].join('\n').replace(/\n{3,}/gu, '\n\n').trimEnd()}\n`);
-  console.error(`reliability-report: wrote ${relative(root, OUT)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numRuntimeErrorTestSuites} file(s) failed to run`);
+  writeFileSync(
+    OUT,
+    `${[INTRO, ...summary, ...body]
+      .join('\n')
+      .replace(/\n{3,}/gu, '\n\n')
+      .trimEnd()}\n`,
+  );
+  console.error(
+    `reliability-report: wrote ${relative(root, OUT)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numRuntimeErrorTestSuites} file(s) failed to run`,
+  );
   process.exit(jest.code === 0 && report.success ? 0 : 1);
 }
 

@@ -60,18 +60,30 @@ export class MultusPlugin implements PluginHandlers {
     return this.container.get<Housekeeper>(TOKENS.Housekeeper);
   }
 
-  private async run<T>(env: CniEnv, raw: Record<string, unknown>, work: (o: Orchestrator, r: NetworkRequest, l: Logger) => Promise<T>): Promise<T> {
+  private async run<T>(
+    env: CniEnv,
+    raw: Record<string, unknown>,
+    work: (o: Orchestrator, r: NetworkRequest, l: Logger) => Promise<T>,
+  ): Promise<T> {
     // A DEL is not stopped by a config problem: it works from the record (see the orchestrator).
-    const { config, problem }: DeleteConfig = env.command === 'DEL' ? parseMultusConfigForDelete(raw) : { config: parseMultusConfig(raw) };
-    const log = this.container.get<LoggerFactory>(TOKENS.LoggerFactory).create(config.log).child({
-      command: env.command,
-      containerId: env.containerId,
-      ifname: env.ifname,
-      podNamespace: env.args.get('K8S_POD_NAMESPACE'),
-      podName: env.args.get('K8S_POD_NAME'),
-    });
+    const { config, problem }: DeleteConfig =
+      env.command === 'DEL' ? parseMultusConfigForDelete(raw) : { config: parseMultusConfig(raw) };
+    const log = this.container
+      .get<LoggerFactory>(TOKENS.LoggerFactory)
+      .create(config.log)
+      .child({
+        command: env.command,
+        containerId: env.containerId,
+        ifname: env.ifname,
+        podNamespace: env.args.get('K8S_POD_NAMESPACE'),
+        podName: env.args.get('K8S_POD_NAME'),
+      });
     try {
-      if (problem !== undefined) log.warn({ code: problem.code }, `DEL works from the container's record despite a config problem: ${problem.msg}`);
+      if (problem !== undefined)
+        log.warn(
+          { code: problem.code },
+          `DEL works from the container's record despite a config problem: ${problem.msg}`,
+        );
       await this.loadAdapters(env, config.adapterDirs, log);
       const request: NetworkRequest = problem === undefined ? { env, config } : { env, config, configProblem: problem };
       const result = await work(this.container.get<Orchestrator>(TOKENS.Orchestrator), request, log);

@@ -40,7 +40,10 @@ export interface ContainerOptions {
 export function buildContainer(options: ContainerOptions = {}): Container {
   const container = new Container();
   const executorOptions = options.path === undefined ? {} : { path: options.path };
-  container.bind<Executor>(TOKENS.Executor).toDynamicValue(() => new ExecaExecutor(executorOptions)).inSingletonScope();
+  container
+    .bind<Executor>(TOKENS.Executor)
+    .toDynamicValue(() => new ExecaExecutor(executorOptions))
+    .inSingletonScope();
   container
     .bind(TOKENS.PluginVersions)
     .toDynamicValue((ctx) => new CachedPluginVersions(ctx.get<Executor>(TOKENS.Executor)))

@@ -11,7 +11,13 @@
 export type { AdapterContext, DelegateAdapter, DelegateInvocation, VerifyContext } from './core/ports/delegate-adapter';
 export { AdapterRegistry, adapterOrigin, registerAdapter, type AdapterFactory } from './core/adapter-registry';
 export { ExecAdapter, GenericExecAdapter, type ExecAdapterOptions } from './adapters/exec-adapter';
-export { ADAPTER_API, registerAdapterModule, type AdapterApi, type AdapterModule, type AdapterModuleExport } from './adapters/modules/adapter-module';
+export {
+  ADAPTER_API,
+  registerAdapterModule,
+  type AdapterApi,
+  type AdapterModule,
+  type AdapterModuleExport,
+} from './adapters/modules/adapter-module';
 export { AdapterDirLoader } from './adapters/modules/adapter-dir-loader';
 export { registerBuiltinAdapters } from './adapters/register-builtins';
 export { BridgeAdapter } from './adapters/bridge-adapter';
@@ -22,14 +28,30 @@ export { VhostUserAdapter } from './adapters/vhostuser-adapter';
 
 // Validating a delegate's config with JSON paths.
 export { formatProblems, throwIfProblems, validateModel, type ConfigProblem } from './core/validation';
-export { IsAbsolutePath, IsCidr, IsCniVersion, IsInterfaceName, IsIpAddress, IsNonEmptyString, isCidr } from './core/validators';
+export {
+  IsAbsolutePath,
+  IsCidr,
+  IsCniVersion,
+  IsInterfaceName,
+  IsIpAddress,
+  IsNonEmptyString,
+  isCidr,
+} from './core/validators';
 export { ipamFieldProblems, validateIpam, type IpamCheckOptions } from './adapters/ipam-model';
 export { interfaceNameProblem } from './core/cni-env';
 
 // Delegate configs, the executor port, results per CNI version.
 export type { DelegateConf } from './core/plan';
 export type { DelegateEnv, ExecRequest, Executor } from './core/ports/executor';
-export { parseResult, convertResult, RESULT_CONVERTERS, Result020, Result040, Result100, type CniResult } from './core/result';
+export {
+  parseResult,
+  convertResult,
+  RESULT_CONVERTERS,
+  Result020,
+  Result040,
+  Result100,
+  type CniResult,
+} from './core/result';
 export { SUPPORTED_VERSIONS, type CniVersion } from './core/version';
 
 // Errors.

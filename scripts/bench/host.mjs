@@ -35,11 +35,17 @@ export class Host {
     const stale = [];
     for (const ns of existsSync('/var/run/netns') ? readdirSync('/var/run/netns') : []) {
       const m = /^mbench-(\d+)-/.exec(ns);
-      if (m && !pidAlive(Number(m[1]))) { quiet('ip', ['netns', 'del', ns]); stale.push(ns); }
+      if (m && !pidAlive(Number(m[1]))) {
+        quiet('ip', ['netns', 'del', ns]);
+        stale.push(ns);
+      }
     }
     const links = JSON.parse(sh('ip', ['-j', 'link', 'show']).stdout || '[]');
     for (const l of links) {
-      if (typeof l.ifname === 'string' && OUR_LINK.test(l.ifname)) { quiet('ip', ['link', 'del', l.ifname]); stale.push(l.ifname); }
+      if (typeof l.ifname === 'string' && OUR_LINK.test(l.ifname)) {
+        quiet('ip', ['link', 'del', l.ifname]);
+        stale.push(l.ifname);
+      }
     }
     return stale;
   }
@@ -77,12 +83,20 @@ export class Host {
     if (this.cleaned) return;
     this.cleaned = true;
     for (const c of this.children) {
-      try { if (c.exitCode === null) c.kill('SIGTERM'); } catch { /* already gone */ }
+      try {
+        if (c.exitCode === null) c.kill('SIGTERM');
+      } catch {
+        /* already gone */
+      }
     }
     for (const ns of this.netnses) quiet('ip', ['netns', 'del', ns]);
     for (const l of this.links) quiet('ip', ['link', 'del', l]);
     rmSync(this.work, { recursive: true, force: true });
-    try { writeFileSync(IP_FORWARD, this.ipForward); } catch { /* not root: nothing was changed */ }
+    try {
+      writeFileSync(IP_FORWARD, this.ipForward);
+    } catch {
+      /* not root: nothing was changed */
+    }
   }
 
   /** Cleans up on Ctrl-C and SIGTERM too (children killed by Ctrl-C also end the sync loops). */
@@ -91,7 +105,7 @@ export class Host {
       process.on(sig, () => {
         process.stderr.write(`\nbench: ${sig}, cleaning up\n`);
         this.cleanup();
-        process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[sig]);
+        process.exit(128 + { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[sig]);
       });
     }
     process.on('exit', () => this.cleanup());

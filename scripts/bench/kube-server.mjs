@@ -20,12 +20,45 @@ const log = file('requests.log');
 function makeCerts() {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   const openssl = (args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  openssl(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '2', '-subj', '/CN=multus-ts bench CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=multus-ts bench CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   openssl(['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1']);
-  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
-  openssl(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial',
-    '-out', file('server.crt'), '-days', '2', '-extfile', file('server.ext')]);
+  writeFileSync(
+    file('server.ext'),
+    'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n',
+  );
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    file('server.ext'),
+  ]);
 }
 
 /** Objects by path: `/api/v1/namespaces/<ns>/pods/<name>`, `/apis/k8s.cni.cncf.io/v1/namespaces/<ns>/network-attachment-definitions/<name>`. */
@@ -34,15 +67,29 @@ let resourceVersion = 1;
 const { pods = [], nads = [] } = JSON.parse(readFileSync(objectsFile, 'utf8'));
 for (const p of pods) {
   objects.set(`/api/v1/namespaces/${p.namespace}/pods/${p.name}`, {
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: { name: p.name, namespace: p.namespace, uid: p.uid, resourceVersion: String(resourceVersion++), annotations: p.annotations ?? {} },
-    spec: { containers: [{ name: 'c', image: 'bench' }] }, status: {},
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      uid: p.uid,
+      resourceVersion: String(resourceVersion++),
+      annotations: p.annotations ?? {},
+    },
+    spec: { containers: [{ name: 'c', image: 'bench' }] },
+    status: {},
   });
 }
 for (const n of nads) {
   objects.set(`/apis/k8s.cni.cncf.io/v1/namespaces/${n.namespace}/network-attachment-definitions/${n.name}`, {
-    apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition',
-    metadata: { name: n.name, namespace: n.namespace, uid: randomBytes(8).toString('hex'), resourceVersion: String(resourceVersion++) },
+    apiVersion: 'k8s.cni.cncf.io/v1',
+    kind: 'NetworkAttachmentDefinition',
+    metadata: {
+      name: n.name,
+      namespace: n.namespace,
+      uid: randomBytes(8).toString('hex'),
+      resourceVersion: String(resourceVersion++),
+    },
     spec: { config: JSON.stringify(n.config) },
   });
 }
@@ -70,46 +117,93 @@ function send(req, res, code, body) {
 }
 
 function handle(req, res, body) {
-  if (req.headers.authorization !== `Bearer ${token}`) return send(req, res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+  if (req.headers.authorization !== `Bearer ${token}`)
+    return send(req, res, 401, status(401, 'Unauthorized', 'Unauthorized'));
   const path = new URL(req.url, 'https://127.0.0.1').pathname;
   const obj = objects.get(path);
   if (obj === undefined) return send(req, res, 404, status(404, 'NotFound', `${path} not found`));
   if (req.method === 'GET') return send(req, res, 200, obj);
-  if (req.method === 'PATCH' && path.startsWith('/api/v1/') && (req.headers['content-type'] ?? '').startsWith('application/merge-patch+json')) {
+  if (
+    req.method === 'PATCH' &&
+    path.startsWith('/api/v1/') &&
+    (req.headers['content-type'] ?? '').startsWith('application/merge-patch+json')
+  ) {
     let patch;
-    try { patch = JSON.parse(body); } catch { return send(req, res, 400, status(400, 'BadRequest', 'patch is not JSON')); }
+    try {
+      patch = JSON.parse(body);
+    } catch {
+      return send(req, res, 400, status(400, 'BadRequest', 'patch is not JSON'));
+    }
     const wanted = patch?.metadata?.resourceVersion;
     if (wanted !== undefined && wanted !== obj.metadata.resourceVersion) {
-      return send(req, res, 409, status(409, 'Conflict', `Operation cannot be fulfilled on pods "${obj.metadata.name}": the object has been modified`));
+      return send(
+        req,
+        res,
+        409,
+        status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on pods "${obj.metadata.name}": the object has been modified`,
+        ),
+      );
     }
     const next = merge(obj, patch);
     next.metadata.resourceVersion = String(resourceVersion++);
     objects.set(path, next);
     return send(req, res, 200, next);
   }
-  return send(req, res, 405, status(405, 'MethodNotAllowed', `${req.method} ${path} is not served by the bench server`));
+  return send(
+    req,
+    res,
+    405,
+    status(405, 'MethodNotAllowed', `${req.method} ${path} is not served by the bench server`),
+  );
 }
 
 makeCerts();
-const server = createServer({ key: readFileSync(file('server.key')), cert: readFileSync(file('server.crt')) }, (req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
-});
+const server = createServer(
+  { key: readFileSync(file('server.key')), cert: readFileSync(file('server.crt')) },
+  (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+  },
+);
 server.listen(0, '127.0.0.1', () => {
   const url = `https://127.0.0.1:${server.address().port}`;
   const q = JSON.stringify;
   const kubeconfig = file('kubeconfig');
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config', 'clusters:', '- name: bench', '  cluster:', `    server: ${q(url)}`,
-    `    certificate-authority-data: ${q(readFileSync(file('ca.crt')).toString('base64'))}`,
-    'users:', '- name: multus', '  user:', `    token: ${q(token)}`,
-    'contexts:', '- name: bench', '  context:', '    cluster: bench', '    user: multus', 'current-context: bench', '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: bench',
+      '  cluster:',
+      `    server: ${q(url)}`,
+      `    certificate-authority-data: ${q(readFileSync(file('ca.crt')).toString('base64'))}`,
+      'users:',
+      '- name: multus',
+      '  user:',
+      `    token: ${q(token)}`,
+      'contexts:',
+      '- name: bench',
+      '  context:',
+      '    cluster: bench',
+      '    user: multus',
+      'current-context: bench',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   writeFileSync(log, '');
   process.stdout.write(`${JSON.stringify({ url, kubeconfig, log })}\n`);
 });
-const stop = () => { server.close(); process.exit(0); };
+const stop = () => {
+  server.close();
+  process.exit(0);
+};
 process.stdin.on('end', stop).on('error', stop).resume();
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -11,27 +11,60 @@ export const POD_ANNOTATIONS_KEY = 'io.kubernetes.cri.pod-annotations';
 /** The eight delegates; a pod of n delegates takes the first n. No two share a host object. */
 export function delegatePool(ipamDir) {
   const ipam = (i) => ({ type: 'host-local', subnet: `10.246.${i}.0/24`, dataDir: ipamDir });
-  const bridge = (i, n) => ({ name: `bench-br${i}`, type: 'bridge', bridge: BRIDGE(n), isGateway: true, ipam: ipam(i) });
+  const bridge = (i, n) => ({
+    name: `bench-br${i}`,
+    type: 'bridge',
+    bridge: BRIDGE(n),
+    isGateway: true,
+    ipam: ipam(i),
+  });
   const ptp = (i) => ({ name: `bench-ptp${i}`, type: 'ptp', ipam: ipam(i) });
-  const macvlan = (i, n) => ({ name: `bench-mv${i}`, type: 'macvlan', master: MASTER(n), mode: 'bridge', ipam: ipam(i) });
+  const macvlan = (i, n) => ({
+    name: `bench-mv${i}`,
+    type: 'macvlan',
+    master: MASTER(n),
+    mode: 'bridge',
+    ipam: ipam(i),
+  });
   return [bridge(0, 0), ptp(1), bridge(2, 1), macvlan(3, 0), ptp(4), bridge(5, 2), macvlan(6, 1), ptp(7)];
 }
 
 /** The interface names multus gives in file mode (ifnameIndexFrom 0): eth0, net0, net1, ... */
 export const ifnames = (n) => Array.from({ length: n }, (_, i) => (i === 0 ? 'eth0' : `net${i - 1}`));
 
-export const cniArgs = (pod, containerId) => `IgnoreUnknown=1;K8S_POD_NAMESPACE=${NAMESPACE};K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${containerId}`;
+export const cniArgs = (pod, containerId) =>
+  `IgnoreUnknown=1;K8S_POD_NAMESPACE=${NAMESPACE};K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${containerId}`;
 
 /** The CNI_* a runtime passes, except CNI_COMMAND and CNI_IFNAME. */
-export const baseEnv = ({ containerId, netns, pod }) => ({ CNI_CONTAINERID: containerId, CNI_NETNS: netns, CNI_PATH: CNI_BIN, CNI_ARGS: cniArgs(pod, containerId) });
+export const baseEnv = ({ containerId, netns, pod }) => ({
+  CNI_CONTAINERID: containerId,
+  CNI_NETNS: netns,
+  CNI_PATH: CNI_BIN,
+  CNI_ARGS: cniArgs(pod, containerId),
+});
 
 export function fileConfig(delegates, { cniDir, parallel }) {
-  return JSON.stringify({ name: 'multus-cni-network', type: 'multus', cniVersion: '1.0.0', cniDir, logToStderr: false, parallelDelegates: parallel, delegates });
+  return JSON.stringify({
+    name: 'multus-cni-network',
+    type: 'multus',
+    cniVersion: '1.0.0',
+    cniDir,
+    logToStderr: false,
+    parallelDelegates: parallel,
+    delegates,
+  });
 }
 
 /** Seed mode with NADs: the first annotated network is the master (eth0), the others net0, net1. */
 export function kubeConfig({ kubeconfig, cniDir, annotations }) {
-  const conf = { name: 'multus-cni-network', type: 'multus', cniVersion: '1.0.0', kubeconfig, cniDir, logToStderr: false };
+  const conf = {
+    name: 'multus-cni-network',
+    type: 'multus',
+    cniVersion: '1.0.0',
+    kubeconfig,
+    cniDir,
+    logToStderr: false,
+  };
   if (annotations !== undefined) {
     conf.capabilities = { [POD_ANNOTATIONS_KEY]: true };
     conf.runtimeConfig = { [POD_ANNOTATIONS_KEY]: annotations };

@@ -32,7 +32,8 @@ export function timed(bin, env, stdin, args = []) {
 export function sh(cmd, args, { input, allowFail = false } = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input });
   if (r.signal) throw new Interrupted(`${cmd} killed by ${r.signal}`);
-  if (!allowFail && (r.error || r.status !== 0)) throw new Error(`${cmd} ${args.join(' ')}: ${r.error?.message ?? r.stderr.trim()}`);
+  if (!allowFail && (r.error || r.status !== 0))
+    throw new Error(`${cmd} ${args.join(' ')}: ${r.error?.message ?? r.stderr.trim()}`);
   return r;
 }
 
@@ -43,8 +44,12 @@ export function timedAsync(bin, env, stdin) {
     const child = spawn(bin, [], { env: pluginEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
+    child.stdout.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
     child.stdin.on('error', () => {}); // a plugin that exits without reading stdin: EPIPE
     child.on('error', reject);
     child.on('close', (status, signal) => {

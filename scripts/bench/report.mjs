@@ -16,8 +16,15 @@ const mmm = (s) => (s === undefined ? '– | – | –' : `${f1(s.min)} | ${f1(s
 /** "met (12.0 ≤ 15, 3.0 ms to spare)" or "missed by 4.0 ms (19.0 > 15)". */
 function verdict(value, limit, unit, digits = 1) {
   const fmt = (x) => x.toFixed(digits);
-  if (value <= limit) return { met: true, text: `**met**: ${fmt(value)}${unit} ≤ ${fmt(limit)}${unit} (${fmt(limit - value)}${unit} to spare)` };
-  return { met: false, text: `**missed** by ${fmt(value - limit)}${unit} (${fmt((value / limit - 1) * 100)} % over): ${fmt(value)}${unit} > ${fmt(limit)}${unit}` };
+  if (value <= limit)
+    return {
+      met: true,
+      text: `**met**: ${fmt(value)}${unit} ≤ ${fmt(limit)}${unit} (${fmt(limit - value)}${unit} to spare)`,
+    };
+  return {
+    met: false,
+    text: `**missed** by ${fmt(value - limit)}${unit} (${fmt((value / limit - 1) * 100)} % over): ${fmt(value)}${unit} > ${fmt(limit)}${unit}`,
+  };
 }
 
 /** Figures derived from the variants: overheads, ratios, the target verdicts. */
@@ -41,9 +48,21 @@ export function derive(result) {
     };
   }
   const targets = {
-    version: { value: med('version-multus'), limit: TARGETS.versionMs, ...verdict(med('version-multus'), TARGETS.versionMs, ' ms') },
-    overhead3: { value: pods[3].overheadSeq, limit: TARGETS.overhead3Ms, ...verdict(pods[3].overheadSeq, TARGETS.overhead3Ms, ' ms') },
-    parallel8: { value: pods[8].parOverSeq, limit: TARGETS.parallel8Ratio, ...verdict(pods[8].parOverSeq, TARGETS.parallel8Ratio, '×', 2) },
+    version: {
+      value: med('version-multus'),
+      limit: TARGETS.versionMs,
+      ...verdict(med('version-multus'), TARGETS.versionMs, ' ms'),
+    },
+    overhead3: {
+      value: pods[3].overheadSeq,
+      limit: TARGETS.overhead3Ms,
+      ...verdict(pods[3].overheadSeq, TARGETS.overhead3Ms, ' ms'),
+    },
+    parallel8: {
+      value: pods[8].parOverSeq,
+      limit: TARGETS.parallel8Ratio,
+      ...verdict(pods[8].parOverSeq, TARGETS.parallel8Ratio, '×', 2),
+    },
     rss: { value: result.rss?.['multus-seq-3']?.kb.median, reported: result.rss !== undefined },
   };
   return { pods, targets };
@@ -54,7 +73,12 @@ function tables(result, d) {
   const out = [];
   const startup = Object.values(v).filter((x) => x.group === 'startup');
   const bridge = v['version-bridge'].total.median;
-  out.push('### 1. Start-up: `CNI_COMMAND=VERSION` (ms)', '', '| binary | min | median | max | × bridge |', '|---|---:|---:|---:|---:|');
+  out.push(
+    '### 1. Start-up: `CNI_COMMAND=VERSION` (ms)',
+    '',
+    '| binary | min | median | max | × bridge |',
+    '|---|---:|---:|---:|---:|',
+  );
   for (const x of startup) out.push(`| ${x.label} | ${mmm(x.total)} | ${f2(x.total.median / bridge)} |`);
   out.push('');
 
@@ -68,15 +92,29 @@ function tables(result, d) {
   );
   for (const n of [1, 3, 8]) {
     const p = d.pods[n];
-    for (const id of [`direct-${n}`, `multus-seq-${n}`, `multus-par-${n}`, ...(n === 3 && v['reference-3'] ? ['reference-3'] : [])]) {
+    for (const id of [
+      `direct-${n}`,
+      `multus-seq-${n}`,
+      `multus-par-${n}`,
+      ...(n === 3 && v['reference-3'] ? ['reference-3'] : []),
+    ]) {
       const x = v[id];
-      const over = id.startsWith('direct') ? '–' : `${f1(x.total.median - p.direct)}${id === `multus-seq-${n}` ? ` (paired ${f1(p.overheadSeqPaired)})` : ''}`;
+      const over = id.startsWith('direct')
+        ? '–'
+        : `${f1(x.total.median - p.direct)}${id === `multus-seq-${n}` ? ` (paired ${f1(p.overheadSeqPaired)})` : ''}`;
       const ratio = id.startsWith('direct') ? '1.00' : f2(x.total.median / p.direct);
-      out.push(`| ${n} | ${x.label} | ${f1(x.add.median)} | ${f1(x.del.median)} | ${mmm(x.total)} | ${over} | ${ratio} |`);
+      out.push(
+        `| ${n} | ${x.label} | ${f1(x.add.median)} | ${f1(x.del.median)} | ${mmm(x.total)} | ${over} | ${ratio} |`,
+      );
     }
   }
   out.push('');
-  out.push('Parallel against sequential, both through dist/multus (medians):', '', '| delegates | sequential ADD+DEL | parallel ADD+DEL | parallel / sequential | ADD only: parallel / sequential |', '|---:|---:|---:|---:|---:|');
+  out.push(
+    'Parallel against sequential, both through dist/multus (medians):',
+    '',
+    '| delegates | sequential ADD+DEL | parallel ADD+DEL | parallel / sequential | ADD only: parallel / sequential |',
+    '|---:|---:|---:|---:|---:|',
+  );
   for (const n of [1, 3, 8]) {
     const p = d.pods[n];
     out.push(`| ${n} | ${f1(p.seq)} | ${f1(p.par)} | ${f2(p.parOverSeq)} | ${f2(p.parOverSeqAdd)} |`);
@@ -88,16 +126,22 @@ function tables(result, d) {
   out.push(
     '### 3. The 3-delegate pod through the Kubernetes source (ms)',
     '',
-    'NetworkAttachmentDefinitions served by the bench\'s API server (HTTPS on 127.0.0.1, token auth, in another process). Every ADD writes network-status (a PATCH); DEL is served from the record.',
+    "NetworkAttachmentDefinitions served by the bench's API server (HTTPS on 127.0.0.1, token auth, in another process). Every ADD writes network-status (a PATCH); DEL is served from the record.",
     '',
     '| variant | ADD median | DEL median | ADD+DEL min | median | max | overhead vs direct | vs file mode | API requests during one ADD |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   for (const id of ['kube-get-3', 'kube-rc-3']) {
     const x = v[id];
-    const reqs = (result.apiRequestsPerPod[id] ?? []).map((r) => r.replace(/^(\S+) \/(?:api|apis)\/\S*\/(pods|network-attachment-definitions)\/\S+ → (\d+)$/, '$1 $2 $3'));
-    const counted = Object.entries(reqs.reduce((m, r) => ({ ...m, [r]: (m[r] ?? 0) + 1 }), {})).map(([r, c]) => `${c}× ${r}`).join(', ');
-    out.push(`| ${x.label} | ${f1(x.add.median)} | ${f1(x.del.median)} | ${mmm(x.total)} | ${f1(x.total.median - direct3)} | ${signed(x.total.median - file3)} | ${counted || '–'} |`);
+    const reqs = (result.apiRequestsPerPod[id] ?? []).map((r) =>
+      r.replace(/^(\S+) \/(?:api|apis)\/\S*\/(pods|network-attachment-definitions)\/\S+ → (\d+)$/, '$1 $2 $3'),
+    );
+    const counted = Object.entries(reqs.reduce((m, r) => ({ ...m, [r]: (m[r] ?? 0) + 1 }), {}))
+      .map(([r, c]) => `${c}× ${r}`)
+      .join(', ');
+    out.push(
+      `| ${x.label} | ${f1(x.add.median)} | ${f1(x.del.median)} | ${mmm(x.total)} | ${f1(x.total.median - direct3)} | ${signed(x.total.median - file3)} | ${counted || '–'} |`,
+    );
   }
   out.push('');
 
@@ -110,23 +154,30 @@ function tables(result, d) {
       '| process | min | median | max |',
       '|---|---:|---:|---:|',
     );
-    for (const x of Object.values(result.rss)) out.push(`| ${x.label} | ${mib(x.kb.min)} | ${mib(x.kb.median)} | ${mib(x.kb.max)} |`);
+    for (const x of Object.values(result.rss))
+      out.push(`| ${x.label} | ${mib(x.kb.min)} | ${mib(x.kb.median)} | ${mib(x.kb.max)} |`);
     out.push('');
   }
 
   const t = result.throughput;
   const s = result.settings.throughput;
-  const labels = { 'multus-seq': '3 via dist/multus', 'multus-parallel': '3 via dist/multus, parallelDelegates', direct: '3 called directly' };
+  const labels = {
+    'multus-seq': '3 via dist/multus',
+    'multus-parallel': '3 via dist/multus, parallelDelegates',
+    direct: '3 called directly',
+  };
   out.push(
     `### 5. Throughput: ${s.pods} ADD+DEL pairs at concurrency ${s.concurrency} (${s.rounds} round${s.rounds === 1 ? '' : 's'})`,
     '',
     'Each pod in its own netns; all share the bridges and the host-local ranges, like a node under load.',
     '',
-    '| delegates | pods/s min | median | max | one pod\'s ADD+DEL under load, median (ms) | × direct (pods/s) |',
+    "| delegates | pods/s min | median | max | one pod's ADD+DEL under load, median (ms) | × direct (pods/s) |",
     '|---|---:|---:|---:|---:|---:|',
   );
   for (const [k, x] of Object.entries(t)) {
-    out.push(`| ${labels[k] ?? k} | ${f1(x.podsPerSecond.min)} | ${f1(x.podsPerSecond.median)} | ${f1(x.podsPerSecond.max)} | ${f1(x.latency.median)} | ${f2(x.podsPerSecond.median / t.direct.podsPerSecond.median)} |`);
+    out.push(
+      `| ${labels[k] ?? k} | ${f1(x.podsPerSecond.min)} | ${f1(x.podsPerSecond.median)} | ${f1(x.podsPerSecond.max)} | ${f1(x.latency.median)} | ${f2(x.podsPerSecond.median / t.direct.podsPerSecond.median)} |`,
+    );
   }
   out.push('');
   return out.join('\n');
@@ -165,7 +216,9 @@ const busy = (result) => result.loadavg.load1DuringRounds.median > result.machin
 function header(result) {
   const m = result.machine;
   const s = result.settings;
-  const env = Object.entries(result.commands.env).map(([k, x]) => `${k}=${x}`).join(' ');
+  const env = Object.entries(result.commands.env)
+    .map(([k, x]) => `${k}=${x}`)
+    .join(' ');
   return [
     '# Performance',
     '',
@@ -210,7 +263,9 @@ export function writeReport(result, path) {
     const at = old.indexOf(NOTES);
     if (at >= 0) notes = old.slice(at + NOTES.length).replace(/^\n+/, '');
   }
-  const text = [header(result), '## Results', '', body, targetsSection(result, d), '', NOTES, '', notes].join('\n').replace(/\n*$/, '\n');
+  const text = [header(result), '## Results', '', body, targetsSection(result, d), '', NOTES, '', notes]
+    .join('\n')
+    .replace(/\n*$/, '\n');
   writeFileSync(path, text);
   return `${body}\n${targetsSection(result, d)}`;
 }

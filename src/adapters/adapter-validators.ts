@@ -96,12 +96,20 @@ export function IsPciAddress(options?: ValidationOptions): PropertyDecorator {
  * Problems of a nested object, at `path`. Nothing when the value is not an object: the parent's
  * {@link IsJsonObject} already said so, and one problem per mistake reads better than two.
  */
-export function nestedProblems<T extends object>(model: ClassConstructor<T>, value: unknown, path: string): ConfigProblem[] {
+export function nestedProblems<T extends object>(
+  model: ClassConstructor<T>,
+  value: unknown,
+  path: string,
+): ConfigProblem[] {
   return isObject(value) ? validateModel(model, value, path) : [];
 }
 
 /** Problems of each item of a list of objects, at `path[i]`; nothing when the value is not a list. */
-export function listProblems<T extends object>(model: ClassConstructor<T>, value: unknown, path: string): ConfigProblem[] {
+export function listProblems<T extends object>(
+  model: ClassConstructor<T>,
+  value: unknown,
+  path: string,
+): ConfigProblem[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((item: unknown, i) => validateModel(model, item, joinPath(path, String(i))));
 }

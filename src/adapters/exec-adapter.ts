@@ -1,7 +1,12 @@
 import type { ClassConstructor } from 'class-transformer';
 import type { CniCommand } from '../core/cni-env';
 import type { DelegateConf } from '../core/plan';
-import type { AdapterContext, DelegateAdapter, DelegateInvocation, VerifyContext } from '../core/ports/delegate-adapter';
+import type {
+  AdapterContext,
+  DelegateAdapter,
+  DelegateInvocation,
+  VerifyContext,
+} from '../core/ports/delegate-adapter';
 import type { ExecRequest, Executor } from '../core/ports/executor';
 import { throwIfProblems, validateModel, type ConfigProblem } from '../core/validation';
 
@@ -51,7 +56,8 @@ export class ExecAdapter implements DelegateAdapter {
 
   /** Throws one CniError (code 7) naming the network, where it came from and the type, with every problem. */
   prepare(conf: DelegateConf, context: AdapterContext): DelegateConf {
-    const where = `network ${JSON.stringify(context.network)} (${context.origin}, type ${JSON.stringify(delegateType(conf))})`;
+    const network = JSON.stringify(context.network);
+    const where = `network ${network} (${context.origin}, type ${JSON.stringify(delegateType(conf))})`;
     throwIfProblems(this.validate(conf, context), where);
     return conf;
   }

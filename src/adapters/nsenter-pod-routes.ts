@@ -21,7 +21,8 @@ export class NsenterPodRoutes implements PodRoutes {
   async setDefaultRoute(netns: string, ifname: string, gateway: string): Promise<void> {
     const family = isIP(gateway) === 6 ? '-6' : '-4';
     const all = family === '-6' ? '::/0' : '0.0.0.0/0';
-    const inPod = (args: string[]): Promise<string> => this.executor.runTool('nsenter', [`--net=${netns}`, '--', 'ip', family, ...args]);
+    const inPod = (args: string[]): Promise<string> =>
+      this.executor.runTool('nsenter', [`--net=${netns}`, '--', 'ip', family, ...args]);
     const shown = (await inPod(['-j', 'route', 'show', 'exact', all])).trim();
     const existing = (shown === '' ? [] : JSON.parse(shown)) as ShownRoute[];
     const [only] = existing;

@@ -60,7 +60,12 @@ function deviceProblems(conf: DelegateConf, origin: string): ConfigProblem[] {
   const key = deviceIdKey(conf);
   if (key === undefined) {
     if (conf['if0'] !== undefined) return [];
-    return [{ path: origin === '' ? '(config)' : origin, message: 'needs "if0" (the PF to take a VF from) or "deviceID" (the VF\'s PCI address)' }];
+    return [
+      {
+        path: origin === '' ? '(config)' : origin,
+        message: 'needs "if0" (the PF to take a VF from) or "deviceID" (the VF\'s PCI address)',
+      },
+    ];
   }
   const value = conf[key];
   if (isPciAddress(value)) return [];

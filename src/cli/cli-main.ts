@@ -12,9 +12,18 @@ export function multusVersion(): string {
  * `multus validate` needs, and the CNI path loads none of them.
  */
 const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<CliCommand> }>> = {
-  validate: { summary: 'check a multus config and its delegates; every problem with its JSON path', load: async () => (await import('./validate-command')).validateCommand },
-  explain: { summary: 'print the plan an ADD would execute, touching nothing', load: async () => (await import('./explain-command')).explainCommand },
-  install: { summary: 'install the binary, a multus config and a kubeconfig on a node (the DaemonSet uses it)', load: async () => (await import('./install-command')).installCommand },
+  validate: {
+    summary: 'check a multus config and its delegates; every problem with its JSON path',
+    load: async () => (await import('./validate-command')).validateCommand,
+  },
+  explain: {
+    summary: 'print the plan an ADD would execute, touching nothing',
+    load: async () => (await import('./explain-command')).explainCommand,
+  },
+  install: {
+    summary: 'install the binary, a multus config and a kubeconfig on a node (the DaemonSet uses it)',
+    load: async () => (await import('./install-command')).installCommand,
+  },
 };
 
 function helpText(): string {

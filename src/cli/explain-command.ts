@@ -53,8 +53,11 @@ function annotationsOf(values: readonly string[]): Record<string, string> {
 function podOf(value: string | undefined): PodArg | undefined {
   if (value === undefined) return undefined;
   const parts = value.split('/');
-  if (parts.length > 2 || parts.some((p) => p === '')) throw new UsageError(`--pod ${JSON.stringify(value)}: expected NAMESPACE/NAME or NAME`);
-  return parts.length === 2 ? { namespace: parts[0], name: parts[1] as string } : { namespace: undefined, name: parts[0] as string };
+  if (parts.length > 2 || parts.some((p) => p === ''))
+    throw new UsageError(`--pod ${JSON.stringify(value)}: expected NAMESPACE/NAME or NAME`);
+  return parts.length === 2
+    ? { namespace: parts[0], name: parts[1] as string }
+    : { namespace: undefined, name: parts[0] as string };
 }
 
 function runtimeConfigOf(value: string | undefined): Record<string, unknown> | undefined {
@@ -85,8 +88,10 @@ export const explainCommand: CliCommand = {
     });
     const failed = explanation.problems.length > 0;
     // Every key present in --json, absent values as null: a stable shape for scripts.
-    if (parsed.flags.has('json')) io.out(`${JSON.stringify(explanation, (_key, value: unknown) => (value === undefined ? null : value), 2)}\n`);
-    else if (failed) io.err(`${renderProblems(explanation)}(an ADD would fail the same way, before running any plugin)\n`);
+    if (parsed.flags.has('json'))
+      io.out(`${JSON.stringify(explanation, (_key, value: unknown) => (value === undefined ? null : value), 2)}\n`);
+    else if (failed)
+      io.err(`${renderProblems(explanation)}(an ADD would fail the same way, before running any plugin)\n`);
     else io.out(renderExplanation(explanation));
     return failed ? 1 : 0;
   },

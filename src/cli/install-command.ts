@@ -1,6 +1,13 @@
 import { basename } from 'node:path';
 import { UsageError, type CliCommand, type CliIo } from './cli-io';
-import { DEFAULT_BIN_DIR, DEFAULT_CONF_DIR, DEFAULT_CONF_NAME, DEFAULT_INTERVAL_SECONDS, DEFAULT_SERVICE_ACCOUNT_DIR, parseInstallOptions } from './install/install-options';
+import {
+  DEFAULT_BIN_DIR,
+  DEFAULT_CONF_DIR,
+  DEFAULT_CONF_NAME,
+  DEFAULT_INTERVAL_SECONDS,
+  DEFAULT_SERVICE_ACCOUNT_DIR,
+  parseInstallOptions,
+} from './install/install-options';
 import { cleanup, install, watch } from './install/installer';
 
 const USAGE = `usage: multus install [options]
@@ -70,7 +77,10 @@ const RUNTIMES = /^(node|nodejs|bun)(\d+(\.\d+)*)?(\.exe)?$/u;
  */
 export function defaultMultusBin(execPath: string): string {
   if (RUNTIMES.test(basename(execPath))) {
-    throw new UsageError(`the running program is ${execPath}, a JavaScript runtime, not the compiled multus binary: pass --multus-bin PATH (e.g. dist/multus)`);
+    throw new UsageError(
+      `the running program is ${execPath}, a JavaScript runtime, not the compiled multus binary: pass ` +
+        `--multus-bin PATH (e.g. dist/multus)`,
+    );
   }
   return execPath;
 }
@@ -92,7 +102,11 @@ async function run(args: readonly string[], io: CliIo, proc: InstallProcess): Pr
   const stop = new AbortController();
   const dispose = proc.onStop(() => stop.abort());
   try {
-    await watch(options, multusBin, { ...env, signal: stop.signal, warn: (line) => io.err(`multus install: ${line}\n`) });
+    await watch(options, multusBin, {
+      ...env,
+      signal: stop.signal,
+      warn: (line) => io.err(`multus install: ${line}\n`),
+    });
   } finally {
     dispose();
   }
@@ -122,4 +136,3 @@ export const installCommand: CliCommand = createInstallCommand({
     };
   },
 });
-

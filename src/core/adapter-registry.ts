@@ -44,7 +44,9 @@ export class AdapterRegistry {
       if (other !== undefined) {
         throw new CniError(
           CniCode.AdapterLoadFailed,
-          `adapter name "${adapter.name}" is registered twice: by ${adapterOrigin(other)} and by ${adapterOrigin(adapter)}; give the vendor adapter its own name (a higher priority is how it overrides another)`,
+          `adapter name "${adapter.name}" is registered twice: by ${adapterOrigin(other)} and by ` +
+            `${adapterOrigin(adapter)}; give the vendor adapter its own name (a higher priority is how it ` +
+            `overrides another)`,
         );
       }
       seen.set(adapter.name, adapter);
@@ -65,7 +67,10 @@ export class AdapterRegistry {
       if (best === undefined || adapter.priority > best.priority) best = adapter;
     }
     if (best === undefined) {
-      throw new CniError(CniCode.InvalidConfig, `${origin}: no adapter handles delegate type ${JSON.stringify(conf['type'])}`);
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `${origin}: no adapter handles delegate type ${JSON.stringify(conf['type'])}`,
+      );
     }
     return best;
   }

@@ -2,7 +2,22 @@ import type { DelegateConf } from './plan';
 import type { PreparedAttachment } from './planner';
 
 /** Plugin types whose host objects are known from their config; any other type conflicts with all. */
-const KNOWN_TYPES = new Set(['bridge', 'ptp', 'macvlan', 'ipvlan', 'host-device', 'vlan', 'tuning', 'portmap', 'bandwidth', 'firewall', 'sbr', 'sriov', 'vhostuser', 'loopback']);
+const KNOWN_TYPES = new Set([
+  'bridge',
+  'ptp',
+  'macvlan',
+  'ipvlan',
+  'host-device',
+  'vlan',
+  'tuning',
+  'portmap',
+  'bandwidth',
+  'firewall',
+  'sbr',
+  'sriov',
+  'vhostuser',
+  'loopback',
+]);
 
 /**
  * Config keys that name a host object a plugin changes, by the namespace the name lives in: a
@@ -70,9 +85,15 @@ export type RunOne = (attachment: PreparedAttachment, signal: AbortSignal | unde
  * aborted (their delegates' process groups killed) and, once all have settled, the failure is
  * thrown as AttachmentFailed.
  */
-export async function runAttachments(attachments: readonly PreparedAttachment[], parallel: boolean, run: RunOne, signal?: AbortSignal): Promise<void> {
+export async function runAttachments(
+  attachments: readonly PreparedAttachment[],
+  parallel: boolean,
+  run: RunOne,
+  signal?: AbortSignal,
+): Promise<void> {
   if (!parallel) {
-    for (const a of attachments) await run(a, signal).catch((err: unknown) => Promise.reject(new AttachmentFailed(a, err)));
+    for (const a of attachments)
+      await run(a, signal).catch((err: unknown) => Promise.reject(new AttachmentFailed(a, err)));
     return;
   }
   const stop = new AbortController();

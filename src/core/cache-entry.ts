@@ -26,20 +26,18 @@ export function newCacheEntry(ctx: EntryContext, attachments: readonly PreparedA
     network: config.name,
     cniArgs: ctx.cniArgs,
     createdAt: ctx.now.toISOString(),
-    attachments: attachments.map(
-      (a): CachedAttachment => ({
-        index: a.index,
-        network: a.network,
-        type: a.type,
-        ifname: a.ifname,
-        master: a.master,
-        origin: a.origin,
-        confs: a.plugins.map((p) => p.conf),
-        origins: a.plugins.map((p) => p.origin),
-        cniVersion: a.cniVersion,
-        state: 'pending',
-      }),
-    ),
+    attachments: attachments.map((a): CachedAttachment => ({
+      index: a.index,
+      network: a.network,
+      type: a.type,
+      ifname: a.ifname,
+      master: a.master,
+      origin: a.origin,
+      confs: a.plugins.map((p) => p.conf),
+      origins: a.plugins.map((p) => p.origin),
+      cniVersion: a.cniVersion,
+      state: 'pending',
+    })),
   };
 }
 

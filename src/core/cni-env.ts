@@ -45,7 +45,10 @@ const ENV_TABLE: readonly EnvRule[] = [
   {
     name: 'CNI_CONTAINERID',
     requiredFor: ['ADD', 'DEL', 'CHECK'],
-    validate: (v) => (CONTAINER_ID.test(v) ? undefined : `"${v}" must be letters, digits, '_', '.' or '-', starting with a letter or digit`),
+    validate: (v) =>
+      CONTAINER_ID.test(v)
+        ? undefined
+        : `"${v}" must be letters, digits, '_', '.' or '-', starting with a letter or digit`,
   },
   { name: 'CNI_NETNS', requiredFor: ['ADD', 'CHECK'] },
   { name: 'CNI_IFNAME', requiredFor: ['ADD', 'DEL', 'CHECK'], validate: interfaceNameProblem },
@@ -126,7 +129,7 @@ export function parseCniEnv(env: ReadonlyMap<string, string>): CniEnv {
     containerId: env.get('CNI_CONTAINERID') ?? '',
     netns: env.get('CNI_NETNS') ?? '',
     ifname: env.get('CNI_IFNAME') ?? '',
-    args: parseCniArgs(command === 'VERSION' ? '' : env.get('CNI_ARGS') ?? ''),
+    args: parseCniArgs(command === 'VERSION' ? '' : (env.get('CNI_ARGS') ?? '')),
     path: (env.get('CNI_PATH') ?? '').split(':').filter((p) => p !== ''),
   };
 }

@@ -12,7 +12,8 @@ export interface DefaultRouteRequest {
 
 function familyOf(gateway: string, origin: string): 4 | 6 {
   const family = isIP(gateway);
-  if (family === 0) throw new CniError(CniCode.InvalidConfig, `${origin}: default-route "${gateway}" is not an IP address`);
+  if (family === 0)
+    throw new CniError(CniCode.InvalidConfig, `${origin}: default-route "${gateway}" is not an IP address`);
   return family as 4 | 6;
 }
 
@@ -27,12 +28,16 @@ export function checkDefaultRoutes(attachments: readonly Attachment[]): void {
       const family = familyOf(gateway, a.origin);
       const other = owner.get(family);
       if (other !== undefined && other.origin !== a.origin) {
-        throw new CniError(CniCode.InvalidConfig, `${other.origin} and ${a.origin} both ask for the IPv${family} default route; only one attachment may`);
+        throw new CniError(
+          CniCode.InvalidConfig,
+          `${other.origin} and ${a.origin} both ask for the IPv${family} default route; only one attachment may`,
+        );
       }
       if (other !== undefined) {
         throw new CniError(
           CniCode.InvalidConfig,
-          `${a.origin}: default-route lists two IPv${family} gateways (${other.gateway}, ${gateway}); multus does not support ECMP for default-route: give one gateway per IP family`,
+          `${a.origin}: default-route lists two IPv${family} gateways (${other.gateway}, ${gateway}); multus ` +
+            `does not support ECMP for default-route: give one gateway per IP family`,
         );
       }
       owner.set(family, { origin: a.origin, gateway });
@@ -41,8 +46,12 @@ export function checkDefaultRoutes(attachments: readonly Attachment[]): void {
 }
 
 /** The default routes to set in the pod, one per family at most (checked by checkDefaultRoutes). */
-export function defaultRouteRequests(attachments: ReadonlyArray<Attachment & { readonly ifname: string }>): DefaultRouteRequest[] {
-  return attachments.flatMap((a) => (a.defaultRoute ?? []).map((gateway) => ({ ifname: a.ifname, gateway, family: familyOf(gateway, a.origin) })));
+export function defaultRouteRequests(
+  attachments: ReadonlyArray<Attachment & { readonly ifname: string }>,
+): DefaultRouteRequest[] {
+  return attachments.flatMap((a) =>
+    (a.defaultRoute ?? []).map((gateway) => ({ ifname: a.ifname, gateway, family: familyOf(gateway, a.origin) })),
+  );
 }
 
 const DEFAULT_DST: Readonly<Record<4 | 6, readonly string[]>> = { 4: ['0.0.0.0/0'], 6: ['::/0'] };
@@ -60,7 +69,9 @@ function isDefault(route: Json, family: 4 | 6): boolean {
 
 /** The gateway a result gives for one family: its default route's, else an address's. */
 function gatewayOf(json: Json, family: 4 | 6): string | undefined {
-  const viaRoute = listOf(json, 'routes').find((r) => isDefault(r, family) && typeof r['gw'] === 'string' && isIP(r['gw']) === family);
+  const viaRoute = listOf(json, 'routes').find(
+    (r) => isDefault(r, family) && typeof r['gw'] === 'string' && isIP(r['gw']) === family,
+  );
   if (viaRoute !== undefined) return viaRoute['gw'] as string;
   const ip = listOf(json, 'ips').find((i) => typeof i['gateway'] === 'string' && isIP(i['gateway']) === family);
   return ip === undefined ? undefined : (ip['gateway'] as string);
@@ -91,18 +102,28 @@ export function masterDefaultRoutes(
   for (const family of [4, 6] as const) {
     const gateway = gatewayOf(own, family);
     if (claimed.has(family) || gateway === undefined) continue;
-    if (jsons.some((j, i) => i !== m && hasDefaultRoute(j, family))) out.push({ ifname: master.ifname, gateway, family });
+    if (jsons.some((j, i) => i !== m && hasDefaultRoute(j, family)))
+      out.push({ ifname: master.ifname, gateway, family });
   }
   return out;
 }
 
-/** The owner's result with a default route via its gateway for each of `routes` it lacks: the result says what the pod has. */
-export function withOwnDefaultRoutes(result: CniResult, routes: readonly DefaultRouteRequest[], where: string): CniResult {
+/**
+ * The owner's result with a default route via its gateway for each of `routes` it lacks: the result says what the pod
+ * has.
+ */
+export function withOwnDefaultRoutes(
+  result: CniResult,
+  routes: readonly DefaultRouteRequest[],
+  where: string,
+): CniResult {
   const json = result.asVersion('1.1.0').toJSON();
   const missing = routes.filter((r) => !hasDefaultRoute(json, r.family));
   if (missing.length === 0) return result;
   const added = missing.map((r) => ({ dst: DEFAULT_DST[r.family][0], gw: r.gateway }));
-  return parseResult({ ...json, routes: [...listOf(json, 'routes'), ...added] }, '1.1.0', where).asVersion(result.version);
+  return parseResult({ ...json, routes: [...listOf(json, 'routes'), ...added] }, '1.1.0', where).asVersion(
+    result.version,
+  );
 }
 
 /**
@@ -116,6 +137,9 @@ export function withoutDefaultRoutes(result: CniResult, families: ReadonlySet<4 
   const dropped = new Set([...families].flatMap((f) => DEFAULT_DST[f]));
   const kept = routes.filter((r) => !dropped.has(String(r['dst'])));
   if (kept.length === routes.length) return result;
-  const next = kept.length > 0 ? { ...json, routes: kept } : Object.fromEntries(Object.entries(json).filter(([k]) => k !== 'routes'));
+  const next =
+    kept.length > 0
+      ? { ...json, routes: kept }
+      : Object.fromEntries(Object.entries(json).filter(([k]) => k !== 'routes'));
   return parseResult(next, '1.1.0', where).asVersion(result.version);
 }

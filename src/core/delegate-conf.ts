@@ -42,7 +42,11 @@ export function expandPlugins(conf: DelegateConf, config: MultusConfig, origin: 
   const version = conf['cniVersion'];
   const explicitVersion = version !== undefined;
   if (version !== undefined && !isSupportedVersion(version)) {
-    throw new CniError(CniCode.IncompatibleVersion, `${origin}.cniVersion: ${JSON.stringify(version)} is not a CNI version this plugin speaks (${SUPPORTED_VERSIONS.join(', ')})`);
+    throw new CniError(
+      CniCode.IncompatibleVersion,
+      `${origin}.cniVersion: ${JSON.stringify(version)} is not a CNI version this plugin speaks ` +
+        `(${SUPPORTED_VERSIONS.join(', ')})`,
+    );
   }
   const plugins = conf['plugins'];
   if (plugins === undefined) return [{ conf: inherit(conf, conf), origin, explicitVersion }];

@@ -19,7 +19,9 @@ type NamedAttachment = Pick<CachedAttachment, 'network' | 'type' | 'ifname' | 'o
 
 /** One attachment's failure, naming the network, where it came from, its type and interface. */
 export function attachmentFailure(attachment: NamedAttachment, command: string, cause: CniError): CniError {
-  const where = `network "${attachment.network}" (${attachment.origin}, type "${attachment.type}", interface ${attachment.ifname})`;
+  const where =
+    `network "${attachment.network}" (${attachment.origin}, type "${attachment.type}", interface ` +
+    `${attachment.ifname})`;
   return new CniError(cause.code, `${where}: ${command} failed: ${cause.msg}`, { details: cause.details, cause });
 }
 
@@ -38,7 +40,9 @@ export async function runRecorded(
   const env = delegateEnv(request.env, cached.ifname, binDirs, delegateCniArgs(request.env.args));
   const version = cached.cniVersion as CniVersion;
   const withPrev = cached.result !== undefined && versionAtLeast(version, '0.4.0');
-  const prevResult = withPrev ? parseResult(cached.result, version, cached.origin).asVersion(version).toJSON() : undefined;
+  const prevResult = withPrev
+    ? parseResult(cached.result, version, cached.origin).asVersion(version).toJSON()
+    : undefined;
   const order = cached.confs.map((conf, i) => ({ conf, origin: cached.origins[i] ?? cached.origin }));
   if (command === 'DEL') order.reverse();
   let first: unknown;
@@ -52,7 +56,7 @@ export async function runRecorded(
       first ??= err;
     }
   }
-  if (first !== undefined) throw first;
+  if (first !== undefined) throw first as unknown; // the adapter's own error, as it was thrown
 }
 
 /**
@@ -85,7 +89,10 @@ export class DeleteRun {
       } catch (err) {
         const failure = attachmentFailure(cached, 'DEL', toCniError(err));
         if (cached.state === 'pending') {
-          this.log.warn({ network: cached.network, type: cached.type, code: failure.code }, `DEL of an unfinished attachment: ${failure.msg}`);
+          this.log.warn(
+            { network: cached.network, type: cached.type, code: failure.code },
+            `DEL of an unfinished attachment: ${failure.msg}`,
+          );
           current = withState(current, cached.index, 'deleted');
         } else {
           failures.push(failure);

@@ -14,7 +14,10 @@ export const DEVICE_ID_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** One plugin's config with the device set under its type's key; other types are returned as they are. */
-function withPluginDeviceId(plugin: Readonly<Record<string, unknown>>, deviceId: string): Readonly<Record<string, unknown>> {
+function withPluginDeviceId(
+  plugin: Readonly<Record<string, unknown>>,
+  deviceId: string,
+): Readonly<Record<string, unknown>> {
   const key = typeof plugin['type'] === 'string' ? DEVICE_ID_KEYS[plugin['type']] : undefined;
   if (key === undefined) return plugin;
   // The plugins decode JSON case-insensitively (Go), so a `deviceid` already in the config would

@@ -37,7 +37,8 @@ export const CniCode = {
   AdapterLoadFailed: 108,
 } as const;
 
-export type CniCodeValue = (typeof CniCode)[keyof typeof CniCode] | number;
+/** One of {@link CniCode}'s values, or any other number: a delegate's own error code passes through as it is. */
+export type CniCodeValue = number;
 
 /** The JSON a plugin prints on stdout when it fails (CNI spec "Error"). */
 export interface CniErrorJson {
@@ -77,7 +78,11 @@ export class CniError extends Error {
 
   /** A copy with `prefix: ` put before the message, keeping code, details and cause. */
   withContext(prefix: string): CniError {
-    return new CniError(this.code, `${prefix}: ${this.msg}`, { details: this.details, cause: this, problems: this.problems });
+    return new CniError(this.code, `${prefix}: ${this.msg}`, {
+      details: this.details,
+      cause: this,
+      problems: this.problems,
+    });
   }
 
   toJSON(cniVersion: string): CniErrorJson {

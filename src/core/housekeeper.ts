@@ -34,8 +34,22 @@ interface ValidAttachment {
 
 function validAttachments(raw: Readonly<Record<string, unknown>>): ValidAttachment[] {
   const list = raw[VALID_ATTACHMENTS_KEY] ?? [];
-  const ok = Array.isArray(list) && list.every((a) => typeof a === 'object' && a !== null && typeof a.containerID === 'string' && typeof a.ifname === 'string');
-  if (!ok) throw new CniError(CniCode.InvalidConfig, `${VALID_ATTACHMENTS_KEY}: must be a list of {"containerID", "ifname"} objects`);
+  const ok =
+    Array.isArray(list) &&
+    list.every(
+      (a: unknown) =>
+        typeof a === 'object' &&
+        a !== null &&
+        'containerID' in a &&
+        typeof a.containerID === 'string' &&
+        'ifname' in a &&
+        typeof a.ifname === 'string',
+    );
+  if (!ok)
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `${VALID_ATTACHMENTS_KEY}: must be a list of {"containerID", "ifname"} objects`,
+    );
   return list as ValidAttachment[];
 }
 
@@ -62,7 +76,10 @@ export class Housekeeper {
     for (let waited = 0; !(await this.probe.exists(file)); waited += READINESS_POLL_MS) {
       if (waited >= request.config.readinessTimeoutMs) {
         const seconds = request.config.readinessTimeoutMs / 1000;
-        throw new CniError(CniCode.TryAgainLater, `readiness indicator file ${file} did not appear within ${seconds} s: the cluster network is not ready`);
+        throw new CniError(
+          CniCode.TryAgainLater,
+          `readiness indicator file ${file} did not appear within ${seconds} s: the cluster network is not ready`,
+        );
       }
       await this.clock.sleep(READINESS_POLL_MS);
     }
@@ -75,7 +92,10 @@ export class Housekeeper {
   async status(request: NetworkRequest, log: Logger): Promise<void> {
     const file = request.config.readinessFile;
     if (file !== undefined && !(await this.probe.exists(file))) {
-      throw new CniError(CniCode.PluginNotAvailable, `readiness indicator file ${file} does not exist: the cluster network is not ready`);
+      throw new CniError(
+        CniCode.PluginNotAvailable,
+        `readiness indicator file ${file} does not exist: the cluster network is not ready`,
+      );
     }
     for (const spec of request.config.delegates) {
       for (const plugin of expandPlugins(spec.conf, request.config, spec.path)) {
@@ -93,22 +113,35 @@ export class Housekeeper {
    * config's (or its own explicit one), or undefined, logged at debug, when that is below 1.1.0
    * or the plugin does not speak it.
    */
-  private async housekeepingConf(request: NetworkRequest, plugin: PluginConf, command: 'GC' | 'STATUS', log: Logger): Promise<DelegateConf | undefined> {
+  private async housekeepingConf(
+    request: NetworkRequest,
+    plugin: PluginConf,
+    command: 'GC' | 'STATUS',
+    log: Logger,
+  ): Promise<DelegateConf | undefined> {
     const type = String(plugin.conf['type']);
-    const answers = await askVersions([type], { versions: this.versions, request, binDirs: delegateBinDirs(request.config, request.env) });
+    const answers = await askVersions([type], {
+      versions: this.versions,
+      request,
+      binDirs: delegateBinDirs(request.config, request.env),
+    });
     const supported = answerFor(answers, type, `${plugin.origin} (type "${type}")`);
     const asked = String(plugin.conf['cniVersion']);
     const version = plugin.explicitVersion ? asked : highestCommonVersion(asked, [supported]);
     const speaks = version !== undefined && (supported === undefined || supported.includes(version));
     if (speaks && versionAtLeast(version, HOUSEKEEPING_VERSION)) return { ...plugin.conf, cniVersion: version };
-    log.debug({ type, origin: plugin.origin, cniVersion: version, supported }, `${command} skipped: the plugin does not speak CNI ${HOUSEKEEPING_VERSION} here`);
+    log.debug(
+      { type, origin: plugin.origin, cniVersion: version, supported },
+      `${command} skipped: the plugin does not speak CNI ${HOUSEKEEPING_VERSION} here`,
+    );
     return undefined;
   }
 
   /** GC: DEL every recorded attachment not in `cni.dev/valid-attachments`, then delegate GC. */
   async gc(request: NetworkRequest, log: Logger): Promise<void> {
     const valid = validAttachments(request.config.raw);
-    const isValid = (e: CacheEntry): boolean => valid.some((a) => a.containerID === e.containerId && a.ifname === e.ifname);
+    const isValid = (e: CacheEntry): boolean =>
+      valid.some((a) => a.containerID === e.containerId && a.ifname === e.ifname);
     const entries = await this.cache.list(request.config.cacheDir);
     const failures: CniError[] = [];
     for (const entry of entries.filter((e) => !isValid(e))) {
@@ -117,7 +150,12 @@ export class Housekeeper {
     const kept = entries.filter(isValid);
     for (const [recorded, attachments] of delegatesToCollect(kept)) {
       const origin = `cached network "${String(recorded['name'])}"`;
-      const conf = await this.housekeepingConf(request, { conf: recorded, origin, explicitVersion: true }, 'GC', log).catch((err: unknown) => {
+      const conf = await this.housekeepingConf(
+        request,
+        { conf: recorded, origin, explicitVersion: true },
+        'GC',
+        log,
+      ).catch((err: unknown) => {
         failures.push(toCniError(err));
         return undefined;
       });
@@ -136,8 +174,17 @@ export class Housekeeper {
     try {
       // A record naming the host's own namespace (written by an older multus) never sends a DEL there.
       const netns = (await isHostNetns(this.probe, entry.netns)) ? '' : entry.netns;
-      const env = { ...request.env, containerId: entry.containerId, ifname: entry.ifname, netns, args: parseCniArgs(entry.cniArgs) };
-      const outcome = await new DeleteRun(this.registry, { ...request, env }, log).run(entry, entry.attachments.length - 1);
+      const env = {
+        ...request.env,
+        containerId: entry.containerId,
+        ifname: entry.ifname,
+        netns,
+        args: parseCniArgs(entry.cniArgs),
+      };
+      const outcome = await new DeleteRun(this.registry, { ...request, env }, log).run(
+        entry,
+        entry.attachments.length - 1,
+      );
       if (outcome.failures.length === 0) await this.cache.remove(key);
       else {
         await this.cache.save(key, outcome.entry);
@@ -148,7 +195,12 @@ export class Housekeeper {
     }
   }
 
-  private async runOnDelegate(request: NetworkRequest, conf: DelegateConf, origin: string, command: 'GC' | 'STATUS'): Promise<void> {
+  private async runOnDelegate(
+    request: NetworkRequest,
+    conf: DelegateConf,
+    origin: string,
+    command: 'GC' | 'STATUS',
+  ): Promise<void> {
     const binDirs = delegateBinDirs(request.config, request.env);
     // GC and STATUS concern no one container: the spec passes them CNI_PATH only.
     const env = { ...delegateEnv(request.env, '', binDirs, ''), CNI_CONTAINERID: '', CNI_NETNS: '' };

@@ -10,7 +10,10 @@ export function selectMaster(attachments: readonly Attachment[]): number {
   const marked = attachments.flatMap((a, i) => (a.master ? [i] : []));
   if (marked.length > 1) {
     const where = marked.map((i) => attachments[i]?.origin).join(', ');
-    throw new CniError(CniCode.InvalidConfig, `${where} are all marked master; exactly one attachment may be the master`);
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `${where} are all marked master; exactly one attachment may be the master`,
+    );
   }
   return marked[0] ?? 0;
 }
@@ -27,7 +30,9 @@ export function assignInterfaceNames(
   podIfname: string,
   indexFrom: number,
 ): string[] {
-  const explicit = new Set(attachments.flatMap((a, i) => (i !== masterIndex && a.ifname !== undefined ? [a.ifname] : [])));
+  const explicit = new Set(
+    attachments.flatMap((a, i) => (i !== masterIndex && a.ifname !== undefined ? [a.ifname] : [])),
+  );
   let counter = indexFrom;
   const nextAuto = (): string => {
     while (explicit.has(`net${counter}`) || podIfname === `net${counter}`) counter += 1;

@@ -72,7 +72,10 @@ export class Orchestrator {
   async del(request: NetworkRequest, log: Logger): Promise<void> {
     let safe = request;
     if (await isHostNetns(this.probe, request.env.netns)) {
-      log.warn({ netns: request.env.netns }, "DEL: CNI_NETNS is the host's own network namespace; delegates get an empty CNI_NETNS");
+      log.warn(
+        { netns: request.env.netns },
+        "DEL: CNI_NETNS is the host's own network namespace; delegates get an empty CNI_NETNS",
+      );
       safe = { ...request, env: { ...request.env, netns: '' } };
     }
     return this.locked(safe, (r) => this.delLocked(r, log));
@@ -91,7 +94,10 @@ export class Orchestrator {
     const key = cacheKey(request);
     const entry = await this.cache.load(key);
     if (entry === undefined) {
-      throw new CniError(CniCode.UnknownContainer, `no attachments recorded for container ${key.containerId} interface ${key.ifname} in ${key.dir}`);
+      throw new CniError(
+        CniCode.UnknownContainer,
+        `no attachments recorded for container ${key.containerId} interface ${key.ifname} in ${key.dir}`,
+      );
     }
     return entry;
   }
@@ -101,7 +107,8 @@ export class Orchestrator {
     if (!(await isHostNetns(this.probe, request.env.netns))) return;
     throw new CniError(
       CniCode.InvalidEnvironment,
-      `CNI_NETNS: ${request.env.netns} is the host's own network namespace (the one multus runs in); refusing to ${request.env.command} pod interfaces there`,
+      `CNI_NETNS: ${request.env.netns} is the host's own network namespace (the one multus runs in); refusing ` +
+        `to ${request.env.command} pod interfaces there`,
     );
   }
 
@@ -115,7 +122,11 @@ export class Orchestrator {
     }
   }
 
-  private async addLocked(request: NetworkRequest, { attachments, pod }: Prepared, log: Logger): Promise<Record<string, unknown>> {
+  private async addLocked(
+    request: NetworkRequest,
+    { attachments, pod }: Prepared,
+    log: Logger,
+  ): Promise<Record<string, unknown>> {
     const key = cacheKey(request);
     await this.clearStale(key, request, log);
     const ctx = this.entryContext(request);
@@ -132,13 +143,17 @@ export class Orchestrator {
         return this.cache.save(key, entry);
       });
       await saving;
-      log.debug({ network: attachment.network, interface: attachment.ifname, type: attachment.type }, 'attachment added');
+      log.debug(
+        { network: attachment.network, interface: attachment.ifname, type: attachment.type },
+        'attachment added',
+      );
     };
     const parallel = request.config.parallelDelegates;
     try {
       await runAttachments(attachments, parallel, addAndRecord, request.signal);
     } catch (err) {
-      const failed = err instanceof AttachmentFailed ? err : new AttachmentFailed(attachments[0] as PreparedAttachment, err);
+      const failed =
+        err instanceof AttachmentFailed ? err : new AttachmentFailed(attachments[0] as PreparedAttachment, err);
       // A stop (SIGTERM) that killed a running delegate is the stop's error, not the delegate's.
       const cause = request.signal?.aborted === true ? cancelled(request.signal) : toCniError(failed.error);
       // In parallel, attachments after the failed one may have been made too: roll back all.
@@ -169,10 +184,17 @@ export class Orchestrator {
     const entry = await this.recordToCheck(request);
     for (const cached of entry.attachments) {
       if (cached.state !== 'added' || cached.result === undefined) {
-        throw attachmentFailure(cached, 'CHECK', new CniError(CniCode.UnknownContainer, `its ADD did not complete (state ${cached.state})`));
+        throw attachmentFailure(
+          cached,
+          'CHECK',
+          new CniError(CniCode.UnknownContainer, `its ADD did not complete (state ${cached.state})`),
+        );
       }
       if (!versionAtLeast(cached.cniVersion, '0.4.0')) {
-        log.debug({ network: cached.network, cniVersion: cached.cniVersion }, 'CHECK skipped: delegate config is older than 0.4.0');
+        log.debug(
+          { network: cached.network, cniVersion: cached.cniVersion },
+          'CHECK skipped: delegate config is older than 0.4.0',
+        );
         continue;
       }
       try {
@@ -196,7 +218,12 @@ export class Orchestrator {
     const plan = await source.resolve(request);
     const planned = prepareAttachments(plan, request, this.registry);
     const binDirs = delegateBinDirs(request.config, request.env);
-    const attachments = await negotiateVersions(planned, { versions: this.versions, request, binDirs, bestEffort: command === 'DEL' });
+    const attachments = await negotiateVersions(planned, {
+      versions: this.versions,
+      request,
+      binDirs,
+      bestEffort: command === 'DEL',
+    });
     if (command === 'ADD') await verifyAttachments(attachments, request.env.netns);
     return { attachments, pod: plan.pod };
   }
@@ -213,10 +240,17 @@ export class Orchestrator {
     for (const plugin of attachment.plugins) {
       const prevResult = result?.asVersion(attachment.cniVersion).toJSON();
       if (request.signal?.aborted === true) throw cancelled(request.signal);
-      const call = delegateInvocation(request, { conf: plugin.conf, env, binDirs: ctx.binDirs, prevResult, signal: request.signal });
+      const call = delegateInvocation(request, {
+        conf: plugin.conf,
+        env,
+        binDirs: ctx.binDirs,
+        prevResult,
+        signal: request.signal,
+      });
       const raw = await plugin.adapter.add(call);
       const where = `result of ${plugin.origin}`;
-      if (raw === undefined) throw new CniError(CniCode.DelegateBadOutput, `${where}: the plugin printed nothing on ADD`);
+      if (raw === undefined)
+        throw new CniError(CniCode.DelegateBadOutput, `${where}: the plugin printed nothing on ADD`);
       const parsed = parseResult(raw, attachment.cniVersion, where);
       result = plugin.adapter.postProcess?.(parsed, { network: attachment.network, origin: plugin.origin }) ?? parsed;
     }
@@ -238,7 +272,9 @@ export class Orchestrator {
   ): Promise<Record<string, unknown>> {
     const requested = defaultRouteRequests(attachments);
     const claimed = new Set(requested.map((r) => r.family));
-    const routes = request.config.masterDefaultRoute ? [...requested, ...masterDefaultRoutes(attachments, results, claimed)] : requested;
+    const routes = request.config.masterDefaultRoute
+      ? [...requested, ...masterDefaultRoutes(attachments, results, claimed)]
+      : requested;
     for (const route of routes) {
       await this.podRoutes.setDefaultRoute(request.env.netns, route.ifname, route.gateway);
     }
@@ -246,7 +282,11 @@ export class Orchestrator {
       const a = attachments[i] as PreparedAttachment;
       const where = `result of ${a.origin}`;
       const foreign = new Set(routes.filter((r) => r.ifname !== a.ifname).map((r) => r.family));
-      return withOwnDefaultRoutes(withoutDefaultRoutes(result, foreign, where), routes.filter((r) => r.ifname === a.ifname), where);
+      return withOwnDefaultRoutes(
+        withoutDefaultRoutes(result, foreign, where),
+        routes.filter((r) => r.ifname === a.ifname),
+        where,
+      );
     });
     if (pod !== undefined) {
       const statuses = attachments.map((a, i) => networkStatus(a, adjusted[i] as CniResult));
@@ -269,11 +309,19 @@ export class Orchestrator {
     const error = failed === undefined ? cause : attachmentFailure(failed, 'ADD', cause);
     log.warn({ code: error.code, network: failed?.network, type: failed?.type }, 'ADD failed; rolling back');
     const outcome = await this.deleteRun(request, log).run(entry, upTo);
-    await this.settle(key, outcome).catch((err: unknown) => outcome.failures.push(toCniError(err, 'removing the cache entry')));
+    await this.settle(key, outcome).catch((err: unknown) =>
+      outcome.failures.push(toCniError(err, 'removing the cache entry')),
+    );
     if (outcome.failures.length === 0) return error;
     const rollback = DeleteRun.aggregate(outcome.failures, 'rollback DEL');
-    const details = [error.details, `${rollback.msg}; the attachments that could not be deleted stay recorded for the runtime's DEL`];
-    return new CniError(error.code, error.msg, { details: details.filter((d) => d !== undefined).join('; '), cause: error });
+    const details = [
+      error.details,
+      `${rollback.msg}; the attachments that could not be deleted stay recorded for the runtime's DEL`,
+    ];
+    return new CniError(error.code, error.msg, {
+      details: details.filter((d) => d !== undefined).join('; '),
+      cause: error,
+    });
   }
 
   private deleteRun(request: NetworkRequest, log: Logger): DeleteRun {
@@ -323,7 +371,11 @@ export class Orchestrator {
     if (mine.length < prepared.attachments.length) {
       const skipped = prepared.attachments.filter((a) => taken.has(a.ifname)).map((a) => `${a.ifname} (${a.origin})`);
       const records = others.map((e) => e.ifname).join(', ');
-      log.info({ skipped, records }, `DEL without a record of its own: skipped interfaces that the container's records under CNI_IFNAME ${records} hold`);
+      log.info(
+        { skipped, records },
+        `DEL without a record of its own: skipped interfaces that the container's records under CNI_IFNAME ` +
+          `${records} hold`,
+      );
     }
     const entry = newCacheEntry(this.entryContext(request), mine);
     await this.deleteRun(request, log).run(entry, Number.MAX_SAFE_INTEGER);

@@ -33,7 +33,11 @@ export interface PreparedAttachment extends PlannedAttachment {
  * (master marks, names, default routes, each delegate's config) is found here, before any
  * delegate runs, and every attachment's problem is reported at once.
  */
-export function prepareAttachments(plan: NetworkPlan, request: NetworkRequest, registry: AdapterRegistry): PreparedAttachment[] {
+export function prepareAttachments(
+  plan: NetworkPlan,
+  request: NetworkRequest,
+  registry: AdapterRegistry,
+): PreparedAttachment[] {
   const { attachments } = plan;
   const masterIndex = selectMaster(attachments);
   const names = assignInterfaceNames(attachments, masterIndex, request.env.ifname, request.config.ifnameIndexFrom);
@@ -45,7 +49,12 @@ export function prepareAttachments(plan: NetworkPlan, request: NetworkRequest, r
       const plugins = preparePlugins(attachment, master, request, registry);
       const first = plugins[0] as PreparedPlugin;
       const base = { ...attachment, master, ifname: names[index] as string, index };
-      return { ...base, plugins, type: plugins.map((p) => p.type).join(','), cniVersion: first.conf['cniVersion'] as CniVersion };
+      return {
+        ...base,
+        plugins,
+        type: plugins.map((p) => p.type).join(','),
+        cniVersion: first.conf['cniVersion'] as CniVersion,
+      };
     } catch (err) {
       problems.push(toCniError(err));
       return undefined;
@@ -55,12 +64,22 @@ export function prepareAttachments(plan: NetworkPlan, request: NetworkRequest, r
   return prepared as PreparedAttachment[];
 }
 
-function preparePlugins(attachment: Attachment, master: boolean, request: NetworkRequest, registry: AdapterRegistry): PreparedPlugin[] {
-  const runtimeConfig = master ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig } : attachment.runtimeConfig;
+function preparePlugins(
+  attachment: Attachment,
+  master: boolean,
+  request: NetworkRequest,
+  registry: AdapterRegistry,
+): PreparedPlugin[] {
+  const runtimeConfig = master
+    ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig }
+    : attachment.runtimeConfig;
   return expandPlugins(attachment.conf, request.config, attachment.origin).map(({ conf, origin, explicitVersion }) => {
     checkType(conf, origin);
     const adapter = registry.pick(conf, origin);
-    const shaped = adapter.prepare(withRuntimeRequests(conf, runtimeConfig, attachment.cniArgs), { network: attachment.network, origin });
+    const shaped = adapter.prepare(withRuntimeRequests(conf, runtimeConfig, attachment.cniArgs), {
+      network: attachment.network,
+      origin,
+    });
     return { adapter, type: String(shaped['type']), conf: shaped, origin, explicitVersion };
   });
 }
@@ -69,7 +88,10 @@ function checkType(conf: DelegateConf, origin: string): void {
   const type = conf['type'];
   const problem = typeof type === 'string' ? pluginTypeProblem(type) : 'must be a string';
   if (problem !== undefined) {
-    throw new CniError(CniCode.InvalidConfig, `${origin}.type: ${JSON.stringify(type)} is not a plain plugin name: it ${problem}`);
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `${origin}.type: ${JSON.stringify(type)} is not a plain plugin name: it ${problem}`,
+    );
   }
 }
 
@@ -77,5 +99,8 @@ function checkType(conf: DelegateConf, origin: string): void {
 export function combineProblems(problems: readonly CniError[]): CniError {
   const first = problems[0] as CniError;
   if (problems.length === 1) return first;
-  return new CniError(first.code, problems.map((p) => p.msg).join('; '), { details: `${problems.length} attachments have problems`, cause: first });
+  return new CniError(first.code, problems.map((p) => p.msg).join('; '), {
+    details: `${problems.length} attachments have problems`,
+    cause: first,
+  });
 }

@@ -52,7 +52,10 @@ const JSON_FORM = 'expected a JSON list of network selection objects';
  */
 export function dns1123LabelProblem(value: string): string | undefined {
   if (value.length <= 63 && LABEL.test(value)) return undefined;
-  return `${shown(value)} is not a DNS-1123 label (at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit)`;
+  return (
+    `${shown(value)} is not a DNS-1123 label (at most 63 lower-case letters, digits or '-', starting and ending ` +
+    `with a letter or digit)`
+  );
 }
 
 /**
@@ -63,7 +66,10 @@ export function dns1123LabelProblem(value: string): string | undefined {
  */
 export function dns1123SubdomainProblem(value: string): string | undefined {
   if (value.length <= 253 && SUBDOMAIN.test(value)) return undefined;
-  return `${shown(value)} is not a DNS-1123 subdomain (at most 253 characters: lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit)`;
+  return (
+    `${shown(value)} is not a DNS-1123 subdomain (at most 253 characters: lower-case letters, digits, '-' and ` +
+    `'.', each dot-separated part starting and ending with a letter or digit)`
+  );
 }
 
 /**
@@ -90,7 +96,8 @@ export function parseDefaultNetwork(text: string): NetworkSelection {
   const [only] = selections;
   if (selections.length === 1 && only !== undefined) return only;
   throw invalid(
-    `annotation ${JSON.stringify(DEFAULT_NETWORK_ANNOTATION)} ${shown(text)}: names ${selections.length} networks; expected exactly one [namespace/]name`,
+    `annotation ${JSON.stringify(DEFAULT_NETWORK_ANNOTATION)} ${shown(text)}: names ${selections.length} ` +
+      `networks; expected exactly one [namespace/]name`,
   );
 }
 
@@ -160,7 +167,8 @@ function parseElement(origin: string, element: unknown): NetworkSelection {
   if (!isObject(element)) throw invalid(`${at}: expected a network selection object such as {"name": "br-net-1"}`);
   const f: Fields = { at, values: foldKeys(element, ELEMENT_KEYS) };
   const name = stringField(f, 'name');
-  if (name === undefined) throw invalid(`${at}: field "name" is missing or empty; expected the network's name as a string`);
+  if (name === undefined)
+    throw invalid(`${at}: field "name" is missing or empty; expected the network's name as a string`);
   checkField(f, 'name', name, dns1123SubdomainProblem);
   const namespace = stringField(f, 'namespace');
   if (namespace !== undefined) checkField(f, 'namespace', namespace, dns1123LabelProblem);
@@ -215,11 +223,13 @@ function checkField(f: Fields, key: string, value: string, problemOf: (v: string
 function stringListField(f: Fields, key: string, problemOf: (v: string) => string | undefined): string[] | undefined {
   const value = f.values.get(key);
   if (value === undefined || value === null) return undefined;
-  const expected = key === 'ips' ? 'a list of IP addresses, each optionally with a /prefix' : 'a list of gateway IP addresses';
+  const expected =
+    key === 'ips' ? 'a list of IP addresses, each optionally with a /prefix' : 'a list of gateway IP addresses';
   if (!Array.isArray(value)) throw fieldError(f, key, value, `expected ${expected}`);
   return value.map((item: unknown, i) => {
     const problem = typeof item === 'string' ? problemOf(item) : `${shown(item)} is not a string`;
-    if (problem !== undefined) throw invalid(`${f.at}: field ${JSON.stringify(key)} item ${i + 1}: ${problem}; expected ${expected}`);
+    if (problem !== undefined)
+      throw invalid(`${f.at}: field ${JSON.stringify(key)} item ${i + 1}: ${problem}; expected ${expected}`);
     return item as string;
   });
 }
@@ -257,7 +267,9 @@ function typedObject(
     const ok = ints.includes(key) ? Number.isSafeInteger(value) : typeof value === 'string';
     if (!ok) {
       const expected = ints.includes(key) ? 'an integer' : 'a string';
-      throw invalid(`${f.at}: field ${JSON.stringify(what)} key ${JSON.stringify(key)} ${shown(value)}: expected ${expected}`);
+      throw invalid(
+        `${f.at}: field ${JSON.stringify(what)} key ${JSON.stringify(key)} ${shown(value)}: expected ${expected}`,
+      );
     }
     kept[key] = value;
   }
@@ -297,7 +309,11 @@ function hardwareAddressProblem(value: string): string | undefined {
 
 // ---------------------------------------------------------------- helpers
 
-function selection(origin: string, name: string, fields: Partial<Omit<NetworkSelection, 'name' | 'origin'>>): NetworkSelection {
+function selection(
+  origin: string,
+  name: string,
+  fields: Partial<Omit<NetworkSelection, 'name' | 'origin'>>,
+): NetworkSelection {
   return {
     name,
     namespace: fields.namespace,

@@ -1,7 +1,13 @@
 import { parseCniEnv, type CniCommand, type CniEnv } from './cni-env';
 import { CniCode, CniError, toCniError } from './errors';
 import { isObject } from './json';
-import { DEFAULT_CONFIG_VERSION, isSupportedVersion, LATEST_VERSION, SUPPORTED_VERSIONS, versionAtLeast } from './version';
+import {
+  DEFAULT_CONFIG_VERSION,
+  isSupportedVersion,
+  LATEST_VERSION,
+  SUPPORTED_VERSIONS,
+  versionAtLeast,
+} from './version';
 
 /** The process's io, injected so tests pass a Map and buffers (cni pkg/skel's dispatcher). */
 export interface PluginIo {
@@ -30,14 +36,21 @@ function decodeConfig(text: string): Record<string, unknown> {
     value = JSON.parse(text);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new CniError(CniCode.DecodeFailure, `error decoding network config from stdin (${text.length} bytes): ${reason}`);
+    throw new CniError(
+      CniCode.DecodeFailure,
+      `error decoding network config from stdin (${text.length} bytes): ${reason}`,
+    );
   }
   if (!isObject(value)) {
     throw new CniError(CniCode.DecodeFailure, 'error decoding network config from stdin: expected a JSON object');
   }
   const depth = nestingDepth(value);
   if (depth > MAX_CONFIG_DEPTH) {
-    throw new CniError(CniCode.DecodeFailure, `error decoding network config from stdin: nested ${depth} levels deep, more than the ${MAX_CONFIG_DEPTH} allowed`);
+    throw new CniError(
+      CniCode.DecodeFailure,
+      `error decoding network config from stdin: nested ${depth} levels deep, more than the ${MAX_CONFIG_DEPTH} ` +
+        `allowed`,
+    );
   }
   return value;
 }
@@ -65,7 +78,8 @@ function configVersion(config: Record<string, unknown>): string {
   if (!isSupportedVersion(v)) {
     throw new CniError(
       CniCode.IncompatibleVersion,
-      `cniVersion: incompatible CNI versions: config is ${JSON.stringify(v)}, plugin supports [${SUPPORTED_VERSIONS.join(' ')}]`,
+      `cniVersion: incompatible CNI versions: config is ${JSON.stringify(v)}, plugin supports ` +
+        `[${SUPPORTED_VERSIONS.join(' ')}]`,
     );
   }
   return v;
@@ -125,7 +139,10 @@ export async function runSkel(io: PluginIo, loadHandlers: () => Promise<PluginHa
     version = configVersion(config);
     const needs = MINIMUM_VERSION[env.command];
     if (needs !== undefined && !versionAtLeast(version, needs)) {
-      throw new CniError(CniCode.IncompatibleVersion, `${env.command} needs cniVersion ${needs} or later; the config is ${version}`);
+      throw new CniError(
+        CniCode.IncompatibleVersion,
+        `${env.command} needs cniVersion ${needs} or later; the config is ${version}`,
+      );
     }
     const result = await dispatch(env, config, await loadHandlers(), io.signal);
     if (result !== undefined) io.writeStdout(JSON.stringify(result));

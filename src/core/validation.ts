@@ -35,7 +35,11 @@ function flatten(errors: readonly ValidationError[], base: string, out: ConfigPr
  * its JSON path under `basePath`. The model instance is only used for checking: callers keep the
  * original object, so fields the model does not know pass through untouched.
  */
-export function validateModel<T extends object>(model: ClassConstructor<T>, plain: unknown, basePath: string): ConfigProblem[] {
+export function validateModel<T extends object>(
+  model: ClassConstructor<T>,
+  plain: unknown,
+  basePath: string,
+): ConfigProblem[] {
   if (!isObject(plain)) {
     return [{ path: basePath === '' ? '(config)' : basePath, message: 'must be a JSON object' }];
   }
@@ -50,7 +54,11 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
 }
 
 /** Throws one CniError listing every problem (code 7 unless told otherwise); does nothing when there are none. */
-export function throwIfProblems(problems: readonly ConfigProblem[], context: string, code: number = CniCode.InvalidConfig): void {
+export function throwIfProblems(
+  problems: readonly ConfigProblem[],
+  context: string,
+  code: number = CniCode.InvalidConfig,
+): void {
   if (problems.length === 0) return;
   throw new CniError(code, `${context}: ${formatProblems(problems)}`, {
     details: problems.length > 1 ? `${problems.length} problems` : undefined,

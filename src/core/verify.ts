@@ -16,12 +16,18 @@ export async function verifyAttachments(attachments: readonly PreparedAttachment
     made.push(...createdHostLinks(p.conf));
     return context;
   });
-  const settled = await Promise.allSettled(checks.map(({ p }, i) => p.adapter.verify?.(p.conf, contexts[i] as VerifyContext) ?? Promise.resolve()));
+  const settled = await Promise.allSettled(
+    checks.map(({ p }, i) => p.adapter.verify?.(p.conf, contexts[i] as VerifyContext) ?? Promise.resolve()),
+  );
   const problems: CniError[] = [];
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') return;
     const { a, p } = checks[i] as (typeof checks)[number];
-    problems.push(toCniError(s.reason).withContext(`network ${JSON.stringify(a.network)} (${p.origin}, type ${JSON.stringify(p.type)})`));
+    problems.push(
+      toCniError(s.reason).withContext(
+        `network ${JSON.stringify(a.network)} (${p.origin}, type ${JSON.stringify(p.type)})`,
+      ),
+    );
   });
   if (problems.length > 0) throw combineProblems(problems);
 }

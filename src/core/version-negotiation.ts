@@ -28,13 +28,21 @@ export async function askVersions(types: Iterable<string>, ctx: NegotiationConte
   const unique = [...new Set(types)];
   const answers = await Promise.allSettled(
     unique.map((type) =>
-      ctx.versions.supported({ type, binDirs: ctx.binDirs, cacheDir: config.cacheDir, timeoutMs: config.delegateTimeoutMs, signal }),
+      ctx.versions.supported({
+        type,
+        binDirs: ctx.binDirs,
+        cacheDir: config.cacheDir,
+        timeoutMs: config.delegateTimeoutMs,
+        signal,
+      }),
     ),
   );
-  return new Map(unique.map((type, i) => {
-    const answer = answers[i] as PromiseSettledResult<readonly string[] | undefined>;
-    return [type, answer.status === 'fulfilled' ? answer.value : toCniError(answer.reason)];
-  }));
+  return new Map(
+    unique.map((type, i) => {
+      const answer = answers[i] as PromiseSettledResult<readonly string[] | undefined>;
+      return [type, answer.status === 'fulfilled' ? answer.value : toCniError(answer.reason)];
+    }),
+  );
 }
 
 /** One type's answer; a failure to ask is thrown, naming `where`. */
@@ -48,7 +56,10 @@ export function answerFor(answers: VersionAnswers, type: string, where: string):
  * The highest CNI version that is at most `ceiling` (the multus config's) and that every known
  * answer lists; undefined when there is none. With no answer at all, `ceiling` itself.
  */
-export function highestCommonVersion(ceiling: string, answers: ReadonlyArray<readonly string[] | undefined>): CniVersion | undefined {
+export function highestCommonVersion(
+  ceiling: string,
+  answers: ReadonlyArray<readonly string[] | undefined>,
+): CniVersion | undefined {
   const known = answers.filter((a): a is readonly string[] => a !== undefined);
   const fits = SUPPORTED_VERSIONS.filter((v) => versionAtLeast(ceiling, v) && known.every((list) => list.includes(v)));
   return fits[fits.length - 1];
@@ -70,7 +81,8 @@ function checkExplicit(a: PreparedAttachment, answers: VersionAnswers): Prepared
     if (list === undefined || list.includes(a.cniVersion)) continue;
     throw new CniError(
       CniCode.IncompatibleVersion,
-      `${where(a, p)}: cniVersion ${JSON.stringify(a.cniVersion)} is not supported by the plugin, which supports ${listed(list)}; nothing was run`,
+      `${where(a, p)}: cniVersion ${JSON.stringify(a.cniVersion)} is not supported by the plugin, which ` +
+        `supports ${listed(list)}; nothing was run`,
     );
   }
   return a;
@@ -87,11 +99,16 @@ function negotiate(a: PreparedAttachment, answers: VersionAnswers, ceiling: stri
     const what = a.plugins.length > 1 ? 'every plugin of the chain supports' : 'the plugin supports';
     throw new CniError(
       CniCode.IncompatibleVersion,
-      `${where(a, p)}: no CNI version up to ${ceiling} (the multus config's cniVersion) that ${what}; it supports ${listed(supported)}; nothing was run`,
+      `${where(a, p)}: no CNI version up to ${ceiling} (the multus config's cniVersion) that ${what}; it ` +
+        `supports ${listed(supported)}; nothing was run`,
     );
   }
   if (chosen === a.cniVersion) return a;
-  return { ...a, cniVersion: chosen, plugins: a.plugins.map((p) => ({ ...p, conf: { ...p.conf, cniVersion: chosen } })) };
+  return {
+    ...a,
+    cniVersion: chosen,
+    plugins: a.plugins.map((p) => ({ ...p, conf: { ...p.conf, cniVersion: chosen } })),
+  };
 }
 
 /**
@@ -101,7 +118,10 @@ function negotiate(a: PreparedAttachment, answers: VersionAnswers, ceiling: stri
  * one its plugin does not speak is code 1 naming the network, the place, the type, the version
  * and the plugin's list. Every attachment's problem is reported at once (unless `bestEffort`).
  */
-export async function negotiateVersions(attachments: readonly PreparedAttachment[], ctx: NegotiationContext): Promise<PreparedAttachment[]> {
+export async function negotiateVersions(
+  attachments: readonly PreparedAttachment[],
+  ctx: NegotiationContext,
+): Promise<PreparedAttachment[]> {
   const answers = await askVersions(
     attachments.flatMap((a) => a.plugins.map((p) => p.type)),
     ctx,
@@ -110,7 +130,9 @@ export async function negotiateVersions(attachments: readonly PreparedAttachment
   const problems: CniError[] = [];
   const settled = attachments.map((a) => {
     try {
-      return (a.plugins[0] as PreparedPlugin).explicitVersion ? checkExplicit(a, answers) : negotiate(a, answers, ceiling);
+      return (a.plugins[0] as PreparedPlugin).explicitVersion
+        ? checkExplicit(a, answers)
+        : negotiate(a, answers, ceiling);
     } catch (err) {
       problems.push(toCniError(err));
       return a;

@@ -45,7 +45,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Kills an orphaned delegate's process group, if its leader is still that delegate, and waits (bounded) until it is gone. */
+/**
+ * Kills an orphaned delegate's process group, if its leader is still that delegate, and waits (bounded) until it is
+ * gone.
+ */
 async function killOrphan(child: Proc): Promise<void> {
   if (!alive(child)) return;
   try {
@@ -88,7 +91,8 @@ export class FileContainerLock implements ContainerLock {
         const who = holder === 'unknown' ? '' : ` (pid ${holder.owner.pid})`;
         throw new CniError(
           CniCode.TryAgainLater,
-          `container ${key.containerId} interface ${key.ifname} is being set up or torn down by another multus process${who}; try again later`,
+          `container ${key.containerId} interface ${key.ifname} is being set up or torn down by another multus ` +
+            `process${who}; try again later`,
         );
       }
       await sleep(POLL_MS);

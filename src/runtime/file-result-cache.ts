@@ -24,7 +24,9 @@ export class FileResultCache implements ResultCache {
     const prefix = `${key.containerId}-${key.ifname}.json.`;
     const mine = `${prefix}${process.pid}.tmp`;
     const names = await fs.readdir(key.dir).catch(() => [] as string[]);
-    const stale = names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp') && n !== mine && /^\d+$/u.test(n.slice(prefix.length, -4)));
+    const stale = names.filter(
+      (n) => n.startsWith(prefix) && n.endsWith('.tmp') && n !== mine && /^\d+$/u.test(n.slice(prefix.length, -4)),
+    );
     await Promise.all(stale.map((n) => fs.rm(join(key.dir, n), { force: true })));
   }
 
@@ -46,8 +48,15 @@ export class FileResultCache implements ResultCache {
     } catch (err) {
       throw new CniError(CniCode.IoFailure, `cache file ${file} is not valid JSON: ${(err as Error).message}`);
     }
-    const e = entry as (Omit<Partial<CacheEntry>, 'version'> & { version?: unknown; cniPath?: unknown; binDirs?: unknown }) | null;
-    if (e === null || typeof e !== 'object' || e.kind !== 'multus-ts/attachments' || !READABLE_VERSIONS.includes(e.version) || !Array.isArray(e.attachments)) {
+    const e = entry as
+      (Omit<Partial<CacheEntry>, 'version'> & { version?: unknown; cniPath?: unknown; binDirs?: unknown }) | null;
+    if (
+      e === null ||
+      typeof e !== 'object' ||
+      e.kind !== 'multus-ts/attachments' ||
+      !READABLE_VERSIONS.includes(e.version) ||
+      !Array.isArray(e.attachments)
+    ) {
       throw new CniError(CniCode.IoFailure, `cache file ${file} is not a multus-ts attachment record (version 1 or 2)`);
     }
     // Version 1 also held cniPath and binDirs, which nothing reads: a DEL after an upgrade works from it as it is.
@@ -78,7 +87,8 @@ export class FileResultCache implements ResultCache {
       throw new CniError(CniCode.IoFailure, `cannot read cache dir ${dir}: ${(err as Error).message}`);
     }
     const entries: CacheEntry[] = [];
-    const wanted = (n: string): boolean => n.endsWith('.json') && (containerId === undefined || n.startsWith(`${containerId}-`));
+    const wanted = (n: string): boolean =>
+      n.endsWith('.json') && (containerId === undefined || n.startsWith(`${containerId}-`));
     for (const name of names.filter(wanted).sort()) {
       const entry = await this.loadFile(join(dir, name)).catch(() => undefined);
       // Only records stored under their own name: `<containerId>-<ifname>.json`.

@@ -30,7 +30,15 @@ export class FakeExecutor implements Executor {
 
   async run(req: ExecRequest): Promise<unknown> {
     this.calls.push(
-      JSON.parse(JSON.stringify({ type: req.type, command: req.command, ifname: req.env.CNI_IFNAME, env: req.env, stdin: req.stdin })) as RecordedCall,
+      JSON.parse(
+        JSON.stringify({
+          type: req.type,
+          command: req.command,
+          ifname: req.env.CNI_IFNAME,
+          env: req.env,
+          stdin: req.stdin,
+        }),
+      ) as RecordedCall,
     );
     return this.script(req);
   }
@@ -131,7 +139,10 @@ export interface LogLine {
 
 /** Keeps log lines in memory. */
 export class RecordingLogger implements Logger, LoggerFactory {
-  constructor(readonly lines: LogLine[] = [], private readonly bindings: Record<string, unknown> = {}) {}
+  constructor(
+    readonly lines: LogLine[] = [],
+    private readonly bindings: Record<string, unknown> = {},
+  ) {}
   private push(level: string, obj: object, msg?: string): void {
     this.lines.push({ level, obj: { ...this.bindings, ...obj }, msg });
   }

@@ -4,5 +4,17 @@
  * `testContainer()` is the production container with the executor, cache, lock, clock and
  * logger swapped; rebind any other token on it.
  */
-export { defaultScript, FakeExecutor, FakeFileProbe, FakePluginVersions, FixedClock, MemoryCache, MemoryLock, RecordingLogger, type LogLine, type RecordedCall, type Script } from './fakes';
+export {
+  defaultScript,
+  FakeExecutor,
+  FakeFileProbe,
+  FakePluginVersions,
+  FixedClock,
+  MemoryCache,
+  MemoryLock,
+  RecordingLogger,
+  type LogLine,
+  type RecordedCall,
+  type Script,
+} from './fakes';
 export { testContainer, type TestContainer } from './test-container';

@@ -1,7 +1,15 @@
 import type { Container } from 'inversify';
 import { buildContainer } from '../container';
 import { TOKENS } from '../core/tokens';
-import { FakeExecutor, FakeFileProbe, FakePluginVersions, FixedClock, MemoryCache, MemoryLock, RecordingLogger } from './fakes';
+import {
+  FakeExecutor,
+  FakeFileProbe,
+  FakePluginVersions,
+  FixedClock,
+  MemoryCache,
+  MemoryLock,
+  RecordingLogger,
+} from './fakes';
 
 export interface TestContainer {
   readonly container: Container;

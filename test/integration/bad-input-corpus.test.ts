@@ -62,7 +62,10 @@ function writeDeadKubeconfig(path: string): string {
   return path;
 }
 
-function nadRef(namespace: string, name: string): { group: string; version: string; plural: string; namespace: string; name: string } {
+function nadRef(
+  namespace: string,
+  name: string,
+): { group: string; version: string; plural: string; namespace: string; name: string } {
   return { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name };
 }
 
@@ -116,7 +119,8 @@ describe('bad-input corpus (test/fixtures/bad-input)', () => {
     const shown = `stdin: ${run.stdinText}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
 
     // exit 1, and stdout is one CNI error JSON
-    if (run.exitCode !== 1) throw new Error(`expected exit 1, got ${String(run.exitCode)} (signal ${String(run.signal)})\n${shown}`);
+    if (run.exitCode !== 1)
+      throw new Error(`expected exit 1, got ${String(run.exitCode)} (signal ${String(run.signal)})\n${shown}`);
     const error = parseErrorJson(run.stdout);
 
     // the expected code and message

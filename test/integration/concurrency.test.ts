@@ -25,7 +25,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
-import { deleteNetns, duplicateHoldings, type Holding, podAddresses, podLeftovers, remainingNetns, SharedPodNetwork } from './support/conc-pods';
+import {
+  deleteNetns,
+  duplicateHoldings,
+  type Holding,
+  podAddresses,
+  podLeftovers,
+  remainingNetns,
+  SharedPodNetwork,
+} from './support/conc-pods';
 import { LOCK_PROBE_TYPE, overlappingCalls, waitForLockedChild, writeLockProbe } from './support/conc-lock';
 import { runBounded, runningInGroup, runSettled, type SettledRun, startMultus } from './support/conc-pool';
 import { createNetns, netnsLinkNames } from './support/net';
@@ -86,7 +94,9 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
       config: network.config(),
       containerId: pod.containerId,
       netns: pod.netns,
-      cniArgs: `IgnoreUnknown=1;K8S_POD_NAMESPACE=cc-ns;K8S_POD_NAME=pod-${pod.index};K8S_POD_INFRA_CONTAINER_ID=${pod.containerId}`,
+      cniArgs:
+        `IgnoreUnknown=1;K8S_POD_NAMESPACE=cc-ns;K8S_POD_NAME=pod-${pod.index};` +
+        `K8S_POD_INFRA_CONTAINER_ID=${pod.containerId}`,
     };
   }
 
@@ -101,14 +111,24 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
     for (const range of network.ranges) {
       const addresses = byIf[range.ifname] ?? [];
       if (addresses.length !== 1) {
-        problems.push(`${pod.containerId}: ${range.ifname} has ${JSON.stringify(addresses)}, links ${JSON.stringify(Object.keys(byIf))}`);
+        problems.push(
+          `${pod.containerId}: ${range.ifname} has ${JSON.stringify(addresses)}, links ` +
+            `${JSON.stringify(Object.keys(byIf))}`,
+        );
         continue;
       }
-      holdings.push({ network: range.network, address: addresses[0] as string, containerId: pod.containerId, from, to: Number.POSITIVE_INFINITY });
+      holdings.push({
+        network: range.network,
+        address: addresses[0] as string,
+        containerId: pod.containerId,
+        from,
+        to: Number.POSITIVE_INFINITY,
+      });
     }
     const printed = ((add.json?.['ips'] as Array<{ address?: string }> | undefined) ?? [])[0]?.address?.split('/')[0];
     const eth0 = byIf['eth0']?.[0];
-    if (printed !== eth0) problems.push(`${pod.containerId}: ADD printed ${String(printed)} but eth0 has ${String(eth0)}`);
+    if (printed !== eth0)
+      problems.push(`${pod.containerId}: ADD printed ${String(printed)} but eth0 has ${String(eth0)}`);
     return holdings;
   }
 
@@ -121,13 +141,17 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
   }
 
   function writeFigures(): void {
-    const figures = { ...(waveFigures ?? {}), ...(interleavedFigures === undefined ? {} : { interleaved: interleavedFigures }) };
+    const figures = {
+      ...(waveFigures ?? {}),
+      ...(interleavedFigures === undefined ? {} : { interleaved: interleavedFigures }),
+    };
     mkdirSync(dirname(FIGURES_FILE), { recursive: true });
     writeFileSync(FIGURES_FILE, `${JSON.stringify(figures, undefined, 2)}\n`);
   }
 
   it(
-    `${PAIRS} ADDs then ${PAIRS} DELs, ${CONCURRENCY} processes at a time: all exit 0, no address held twice, nothing left`,
+    `${PAIRS} ADDs then ${PAIRS} DELs, ${CONCURRENCY} processes at a time: all exit 0, no address held twice, ` +
+      `nothing left`,
     async () => {
       const pods = makePods('p', PAIRS);
       const names = pods.map((p) => p.ns);
@@ -184,7 +208,8 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
   );
 
   it(
-    `${PAIRS} pairs interleaved (ADD, read the pod, DEL), ${CONCURRENCY} at a time: all exit 0, no address held by two live pods, nothing left`,
+    `${PAIRS} pairs interleaved (ADD, read the pod, DEL), ${CONCURRENCY} at a time: all exit 0, no address held ` +
+      `by two live pods, nothing left`,
     async () => {
       const pods = makePods('i', PAIRS);
       const names = pods.map((p) => p.ns);
@@ -224,30 +249,48 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
       expect(describeFailures(failures)).toEqual([]);
       expect(interfaceProblems).toEqual([]);
       expect(holdings).toHaveLength(PAIRS * network.ranges.length);
-      expect(clashes.map((c) => c.map((h) => `${h.network} ${h.address} ${h.containerId} [${h.from}, ${h.to}]`))).toEqual([]);
+      expect(
+        clashes.map((c) => c.map((h) => `${h.network} ${h.address} ${h.containerId} [${h.from}, ${h.to}]`)),
+      ).toEqual([]);
       expect(leftovers).toEqual([]);
       expect(netnsLeft).toEqual([]);
     },
     TIMEOUT_MS,
   );
 
-  /** The whole pod (eth0, net0, net1, its record with every attachment added, its 3 leases), nothing of it, or a description of the half state. */
-  function podState(pod: Pod): 'pod' | 'nothing' | string {
+  /**
+   * The whole pod (eth0, net0, net1, its record with every attachment added, its 3 leases), nothing of it, or a
+   * description of the half state.
+   */
+  function podState(pod: Pod): string {
     const links = netnsLinkNames(pod.ns);
     const record = cacheFiles(ws.cniDir).filter((f) => f.startsWith(`${pod.containerId}-`));
     const leases = leaseFiles(ws.ipamDir);
-    const ownLeases = leases.filter((l) => readFileSync(join(ws.ipamDir, l), 'utf8').split(/\s+/u)[0] === pod.containerId);
+    const ownLeases = leases.filter(
+      (l) => readFileSync(join(ws.ipamDir, l), 'utf8').split(/\s+/u)[0] === pod.containerId,
+    );
     const leftovers = podLeftovers(ws, network, [pod.ns]);
     if (links.join() === 'lo' && record.length === 0 && leftovers.length === 0) return 'nothing';
-    if (links.join() === 'eth0,lo,net0,net1' && record.join() === `${pod.containerId}-eth0.json` && ownLeases.length === 3 && leases.length === 3) {
-      const entry = JSON.parse(readFileSync(cacheFile(ws.cniDir, pod.containerId), 'utf8')) as { attachments: Array<{ state: string }> };
+    if (
+      links.join() === 'eth0,lo,net0,net1' &&
+      record.join() === `${pod.containerId}-eth0.json` &&
+      ownLeases.length === 3 &&
+      leases.length === 3
+    ) {
+      const entry = JSON.parse(readFileSync(cacheFile(ws.cniDir, pod.containerId), 'utf8')) as {
+        attachments: Array<{ state: string }>;
+      };
       if (entry.attachments.map((a) => a.state).join() === 'added,added,added') return 'pod';
     }
-    return `half: links ${links.join()}, cniDir ${record.join()}, leases ${leases.join()} (own ${ownLeases.length}), leftovers ${leftovers.join('; ')}`;
+    return (
+      `half: links ${links.join()}, cniDir ${record.join()}, leases ${leases.join()} (own ${ownLeases.length}), ` +
+      `leftovers ${leftovers.join('; ')}`
+    );
   }
 
   it(
-    'an ADD and a DEL of the same container started together: both exit 0, the pod is whole or gone (never half), a final DEL leaves nothing',
+    'an ADD and a DEL of the same container started together: both exit 0, the pod is whole or gone (never ' +
+      'half), a final DEL leaves nothing',
     async () => {
       // DEL started this many ms after the ADD (negative: before), so both orders get their chance.
       const delOffsetsMs = [-20, -5, 0, 0, 0, 0, 5, 10, 20, 40, 80];
@@ -263,8 +306,16 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
         const state = podState(pod);
         const finalDel = await runSettled(call(pod, 'DEL'));
         const after = podState(pod);
-        outcomes.push(`offset ${offset} ms: ADD ${String(add.exitCode)}, DEL ${String(del.exitCode)}, then ${state}; final DEL ${String(finalDel.exitCode)}, then ${after}`);
-        expect({ offset, add: add.problem, del: del.problem, finalDel: finalDel.problem }).toEqual({ offset, add: undefined, del: undefined, finalDel: undefined });
+        outcomes.push(
+          `offset ${offset} ms: ADD ${String(add.exitCode)}, DEL ${String(del.exitCode)}, then ${state}; final ` +
+            `DEL ${String(finalDel.exitCode)}, then ${after}`,
+        );
+        expect({ offset, add: add.problem, del: del.problem, finalDel: finalDel.problem }).toEqual({
+          offset,
+          add: undefined,
+          del: undefined,
+          finalDel: undefined,
+        });
         expect(['pod', 'nothing']).toContain(state);
         expect(after).toBe('nothing');
       }
@@ -283,7 +334,8 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
    * container running together, in the first round of most runs). It must stay one at a time.
    */
   it(
-    'after multus is SIGKILLed mid-ADD, 8 ADDs and DELs of that container started together run their delegates one at a time; a final DEL leaves nothing',
+    'after multus is SIGKILLed mid-ADD, 8 ADDs and DELs of that container started together run their delegates ' +
+      'one at a time; a final DEL leaves nothing',
     async () => {
       const binDir = join(ws.dir, 'lock-bin');
       const log = join(ws.dir, 'lock-probe.log');
@@ -314,11 +366,14 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
         await victim.exited;
 
         const commands: Array<'ADD' | 'DEL'> = ['ADD', 'DEL', 'ADD', 'DEL', 'DEL', 'ADD', 'DEL', 'ADD'];
-        const runs = await Promise.all(commands.map((command) => runSettled({ ...base, command, config: config(false) })));
+        const runs = await Promise.all(
+          commands.map((command) => runSettled({ ...base, command, config: config(false) })),
+        );
         const finalDel = await runSettled({ ...base, command: 'DEL', config: config(false) });
         const overlaps = overlappingCalls(log);
         if (overlaps.length > 0) found.push(`round ${round}: ${overlaps.join('; ')}`);
-        for (const r of [...runs, finalDel]) if (r.exitCode !== 0) found.push(`round ${round}: ${r.command} ${r.problem ?? ''}`);
+        for (const r of [...runs, finalDel])
+          if (r.exitCode !== 0) found.push(`round ${round}: ${r.command} ${r.problem ?? ''}`);
         // The crashed ADD's delegate was killed by whoever took the lock over.
         expect(runningInGroup(held.child)).toEqual([]);
       }
@@ -336,7 +391,7 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
    * file of the same container written by another pid can only be such a leftover. This test
    * puts one there as the crash would and fails until the container's next ADD/DEL removes it.
    */
-  it('a temp record left by a multus killed mid-write is gone after the container\'s next ADD and DEL', async () => {
+  it("a temp record left by a multus killed mid-write is gone after the container's next ADD and DEL", async () => {
     const [pod] = makePods('t', 1) as [Pod];
     const binDir = join(ws.dir, 'tmp-bin');
     writeLockProbe(binDir, join(ws.dir, 'tmp-probe.log'), 0);
@@ -344,7 +399,14 @@ describe('concurrency: multus processes sharing bridges, host-local ranges and t
     mkdirSync(ws.cniDir, { recursive: true, mode: 0o700 });
     const leftover = `${cacheFile(ws.cniDir, pod.containerId)}.${dead}.tmp`;
     writeFileSync(leftover, '{"kind":"multus-ts/attachments","version":1,"contai', { mode: 0o600 });
-    const config = { name: 'cc-tmp', type: 'multus', cniVersion: '1.0.0', cniDir: ws.cniDir, binDir, delegates: [{ type: LOCK_PROBE_TYPE }] };
+    const config = {
+      name: 'cc-tmp',
+      type: 'multus',
+      cniVersion: '1.0.0',
+      cniDir: ws.cniDir,
+      binDir,
+      delegates: [{ type: LOCK_PROBE_TYPE }],
+    };
     const base = { config, containerId: pod.containerId, netns: pod.netns, cniPath: binDir };
 
     const add = await runSettled({ ...base, command: 'ADD' });

@@ -12,7 +12,14 @@ import { chmodSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodResourcesTestServer } from '../support/pod-resources-test-server';
 import { Cleanup, expectClean } from './support/cleanup';
-import { assertKubePrerequisites, forgetStateAfterTest, type KubeCluster, NETWORKS_ANNOTATION, podCniArgs, startKubeCluster } from './support/kube-cluster';
+import {
+  assertKubePrerequisites,
+  forgetStateAfterTest,
+  type KubeCluster,
+  NETWORKS_ANNOTATION,
+  podCniArgs,
+  startKubeCluster,
+} from './support/kube-cluster';
 import { createNetns, createVethPair, hostLink, inSubnet, ipv4Of, netnsLink, netnsLinkNames } from './support/net';
 import { RecordingBinDir } from './support/recording';
 import { expectCniError, expectSuccess, REFERENCE_PLUGINS, runMultus } from './support/run-multus';
@@ -26,8 +33,15 @@ const [VF1, VF2, VF3] = ['0000:af:06.2', '0000:af:06.3', '0000:af:06.4'];
 const CLUSTER_TYPE = 'stand-in-cluster';
 const stand = (third: number): Record<string, unknown> => ({ address: `10.${NET}.${third}.5/24` });
 
-function addNad(cluster: KubeCluster, name: string, config: Record<string, unknown>, resourceName?: string, namespace = NAMESPACE): void {
-  const annotations = resourceName === undefined ? {} : { annotations: { 'k8s.v1.cni.cncf.io/resourceName': resourceName } };
+function addNad(
+  cluster: KubeCluster,
+  name: string,
+  config: Record<string, unknown>,
+  resourceName?: string,
+  namespace = NAMESPACE,
+): void {
+  const annotations =
+    resourceName === undefined ? {} : { annotations: { 'k8s.v1.cni.cncf.io/resourceName': resourceName } };
   cluster.server.addObject(
     { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name },
     { metadata: { name, namespace, ...annotations }, spec: { config: JSON.stringify(config) } },
@@ -47,16 +61,51 @@ describe('device IDs for sriov and host-device', () => {
     cluster = await startKubeCluster(ws);
     kubelet = await PodResourcesTestServer.start();
     perFile.add('pod-resources test server', () => kubelet.close());
-    addNad(cluster, 'cluster-net', { cniVersion: '1.0.0', name: 'cluster-net', type: CLUSTER_TYPE, standIn: stand(1) }, undefined, 'kube-system');
-    addNad(cluster, 'sriov-net', { cniVersion: '1.0.0', name: 'sriov-net', type: 'sriov', vlan: 100, standIn: stand(2) }, SRIOV);
-    addNad(cluster, 'hostdev-net', { cniVersion: '1.0.0', name: 'hostdev-net', type: 'host-device', standIn: stand(3) }, SRIOV);
-    addNad(cluster, 'sriov-chain', {
+    addNad(
+      cluster,
+      'cluster-net',
+      { cniVersion: '1.0.0', name: 'cluster-net', type: CLUSTER_TYPE, standIn: stand(1) },
+      undefined,
+      'kube-system',
+    );
+    addNad(
+      cluster,
+      'sriov-net',
+      { cniVersion: '1.0.0', name: 'sriov-net', type: 'sriov', vlan: 100, standIn: stand(2) },
+      SRIOV,
+    );
+    addNad(
+      cluster,
+      'hostdev-net',
+      { cniVersion: '1.0.0', name: 'hostdev-net', type: 'host-device', standIn: stand(3) },
+      SRIOV,
+    );
+    addNad(
+      cluster,
+      'sriov-chain',
+      {
+        cniVersion: '1.0.0',
+        name: 'sriov-chain',
+        plugins: [
+          { type: 'sriov', standIn: stand(4) },
+          { type: 'host-device', capabilities: { deviceID: true }, standIn: stand(4) },
+        ],
+      },
+      SRIOV,
+    );
+    addNad(cluster, 'sriov-plain', {
       cniVersion: '1.0.0',
-      name: 'sriov-chain',
-      plugins: [{ type: 'sriov', standIn: stand(4) }, { type: 'host-device', capabilities: { deviceID: true }, standIn: stand(4) }],
-    }, SRIOV);
-    addNad(cluster, 'sriov-plain', { cniVersion: '1.0.0', name: 'sriov-plain', type: 'sriov', if0: 'ens1f0', standIn: stand(5) });
-    addNad(cluster, 'hostdev-plain', { cniVersion: '1.0.0', name: 'hostdev-plain', type: 'host-device', standIn: stand(6) });
+      name: 'sriov-plain',
+      type: 'sriov',
+      if0: 'ens1f0',
+      standIn: stand(5),
+    });
+    addNad(cluster, 'hostdev-plain', {
+      cniVersion: '1.0.0',
+      name: 'hostdev-plain',
+      type: 'host-device',
+      standIn: stand(6),
+    });
   });
 
   afterEach(() => expectClean(cleanup.runAll()));
@@ -91,48 +140,114 @@ describe('device IDs for sriov and host-device', () => {
   }
 
   function deviceInfos(namespace: string, name: string): unknown[] {
-    const text = cluster.server.pod(namespace, name)?.metadata.annotations?.['k8s.v1.cni.cncf.io/network-status'] ?? '[]';
+    const text =
+      cluster.server.pod(namespace, name)?.metadata.annotations?.['k8s.v1.cni.cncf.io/network-status'] ?? '[]';
     return (JSON.parse(text) as Array<Record<string, unknown>>).map((s) => [s['interface'], s['device-info']]);
   }
-  const pci = (address: string): Record<string, unknown> => ({ type: 'pci', version: '1.1.0', pci: { 'pci-address': address } });
-
-  it('resourceName: the kubelet\'s devices, one per attachment in order: deviceID for sriov (every one of a conflist), pciBusID for host-device; DEL reuses them', async () => {
-    const { pod, bin, call } = setUp('a', 'sriov-net, hostdev-net, sriov-chain');
-    kubelet.addPod(NAMESPACE, pod.name, { app: { [SRIOV]: [VF1, VF2] }, sidecar: { [SRIOV]: [VF3], 'example.com/fpga': ['fpga0'] } });
-    kubelet.addPod(NAMESPACE, 'another-pod', { app: { [SRIOV]: ['0000:af:06.7'] } });
-    const callsBefore = kubelet.calls;
-
-    expectSuccess(await runMultus({ ...call, command: 'ADD' }));
-    expect(kubelet.calls - callsBefore).toBe(1);
-    expect(bin.read('sriov', 'ADD', 'net1').stdin).toEqual({ cniVersion: '1.0.0', name: 'sriov-net', type: 'sriov', vlan: 100, standIn: stand(2), deviceID: VF1 });
-    expect(bin.read('host-device', 'ADD', 'net2').stdin).toEqual({ cniVersion: '1.0.0', name: 'hostdev-net', type: 'host-device', standIn: stand(3), pciBusID: VF2 });
-    expect(bin.read('sriov', 'ADD', 'net3').stdin).toEqual({ cniVersion: '1.0.0', name: 'sriov-chain', type: 'sriov', standIn: stand(4), deviceID: VF3 });
-    // The chain's second plugin: pciBusID as host-device, and runtimeConfig.deviceID for its declared capability.
-    expect(bin.read('host-device', 'ADD', 'net3').stdin).toEqual(
-      expect.objectContaining({ type: 'host-device', capabilities: { deviceID: true }, pciBusID: VF3, runtimeConfig: { deviceID: VF3 }, prevResult: expect.any(Object) }),
-    );
-    expect(bin.read(CLUSTER_TYPE, 'ADD', 'eth0').stdin).not.toHaveProperty('deviceID');
-    expect(deviceInfos(NAMESPACE, pod.name)).toEqual([['eth0', undefined], ['net1', pci(VF1)], ['net2', pci(VF2)], ['net3', pci(VF3)]]);
-
-    expectSuccess(await runMultus({ ...call, command: 'DEL' }));
-    expect(kubelet.calls - callsBefore).toBe(1);
-    expect(bin.read('sriov', 'DEL', 'net1').stdin).toMatchObject({ deviceID: VF1 });
-    expect(bin.read('host-device', 'DEL', 'net2').stdin).toMatchObject({ pciBusID: VF2 });
-    expect(cacheFiles(ws.cniDir)).toEqual([]);
+  const pci = (address: string): Record<string, unknown> => ({
+    type: 'pci',
+    version: '1.1.0',
+    pci: { 'pci-address': address },
   });
 
-  it("the selection's deviceID (JSON form) without a resourceName: deviceID for sriov, pciBusID for host-device; the kubelet is not asked", async () => {
-    const annotation = JSON.stringify([{ name: 'sriov-plain', deviceID: '0000:05:00.1' }, { name: 'hostdev-plain', deviceID: '0000:05:00.2' }]);
-    const { pod, bin, call } = setUp('b', annotation);
-    const callsBefore = kubelet.calls;
+  it(
+    "resourceName: the kubelet's devices, one per attachment in order: deviceID for sriov (every one of a " +
+      'conflist), pciBusID for host-device; DEL reuses them',
+    async () => {
+      const { pod, bin, call } = setUp('a', 'sriov-net, hostdev-net, sriov-chain');
+      kubelet.addPod(NAMESPACE, pod.name, {
+        app: { [SRIOV]: [VF1, VF2] },
+        sidecar: { [SRIOV]: [VF3], 'example.com/fpga': ['fpga0'] },
+      });
+      kubelet.addPod(NAMESPACE, 'another-pod', { app: { [SRIOV]: ['0000:af:06.7'] } });
+      const callsBefore = kubelet.calls;
 
-    expectSuccess(await runMultus({ ...call, command: 'ADD' }));
-    expect(bin.read('sriov', 'ADD', 'net1').stdin).toEqual({ cniVersion: '1.0.0', name: 'sriov-plain', type: 'sriov', if0: 'ens1f0', standIn: stand(5), deviceID: '0000:05:00.1' });
-    expect(bin.read('host-device', 'ADD', 'net2').stdin).toEqual({ cniVersion: '1.0.0', name: 'hostdev-plain', type: 'host-device', standIn: stand(6), pciBusID: '0000:05:00.2' });
-    expect(deviceInfos(NAMESPACE, pod.name)).toEqual([['eth0', undefined], ['net1', pci('0000:05:00.1')], ['net2', pci('0000:05:00.2')]]);
-    expect(kubelet.calls).toBe(callsBefore);
-    expectSuccess(await runMultus({ ...call, command: 'DEL' }));
-  });
+      expectSuccess(await runMultus({ ...call, command: 'ADD' }));
+      expect(kubelet.calls - callsBefore).toBe(1);
+      expect(bin.read('sriov', 'ADD', 'net1').stdin).toEqual({
+        cniVersion: '1.0.0',
+        name: 'sriov-net',
+        type: 'sriov',
+        vlan: 100,
+        standIn: stand(2),
+        deviceID: VF1,
+      });
+      expect(bin.read('host-device', 'ADD', 'net2').stdin).toEqual({
+        cniVersion: '1.0.0',
+        name: 'hostdev-net',
+        type: 'host-device',
+        standIn: stand(3),
+        pciBusID: VF2,
+      });
+      expect(bin.read('sriov', 'ADD', 'net3').stdin).toEqual({
+        cniVersion: '1.0.0',
+        name: 'sriov-chain',
+        type: 'sriov',
+        standIn: stand(4),
+        deviceID: VF3,
+      });
+      // The chain's second plugin: pciBusID as host-device, and runtimeConfig.deviceID for its declared capability.
+      expect(bin.read('host-device', 'ADD', 'net3').stdin).toEqual(
+        expect.objectContaining({
+          type: 'host-device',
+          capabilities: { deviceID: true },
+          pciBusID: VF3,
+          runtimeConfig: { deviceID: VF3 },
+          prevResult: expect.any(Object),
+        }),
+      );
+      expect(bin.read(CLUSTER_TYPE, 'ADD', 'eth0').stdin).not.toHaveProperty('deviceID');
+      expect(deviceInfos(NAMESPACE, pod.name)).toEqual([
+        ['eth0', undefined],
+        ['net1', pci(VF1)],
+        ['net2', pci(VF2)],
+        ['net3', pci(VF3)],
+      ]);
+
+      expectSuccess(await runMultus({ ...call, command: 'DEL' }));
+      expect(kubelet.calls - callsBefore).toBe(1);
+      expect(bin.read('sriov', 'DEL', 'net1').stdin).toMatchObject({ deviceID: VF1 });
+      expect(bin.read('host-device', 'DEL', 'net2').stdin).toMatchObject({ pciBusID: VF2 });
+      expect(cacheFiles(ws.cniDir)).toEqual([]);
+    },
+  );
+
+  it(
+    "the selection's deviceID (JSON form) without a resourceName: deviceID for sriov, pciBusID for host-device; " +
+      'the kubelet is not asked',
+    async () => {
+      const annotation = JSON.stringify([
+        { name: 'sriov-plain', deviceID: '0000:05:00.1' },
+        { name: 'hostdev-plain', deviceID: '0000:05:00.2' },
+      ]);
+      const { pod, bin, call } = setUp('b', annotation);
+      const callsBefore = kubelet.calls;
+
+      expectSuccess(await runMultus({ ...call, command: 'ADD' }));
+      expect(bin.read('sriov', 'ADD', 'net1').stdin).toEqual({
+        cniVersion: '1.0.0',
+        name: 'sriov-plain',
+        type: 'sriov',
+        if0: 'ens1f0',
+        standIn: stand(5),
+        deviceID: '0000:05:00.1',
+      });
+      expect(bin.read('host-device', 'ADD', 'net2').stdin).toEqual({
+        cniVersion: '1.0.0',
+        name: 'hostdev-plain',
+        type: 'host-device',
+        standIn: stand(6),
+        pciBusID: '0000:05:00.2',
+      });
+      expect(deviceInfos(NAMESPACE, pod.name)).toEqual([
+        ['eth0', undefined],
+        ['net1', pci('0000:05:00.1')],
+        ['net2', pci('0000:05:00.2')],
+      ]);
+      expect(kubelet.calls).toBe(callsBefore);
+      expectSuccess(await runMultus({ ...call, command: 'DEL' }));
+    },
+  );
 
   it('more attachments than the pod has devices: code 7 naming the pod and the resource; nothing runs', async () => {
     const { pod, bin, call } = setUp('c', 'sriov-net, sriov-net');
@@ -140,8 +255,10 @@ describe('device IDs for sriov and host-device', () => {
 
     const error = expectCniError(await runMultus({ ...call, command: 'ADD' }), 7);
     expect(error.msg).toBe(
-      `annotation "k8s.v1.cni.cncf.io/networks" entry 2 (NetworkAttachmentDefinition ${NAMESPACE}/sriov-net): resourceName "${SRIOV}": ` +
-        `pod ${NAMESPACE}/${pod.name} has no device of resource "${SRIOV}" left for this attachment: the kubelet allocated it 1 (${VF1}), all given to earlier attachments ` +
+      `annotation "k8s.v1.cni.cncf.io/networks" entry 2 (NetworkAttachmentDefinition ${NAMESPACE}/sriov-net): ` +
+        `resourceName "${SRIOV}": ` +
+        `pod ${NAMESPACE}/${pod.name} has no device of resource "${SRIOV}" left for this attachment: the ` +
+        `kubelet allocated it 1 (${VF1}), all given to earlier attachments ` +
         `(does the pod request ${SRIOV} in its resources for every network that names it?)`,
     );
     expect(bin.files()).toEqual([]);
@@ -153,36 +270,64 @@ describe('device IDs for sriov and host-device', () => {
     const { pod, bin, call } = setUp('d', 'sriov-net', { podResourcesSocket: socket });
 
     const error = expectCniError(await runMultus({ ...call, command: 'ADD' }), 11);
-    expect(error.msg).toMatch(new RegExp(`resourceName "${SRIOV}": kubelet pod-resources API unix://${socket} unreachable: UNAVAILABLE: .*ENOENT.*\\(v1\\.PodResourcesLister/List, for pod ${NAMESPACE}/${pod.name}\\)$`, 'u'));
+    expect(error.msg).toMatch(
+      new RegExp(
+        `resourceName "${SRIOV}": kubelet pod-resources API unix://${socket} unreachable: UNAVAILABLE: ` +
+          `.*ENOENT.*\\(v1\\.PodResourcesLister/List, for pod ${NAMESPACE}/${pod.name}\\)$`,
+        'u',
+      ),
+    );
     expect(bin.files()).toEqual([]);
   });
 
-  it('the real host-device on a real netns finds the veth end by the pciBusID from the kubelet, moves it in, and gives it back on DEL', async () => {
-    const fakePci = '0000:00:1f.6';
-    const { ns, pod, bin, call } = setUp('e', 'hostdev-pci@vf0');
-    const device = `${ws.prefix}ed`;
-    createVethPair(device, `${ws.prefix}ep`, cleanup);
-    const deviceMac = hostLink(device)?.address;
-    kubelet.addPod(NAMESPACE, pod.name, { app: { [SRIOV]: [fakePci] } });
-    // No `device`, `hwaddr` or `kernelpath`: only the pciBusID multus writes can tell host-device which link to take.
-    addNad(cluster, 'hostdev-pci', { cniVersion: '1.0.0', name: 'hostdev-pci', type: 'host-device', ipam: { type: 'host-local', subnet: `10.${NET}.7.0/24`, dataDir: ws.ipamDir } }, SRIOV);
-    writeFakePciHostDevice(bin.binDir, fakePci, device);
+  it(
+    'the real host-device on a real netns finds the veth end by the pciBusID from the kubelet, moves it in, and ' +
+      'gives it back on DEL',
+    async () => {
+      const fakePci = '0000:00:1f.6';
+      const { ns, pod, bin, call } = setUp('e', 'hostdev-pci@vf0');
+      const device = `${ws.prefix}ed`;
+      createVethPair(device, `${ws.prefix}ep`, cleanup);
+      const deviceMac = hostLink(device)?.address;
+      kubelet.addPod(NAMESPACE, pod.name, { app: { [SRIOV]: [fakePci] } });
+      // No `device`, `hwaddr` or `kernelpath`: only the pciBusID multus writes can tell host-device which link to take.
+      addNad(
+        cluster,
+        'hostdev-pci',
+        {
+          cniVersion: '1.0.0',
+          name: 'hostdev-pci',
+          type: 'host-device',
+          ipam: { type: 'host-local', subnet: `10.${NET}.7.0/24`, dataDir: ws.ipamDir },
+        },
+        SRIOV,
+      );
+      writeFakePciHostDevice(bin.binDir, fakePci, device);
 
-    expectSuccess(await runMultus({ ...call, command: 'ADD' }));
-    expect(JSON.parse(readFileSync(join(bin.binDir, 'host-device-ADD.stdin'), 'utf8'))).toMatchObject({ type: 'host-device', pciBusID: fakePci });
-    expect(netnsLinkNames(ns)).toEqual(['lo', 'vf0']); // eth0 is the recording stand-in's: it makes no link
-    expect(netnsLink(ns, 'vf0')?.address).toBe(deviceMac);
-    expect(hostLink(device)).toBeUndefined();
-    expect(inSubnet(ipv4Of(ns, 'vf0')[0] ?? '', `10.${NET}.7.0/24`)).toBe(true);
-    expect(deviceInfos(NAMESPACE, pod.name)).toEqual([['eth0', undefined], ['vf0', pci(fakePci)]]);
+      expectSuccess(await runMultus({ ...call, command: 'ADD' }));
+      expect(JSON.parse(readFileSync(join(bin.binDir, 'host-device-ADD.stdin'), 'utf8'))).toMatchObject({
+        type: 'host-device',
+        pciBusID: fakePci,
+      });
+      expect(netnsLinkNames(ns)).toEqual(['lo', 'vf0']); // eth0 is the recording stand-in's: it makes no link
+      expect(netnsLink(ns, 'vf0')?.address).toBe(deviceMac);
+      expect(hostLink(device)).toBeUndefined();
+      expect(inSubnet(ipv4Of(ns, 'vf0')[0] ?? '', `10.${NET}.7.0/24`)).toBe(true);
+      expect(deviceInfos(NAMESPACE, pod.name)).toEqual([
+        ['eth0', undefined],
+        ['vf0', pci(fakePci)],
+      ]);
 
-    expectSuccess(await runMultus({ ...call, command: 'DEL' }));
-    expect(JSON.parse(readFileSync(join(bin.binDir, 'host-device-DEL.stdin'), 'utf8'))).toMatchObject({ pciBusID: fakePci });
-    expect(netnsLinkNames(ns)).toEqual(['lo']);
-    expect(hostLink(device)?.address).toBe(deviceMac);
-    expect(leaseFiles(ws.ipamDir)).toEqual([]);
-    expect(cacheFiles(ws.cniDir)).toEqual([]);
-  });
+      expectSuccess(await runMultus({ ...call, command: 'DEL' }));
+      expect(JSON.parse(readFileSync(join(bin.binDir, 'host-device-DEL.stdin'), 'utf8'))).toMatchObject({
+        pciBusID: fakePci,
+      });
+      expect(netnsLinkNames(ns)).toEqual(['lo']);
+      expect(hostLink(device)?.address).toBe(deviceMac);
+      expect(leaseFiles(ws.ipamDir)).toEqual([]);
+      expect(cacheFiles(ws.cniDir)).toEqual([]);
+    },
+  );
 });
 
 /**

@@ -8,7 +8,13 @@
 import { existsSync } from 'node:fs';
 import { Cleanup, expectClean } from './support/cleanup';
 import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLink, hostLinksInto, netnsLinkNames } from './support/net';
-import { assertIntegrationPrerequisites, expectCniError, runMultus, stackTraceLines, type MultusRun } from './support/run-multus';
+import {
+  assertIntegrationPrerequisites,
+  expectCniError,
+  runMultus,
+  stackTraceLines,
+  type MultusRun,
+} from './support/run-multus';
 import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
 
 const NET = 234; // 10.234.0.0/16 belongs to this file
@@ -45,7 +51,10 @@ const SCENARIOS: readonly Scenario[] = [
     suffix: 'b',
     third: () => ({ type: 'no-such-plugin' }),
     code: 101,
-    mentions: () => ['network "third-net" (delegates[2], type "no-such-plugin"): failed to find plugin', '/usr/lib/cni'],
+    mentions: () => [
+      'network "third-net" (delegates[2], type "no-such-plugin"): failed to find plugin',
+      '/usr/lib/cni',
+    ],
     earlierRan: false,
   },
   {
@@ -86,9 +95,24 @@ describe.each(SCENARIOS)('third delegate fails: $title', (scenario) => {
       cniVersion: '1.0.0',
       cniDir: ws.cniDir,
       delegates: [
-        { name: 'first-net', type: 'bridge', bridge: bridges[0], isGateway: true, ipam: hostLocal(nets[0], {}, ws.ipamDir), masterplugin: true },
-        { name: 'second-net', type: 'ptp', ipam: hostLocal(nets[1], { routes: [{ dst: '0.0.0.0/0' }], gateway: `${nets[1]}.1` }, ws.ipamDir) },
-        { name: 'third-net', ...third, ...(thirdIpam === undefined ? {} : { ipam: hostLocal(nets[2], thirdIpam, ws.ipamDir) }) },
+        {
+          name: 'first-net',
+          type: 'bridge',
+          bridge: bridges[0],
+          isGateway: true,
+          ipam: hostLocal(nets[0], {}, ws.ipamDir),
+          masterplugin: true,
+        },
+        {
+          name: 'second-net',
+          type: 'ptp',
+          ipam: hostLocal(nets[1], { routes: [{ dst: '0.0.0.0/0' }], gateway: `${nets[1]}.1` }, ws.ipamDir),
+        },
+        {
+          name: 'third-net',
+          ...third,
+          ...(thirdIpam === undefined ? {} : { ipam: hostLocal(nets[2], thirdIpam, ws.ipamDir) }),
+        },
       ],
     };
     add = await runMultus({ command: 'ADD', config, containerId: `${ws.prefix}-ctr-${scenario.suffix}`, netns });
@@ -101,7 +125,8 @@ describe.each(SCENARIOS)('third delegate fails: $title', (scenario) => {
     expect(error.cniVersion).toBe('1.0.0');
     expect(error.msg).toContain('"third-net"');
     expect(error.msg).toContain(`"${thirdType}"`);
-    for (const text of scenario.mentions(`10.${NET}.${SCENARIOS.indexOf(scenario) * 10 + 3}`)) expect(error.msg).toContain(text);
+    for (const text of scenario.mentions(`10.${NET}.${SCENARIOS.indexOf(scenario) * 10 + 3}`))
+      expect(error.msg).toContain(text);
   });
 
   it('prints no stack trace on stdout', () => {
@@ -121,14 +146,19 @@ describe.each(SCENARIOS)('third delegate fails: $title', (scenario) => {
     expect(cacheFiles(ws.cniDir)).toEqual([]);
   });
 
-  it(scenario.earlierRan ? 'ran the earlier delegates (the master bridge exists)' : 'ran nothing: no bridge created, host-local never ran (no IPAM dir), no cache file', () => {
-    if (scenario.earlierRan) {
-      expect(hostLink(bridges[0])).toBeDefined();
-    } else {
-      expect(hostLink(bridges[0])).toBeUndefined();
-      expect(hostLink(bridges[1])).toBeUndefined();
-      expect(existsSync(ws.ipamDir)).toBe(false);
-      expect(cacheFiles(ws.cniDir)).toEqual([]);
-    }
-  });
+  it(
+    scenario.earlierRan
+      ? 'ran the earlier delegates (the master bridge exists)'
+      : 'ran nothing: no bridge created, host-local never ran (no IPAM dir), no cache file',
+    () => {
+      if (scenario.earlierRan) {
+        expect(hostLink(bridges[0])).toBeDefined();
+      } else {
+        expect(hostLink(bridges[0])).toBeUndefined();
+        expect(hostLink(bridges[1])).toBeUndefined();
+        expect(existsSync(ws.ipamDir)).toBe(false);
+        expect(cacheFiles(ws.cniDir)).toEqual([]);
+      }
+    },
+  );
 });

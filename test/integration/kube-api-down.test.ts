@@ -21,7 +21,16 @@ import {
   podRequests,
   startKubeCluster,
 } from './support/kube-cluster';
-import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLink, hostLinksInto, inSubnet, ipv4Of, netnsLinkNames } from './support/net';
+import {
+  bridgePorts,
+  createNetns,
+  hostAddrsWithPrefix,
+  hostLink,
+  hostLinksInto,
+  inSubnet,
+  ipv4Of,
+  netnsLinkNames,
+} from './support/net';
 import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
 import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
 
@@ -42,9 +51,24 @@ describe('the API server is down', () => {
     assertKubePrerequisites();
     ws = createWorkspace('kd', perFile);
     cluster = await startKubeCluster(ws);
-    const hostLocal = (third: number): Record<string, unknown> => ({ type: 'host-local', subnet: sub(third), dataDir: ws.ipamDir });
-    addNad(cluster.server, NAMESPACE, 'down-br', { cniVersion: '1.0.0', name: 'down-br', type: 'bridge', bridge: bridge('b'), ipam: hostLocal(1) });
-    addNad(cluster.server, NAMESPACE, 'down-ptp', { cniVersion: '1.0.0', name: 'down-ptp', type: 'ptp', ipam: hostLocal(2) });
+    const hostLocal = (third: number): Record<string, unknown> => ({
+      type: 'host-local',
+      subnet: sub(third),
+      dataDir: ws.ipamDir,
+    });
+    addNad(cluster.server, NAMESPACE, 'down-br', {
+      cniVersion: '1.0.0',
+      name: 'down-br',
+      type: 'bridge',
+      bridge: bridge('b'),
+      ipam: hostLocal(1),
+    });
+    addNad(cluster.server, NAMESPACE, 'down-ptp', {
+      cniVersion: '1.0.0',
+      name: 'down-ptp',
+      type: 'ptp',
+      ipam: hostLocal(2),
+    });
   });
 
   // Whatever a test did to the server, the next one finds it up.
@@ -67,7 +91,14 @@ describe('the API server is down', () => {
     const pod = { namespace: NAMESPACE, name: `pod-${suffix}`, uid: randomUUID() };
     server.addPod({ ...pod, annotations: { [NETWORKS_ANNOTATION]: 'down-br,down-ptp' } });
     const containerId = `${ws.prefix}-ctr-${suffix}`;
-    const config = { name: 'multus-cni-network', type: 'multus', cniVersion: '1.0.0', kubeconfig, cniDir: ws.cniDir, logToStderr: true };
+    const config = {
+      name: 'multus-cni-network',
+      type: 'multus',
+      cniVersion: '1.0.0',
+      kubeconfig,
+      cniDir: ws.cniDir,
+      logToStderr: true,
+    };
     return { ns, pod, call: { config, containerId, netns, cniArgs: podCniArgs(pod, containerId) } };
   }
 
@@ -89,54 +120,61 @@ describe('the API server is down', () => {
     expect(cacheFiles(ws.cniDir)).toEqual([]);
   });
 
-  it('at ADD, listening but never answering: code 11 once the retry budget is spent, not a hang; nothing left behind', async () => {
-    const { server } = cluster as KubeCluster;
-    const { ns, call } = setUp('h');
-    server.failNext({}, { hang: true, times: Infinity });
+  it(
+    'at ADD, listening but never answering: code 11 once the retry budget is spent, not a hang; nothing left ' +
+      'behind',
+    async () => {
+      const { server } = cluster as KubeCluster;
+      const { ns, call } = setUp('h');
+      server.failNext({}, { hang: true, times: Infinity });
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    server.clearFaults();
-    const error = expectCniError(add, 11);
-    expectNoStackTraces(add);
-    expect(error.msg).toContain(server.url);
-    expect(add.ms).toBeLessThan(BOUNDED_MS);
-    expect(netnsLinkNames(ns)).toEqual(['lo']);
-    expect(hostLink(bridge('b'))).toBeUndefined();
-    expect(leaseFiles(ws.ipamDir)).toEqual([]);
-    expect(cacheFiles(ws.cniDir)).toEqual([]);
-  });
+      const add = await runMultus({ ...call, command: 'ADD' });
+      server.clearFaults();
+      const error = expectCniError(add, 11);
+      expectNoStackTraces(add);
+      expect(error.msg).toContain(server.url);
+      expect(add.ms).toBeLessThan(BOUNDED_MS);
+      expect(netnsLinkNames(ns)).toEqual(['lo']);
+      expect(hostLink(bridge('b'))).toBeUndefined();
+      expect(leaseFiles(ws.ipamDir)).toEqual([]);
+      expect(cacheFiles(ws.cniDir)).toEqual([]);
+    },
+  );
 
-  it('at DEL after a good ADD: exit 0 from the cache, everything removed; a second DEL (no cache) also succeeds', async () => {
-    const { server } = cluster as KubeCluster;
-    const { ns, pod, call } = setUp('b');
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
-    expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(1))).toBe(true);
-    expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', sub(2))).toBe(true);
-    expect(leaseFiles(ws.ipamDir)).toHaveLength(2);
-    expect(existsSync(cacheFile(ws.cniDir, call.containerId))).toBe(true);
-    expect(networkStatus(server, pod.namespace, pod.name)?.map((s) => s.interface)).toEqual(['eth0', 'net0']);
+  it(
+    'at DEL after a good ADD: exit 0 from the cache, ' + 'everything removed; a second DEL (no cache) also succeeds',
+    async () => {
+      const { server } = cluster as KubeCluster;
+      const { ns, pod, call } = setUp('b');
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
+      expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(1))).toBe(true);
+      expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', sub(2))).toBe(true);
+      expect(leaseFiles(ws.ipamDir)).toHaveLength(2);
+      expect(existsSync(cacheFile(ws.cniDir, call.containerId))).toBe(true);
+      expect(networkStatus(server, pod.namespace, pod.name)?.map((s) => s.interface)).toEqual(['eth0', 'net0']);
 
-    await server.stop();
-    server.clearRequests();
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expect(del.stdout).toBe('');
-    expectNoStackTraces(del);
-    expectPodGone(ns, ws);
-    expect(hostLinksInto(ns)).toEqual([]);
-    expect(bridgePorts(bridge('b'))).toEqual([]);
-    expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
+      await server.stop();
+      server.clearRequests();
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expect(del.stdout).toBe('');
+      expectNoStackTraces(del);
+      expectPodGone(ns, ws);
+      expect(hostLinksInto(ns)).toEqual([]);
+      expect(bridgePorts(bridge('b'))).toEqual([]);
+      expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
 
-    // CRI calls DEL again on removal: no cache now, and the API still down: logged, success, nothing to do.
-    const again = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(again);
-    expect(again.stdout).toBe('');
-    expectNoStackTraces(again);
-    expect(again.ms).toBeLessThan(BOUNDED_MS);
-    expectPodGone(ns, ws);
-    // The server was down throughout: it saw nothing.
-    expect(podRequests(server, pod.namespace, pod.name)).toEqual([]);
-  });
+      // CRI calls DEL again on removal: no cache now, and the API still down: logged, success, nothing to do.
+      const again = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(again);
+      expect(again.stdout).toBe('');
+      expectNoStackTraces(again);
+      expect(again.ms).toBeLessThan(BOUNDED_MS);
+      expectPodGone(ns, ws);
+      // The server was down throughout: it saw nothing.
+      expect(podRequests(server, pod.namespace, pod.name)).toEqual([]);
+    },
+  );
 });

@@ -22,7 +22,18 @@ import {
   podCniArgs,
   startKubeCluster,
 } from './support/kube-cluster';
-import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLinksInto, inSubnet, ipv4Of, netnsLink, netnsLinkKind, netnsLinkNames, netnsRoutes } from './support/net';
+import {
+  bridgePorts,
+  createNetns,
+  hostAddrsWithPrefix,
+  hostLinksInto,
+  inSubnet,
+  ipv4Of,
+  netnsLink,
+  netnsLinkKind,
+  netnsLinkNames,
+  netnsRoutes,
+} from './support/net';
 import { expectSuccess, runMultus } from './support/run-multus';
 import { createWorkspace, type Workspace } from './support/workspace';
 
@@ -62,7 +73,13 @@ describe('NetworkAttachmentDefinitions from the k8s.v1.cni.cncf.io/networks anno
       ipam: hostLocal(1, { routes: [{ dst: '0.0.0.0/0' }] }),
     });
     addNad(server, NAMESPACE, 'nad-a', { cniVersion: '1.0.0', name: 'nad-a', type: 'ptp', ipam: hostLocal(2) });
-    addNad(server, NAMESPACE, 'nad-b', { cniVersion: '1.0.0', name: 'nad-b', type: 'bridge', bridge: bridge('b'), ipam: hostLocal(3) });
+    addNad(server, NAMESPACE, 'nad-b', {
+      cniVersion: '1.0.0',
+      name: 'nad-b',
+      type: 'bridge',
+      bridge: bridge('b'),
+      ipam: hostLocal(3),
+    });
     addNad(server, NAMESPACE, 'static-net', {
       cniVersion: '1.0.0',
       name: 'static-net',
@@ -80,7 +97,13 @@ describe('NetworkAttachmentDefinitions from the k8s.v1.cni.cncf.io/networks anno
         { type: 'tuning', capabilities: { mac: true }, dataDir: tuningDir },
       ],
     });
-    addNad(server, NAMESPACE, 'route-net', { cniVersion: '1.0.0', name: 'route-net', type: 'bridge', bridge: bridge('r'), ipam: hostLocal(22) });
+    addNad(server, NAMESPACE, 'route-net', {
+      cniVersion: '1.0.0',
+      name: 'route-net',
+      type: 'bridge',
+      bridge: bridge('r'),
+      ipam: hostLocal(22),
+    });
   });
 
   afterEach(() => expectClean(cleanup.runAll()));
@@ -111,93 +134,107 @@ describe('NetworkAttachmentDefinitions from the k8s.v1.cni.cncf.io/networks anno
     return { ns, pod, call: { config, containerId, netns, cniArgs: podCniArgs(pod, containerId) } };
   }
 
-  it('comma form "nad-a,nad-b@custom0": eth0 from the cluster network, net0 from nad-a, custom0 from nad-b; DEL leaves nothing', async () => {
-    const { server } = cluster as KubeCluster;
-    const { ns, pod, call } = setUp('a', ['c', 'b'], 'nad-a,nad-b@custom0');
+  it(
+    'comma form "nad-a,nad-b@custom0": eth0 from the cluster network, net0 from nad-a, custom0 from nad-b; DEL ' +
+      'leaves nothing',
+    async () => {
+      const { server } = cluster as KubeCluster;
+      const { ns, pod, call } = setUp('a', ['c', 'b'], 'nad-a,nad-b@custom0');
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expectNoStackTraces(add);
-    expect(netnsLinkNames(ns)).toEqual(['custom0', 'eth0', 'lo', 'net0']);
-    expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(1))).toBe(true);
-    expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', sub(2))).toBe(true);
-    expect(inSubnet(ipv4Of(ns, 'custom0')[0] ?? '', sub(3))).toBe(true);
-    expect(bridgePorts(bridge('c'))).toHaveLength(1);
-    expect(bridgePorts(bridge('b'))).toHaveLength(1);
-    // The printed result is the cluster network's (eth0), with its default route.
-    expect(add.json).toMatchObject({ cniVersion: '1.0.0', ips: [{ address: ipv4Of(ns, 'eth0')[0], gateway: `10.${NET}.1.1` }], routes: [{ dst: '0.0.0.0/0' }] });
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      expectNoStackTraces(add);
+      expect(netnsLinkNames(ns)).toEqual(['custom0', 'eth0', 'lo', 'net0']);
+      expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(1))).toBe(true);
+      expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', sub(2))).toBe(true);
+      expect(inSubnet(ipv4Of(ns, 'custom0')[0] ?? '', sub(3))).toBe(true);
+      expect(bridgePorts(bridge('c'))).toHaveLength(1);
+      expect(bridgePorts(bridge('b'))).toHaveLength(1);
+      // The printed result is the cluster network's (eth0), with its default route.
+      expect(add.json).toMatchObject({
+        cniVersion: '1.0.0',
+        ips: [{ address: ipv4Of(ns, 'eth0')[0], gateway: `10.${NET}.1.1` }],
+        routes: [{ dst: '0.0.0.0/0' }],
+      });
 
-    const status = networkStatus(server, pod.namespace, pod.name) ?? [];
-    expect(status.map((s) => [s.name, s.interface, s.default])).toEqual([
-      [`${MULTUS_NAMESPACE}/cluster-net`, 'eth0', true],
-      [`${NAMESPACE}/nad-a`, 'net0', false],
-      [`${NAMESPACE}/nad-b`, 'custom0', false],
-    ]);
-    expectStatusMatchesPod(status, ns);
+      const status = networkStatus(server, pod.namespace, pod.name) ?? [];
+      expect(status.map((s) => [s.name, s.interface, s.default])).toEqual([
+        [`${MULTUS_NAMESPACE}/cluster-net`, 'eth0', true],
+        [`${NAMESPACE}/nad-a`, 'net0', false],
+        [`${NAMESPACE}/nad-b`, 'custom0', false],
+      ]);
+      expectStatusMatchesPod(status, ns);
 
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expect(del.stdout).toBe('');
-    expectNoStackTraces(del);
-    expectPodGone(ns, ws);
-    expect(hostLinksInto(ns)).toEqual([]);
-    expect([...bridgePorts(bridge('c')), ...bridgePorts(bridge('b'))]).toEqual([]);
-    expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
-  });
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expect(del.stdout).toBe('');
+      expectNoStackTraces(del);
+      expectPodGone(ns, ws);
+      expect(hostLinksInto(ns)).toEqual([]);
+      expect([...bridgePorts(bridge('c')), ...bridgePorts(bridge('b'))]).toEqual([]);
+      expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
+    },
+  );
 
-  it('JSON form: interface + ips via static IPAM, mac via a bridge+tuning chain, default-route through the selected attachment; DEL leaves nothing', async () => {
-    const { server } = cluster as KubeCluster;
-    const staticAddress = `10.${NET}.20.5/24`;
-    const mac = '02:00:0a:ec:15:07';
-    const gateway = `10.${NET}.22.1`;
-    const annotation = JSON.stringify([
-      { name: 'static-net', interface: 'st0', ips: [staticAddress] },
-      { name: 'mac-net', interface: 'mc0', mac },
-      { name: 'route-net', namespace: NAMESPACE, 'default-route': [gateway] },
-    ]);
-    const { ns, pod, call } = setUp('b', ['c', 's', 'm', 'r'], annotation);
+  it(
+    'JSON form: interface + ips via static IPAM, mac via a bridge+tuning chain, default-route through the ' +
+      'selected attachment; DEL leaves nothing',
+    async () => {
+      const { server } = cluster as KubeCluster;
+      const staticAddress = `10.${NET}.20.5/24`;
+      const mac = '02:00:0a:ec:15:07';
+      const gateway = `10.${NET}.22.1`;
+      const annotation = JSON.stringify([
+        { name: 'static-net', interface: 'st0', ips: [staticAddress] },
+        { name: 'mac-net', interface: 'mc0', mac },
+        { name: 'route-net', namespace: NAMESPACE, 'default-route': [gateway] },
+      ]);
+      const { ns, pod, call } = setUp('b', ['c', 's', 'm', 'r'], annotation);
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expectNoStackTraces(add);
-    // Explicit names are kept; route-net, which names none, is net0.
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'mc0', 'net0', 'st0']);
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      expectNoStackTraces(add);
+      // Explicit names are kept; route-net, which names none, is net0.
+      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'mc0', 'net0', 'st0']);
 
-    // ips: the static IPAM put exactly the requested address on st0.
-    expect(ipv4Of(ns, 'st0')).toEqual([staticAddress]);
-    // mac: tuning (second in the chain, given the bridge's result as prevResult) set it; it kept a backup to restore on DEL.
-    expect(netnsLink(ns, 'mc0')?.address).toBe(mac);
-    expect(netnsLinkKind(ns, 'mc0').kind).toBe('veth');
-    expect(inSubnet(ipv4Of(ns, 'mc0')[0] ?? '', sub(21))).toBe(true);
-    expect(readdirSync(tuningDir)).toEqual([`${call.containerId}_mc0.json`]);
-    // default-route: the pod's one default route is route-net's gateway on net0; the cluster network's is gone.
-    expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', sub(22))).toBe(true);
-    const defaults = netnsRoutes(ns).filter((r) => r.dst === 'default');
-    expect(defaults).toEqual([expect.objectContaining({ dst: 'default', gateway, dev: 'net0' })]);
-    // ... and the printed (cluster network's) result no longer claims a default route.
-    const routes = (add.json?.['routes'] ?? []) as Array<{ dst: string }>;
-    expect(routes.filter((r) => r.dst === '0.0.0.0/0')).toEqual([]);
-    expect(add.json).toMatchObject({ cniVersion: '1.0.0', ips: [{ address: ipv4Of(ns, 'eth0')[0] }] });
+      // ips: the static IPAM put exactly the requested address on st0.
+      expect(ipv4Of(ns, 'st0')).toEqual([staticAddress]);
+      // mac: tuning (second in the chain, given the bridge's result as prevResult) set it; it kept a backup to restore
+      // on
+      // DEL.
+      expect(netnsLink(ns, 'mc0')?.address).toBe(mac);
+      expect(netnsLinkKind(ns, 'mc0').kind).toBe('veth');
+      expect(inSubnet(ipv4Of(ns, 'mc0')[0] ?? '', sub(21))).toBe(true);
+      expect(readdirSync(tuningDir)).toEqual([`${call.containerId}_mc0.json`]);
+      // default-route: the pod's one default route is route-net's gateway on net0; the cluster network's is gone.
+      expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', sub(22))).toBe(true);
+      const defaults = netnsRoutes(ns).filter((r) => r.dst === 'default');
+      expect(defaults).toEqual([expect.objectContaining({ dst: 'default', gateway, dev: 'net0' })]);
+      // ... and the printed (cluster network's) result no longer claims a default route.
+      const routes = (add.json?.['routes'] ?? []) as Array<{ dst: string }>;
+      expect(routes.filter((r) => r.dst === '0.0.0.0/0')).toEqual([]);
+      expect(add.json).toMatchObject({ cniVersion: '1.0.0', ips: [{ address: ipv4Of(ns, 'eth0')[0] }] });
 
-    const status = networkStatus(server, pod.namespace, pod.name) ?? [];
-    expect(status.map((s) => [s.name, s.interface, s.default])).toEqual([
-      [`${MULTUS_NAMESPACE}/cluster-net`, 'eth0', true],
-      [`${NAMESPACE}/static-net`, 'st0', false],
-      [`${NAMESPACE}/mac-net`, 'mc0', false],
-      [`${NAMESPACE}/route-net`, 'net0', false],
-    ]);
-    expect(status.find((s) => s.interface === 'st0')?.ips).toEqual([staticAddress.split('/')[0]]);
-    expect(status.find((s) => s.interface === 'mc0')?.mac).toBe(mac);
-    expectStatusMatchesPod(status, ns);
+      const status = networkStatus(server, pod.namespace, pod.name) ?? [];
+      expect(status.map((s) => [s.name, s.interface, s.default])).toEqual([
+        [`${MULTUS_NAMESPACE}/cluster-net`, 'eth0', true],
+        [`${NAMESPACE}/static-net`, 'st0', false],
+        [`${NAMESPACE}/mac-net`, 'mc0', false],
+        [`${NAMESPACE}/route-net`, 'net0', false],
+      ]);
+      expect(status.find((s) => s.interface === 'st0')?.ips).toEqual([staticAddress.split('/')[0]]);
+      expect(status.find((s) => s.interface === 'mc0')?.mac).toBe(mac);
+      expectStatusMatchesPod(status, ns);
 
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expect(del.stdout).toBe('');
-    expectNoStackTraces(del);
-    expectPodGone(ns, ws);
-    expect(hostLinksInto(ns)).toEqual([]);
-    expect(['c', 's', 'm', 'r'].flatMap((b) => bridgePorts(bridge(b)))).toEqual([]);
-    // tuning's DEL ran (with the chain, in reverse) and removed its backup.
-    expect(readdirSync(tuningDir)).toEqual([]);
-  });
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expect(del.stdout).toBe('');
+      expectNoStackTraces(del);
+      expectPodGone(ns, ws);
+      expect(hostLinksInto(ns)).toEqual([]);
+      expect(['c', 's', 'm', 'r'].flatMap((b) => bridgePorts(bridge(b)))).toEqual([]);
+      // tuning's DEL ran (with the chain, in reverse) and removed its backup.
+      expect(readdirSync(tuningDir)).toEqual([]);
+    },
+  );
 });

@@ -23,7 +23,17 @@ import {
   requestLog,
   startKubeCluster,
 } from './support/kube-cluster';
-import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLink, hostLinksInto, inSubnet, ipv4Of, netnsLinkKind, netnsLinkNames } from './support/net';
+import {
+  bridgePorts,
+  createNetns,
+  hostAddrsWithPrefix,
+  hostLink,
+  hostLinksInto,
+  inSubnet,
+  ipv4Of,
+  netnsLinkKind,
+  netnsLinkNames,
+} from './support/net';
 import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
 import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
 
@@ -37,18 +47,40 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
   let ws: Workspace;
   let cluster: KubeCluster | undefined;
   const bridge = (suffix: string): string => `${ws.prefix}${suffix}`;
-  const hostLocal = (third: number): Record<string, unknown> => ({ type: 'host-local', subnet: sub(third), dataDir: ws.ipamDir });
+  const hostLocal = (third: number): Record<string, unknown> => ({
+    type: 'host-local',
+    subnet: sub(third),
+    dataDir: ws.ipamDir,
+  });
 
   beforeAll(async () => {
     assertKubePrerequisites();
     ws = createWorkspace('kp', perFile);
     cluster = await startKubeCluster(ws);
     const { server } = cluster;
-    addNad(server, NAMESPACE, 'rc-a', { cniVersion: '1.0.0', name: 'rc-a', type: 'bridge', bridge: bridge('a'), ipam: hostLocal(1) });
+    addNad(server, NAMESPACE, 'rc-a', {
+      cniVersion: '1.0.0',
+      name: 'rc-a',
+      type: 'bridge',
+      bridge: bridge('a'),
+      ipam: hostLocal(1),
+    });
     addNad(server, NAMESPACE, 'rc-b', { cniVersion: '1.0.0', name: 'rc-b', type: 'ptp', ipam: hostLocal(2) });
     // The same name in two namespaces, different subnets: which one was used shows in the address.
-    addNad(server, 'other', 'iso-net', { cniVersion: '1.0.0', name: 'iso-net', type: 'bridge', bridge: bridge('o'), ipam: hostLocal(3) });
-    addNad(server, 'default', 'iso-net', { cniVersion: '1.0.0', name: 'iso-net', type: 'bridge', bridge: bridge('d'), ipam: hostLocal(4) });
+    addNad(server, 'other', 'iso-net', {
+      cniVersion: '1.0.0',
+      name: 'iso-net',
+      type: 'bridge',
+      bridge: bridge('o'),
+      ipam: hostLocal(3),
+    });
+    addNad(server, 'default', 'iso-net', {
+      cniVersion: '1.0.0',
+      name: 'iso-net',
+      type: 'bridge',
+      bridge: bridge('d'),
+      ipam: hostLocal(4),
+    });
   });
 
   afterEach(() => expectClean(cleanup.runAll()));
@@ -57,7 +89,12 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
     expectClean(perFile.runAll());
   });
 
-  function setUp(suffix: string, bridges: readonly string[], annotations: Record<string, string>, extra: Record<string, unknown> = {}) {
+  function setUp(
+    suffix: string,
+    bridges: readonly string[],
+    annotations: Record<string, string>,
+    extra: Record<string, unknown> = {},
+  ) {
     const { server, kubeconfig } = cluster as KubeCluster;
     const ns = `${ws.prefix}-${suffix}`;
     forgetStateAfterTest(ws, cleanup);
@@ -66,79 +103,114 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
     const pod = { namespace: NAMESPACE, name: `pod-${suffix}`, uid: randomUUID() };
     server.addPod({ ...pod, annotations });
     const containerId = `${ws.prefix}-ctr-${suffix}`;
-    const config = { name: 'multus-cni-network', type: 'multus', cniVersion: '1.0.0', kubeconfig, cniDir: ws.cniDir, logToStderr: true, ...extra };
+    const config = {
+      name: 'multus-cni-network',
+      type: 'multus',
+      cniVersion: '1.0.0',
+      kubeconfig,
+      cniDir: ws.cniDir,
+      logToStderr: true,
+      ...extra,
+    };
     return { ns, pod, call: { config, containerId, netns, cniArgs: podCniArgs(pod, containerId) } };
   }
 
-  it('annotations from runtimeConfig: ADD works without a pod GET, and network-status is still written (a PATCH)', async () => {
-    const { server } = cluster as KubeCluster;
-    // The API's copy of the pod names a network that does not exist: reading it would fail the ADD.
-    const runtimeConfig = { [POD_ANNOTATIONS_KEY]: { [NETWORKS_ANNOTATION]: 'rc-a,rc-b', 'io.kubernetes.pod.example': 'ignored' } };
-    const { ns, pod, call } = setUp('r', ['a'], { [NETWORKS_ANNOTATION]: 'not-this-one' }, { runtimeConfig });
-    server.clearRequests();
+  it(
+    'annotations from runtimeConfig: ADD works without a ' + 'pod GET, and network-status is still written (a PATCH)',
+    async () => {
+      const { server } = cluster as KubeCluster;
+      // The API's copy of the pod names a network that does not exist: reading it would fail the ADD.
+      const runtimeConfig = {
+        [POD_ANNOTATIONS_KEY]: { [NETWORKS_ANNOTATION]: 'rc-a,rc-b', 'io.kubernetes.pod.example': 'ignored' },
+      };
+      const { ns, pod, call } = setUp('r', ['a'], { [NETWORKS_ANNOTATION]: 'not-this-one' }, { runtimeConfig });
+      server.clearRequests();
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expectNoStackTraces(add);
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
-    expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(1))).toBe(true);
-    expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', sub(2))).toBe(true);
-    const status = networkStatus(server, pod.namespace, pod.name) ?? [];
-    expect(status.map((s) => [s.name, s.interface, s.default])).toEqual([
-      [`${NAMESPACE}/rc-a`, 'eth0', true],
-      [`${NAMESPACE}/rc-b`, 'net0', false],
-    ]);
-    expectStatusMatchesPod(status, ns);
-    expect(podRequests(server, pod.namespace, pod.name, 'PATCH').map((r) => r.status)).toEqual([200]);
-    const podGetsAtAdd = podRequests(server, pod.namespace, pod.name, 'GET').map((r) => `${r.method} ${r.path} ${r.status}`);
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      expectNoStackTraces(add);
+      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
+      expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(1))).toBe(true);
+      expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', sub(2))).toBe(true);
+      const status = networkStatus(server, pod.namespace, pod.name) ?? [];
+      expect(status.map((s) => [s.name, s.interface, s.default])).toEqual([
+        [`${NAMESPACE}/rc-a`, 'eth0', true],
+        [`${NAMESPACE}/rc-b`, 'net0', false],
+      ]);
+      expectStatusMatchesPod(status, ns);
+      expect(podRequests(server, pod.namespace, pod.name, 'PATCH').map((r) => r.status)).toEqual([200]);
+      const podGetsAtAdd = podRequests(server, pod.namespace, pod.name, 'GET').map(
+        (r) => `${r.method} ${r.path} ${r.status}`,
+      );
 
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expectNoStackTraces(del);
-    expectPodGone(ns, ws);
-    expect(hostLinksInto(ns)).toEqual([]);
-    expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expectNoStackTraces(del);
+      expectPodGone(ns, ws);
+      expect(hostLinksInto(ns)).toEqual([]);
+      expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
 
-    // No pod GET at all during ADD: the annotations came from stdin, and the status is one PATCH.
-    // Checked last, so that a failure here does not skip the DEL checks above.
-    expect(podGetsAtAdd).toEqual([]);
-  });
+      // No pod GET at all during ADD: the annotations came from stdin, and the status is one PATCH.
+      // Checked last, so that a failure here does not skip the DEL checks above.
+      expect(podGetsAtAdd).toEqual([]);
+    },
+  );
 
   /** The seed's "kubeconfig and also default networks" config, with a bridge standing in for weave-net. */
   const defaultNetworksConfig = (): Record<string, unknown> => ({
-    delegates: [{ name: 'weave-net', type: 'bridge', bridge: bridge('w'), hairpinMode: true, masterplugin: true, ipam: hostLocal(5) }],
+    delegates: [
+      {
+        name: 'weave-net',
+        type: 'bridge',
+        bridge: bridge('w'),
+        hairpinMode: true,
+        masterplugin: true,
+        ipam: hostLocal(5),
+      },
+    ],
   });
 
-  it('default delegates: a pod without annotation gets the config delegates (eth0), and network-status says so', async () => {
-    const { server } = cluster as KubeCluster;
-    const { ns, pod, call } = setUp('w', ['w'], {}, defaultNetworksConfig());
+  it(
+    'default delegates: a pod without annotation gets the ' + 'config delegates (eth0), and network-status says so',
+    async () => {
+      const { server } = cluster as KubeCluster;
+      const { ns, pod, call } = setUp('w', ['w'], {}, defaultNetworksConfig());
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expectNoStackTraces(add);
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo']);
-    expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(5))).toBe(true);
-    expect(bridgePorts(bridge('w'))).toHaveLength(1);
-    expect(hostLink(bridge('w'))).toBeDefined();
-    expect(add.json).toMatchObject({ cniVersion: '1.0.0', ips: [{ address: ipv4Of(ns, 'eth0')[0], gateway: `10.${NET}.5.1` }] });
-    // The annotations were read from the API (one GET), then the status written.
-    expect(podRequests(server, pod.namespace, pod.name, 'GET').length).toBeGreaterThanOrEqual(1);
-    const status = networkStatus(server, pod.namespace, pod.name) ?? [];
-    expect(status.map((s) => [s.name, s.interface, s.default])).toEqual([['weave-net', 'eth0', true]]);
-    expectStatusMatchesPod(status, ns);
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      expectNoStackTraces(add);
+      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo']);
+      expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(5))).toBe(true);
+      expect(bridgePorts(bridge('w'))).toHaveLength(1);
+      expect(hostLink(bridge('w'))).toBeDefined();
+      expect(add.json).toMatchObject({
+        cniVersion: '1.0.0',
+        ips: [{ address: ipv4Of(ns, 'eth0')[0], gateway: `10.${NET}.5.1` }],
+      });
+      // The annotations were read from the API (one GET), then the status written.
+      expect(podRequests(server, pod.namespace, pod.name, 'GET').length).toBeGreaterThanOrEqual(1);
+      const status = networkStatus(server, pod.namespace, pod.name) ?? [];
+      expect(status.map((s) => [s.name, s.interface, s.default])).toEqual([['weave-net', 'eth0', true]]);
+      expectStatusMatchesPod(status, ns);
 
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expectNoStackTraces(del);
-    expectPodGone(ns, ws);
-    expect(bridgePorts(bridge('w'))).toEqual([]);
-  });
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expectNoStackTraces(del);
+      expectPodGone(ns, ws);
+      expect(bridgePorts(bridge('w'))).toEqual([]);
+    },
+  );
 
   it('default delegates: a pod with an annotation gets its annotated networks only', async () => {
     const { server } = cluster as KubeCluster;
-    const { ns, pod, call } = setUp('x', ['x'], { [NETWORKS_ANNOTATION]: 'rc-b' }, {
-      delegates: [{ name: 'weave-net', type: 'bridge', bridge: bridge('x'), masterplugin: true, ipam: hostLocal(6) }],
-    });
+    const { ns, pod, call } = setUp(
+      'x',
+      ['x'],
+      { [NETWORKS_ANNOTATION]: 'rc-b' },
+      {
+        delegates: [{ name: 'weave-net', type: 'bridge', bridge: bridge('x'), masterplugin: true, ipam: hostLocal(6) }],
+      },
+    );
 
     const add = await runMultus({ ...call, command: 'ADD' });
     expectSuccess(add);
@@ -149,7 +221,9 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
     // The delegate never ran: its bridge was never made, no lease in its subnet.
     expect(hostLink(bridge('x'))).toBeUndefined();
     expect(leaseFiles(ws.ipamDir).filter((f) => f.includes(`10.${NET}.6.`))).toEqual([]);
-    expect((networkStatus(server, pod.namespace, pod.name) ?? []).map((s) => [s.name, s.interface, s.default])).toEqual([[`${NAMESPACE}/rc-b`, 'eth0', true]]);
+    expect((networkStatus(server, pod.namespace, pod.name) ?? []).map((s) => [s.name, s.interface, s.default])).toEqual(
+      [[`${NAMESPACE}/rc-b`, 'eth0', true]],
+    );
 
     const del = await runMultus({ ...call, command: 'DEL' });
     expectSuccess(del);
@@ -157,34 +231,48 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
     expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
   });
 
-  it('namespaceIsolation: a pod of ns1 selecting other/iso-net is refused (code 7, both namespaces named), nothing created', async () => {
-    const { server } = cluster as KubeCluster;
-    const { ns, pod, call } = setUp('i', ['o'], { [NETWORKS_ANNOTATION]: 'other/iso-net' }, { namespaceIsolation: true });
-    server.clearRequests();
+  it(
+    'namespaceIsolation: a pod of ns1 selecting other/iso-net is refused (code 7, both namespaces named), nothing ' +
+      'created',
+    async () => {
+      const { server } = cluster as KubeCluster;
+      const { ns, pod, call } = setUp(
+        'i',
+        ['o'],
+        { [NETWORKS_ANNOTATION]: 'other/iso-net' },
+        { namespaceIsolation: true },
+      );
+      server.clearRequests();
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    const error = expectCniError(add, 7);
-    expectNoStackTraces(add);
-    expect(error.msg).toContain(`pod ${NAMESPACE}/${pod.name}`);
-    expect(error.msg).toContain('other/iso-net');
-    expect(error.msg).toContain(`"${NAMESPACE}"`);
-    // Refused before the network was looked up, before anything ran.
-    expect(requestLog(server).filter((l) => l.includes('/namespaces/other/'))).toEqual([]);
-    expect(netnsLinkNames(ns)).toEqual(['lo']);
-    expect(hostLink(bridge('o'))).toBeUndefined();
-    expect(leaseFiles(ws.ipamDir)).toEqual([]);
-    expect(cacheFiles(ws.cniDir)).toEqual([]);
-    expect(networkStatus(server, pod.namespace, pod.name)).toBeUndefined();
+      const add = await runMultus({ ...call, command: 'ADD' });
+      const error = expectCniError(add, 7);
+      expectNoStackTraces(add);
+      expect(error.msg).toContain(`pod ${NAMESPACE}/${pod.name}`);
+      expect(error.msg).toContain('other/iso-net');
+      expect(error.msg).toContain(`"${NAMESPACE}"`);
+      // Refused before the network was looked up, before anything ran.
+      expect(requestLog(server).filter((l) => l.includes('/namespaces/other/'))).toEqual([]);
+      expect(netnsLinkNames(ns)).toEqual(['lo']);
+      expect(hostLink(bridge('o'))).toBeUndefined();
+      expect(leaseFiles(ws.ipamDir)).toEqual([]);
+      expect(cacheFiles(ws.cniDir)).toEqual([]);
+      expect(networkStatus(server, pod.namespace, pod.name)).toBeUndefined();
 
-    // The runtime's DEL after the failed ADD succeeds and finds nothing to do.
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expectPodGone(ns, ws);
-  });
+      // The runtime's DEL after the failed ADD succeeds and finds nothing to do.
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expectPodGone(ns, ws);
+    },
+  );
 
   it('namespaceIsolation: a pod of ns1 may select default/iso-net', async () => {
     const { server } = cluster as KubeCluster;
-    const { ns, pod, call } = setUp('j', ['d'], { [NETWORKS_ANNOTATION]: 'default/iso-net' }, { namespaceIsolation: true });
+    const { ns, pod, call } = setUp(
+      'j',
+      ['d'],
+      { [NETWORKS_ANNOTATION]: 'default/iso-net' },
+      { namespaceIsolation: true },
+    );
 
     const add = await runMultus({ ...call, command: 'ADD' });
     expectSuccess(add);
@@ -192,7 +280,9 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
     expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo']);
     expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(4))).toBe(true);
     expect(bridgePorts(bridge('d'))).toHaveLength(1);
-    expect((networkStatus(server, pod.namespace, pod.name) ?? []).map((s) => [s.name, s.interface, s.default])).toEqual([['default/iso-net', 'eth0', true]]);
+    expect((networkStatus(server, pod.namespace, pod.name) ?? []).map((s) => [s.name, s.interface, s.default])).toEqual(
+      [['default/iso-net', 'eth0', true]],
+    );
 
     const del = await runMultus({ ...call, command: 'DEL' });
     expectSuccess(del);

@@ -30,7 +30,17 @@ import {
   SEED_POD_ANNOTATION,
   startKubeCluster,
 } from './support/kube-cluster';
-import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLinksInto, inSubnet, ipv4Of, netnsLinkKind, netnsLinkNames, netnsRoutes } from './support/net';
+import {
+  bridgePorts,
+  createNetns,
+  hostAddrsWithPrefix,
+  hostLinksInto,
+  inSubnet,
+  ipv4Of,
+  netnsLinkKind,
+  netnsLinkNames,
+  netnsRoutes,
+} from './support/net';
 import { expectSuccess, runMultus } from './support/run-multus';
 import { withoutEmptyDns } from './support/seed-pod';
 import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
@@ -96,83 +106,104 @@ describe.each(CASES)("the seed's walkthrough with $kind Network objects (cniVers
     expectClean(perFile.runAll());
   });
 
-  it('ADD: eth0 from br-net-1, net0 and net1 from br-net-2, net2 from ptp-net; br-net-1 result printed; network-status written; DEL leaves nothing', async () => {
-    const { server, kubeconfig } = cluster as KubeCluster;
-    const ns = `${ws.prefix}-${c.suffix}`;
-    forgetStateAfterTest(ws, cleanup);
-    const netnsPath = createNetns(ns, cleanup);
-    cleanup.link(bridges.brNet1);
-    cleanup.link(bridges.brNet2);
-    const pod = { namespace, name: 'crd-network-test', uid: randomUUID() };
-    server.addPod({ ...pod, annotations: { [SEED_NETWORKS_ANNOTATION]: SEED_POD_ANNOTATION } });
-    const containerId = `${ws.prefix}-ctr-${c.suffix}`;
-    // The seed's "Configuring Multus to use the kubeconfig": no delegates at all.
-    const config = { name: 'minion-cni-network', type: 'multus', cniVersion: c.cniVersion, kubeconfig, cniDir: ws.cniDir, logToStderr: true, logLevel: 'debug' };
-    const call = { config, containerId, netns: netnsPath, cniArgs: podCniArgs(pod, containerId) };
+  it(
+    'ADD: eth0 from br-net-1, net0 and net1 from br-net-2, net2 from ptp-net; br-net-1 result printed; ' +
+      'network-status written; DEL leaves nothing',
+    async () => {
+      const { server, kubeconfig } = cluster as KubeCluster;
+      const ns = `${ws.prefix}-${c.suffix}`;
+      forgetStateAfterTest(ws, cleanup);
+      const netnsPath = createNetns(ns, cleanup);
+      cleanup.link(bridges.brNet1);
+      cleanup.link(bridges.brNet2);
+      const pod = { namespace, name: 'crd-network-test', uid: randomUUID() };
+      server.addPod({ ...pod, annotations: { [SEED_NETWORKS_ANNOTATION]: SEED_POD_ANNOTATION } });
+      const containerId = `${ws.prefix}-ctr-${c.suffix}`;
+      // The seed's "Configuring Multus to use the kubeconfig": no delegates at all.
+      const config = {
+        name: 'minion-cni-network',
+        type: 'multus',
+        cniVersion: c.cniVersion,
+        kubeconfig,
+        cniDir: ws.cniDir,
+        logToStderr: true,
+        logLevel: 'debug',
+      };
+      const call = { config, containerId, netns: netnsPath, cniArgs: podCniArgs(pod, containerId) };
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expectNoStackTraces(add);
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      expectNoStackTraces(add);
 
-    // The pod, as `ip a` shows it in the seed: a 10.1.10.x eth0, two 10.11.1.x and a 10.248.246.x interface.
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0', 'net1', 'net2']);
-    const addrs = Object.fromEntries(['eth0', 'net0', 'net1', 'net2'].map((i) => [i, ipv4Of(ns, i)]));
-    for (const list of Object.values(addrs)) expect(list).toHaveLength(1);
-    const one = (ifname: string): string => addrs[ifname]?.[0] ?? '';
-    expect(inSubnet(one('eth0'), SUBNETS.brNet1)).toBe(true);
-    expect(inSubnet(one('net0'), SUBNETS.brNet2)).toBe(true);
-    expect(inSubnet(one('net1'), SUBNETS.brNet2)).toBe(true);
-    expect(one('net0')).not.toBe(one('net1'));
-    expect(inSubnet(one('net2'), SUBNETS.ptpNet)).toBe(true);
-    expect(one('net2').endsWith('/28')).toBe(true);
-    // eth0's peer is on br-net-1, net0's and net1's on br-net-2; net2 is ptp's veth.
-    expect(bridgePorts(bridges.brNet1)).toHaveLength(1);
-    expect(bridgePorts(bridges.brNet2)).toHaveLength(2);
-    expect(netnsLinkKind(ns, 'net2').kind).toBe('veth');
-    expect(hostLinksInto(ns)).toHaveLength(4);
-    expect(leaseFiles(ws.ipamDir)).toHaveLength(4);
-    expect(existsSync(cacheFile(ws.cniDir, containerId))).toBe(true);
+      // The pod, as `ip a` shows it in the seed: a 10.1.10.x eth0, two 10.11.1.x and a 10.248.246.x interface.
+      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0', 'net1', 'net2']);
+      const addrs = Object.fromEntries(['eth0', 'net0', 'net1', 'net2'].map((i) => [i, ipv4Of(ns, i)]));
+      for (const list of Object.values(addrs)) expect(list).toHaveLength(1);
+      const one = (ifname: string): string => addrs[ifname]?.[0] ?? '';
+      expect(inSubnet(one('eth0'), SUBNETS.brNet1)).toBe(true);
+      expect(inSubnet(one('net0'), SUBNETS.brNet2)).toBe(true);
+      expect(inSubnet(one('net1'), SUBNETS.brNet2)).toBe(true);
+      expect(one('net0')).not.toBe(one('net1'));
+      expect(inSubnet(one('net2'), SUBNETS.ptpNet)).toBe(true);
+      expect(one('net2').endsWith('/28')).toBe(true);
+      // eth0's peer is on br-net-1, net0's and net1's on br-net-2; net2 is ptp's veth.
+      expect(bridgePorts(bridges.brNet1)).toHaveLength(1);
+      expect(bridgePorts(bridges.brNet2)).toHaveLength(2);
+      expect(netnsLinkKind(ns, 'net2').kind).toBe('veth');
+      expect(hostLinksInto(ns)).toHaveLength(4);
+      expect(leaseFiles(ws.ipamDir)).toHaveLength(4);
+      expect(existsSync(cacheFile(ws.cniDir, containerId))).toBe(true);
 
-    // stdout: br-net-1's (the master's) result, in the multus config's cniVersion, with the
-    // default route the seed's rule moved to it: ptp-net's IPAM asks for 0.0.0.0/0, but "the
-    // default route will point to the primary network".
-    expect(withoutEmptyDns(add.json)).toEqual({
-      ...expectedBridgeResult({ ns, netnsPath, ifname: 'eth0', bridge: bridges.brNet1, gateway: '10.1.10.1', cniVersion: c.cniVersion }),
-      routes: [{ dst: '0.0.0.0/0', gw: '10.1.10.1' }],
-    });
-    expect(netnsRoutes(ns).filter((r) => r.dst === 'default')).toEqual([expect.objectContaining({ gateway: '10.1.10.1', dev: 'eth0' })]);
+      // stdout: br-net-1's (the master's) result, in the multus config's cniVersion, with the
+      // default route the seed's rule moved to it: ptp-net's IPAM asks for 0.0.0.0/0, but "the
+      // default route will point to the primary network".
+      expect(withoutEmptyDns(add.json)).toEqual({
+        ...expectedBridgeResult({
+          ns,
+          netnsPath,
+          ifname: 'eth0',
+          bridge: bridges.brNet1,
+          gateway: '10.1.10.1',
+          cniVersion: c.cniVersion,
+        }),
+        routes: [{ dst: '0.0.0.0/0', gw: '10.1.10.1' }],
+      });
+      expect(netnsRoutes(ns).filter((r) => r.dst === 'default')).toEqual([
+        expect.objectContaining({ gateway: '10.1.10.1', dev: 'eth0' }),
+      ]);
 
-    // Which kind served the Network objects, and the objects read.
-    const log = requestLog(server);
-    expect(log).toEqual(expect.arrayContaining([...c.discovery]));
-    for (const name of ['br-net-1', 'br-net-2', 'ptp-net']) {
-      expect(log).toContain(`GET /apis/kubernetes.com/v1/namespaces/${namespace}/networks/${name} 200`);
-    }
-    expect(podRequests(server, namespace, pod.name, 'PATCH').map((r) => r.status)).toEqual([200]);
+      // Which kind served the Network objects, and the objects read.
+      const log = requestLog(server);
+      expect(log).toEqual(expect.arrayContaining([...c.discovery]));
+      for (const name of ['br-net-1', 'br-net-2', 'ptp-net']) {
+        expect(log).toContain(`GET /apis/kubernetes.com/v1/namespaces/${namespace}/networks/${name} 200`);
+      }
+      expect(podRequests(server, namespace, pod.name, 'PATCH').map((r) => r.status)).toEqual([200]);
 
-    // network-status on the pod in the server.
-    const status = networkStatus(server, namespace, pod.name);
-    expect(status?.map((s) => [s.name, s.interface, s.default])).toEqual([
-      [`${namespace}/br-net-1`, 'eth0', true],
-      [`${namespace}/br-net-2`, 'net0', false],
-      [`${namespace}/br-net-2`, 'net1', false],
-      [`${namespace}/ptp-net`, 'net2', false],
-    ]);
-    for (const entry of status ?? []) expect(entry.ips).toHaveLength(1);
-    expectStatusMatchesPod(status ?? [], ns);
+      // network-status on the pod in the server.
+      const status = networkStatus(server, namespace, pod.name);
+      expect(status?.map((s) => [s.name, s.interface, s.default])).toEqual([
+        [`${namespace}/br-net-1`, 'eth0', true],
+        [`${namespace}/br-net-2`, 'net0', false],
+        [`${namespace}/br-net-2`, 'net1', false],
+        [`${namespace}/ptp-net`, 'net2', false],
+      ]);
+      for (const entry of status ?? []) expect(entry.ips).toHaveLength(1);
+      expectStatusMatchesPod(status ?? [], ns);
 
-    server.clearRequests();
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expect(del.stdout).toBe('');
-    expectNoStackTraces(del);
-    // DEL works from the cache: the API is not asked.
-    expect(requestLog(server)).toEqual([]);
-    expectPodGone(ns, ws);
-    expect(hostLinksInto(ns)).toEqual([]);
-    expect(bridgePorts(bridges.brNet1)).toEqual([]);
-    expect(bridgePorts(bridges.brNet2)).toEqual([]);
-    expect(hostAddrsWithPrefix(PTP_HOST_PREFIX)).toEqual([]);
-    expect(cacheFiles(ws.cniDir)).toEqual([]);
-  });
+      server.clearRequests();
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expect(del.stdout).toBe('');
+      expectNoStackTraces(del);
+      // DEL works from the cache: the API is not asked.
+      expect(requestLog(server)).toEqual([]);
+      expectPodGone(ns, ws);
+      expect(hostLinksInto(ns)).toEqual([]);
+      expect(bridgePorts(bridges.brNet1)).toEqual([]);
+      expect(bridgePorts(bridges.brNet2)).toEqual([]);
+      expect(hostAddrsWithPrefix(PTP_HOST_PREFIX)).toEqual([]);
+      expect(cacheFiles(ws.cniDir)).toEqual([]);
+    },
+  );
 });

@@ -35,7 +35,13 @@ describe('macvlan on a veth master and host-device with a veth end', () => {
   afterEach(() => expectClean(cleanup.runAll()));
   afterAll(() => expectClean(perFile.runAll()));
 
-  function setUp(suffix: string): { ns: string; netns: string; master: string; device: string; config: (v: string) => Record<string, unknown> } {
+  function setUp(suffix: string): {
+    ns: string;
+    netns: string;
+    master: string;
+    device: string;
+    config: (v: string) => Record<string, unknown>;
+  } {
     const ns = `${ws.prefix}-${suffix}`;
     const netns = createNetns(ns, cleanup);
     const master = `${ws.prefix}${suffix}m`;
@@ -67,42 +73,47 @@ describe('macvlan on a veth master and host-device with a veth end', () => {
     return { ns, netns, master, device, config };
   }
 
-  it.each(['0.3.1', '1.0.0'])('cniVersion %s: ADD puts a macvlan (eth0) and the moved device (net0) in the pod; DEL gives the device back', async (version) => {
-    const suffix = version === '1.0.0' ? 'b' : 'a';
-    const { ns, netns, master, device, config } = setUp(suffix);
-    const call = { config: config(version), containerId: `${ws.prefix}-ctr-${suffix}`, netns };
-    const deviceMac = hostLink(device)?.address;
+  it.each(['0.3.1', '1.0.0'])(
+    'cniVersion %s: ADD puts a macvlan (eth0) and the moved device (net0) in the pod; DEL gives the device back',
+    async (version) => {
+      const suffix = version === '1.0.0' ? 'b' : 'a';
+      const { ns, netns, master, device, config } = setUp(suffix);
+      const call = { config: config(version), containerId: `${ws.prefix}-ctr-${suffix}`, netns };
+      const deviceMac = hostLink(device)?.address;
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
-    // eth0 is a macvlan whose lower link is the host veth `master`.
-    expect(netnsLinkKind(ns, 'eth0')).toEqual({ kind: 'macvlan', data: expect.objectContaining({ mode: 'bridge' }) });
-    expect(netnsLink(ns, 'eth0')?.link_index).toBe(hostLink(master)?.ifindex);
-    expect(netnsLinkKind(ns, 'net0').kind).toBe('veth');
-    expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', MACVLAN_SUBNET)).toBe(true);
-    // net0 is the host's device itself: same MAC, gone from the host.
-    expect(netnsLink(ns, 'net0')?.address).toBe(deviceMac);
-    expect(hostLink(device)).toBeUndefined();
-    expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', DEVICE_SUBNET)).toBe(true);
-    // The printed result is the macvlan master's.
-    const ips = add.json?.['ips'] as Array<{ address: string }>;
-    expect(add.json?.['cniVersion']).toBe(version);
-    expect(ips.map((i) => i.address)).toEqual(ipv4Of(ns, 'eth0'));
-    expect(add.json?.['interfaces']).toEqual([expect.objectContaining({ name: 'eth0', sandbox: netns, mac: netnsLink(ns, 'eth0')?.address })]);
-    expect(leaseFiles(ws.ipamDir)).toHaveLength(2);
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
+      // eth0 is a macvlan whose lower link is the host veth `master`.
+      expect(netnsLinkKind(ns, 'eth0')).toEqual({ kind: 'macvlan', data: expect.objectContaining({ mode: 'bridge' }) });
+      expect(netnsLink(ns, 'eth0')?.link_index).toBe(hostLink(master)?.ifindex);
+      expect(netnsLinkKind(ns, 'net0').kind).toBe('veth');
+      expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', MACVLAN_SUBNET)).toBe(true);
+      // net0 is the host's device itself: same MAC, gone from the host.
+      expect(netnsLink(ns, 'net0')?.address).toBe(deviceMac);
+      expect(hostLink(device)).toBeUndefined();
+      expect(inSubnet(ipv4Of(ns, 'net0')[0] ?? '', DEVICE_SUBNET)).toBe(true);
+      // The printed result is the macvlan master's.
+      const ips = add.json?.['ips'] as Array<{ address: string }>;
+      expect(add.json?.['cniVersion']).toBe(version);
+      expect(ips.map((i) => i.address)).toEqual(ipv4Of(ns, 'eth0'));
+      expect(add.json?.['interfaces']).toEqual([
+        expect.objectContaining({ name: 'eth0', sandbox: netns, mac: netnsLink(ns, 'eth0')?.address }),
+      ]);
+      expect(leaseFiles(ws.ipamDir)).toHaveLength(2);
 
-    if (version !== '0.3.1') expectSuccess(await runMultus({ ...call, command: 'CHECK' }));
+      if (version !== '0.3.1') expectSuccess(await runMultus({ ...call, command: 'CHECK' }));
 
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expect(netnsLinkNames(ns)).toEqual(['lo']);
-    expect(hostLinksInto(ns)).toEqual([]);
-    expect(hostLink(device)?.address).toBe(deviceMac);
-    expect(hostLink(master)).toBeDefined();
-    expect(leaseFiles(ws.ipamDir)).toEqual([]);
-    expect(cacheFiles(ws.cniDir)).toEqual([]);
-  });
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expect(netnsLinkNames(ns)).toEqual(['lo']);
+      expect(hostLinksInto(ns)).toEqual([]);
+      expect(hostLink(device)?.address).toBe(deviceMac);
+      expect(hostLink(master)).toBeDefined();
+      expect(leaseFiles(ws.ipamDir)).toEqual([]);
+      expect(cacheFiles(ws.cniDir)).toEqual([]);
+    },
+  );
 
   it('a second DEL succeeds although host-device cannot find its device twice (no stuck pod)', async () => {
     const { ns, netns, device, config } = setUp('c');

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
 import { createNetns } from './support/net';
 import { RecordingBinDir, standInResult } from './support/recording';
-import { CALLER_PATH, REFERENCE_PLUGINS, assertIntegrationPrerequisites, expectCniError, expectSuccess, runMultus } from './support/run-multus';
+import {
+  CALLER_PATH,
+  REFERENCE_PLUGINS,
+  assertIntegrationPrerequisites,
+  expectCniError,
+  expectSuccess,
+  runMultus,
+} from './support/run-multus';
 import { cacheFiles, createWorkspace, type Workspace } from './support/workspace';
 
 const NET = 235; // 10.235.0.0/16 belongs to this file (stand-in results only; nothing is configured)
@@ -68,9 +75,20 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
   afterEach(() => expectClean(cleanup.runAll()));
   afterAll(() => expectClean(perFile.runAll()));
 
-  function setUp(suffix: string, cniVersion: string, list = delegates()): { bin: RecordingBinDir; call: Parameters<typeof runMultus>[0] } {
+  function setUp(
+    suffix: string,
+    cniVersion: string,
+    list = delegates(),
+  ): { bin: RecordingBinDir; call: Parameters<typeof runMultus>[0] } {
     const bin = new RecordingBinDir(join(ws.dir, `bin-${suffix}`), TYPES);
-    const config = { name: `rec-${suffix}`, type: 'multus', cniVersion, binDir: bin.binDir, cniDir: ws.cniDir, delegates: list };
+    const config = {
+      name: `rec-${suffix}`,
+      type: 'multus',
+      cniVersion,
+      binDir: bin.binDir,
+      cniDir: ws.cniDir,
+      delegates: list,
+    };
     const call = {
       command: 'ADD' as const,
       config,
@@ -100,7 +118,10 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
       expect(del.stdout).toBe('');
     });
 
-    /** The config each delegate must receive: masterplugin gone, cniVersion/name inherited when missing, the rest untouched. */
+    /**
+     * The config each delegate must receive: masterplugin gone, cniVersion/name inherited when missing, the rest
+     * untouched.
+     */
     function expectedConf(i: number): Record<string, unknown> {
       const { masterplugin: _, ...conf } = delegates()[i] ?? {};
       return { ...conf, cniVersion: conf['cniVersion'] ?? version, name: conf['name'] ?? `rec-${suffix}` };
@@ -108,27 +129,35 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
 
     function prevResultOf(i: number): Record<string, unknown> {
       const conf = expectedConf(i);
-      return standInResult(String(conf['cniVersion']), String((conf['standIn'] as { address: string }).address), ifnames[i] ?? '', netns);
+      return standInResult(
+        String(conf['cniVersion']),
+        String((conf['standIn'] as { address: string }).address),
+        ifnames[i] ?? '',
+        netns,
+      );
     }
 
     it.each([0, 1, 2])('delegate %i ADD: stdin is the delegate config, untouched but for the inherited fields', (i) => {
       expect(bin.read(TYPES[i] ?? '', 'ADD', ifnames[i] ?? '').stdin).toEqual(expectedConf(i));
     });
 
-    it.each([0, 1, 2])('delegate %i ADD: CNI_* env per attachment, CNI_PATH starts with binDir, nothing else but PATH', (i) => {
-      const rec = bin.read(TYPES[i] ?? '', 'ADD', ifnames[i] ?? '');
-      expect(rec.envKeys).toEqual(CNI_KEYS);
-      expect(rec.env).toEqual({
-        CNI_COMMAND: 'ADD',
-        CNI_IFNAME: ifnames[i],
-        CNI_CONTAINERID: call.containerId,
-        CNI_NETNS: netns,
-        CNI_ARGS: DELEGATE_ARGS,
-        CNI_PATH: `${bin.binDir}:${REFERENCE_PLUGINS}`,
-        PATH: expect.any(String),
-      });
-      expect(rec.env['PATH']).not.toBe('');
-    });
+    it.each([0, 1, 2])(
+      'delegate %i ADD: CNI_* env per attachment, CNI_PATH starts with binDir, nothing else but PATH',
+      (i) => {
+        const rec = bin.read(TYPES[i] ?? '', 'ADD', ifnames[i] ?? '');
+        expect(rec.envKeys).toEqual(CNI_KEYS);
+        expect(rec.env).toEqual({
+          CNI_COMMAND: 'ADD',
+          CNI_IFNAME: ifnames[i],
+          CNI_CONTAINERID: call.containerId,
+          CNI_NETNS: netns,
+          CNI_ARGS: DELEGATE_ARGS,
+          CNI_PATH: `${bin.binDir}:${REFERENCE_PLUGINS}`,
+          PATH: expect.any(String),
+        });
+        expect(rec.env['PATH']).not.toBe('');
+      },
+    );
 
     it('ADD calls the delegates in config order, DEL in reverse', () => {
       expect(bin.callOrder('ADD')).toEqual(['flannel', 'sriov', 'vhostuser']);
@@ -153,7 +182,10 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
 
     it('CHECK sends each delegate of 0.4.0 or later its prevResult and skips the 0.3.1 one', () => {
       for (const i of [0, 1]) {
-        expect(bin.read(TYPES[i] ?? '', 'CHECK', ifnames[i] ?? '').stdin).toEqual({ ...expectedConf(i), prevResult: prevResultOf(i) });
+        expect(bin.read(TYPES[i] ?? '', 'CHECK', ifnames[i] ?? '').stdin).toEqual({
+          ...expectedConf(i),
+          prevResult: prevResultOf(i),
+        });
       }
       expect(bin.files()).not.toContain('vhostuser-CHECK-net1.json');
       expect(bin.files()).toHaveLength(8);
@@ -168,7 +200,12 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
   it.each([
     { what: 'sriov vlan 5000', index: 1, patch: { vlan: 5000 }, path: 'delegates[1].vlan' },
     { what: 'vhostuser without vhost', index: 2, patch: { vhost: undefined }, path: 'delegates[2].vhost' },
-    { what: 'flannel relative subnetFile', index: 0, patch: { subnetFile: 'run/subnet.env' }, path: 'delegates[0].subnetFile' },
+    {
+      what: 'flannel relative subnetFile',
+      index: 0,
+      patch: { subnetFile: 'run/subnet.env' },
+      path: 'delegates[0].subnetFile',
+    },
   ])('invalid config ($what): code 7 naming $path, no plugin called', async ({ index, patch, path }) => {
     const list = delegates();
     list[index] = JSON.parse(JSON.stringify({ ...list[index], ...patch })) as Record<string, unknown>;

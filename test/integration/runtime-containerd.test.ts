@@ -27,14 +27,33 @@
  * tag `rc`, host ports 8080 and 8081, and the CNI-HOSTPORT-* / CNI-DN-* nat chains it creates.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
 import { bridgePorts, createNetns, ip, ipv4Of, netnsExists, netnsLinkNames } from './support/net';
 import { assertIntegrationPrerequisites, expectSuccess, REFERENCE_PLUGINS, runMultus } from './support/run-multus';
 import { CTR_CNI_PATHS, ContainerdEnv, type CniDirs } from './support/runtime-containerd';
 import { CriClient } from './support/runtime-cri';
-import { expectToolOk, natChains, natRules, parseIpAddr, removeNatChains, runRuntimeSetup, SETUP_TIMEOUT_MS, waitFor, type ContainerLink } from './support/runtime-host';
+import {
+  expectToolOk,
+  natChains,
+  natRules,
+  parseIpAddr,
+  removeNatChains,
+  runRuntimeSetup,
+  SETUP_TIMEOUT_MS,
+  waitFor,
+  type ContainerLink,
+} from './support/runtime-host';
 import { buildBusyboxRootfs, buildOciArchive, tarRootfs } from './support/runtime-image';
 import { multusBinDir, PORTMAP_PLUGIN, RecordingMultusDir, RuntimePod, runPortmap } from './support/runtime-pod';
 import { withoutEmptyDns } from './support/seed-pod';
@@ -58,13 +77,20 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     runRuntimeSetup();
     assertIntegrationPrerequisites();
     for (const path of Object.values(CTR_CNI_PATHS)) {
-      if (!existsSync(path)) throw new Error(`${path} is missing (the mount target for ctr's CNI path): run scripts/runtime-setup.sh`);
+      if (!existsSync(path))
+        throw new Error(`${path} is missing (the mount target for ctr's CNI path): run scripts/runtime-setup.sh`);
     }
     ws = createWorkspace('rc', perFile);
     namespace = ws.prefix;
     const layer = tarRootfs(buildBusyboxRootfs(join(ws.dir, 'rootfs')), join(ws.dir, 'busybox-rootfs.tar'));
     const image = buildOciArchive(layer, IMAGE, ['/bin/sh'], join(ws.dir, 'oci-image'), join(ws.dir, 'image.oci.tar'));
-    const sandbox = buildOciArchive(layer, SANDBOX_IMAGE, ['/bin/sleep', '3600'], join(ws.dir, 'oci-sandbox'), join(ws.dir, 'sandbox.oci.tar'));
+    const sandbox = buildOciArchive(
+      layer,
+      SANDBOX_IMAGE,
+      ['/bin/sleep', '3600'],
+      join(ws.dir, 'oci-sandbox'),
+      join(ws.dir, 'sandbox.oci.tar'),
+    );
     containerd = new ContainerdEnv(join(ws.dir, 'containerd'), ws.prefix, SANDBOX_IMAGE, perFile);
     await containerd.start();
     await containerd.importImage(image, namespace);
@@ -84,7 +110,9 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
     return { confDir, binDir, cacheDir };
   }
 
-  /** libcni's result cache files under a cache dir (written at ADD, removed at DEL); CRI's is the host's /var/lib/cni. */
+  /**
+   * libcni's result cache files under a cache dir (written at ADD, removed at DEL); CRI's is the host's /var/lib/cni.
+   */
   function libcniResults(cacheDir: string): string[] {
     const dir = join(cacheDir, 'results');
     return existsSync(dir) ? readdirSync(dir) : [];
@@ -99,275 +127,388 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
   /** `ip -j addr` of a namespace given by path (the CRI netns is not in /run/netns): through nsenter. */
   function linksAt(netnsPath: string): ContainerLink[] {
     const text = execFileSync('nsenter', [`--net=${netnsPath}`, 'ip', '-j', 'addr'], { encoding: 'utf8' });
-    const links = JSON.parse(text) as Array<{ ifname: string; addr_info?: Array<{ family: string; local: string; prefixlen: number }> }>;
-    return links.map((l) => ({ ifname: l.ifname, inet: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`) }));
+    const links = JSON.parse(text) as Array<{
+      ifname: string;
+      addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
+    }>;
+    return links.map((l) => ({
+      ifname: l.ifname,
+      inet: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    }));
   }
 
-  it('ctr run --rm --cni: eth0, net0, net1 in their subnets, the bridge gateway answers, then nothing is left', async () => {
-    const pod = new RuntimePod(ws, 'a', NET, 1, cleanup);
-    const network = `${ws.prefix}a`;
-    const dirs = ctrCniDirs('a', multusBinDir(join(ws.dir, 'bin-a')), network, pod.conflist(network, { binDir: REFERENCE_PLUGINS }));
-    const id = `${ws.prefix}-ctr-a`;
+  it(
+    'ctr run --rm --cni: eth0, net0, net1 in their subnets, ' + 'the bridge gateway answers, then nothing is left',
+    async () => {
+      const pod = new RuntimePod(ws, 'a', NET, 1, cleanup);
+      const network = `${ws.prefix}a`;
+      const dirs = ctrCniDirs(
+        'a',
+        multusBinDir(join(ws.dir, 'bin-a')),
+        network,
+        pod.conflist(network, { binDir: REFERENCE_PLUGINS }),
+      );
+      const id = `${ws.prefix}-ctr-a`;
 
-    const run = await containerd.ctrWithCni(['run', '--rm', ...containerd.runFlags(id), IMAGE, id, 'sh', '-c', `ip addr && ping -c1 -W2 ${pod.gateway}`], namespace, dirs);
+      const run = await containerd.ctrWithCni(
+        ['run', '--rm', ...containerd.runFlags(id), IMAGE, id, 'sh', '-c', `ip addr && ping -c1 -W2 ${pod.gateway}`],
+        namespace,
+        dirs,
+      );
 
-    expectToolOk(run, 'ctr run --rm --cni');
-    const links = parseIpAddr(run.stdout);
-    pod.expectUp(links);
-    expect(run.stdout).toMatch(/1 packets transmitted, 1 packets received/u);
-    const lines = pod.logLines();
-    // ctr's container id is "<namespace>-<id>"; it passes no pod name.
-    expect(lines.filter((l) => l['msg'] === 'ADD done')).toEqual([expect.objectContaining({ containerId: `${namespace}-${id}` })]);
-    expect(lines.filter((l) => l['msg'] === 'DEL done')).toEqual([expect.objectContaining({ containerId: `${namespace}-${id}` })]);
-    expect(lines.some((l) => 'podName' in l || 'podNamespace' in l)).toBe(false);
-    expect(lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
+      expectToolOk(run, 'ctr run --rm --cni');
+      const links = parseIpAddr(run.stdout);
+      pod.expectUp(links);
+      expect(run.stdout).toMatch(/1 packets transmitted, 1 packets received/u);
+      const lines = pod.logLines();
+      // ctr's container id is "<namespace>-<id>"; it passes no pod name.
+      expect(lines.filter((l) => l['msg'] === 'ADD done')).toEqual([
+        expect.objectContaining({ containerId: `${namespace}-${id}` }),
+      ]);
+      expect(lines.filter((l) => l['msg'] === 'DEL done')).toEqual([
+        expect.objectContaining({ containerId: `${namespace}-${id}` }),
+      ]);
+      expect(lines.some((l) => 'podName' in l || 'podNamespace' in l)).toBe(false);
+      expect(lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
 
-    expect(await containerd.leftovers(namespace)).toEqual({ tasks: [], containers: [] });
-    pod.expectGone();
-    expect(libcniResults(dirs.cacheDir)).toEqual([]);
-  }, 120_000);
+      expect(await containerd.leftovers(namespace)).toEqual({ tasks: [], containers: [] });
+      pod.expectGone();
+      expect(libcniResults(dirs.cacheDir)).toEqual([]);
+    },
+    120_000,
+  );
 
-  it('what ctr really passes: ADD with /proc/<pid>/ns/net, DEL after the task is gone with CNI_NETNS="" and prevResult', async () => {
-    const pod = new RuntimePod(ws, 'b', NET, 11, cleanup);
-    const network = `${ws.prefix}b`;
-    const recorder = new RecordingMultusDir(join(ws.dir, 'bin-b'));
-    const dirs = ctrCniDirs('b', recorder.dir, network, pod.conflist(network, { binDir: REFERENCE_PLUGINS }));
-    const id = `${ws.prefix}-ctr-b`;
+  it(
+    'what ctr really passes: ADD with /proc/<pid>/ns/net, DEL after the task is gone with CNI_NETNS="" and ' +
+      'prevResult',
+    async () => {
+      const pod = new RuntimePod(ws, 'b', NET, 11, cleanup);
+      const network = `${ws.prefix}b`;
+      const recorder = new RecordingMultusDir(join(ws.dir, 'bin-b'));
+      const dirs = ctrCniDirs('b', recorder.dir, network, pod.conflist(network, { binDir: REFERENCE_PLUGINS }));
+      const id = `${ws.prefix}-ctr-b`;
 
-    // Foreground (ctr removes the network only then); the task sleeps until the test kills it.
-    const running = containerd.ctrWithCni(['run', '--rm', ...containerd.runFlags(id), IMAGE, id, 'sh', '-c', 'ip addr && exec sleep 60'], namespace, dirs);
-    await waitFor('the ADD to finish', () => (cacheFiles(pod.cniDir).some((f) => f.endsWith('.json')) && !cacheFiles(pod.cniDir).some((f) => f.endsWith('.lock')) ? true : undefined), 30_000);
-    await waitFor('the task to run', async () => ((await containerd.ctr(['tasks', 'ls'], 10_000, namespace)).stdout.includes('RUNNING') ? true : undefined), 30_000);
-    // While it runs: one lease per delegate, the bridge has the pod's port, libcni's cache entry.
-    expect(leaseFiles(pod.ipamDir)).toHaveLength(3);
-    expect(bridgePorts(pod.bridge)).toHaveLength(1);
-    expect(libcniResults(dirs.cacheDir)).toEqual([`${network}-${namespace}-${id}-eth0`]);
-    expectToolOk(await containerd.ctr(['tasks', 'kill', '--signal', 'SIGKILL', id], 10_000, namespace), 'ctr tasks kill');
-    const run = await running;
-    expect(run.timedOut).toBe(false);
-    expect(run.code).toBe(137); // ctr exits with the task's status: killed
+      // Foreground (ctr removes the network only then); the task sleeps until the test kills it.
+      const running = containerd.ctrWithCni(
+        ['run', '--rm', ...containerd.runFlags(id), IMAGE, id, 'sh', '-c', 'ip addr && exec sleep 60'],
+        namespace,
+        dirs,
+      );
+      await waitFor(
+        'the ADD to finish',
+        () =>
+          cacheFiles(pod.cniDir).some((f) => f.endsWith('.json')) &&
+          !cacheFiles(pod.cniDir).some((f) => f.endsWith('.lock'))
+            ? true
+            : undefined,
+        30_000,
+      );
+      await waitFor(
+        'the task to run',
+        async () =>
+          (await containerd.ctr(['tasks', 'ls'], 10_000, namespace)).stdout.includes('RUNNING') ? true : undefined,
+        30_000,
+      );
+      // While it runs: one lease per delegate, the bridge has the pod's port, libcni's cache entry.
+      expect(leaseFiles(pod.ipamDir)).toHaveLength(3);
+      expect(bridgePorts(pod.bridge)).toHaveLength(1);
+      expect(libcniResults(dirs.cacheDir)).toEqual([`${network}-${namespace}-${id}-eth0`]);
+      expectToolOk(
+        await containerd.ctr(['tasks', 'kill', '--signal', 'SIGKILL', id], 10_000, namespace),
+        'ctr tasks kill',
+      );
+      const run = await running;
+      expect(run.timedOut).toBe(false);
+      expect(run.code).toBe(137); // ctr exits with the task's status: killed
 
-    pod.expectUp(parseIpAddr(run.stdout));
-    pod.expectGone();
-    expect(libcniResults(dirs.cacheDir)).toEqual([]);
-    expect(await containerd.leftovers(namespace)).toEqual({ tasks: [], containers: [] });
+      pod.expectUp(parseIpAddr(run.stdout));
+      pod.expectGone();
+      expect(libcniResults(dirs.cacheDir)).toEqual([]);
+      expect(await containerd.leftovers(namespace)).toEqual({ tasks: [], containers: [] });
 
-    const calls = recorder.calls();
-    expect(calls.map((c) => c.command).filter((c) => c !== 'VERSION')).toEqual(['ADD', 'DEL']);
-    for (const call of calls) expect({ command: call.command, exitCode: call.exitCode }).toEqual({ command: call.command, exitCode: 0 });
-    const add = calls.find((c) => c.command === 'ADD');
-    const del = calls.find((c) => c.command === 'DEL');
-    expect(add?.env).toEqual({
-      CNI_COMMAND: 'ADD',
-      CNI_CONTAINERID: `${namespace}-${id}`,
-      CNI_NETNS: expect.stringMatching(/^\/proc\/\d+\/ns\/net$/u),
-      CNI_IFNAME: 'eth0',
-      CNI_ARGS: '', // ctr sets no pod identity at all
-      // go-cni's default plugin dir; Debian's containerd adds its own /usr/lib/cni after it.
-      CNI_PATH: expect.stringMatching(new RegExp(`^${CTR_CNI_PATHS.binDir}(:|$)`, 'u')),
-    });
-    // The quirk: DEL after the task (and its netns) is gone, with an empty CNI_NETNS.
-    expect(del?.env).toEqual({ ...add?.env, CNI_COMMAND: 'DEL', CNI_NETNS: '' });
-    const result = JSON.parse(add?.stdout ?? '{}') as Record<string, unknown>;
-    expect(withoutEmptyDns((JSON.parse(del?.stdin ?? '{}') as { prevResult?: Record<string, unknown> }).prevResult)).toEqual(result);
-    expect(del?.stdout).toBe('');
-  }, 120_000);
+      const calls = recorder.calls();
+      expect(calls.map((c) => c.command).filter((c) => c !== 'VERSION')).toEqual(['ADD', 'DEL']);
+      for (const call of calls)
+        expect({ command: call.command, exitCode: call.exitCode }).toEqual({ command: call.command, exitCode: 0 });
+      const add = calls.find((c) => c.command === 'ADD');
+      const del = calls.find((c) => c.command === 'DEL');
+      expect(add?.env).toEqual({
+        CNI_COMMAND: 'ADD',
+        CNI_CONTAINERID: `${namespace}-${id}`,
+        CNI_NETNS: expect.stringMatching(/^\/proc\/\d+\/ns\/net$/u),
+        CNI_IFNAME: 'eth0',
+        CNI_ARGS: '', // ctr sets no pod identity at all
+        // go-cni's default plugin dir; Debian's containerd adds its own /usr/lib/cni after it.
+        CNI_PATH: expect.stringMatching(new RegExp(`^${CTR_CNI_PATHS.binDir}(:|$)`, 'u')),
+      });
+      // The quirk: DEL after the task (and its netns) is gone, with an empty CNI_NETNS.
+      expect(del?.env).toEqual({ ...add?.env, CNI_COMMAND: 'DEL', CNI_NETNS: '' });
+      const result = JSON.parse(add?.stdout ?? '{}') as Record<string, unknown>;
+      expect(
+        withoutEmptyDns((JSON.parse(del?.stdin ?? '{}') as { prevResult?: Record<string, unknown> }).prevResult),
+      ).toEqual(result);
+      expect(del?.stdout).toBe('');
+    },
+    120_000,
+  );
 
-  it('the CRI path (kubelet): K8S_* args, pod annotations, PascalCase HostPort to portmap, the pod IP, DEL twice; nothing left', async () => {
-    cleanNatAfterTest();
-    const pod = new RuntimePod(ws, 'c', NET, 21, cleanup);
-    const network = `${ws.prefix}c`;
-    const recorder = new RecordingMultusDir(join(ws.dir, 'bin-c'));
-    // The CRI plugin's CNI dirs are in containerd's config: multus (recorded), portmap, loopback (CRI adds lo).
-    for (const entry of readdirSync(containerd.cri.binDir)) rmSync(join(containerd.cri.binDir, entry), { force: true });
-    copyFileSync(join(recorder.dir, 'multus'), join(containerd.cri.binDir, 'multus'));
-    chmodSync(join(containerd.cri.binDir, 'multus'), 0o755);
-    for (const plugin of ['loopback', 'portmap']) {
-      copyFileSync(join(REFERENCE_PLUGINS, plugin), join(containerd.cri.binDir, plugin));
-      chmodSync(join(containerd.cri.binDir, plugin), 0o755);
-    }
-    chmodSync(containerd.cri.binDir, 0o755);
-    const capabilities = { portMappings: true, 'io.kubernetes.cri.pod-annotations': true };
-    // The node's network as CRI reads it: multus, then portmap chained after it.
-    writeFileSync(join(containerd.cri.confDir, `10-${network}.conflist`), JSON.stringify(pod.conflist(network, { binDir: REFERENCE_PLUGINS, capabilities }, { portmap: true })));
-    cleanup.add('CRI conflist', () => rmSync(join(containerd.cri.confDir, `10-${network}.conflist`), { force: true }));
+  it(
+    'the CRI path (kubelet): K8S_* args, pod annotations, PascalCase HostPort to portmap, the pod IP, DEL twice; ' +
+      'nothing left',
+    async () => {
+      cleanNatAfterTest();
+      const pod = new RuntimePod(ws, 'c', NET, 21, cleanup);
+      const network = `${ws.prefix}c`;
+      const recorder = new RecordingMultusDir(join(ws.dir, 'bin-c'));
+      // The CRI plugin's CNI dirs are in containerd's config: multus (recorded), portmap, loopback (CRI adds lo).
+      for (const entry of readdirSync(containerd.cri.binDir))
+        rmSync(join(containerd.cri.binDir, entry), { force: true });
+      copyFileSync(join(recorder.dir, 'multus'), join(containerd.cri.binDir, 'multus'));
+      chmodSync(join(containerd.cri.binDir, 'multus'), 0o755);
+      for (const plugin of ['loopback', 'portmap']) {
+        copyFileSync(join(REFERENCE_PLUGINS, plugin), join(containerd.cri.binDir, plugin));
+        chmodSync(join(containerd.cri.binDir, plugin), 0o755);
+      }
+      chmodSync(containerd.cri.binDir, 0o755);
+      const capabilities = { portMappings: true, 'io.kubernetes.cri.pod-annotations': true };
+      // The node's network as CRI reads it: multus, then portmap chained after it.
+      writeFileSync(
+        join(containerd.cri.confDir, `10-${network}.conflist`),
+        JSON.stringify(pod.conflist(network, { binDir: REFERENCE_PLUGINS, capabilities }, { portmap: true })),
+      );
+      cleanup.add('CRI conflist', () =>
+        rmSync(join(containerd.cri.confDir, `10-${network}.conflist`), { force: true }),
+      );
 
-    const cri = new CriClient(containerd.socket);
-    await waitFor('the CRI plugin to answer', async () => (await cri.version().catch(() => undefined))?.runtimeName, 30_000, 200);
-    const uid = `${ws.prefix}-uid-c`;
-    const spec = {
-      name: `${ws.prefix}-pod-c`,
-      namespace: 'rc-ns',
-      uid,
-      hostname: 'rc-pod',
-      logDirectory: join(ws.dir, 'pod-logs'),
-      portMappings: [{ protocol: 'TCP', containerPort: 80, hostPort: 8081 }] as const,
-      annotations: { 'rc.test/annotation': 'yes' },
-      cgroupParent: `${containerd.cgroupParent}/cri`,
-    };
-    // RunPodSandbox can take a moment the first time while the CRI plugin loads the conflist (fsnotify).
-    const sandbox = await waitFor(
-      'RunPodSandbox',
-      async () =>
-        cri.runPodSandbox(spec).catch((e: Error) => {
-          if (/cni config|cni plugin not initialized/iu.test(e.message)) return undefined;
-          const log = containerd.log().split('\n').filter((l) => /level=(error|warning)/u.test(l));
-          throw new Error(`${e.message}\ncontainerd's last errors:\n${log.slice(-15).join('\n')}`);
-        }),
-      30_000,
-      500,
-    );
+      const cri = new CriClient(containerd.socket);
+      await waitFor(
+        'the CRI plugin to answer',
+        async () => (await cri.version().catch(() => undefined))?.runtimeName,
+        30_000,
+        200,
+      );
+      const uid = `${ws.prefix}-uid-c`;
+      const spec = {
+        name: `${ws.prefix}-pod-c`,
+        namespace: 'rc-ns',
+        uid,
+        hostname: 'rc-pod',
+        logDirectory: join(ws.dir, 'pod-logs'),
+        portMappings: [{ protocol: 'TCP', containerPort: 80, hostPort: 8081 }] as const,
+        annotations: { 'rc.test/annotation': 'yes' },
+        cgroupParent: `${containerd.cgroupParent}/cri`,
+      };
+      // RunPodSandbox can take a moment the first time while the CRI plugin loads the conflist (fsnotify).
+      const sandbox = await waitFor(
+        'RunPodSandbox',
+        async () =>
+          cri.runPodSandbox(spec).catch((e: Error) => {
+            if (/cni config|cni plugin not initialized/iu.test(e.message)) return undefined;
+            const log = containerd
+              .log()
+              .split('\n')
+              .filter((l) => /level=(error|warning)/u.test(l));
+            throw new Error(`${e.message}\ncontainerd's last errors:\n${log.slice(-15).join('\n')}`);
+          }),
+        30_000,
+        500,
+      );
 
-    // CRI's libcni caches results in the host's /var/lib/cni (no setting in containerd 1.6): its DEL
-    // removes them; if the test fails before, cleanup does.
-    const hostCache = (): string[] => libcniResults(CTR_CNI_PATHS.cacheDir).filter((f) => f.includes(sandbox));
-    cleanup.add(`libcni cache of sandbox ${sandbox}`, () => {
-      for (const f of hostCache()) rmSync(join(CTR_CNI_PATHS.cacheDir, 'results', f), { force: true });
-    });
-    expect(hostCache().sort()).toEqual([`${network}-${sandbox}-eth0`, `cni-loopback-${sandbox}-lo`].sort());
+      // CRI's libcni caches results in the host's /var/lib/cni (no setting in containerd 1.6): its DEL
+      // removes them; if the test fails before, cleanup does.
+      const hostCache = (): string[] => libcniResults(CTR_CNI_PATHS.cacheDir).filter((f) => f.includes(sandbox));
+      cleanup.add(`libcni cache of sandbox ${sandbox}`, () => {
+        for (const f of hostCache()) rmSync(join(CTR_CNI_PATHS.cacheDir, 'results', f), { force: true });
+      });
+      expect(hostCache().sort()).toEqual([`${network}-${sandbox}-eth0`, `cni-loopback-${sandbox}-lo`].sort());
 
-    const status = await cri.podSandboxStatus(sandbox);
-    const add = recorder.calls().find((c) => c.command === 'ADD');
-    const netnsPath = add?.env['CNI_NETNS'] ?? '';
-    const links = linksAt(netnsPath);
-    pod.expectUp(links);
-    // kubelet's pod IP is the one CRI takes from multus's result: the master's, eth0's.
-    expect(`${status.ip}/24`).toBe(links.find((l) => l.ifname === 'eth0')?.inet[0]);
-    const eth0 = status.ip;
-    // CRI's port mapping (Go field names, also given to multus, which took them) reached portmap,
-    // chained after multus with multus's result as prevResult: the DNAT rule goes to eth0.
-    const dnat = (): string[] => natRules().filter((r) => r.includes('--dport 8081') && r.includes(`--to-destination ${eth0}:80`));
-    expect(dnat()).toHaveLength(1);
+      const status = await cri.podSandboxStatus(sandbox);
+      const add = recorder.calls().find((c) => c.command === 'ADD');
+      const netnsPath = add?.env['CNI_NETNS'] ?? '';
+      const links = linksAt(netnsPath);
+      pod.expectUp(links);
+      // kubelet's pod IP is the one CRI takes from multus's result: the master's, eth0's.
+      expect(`${status.ip}/24`).toBe(links.find((l) => l.ifname === 'eth0')?.inet[0]);
+      const eth0 = status.ip;
+      // CRI's port mapping (Go field names, also given to multus, which took them) reached portmap,
+      // chained after multus with multus's result as prevResult: the DNAT rule goes to eth0.
+      const dnat = (): string[] =>
+        natRules().filter((r) => r.includes('--dport 8081') && r.includes(`--to-destination ${eth0}:80`));
+      expect(dnat()).toHaveLength(1);
 
-    expect(add?.env).toEqual({
-      CNI_COMMAND: 'ADD',
-      CNI_CONTAINERID: sandbox,
-      CNI_NETNS: expect.stringContaining(containerd.state),
-      CNI_IFNAME: 'eth0',
-      CNI_ARGS: expect.any(String),
-      CNI_PATH: containerd.cri.binDir,
-    });
-    // go-cni builds CNI_ARGS from a Go map: the pairs come in any order.
-    expect(add?.env['CNI_ARGS']?.split(';').sort()).toEqual(
-      ['IgnoreUnknown=1', 'K8S_POD_NAMESPACE=rc-ns', `K8S_POD_NAME=${spec.name}`, `K8S_POD_INFRA_CONTAINER_ID=${sandbox}`, `K8S_POD_UID=${uid}`].sort(),
-    );
-    const addConf = JSON.parse(add?.stdin ?? '{}') as { runtimeConfig?: Record<string, unknown> };
-    expect(addConf.runtimeConfig).toEqual({
-      portMappings: [{ HostPort: 8081, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }],
-      'io.kubernetes.cri.pod-annotations': expect.objectContaining({ 'rc.test/annotation': 'yes' }),
-    });
+      expect(add?.env).toEqual({
+        CNI_COMMAND: 'ADD',
+        CNI_CONTAINERID: sandbox,
+        CNI_NETNS: expect.stringContaining(containerd.state),
+        CNI_IFNAME: 'eth0',
+        CNI_ARGS: expect.any(String),
+        CNI_PATH: containerd.cri.binDir,
+      });
+      // go-cni builds CNI_ARGS from a Go map: the pairs come in any order.
+      expect(add?.env['CNI_ARGS']?.split(';').sort()).toEqual(
+        [
+          'IgnoreUnknown=1',
+          'K8S_POD_NAMESPACE=rc-ns',
+          `K8S_POD_NAME=${spec.name}`,
+          `K8S_POD_INFRA_CONTAINER_ID=${sandbox}`,
+          `K8S_POD_UID=${uid}`,
+        ].sort(),
+      );
+      const addConf = JSON.parse(add?.stdin ?? '{}') as { runtimeConfig?: Record<string, unknown> };
+      expect(addConf.runtimeConfig).toEqual({
+        portMappings: [{ HostPort: 8081, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }],
+        'io.kubernetes.cri.pod-annotations': expect.objectContaining({ 'rc.test/annotation': 'yes' }),
+      });
 
-    await cri.stopPodSandbox(sandbox);
-    await cri.removePodSandbox(sandbox);
-    expect(await cri.listPodSandboxIds()).not.toContain(sandbox);
-    expect(dnat()).toEqual([]);
-    pod.expectGone();
-    expect(existsSync(netnsPath)).toBe(false);
-    expect(hostCache()).toEqual([]);
+      await cri.stopPodSandbox(sandbox);
+      await cri.removePodSandbox(sandbox);
+      expect(await cri.listPodSandboxIds()).not.toContain(sandbox);
+      expect(dnat()).toEqual([]);
+      pod.expectGone();
+      expect(existsSync(netnsPath)).toBe(false);
+      expect(hostCache()).toEqual([]);
 
-    // go-cni makes no VERSION probe. StopPodSandbox: DEL with the netns and prevResult (libcni's
-    // cache); the netns is removed; RemovePodSandbox: DEL again, CNI_NETNS="" and no prevResult.
-    const calls = recorder.calls();
-    expect(calls.map((c) => c.command)).toEqual(['ADD', 'DEL', 'DEL']);
-    for (const call of calls) expect({ command: call.command, exitCode: call.exitCode }).toEqual({ command: call.command, exitCode: 0 });
-    const [stop, remove] = calls.slice(1).map((c) => ({ ...c, conf: JSON.parse(c.stdin) as Record<string, unknown> }));
-    expect(stop?.env).toEqual({ ...add?.env, CNI_COMMAND: 'DEL', CNI_ARGS: expect.any(String) });
-    expect(withoutEmptyDns(stop?.conf['prevResult'] as Record<string, unknown>)).toEqual(JSON.parse(add?.stdout ?? '{}'));
-    expect(remove?.env).toEqual({ ...add?.env, CNI_COMMAND: 'DEL', CNI_NETNS: '', CNI_ARGS: expect.any(String) });
-    expect(remove?.conf).not.toHaveProperty('prevResult');
-    expect(calls.map((c) => c.env['CNI_ARGS']?.split(';').sort())).toEqual(calls.map(() => add?.env['CNI_ARGS']?.split(';').sort()));
-    expect([stop?.stdout, remove?.stdout]).toEqual(['', '']);
-    const lines = pod.logLines();
-    expect(lines.filter((l) => l['msg'] === 'ADD done')).toEqual([expect.objectContaining({ podNamespace: 'rc-ns', podName: spec.name })]);
-    expect(lines.filter((l) => l['msg'] === 'DEL done')).toHaveLength(2);
-    expect(lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
-  }, 180_000);
+      // go-cni makes no VERSION probe. StopPodSandbox: DEL with the netns and prevResult (libcni's
+      // cache); the netns is removed; RemovePodSandbox: DEL again, CNI_NETNS="" and no prevResult.
+      const calls = recorder.calls();
+      expect(calls.map((c) => c.command)).toEqual(['ADD', 'DEL', 'DEL']);
+      for (const call of calls)
+        expect({ command: call.command, exitCode: call.exitCode }).toEqual({ command: call.command, exitCode: 0 });
+      const [stop, remove] = calls
+        .slice(1)
+        .map((c) => ({ ...c, conf: JSON.parse(c.stdin) as Record<string, unknown> }));
+      expect(stop?.env).toEqual({ ...add?.env, CNI_COMMAND: 'DEL', CNI_ARGS: expect.any(String) });
+      expect(withoutEmptyDns(stop?.conf['prevResult'] as Record<string, unknown>)).toEqual(
+        JSON.parse(add?.stdout ?? '{}'),
+      );
+      expect(remove?.env).toEqual({ ...add?.env, CNI_COMMAND: 'DEL', CNI_NETNS: '', CNI_ARGS: expect.any(String) });
+      expect(remove?.conf).not.toHaveProperty('prevResult');
+      expect(calls.map((c) => c.env['CNI_ARGS']?.split(';').sort())).toEqual(
+        calls.map(() => add?.env['CNI_ARGS']?.split(';').sort()),
+      );
+      expect([stop?.stdout, remove?.stdout]).toEqual(['', '']);
+      const lines = pod.logLines();
+      expect(lines.filter((l) => l['msg'] === 'ADD done')).toEqual([
+        expect.objectContaining({ podNamespace: 'rc-ns', podName: spec.name }),
+      ]);
+      expect(lines.filter((l) => l['msg'] === 'DEL done')).toHaveLength(2);
+      expect(lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
+    },
+    180_000,
+  );
 
-  it('quirk: DEL twice (CRI: stop, then remove) — the second with CNI_NETNS="" and no prevResult, after the netns is gone — succeeds, nothing left', async () => {
-    const ns = `${ws.prefix}-d`;
-    const netns = createNetns(ns, cleanup);
-    const pod = new RuntimePod(ws, 'd', NET, 31, cleanup);
-    const conf = { ...pod.multusPlugin({ binDir: REFERENCE_PLUGINS }), cniVersion: '1.0.0', name: `${ws.prefix}d` };
-    const call = { config: conf, containerId: `${ws.prefix}-ctr-d`, netns, cniArgs: `IgnoreUnknown=1;K8S_POD_NAMESPACE=rc-ns;K8S_POD_NAME=${ws.prefix}-pod-d` };
+  it(
+    'quirk: DEL twice (CRI: stop, then remove) — the second with CNI_NETNS="" and no prevResult, after the netns ' +
+      'is gone — succeeds, nothing left',
+    async () => {
+      const ns = `${ws.prefix}-d`;
+      const netns = createNetns(ns, cleanup);
+      const pod = new RuntimePod(ws, 'd', NET, 31, cleanup);
+      const conf = { ...pod.multusPlugin({ binDir: REFERENCE_PLUGINS }), cniVersion: '1.0.0', name: `${ws.prefix}d` };
+      const call = {
+        config: conf,
+        containerId: `${ws.prefix}-ctr-d`,
+        netns,
+        cniArgs: `IgnoreUnknown=1;K8S_POD_NAMESPACE=rc-ns;K8S_POD_NAME=${ws.prefix}-pod-d`,
+      };
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
 
-    const first = await runMultus({ ...call, config: { ...conf, prevResult: add.json }, command: 'DEL' });
-    expectSuccess(first);
-    expect(first.stdout).toBe('');
-    expect(netnsLinkNames(ns)).toEqual(['lo']);
-    pod.expectGone();
-    // CRI removes the netns after the first DEL (StopPodSandbox); RemovePodSandbox's DEL has an
-    // empty CNI_NETNS and no prevResult (recorded in the CRI test above).
-    ip(['netns', 'del', ns]);
-    expect(netnsExists(ns)).toBe(false);
-    const second = await runMultus({ ...call, netns: '', command: 'DEL' });
-    expectSuccess(second);
-    expect(second.stdout).toBe('');
-    pod.expectGone();
-    // And again with the dangling netns path and no cache at all: still success.
-    expectSuccess(await runMultus({ ...call, command: 'DEL' }));
-    pod.expectGone();
-  });
+      const first = await runMultus({ ...call, config: { ...conf, prevResult: add.json }, command: 'DEL' });
+      expectSuccess(first);
+      expect(first.stdout).toBe('');
+      expect(netnsLinkNames(ns)).toEqual(['lo']);
+      pod.expectGone();
+      // CRI removes the netns after the first DEL (StopPodSandbox); RemovePodSandbox's DEL has an
+      // empty CNI_NETNS and no prevResult (recorded in the CRI test above).
+      ip(['netns', 'del', ns]);
+      expect(netnsExists(ns)).toBe(false);
+      const second = await runMultus({ ...call, netns: '', command: 'DEL' });
+      expectSuccess(second);
+      expect(second.stdout).toBe('');
+      pod.expectGone();
+      // And again with the dangling netns path and no cache at all: still success.
+      expectSuccess(await runMultus({ ...call, command: 'DEL' }));
+      pod.expectGone();
+    },
+  );
 
-  it('quirk: DEL with an empty CNI_NETNS after the netns is gone (ctr) releases every lease and the cache entry', async () => {
-    const ns = `${ws.prefix}-e`;
-    const netns = createNetns(ns, cleanup);
-    const pod = new RuntimePod(ws, 'e', NET, 41, cleanup);
-    const conf = { ...pod.multusPlugin({ binDir: REFERENCE_PLUGINS }), cniVersion: '1.0.0', name: `${ws.prefix}e` };
-    const call = { config: conf, containerId: `${ws.prefix}-ctr-e`, cniArgs: '' }; // ctr passes no CNI_ARGS
+  it(
+    'quirk: DEL with an empty CNI_NETNS after the netns ' + 'is gone (ctr) releases every lease and the cache entry',
+    async () => {
+      const ns = `${ws.prefix}-e`;
+      const netns = createNetns(ns, cleanup);
+      const pod = new RuntimePod(ws, 'e', NET, 41, cleanup);
+      const conf = { ...pod.multusPlugin({ binDir: REFERENCE_PLUGINS }), cniVersion: '1.0.0', name: `${ws.prefix}e` };
+      const call = { config: conf, containerId: `${ws.prefix}-ctr-e`, cniArgs: '' }; // ctr passes no CNI_ARGS
 
-    const add = await runMultus({ ...call, netns, command: 'ADD' });
-    expectSuccess(add);
-    expect(ipv4Of(ns, 'eth0')).toHaveLength(1);
-    expect(leaseFiles(pod.ipamDir)).toHaveLength(3);
-    // The task exited: its netns (and the veths' pod ends) are gone before ctr calls DEL.
-    ip(['netns', 'del', ns]);
+      const add = await runMultus({ ...call, netns, command: 'ADD' });
+      expectSuccess(add);
+      expect(ipv4Of(ns, 'eth0')).toHaveLength(1);
+      expect(leaseFiles(pod.ipamDir)).toHaveLength(3);
+      // The task exited: its netns (and the veths' pod ends) are gone before ctr calls DEL.
+      ip(['netns', 'del', ns]);
 
-    const del = await runMultus({ ...call, netns: '', config: { ...conf, prevResult: add.json }, command: 'DEL' });
-    expectSuccess(del);
-    expect(del.stdout).toBe('');
-    pod.expectGone();
-    // Again, as a retrying runtime would: nothing to do, still success.
-    expectSuccess(await runMultus({ ...call, netns: '', command: 'DEL' }));
-    pod.expectGone();
-  });
+      const del = await runMultus({ ...call, netns: '', config: { ...conf, prevResult: add.json }, command: 'DEL' });
+      expectSuccess(del);
+      expect(del.stdout).toBe('');
+      pod.expectGone();
+      // Again, as a retrying runtime would: nothing to do, still success.
+      expectSuccess(await runMultus({ ...call, netns: '', command: 'DEL' }));
+      pod.expectGone();
+    },
+  );
 
-  it('quirk: PascalCase runtimeConfig portMappings ({"HostPort":8080,...}) in a chain [multus, portmap]: multus takes them, portmap DNATs to its result, the rule goes at DEL', async () => {
-    cleanNatAfterTest();
-    const ns = `${ws.prefix}-f`;
-    const netns = createNetns(ns, cleanup);
-    const pod = new RuntimePod(ws, 'f', NET, 51, cleanup);
-    // As CRI's go-cni sends them: Go field names, no JSON tags.
-    const runtimeConfig = { portMappings: [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }] };
-    const list = { name: `${ws.prefix}f`, cniVersion: '1.0.0' };
-    // libcni gives each plugin of the list the list's name and cniVersion and the runtimeConfig keys it declared.
-    const multusConf = { ...pod.multusPlugin({ binDir: REFERENCE_PLUGINS, capabilities: { portMappings: true } }), ...list, runtimeConfig };
-    const portmapConf = { ...PORTMAP_PLUGIN, ...list, runtimeConfig };
-    const ids = { containerId: `${ws.prefix}-ctr-f`, netns, cniArgs: `IgnoreUnknown=1;K8S_POD_NAMESPACE=rc-ns;K8S_POD_NAME=${ws.prefix}-pod-f` };
+  it(
+    'quirk: PascalCase runtimeConfig portMappings ({"HostPort":8080,...}) in a chain [multus, portmap]: multus ' +
+      'takes them, portmap DNATs to its result, the rule goes at DEL',
+    async () => {
+      cleanNatAfterTest();
+      const ns = `${ws.prefix}-f`;
+      const netns = createNetns(ns, cleanup);
+      const pod = new RuntimePod(ws, 'f', NET, 51, cleanup);
+      // As CRI's go-cni sends them: Go field names, no JSON tags.
+      const runtimeConfig = { portMappings: [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp', HostIP: '' }] };
+      const list = { name: `${ws.prefix}f`, cniVersion: '1.0.0' };
+      // libcni gives each plugin of the list the list's name and cniVersion and the runtimeConfig keys it declared.
+      const multusConf = {
+        ...pod.multusPlugin({ binDir: REFERENCE_PLUGINS, capabilities: { portMappings: true } }),
+        ...list,
+        runtimeConfig,
+      };
+      const portmapConf = { ...PORTMAP_PLUGIN, ...list, runtimeConfig };
+      const ids = {
+        containerId: `${ws.prefix}-ctr-f`,
+        netns,
+        cniArgs: `IgnoreUnknown=1;K8S_POD_NAMESPACE=rc-ns;K8S_POD_NAME=${ws.prefix}-pod-f`,
+      };
 
-    const add = await runMultus({ ...ids, config: multusConf, command: 'ADD' });
-    expectSuccess(add);
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
-    const chained = runPortmap({ ...ids, command: 'ADD' }, { ...portmapConf, prevResult: add.json });
-    const eth0 = (ipv4Of(ns, 'eth0')[0] ?? '').split('/')[0];
-    const dnat = (): string[] => natRules().filter((r) => r.includes('--dport 8080') && r.includes(`--to-destination ${eth0}:80`));
-    expect(dnat()).toHaveLength(1);
-    // portmap passes multus's result on: the master bridge's eth0.
-    expect((chained?.['ips'] as Array<{ address: string }>).map((i) => i.address)).toEqual(ipv4Of(ns, 'eth0'));
-    // The master bridge did not declare portMappings: multus did not pass them on (libcni's rule).
-    const entry = JSON.parse(readFileSync(cacheFile(pod.cniDir, ids.containerId), 'utf8')) as { attachments: Array<{ confs: Array<Record<string, unknown>> }> };
-    expect(entry.attachments.flatMap((a) => a.confs).filter((c) => 'runtimeConfig' in c)).toEqual([]);
+      const add = await runMultus({ ...ids, config: multusConf, command: 'ADD' });
+      expectSuccess(add);
+      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
+      const chained = runPortmap({ ...ids, command: 'ADD' }, { ...portmapConf, prevResult: add.json });
+      const eth0 = (ipv4Of(ns, 'eth0')[0] ?? '').split('/')[0];
+      const dnat = (): string[] =>
+        natRules().filter((r) => r.includes('--dport 8080') && r.includes(`--to-destination ${eth0}:80`));
+      expect(dnat()).toHaveLength(1);
+      // portmap passes multus's result on: the master bridge's eth0.
+      expect((chained?.['ips'] as Array<{ address: string }>).map((i) => i.address)).toEqual(ipv4Of(ns, 'eth0'));
+      // The master bridge did not declare portMappings: multus did not pass them on (libcni's rule).
+      const entry = JSON.parse(readFileSync(cacheFile(pod.cniDir, ids.containerId), 'utf8')) as {
+        attachments: Array<{ confs: Array<Record<string, unknown>> }>;
+      };
+      expect(entry.attachments.flatMap((a) => a.confs).filter((c) => 'runtimeConfig' in c)).toEqual([]);
 
-    // DEL in reverse, each with the list's result as prevResult.
-    runPortmap({ ...ids, command: 'DEL' }, { ...portmapConf, prevResult: chained });
-    expect(dnat()).toEqual([]);
-    expect(natRules().filter((r) => r.includes('--dport 8080'))).toEqual([]);
-    const del = await runMultus({ ...ids, config: { ...multusConf, prevResult: chained }, command: 'DEL' });
-    expectSuccess(del);
-    expect(netnsLinkNames(ns)).toEqual(['lo']);
-    pod.expectGone();
-  });
+      // DEL in reverse, each with the list's result as prevResult.
+      runPortmap({ ...ids, command: 'DEL' }, { ...portmapConf, prevResult: chained });
+      expect(dnat()).toEqual([]);
+      expect(natRules().filter((r) => r.includes('--dport 8080'))).toEqual([]);
+      const del = await runMultus({ ...ids, config: { ...multusConf, prevResult: chained }, command: 'DEL' });
+      expectSuccess(del);
+      expect(netnsLinkNames(ns)).toEqual(['lo']);
+      pod.expectGone();
+    },
+  );
 });

@@ -31,7 +31,14 @@ const NET = 242; // 10.242.0.0/16 belongs to this file
 const IMAGE = 'localhost/multus-it-busybox:rp';
 const LIBCNI_RESULTS = '/var/lib/cni/results';
 /** The environment of libcni's VERSION probe, as recorded from podman 4.3 (libcni 1.1). */
-const VERSION_PROBE_ENV = { CNI_COMMAND: 'VERSION', CNI_CONTAINERID: '', CNI_NETNS: 'dummy', CNI_IFNAME: 'dummy', CNI_ARGS: '', CNI_PATH: 'dummy' } as const;
+const VERSION_PROBE_ENV = {
+  CNI_COMMAND: 'VERSION',
+  CNI_CONTAINERID: '',
+  CNI_NETNS: 'dummy',
+  CNI_IFNAME: 'dummy',
+  CNI_ARGS: '',
+  CNI_PATH: 'dummy',
+} as const;
 
 describe('podman 4.3 (CNI backend) runs multus from a .conflist', () => {
   const perFile = new Cleanup();
@@ -61,118 +68,163 @@ describe('podman 4.3 (CNI backend) runs multus from a .conflist', () => {
     return existsSync(LIBCNI_RESULTS) ? readdirSync(LIBCNI_RESULTS).filter((f) => f.startsWith(`${network}-`)) : [];
   }
 
-  it('podman run --rm: eth0, net0, net1 in their subnets, the bridge gateway answers, then nothing is left', async () => {
-    const pod = new RuntimePod(ws, 'a', NET, 1, cleanup);
-    const podman = await podmanWith(multusBinDir(join(ws.dir, 'bin-a')), 'a');
-    const network = `${ws.prefix}a`;
-    podman.writeNetwork(network, pod.conflist(network));
-    const namespacesBefore = netnsNames();
+  it(
+    'podman run --rm: eth0, net0, net1 in their subnets, ' + 'the bridge gateway answers, then nothing is left',
+    async () => {
+      const pod = new RuntimePod(ws, 'a', NET, 1, cleanup);
+      const podman = await podmanWith(multusBinDir(join(ws.dir, 'bin-a')), 'a');
+      const network = `${ws.prefix}a`;
+      podman.writeNetwork(network, pod.conflist(network));
+      const namespacesBefore = netnsNames();
 
-    const name = `${ws.prefix}-pod-a`;
-    const run = await podman.run(name, network, IMAGE, ['sh', '-c', `ip addr && ping -c1 -W2 ${pod.gateway}`]);
+      const name = `${ws.prefix}-pod-a`;
+      const run = await podman.run(name, network, IMAGE, ['sh', '-c', `ip addr && ping -c1 -W2 ${pod.gateway}`]);
 
-    expectToolOk(run, 'podman run');
-    const links = parseIpAddr(run.stdout);
-    pod.expectUp(links);
-    expect(run.stdout).toMatch(/1 packets transmitted, 1 packets received/u);
-    // multus was called with the pod name podman passes, and no namespace.
-    const lines = pod.logLines();
-    expect(lines.filter((l) => l['msg'] === 'ADD done')).toEqual([expect.objectContaining({ podName: name })]);
-    expect(lines.filter((l) => l['msg'] === 'DEL done')).toEqual([expect.objectContaining({ podName: name })]);
-    expect(lines.some((l) => 'podNamespace' in l)).toBe(false);
-    expect(lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
+      expectToolOk(run, 'podman run');
+      const links = parseIpAddr(run.stdout);
+      pod.expectUp(links);
+      expect(run.stdout).toMatch(/1 packets transmitted, 1 packets received/u);
+      // multus was called with the pod name podman passes, and no namespace.
+      const lines = pod.logLines();
+      expect(lines.filter((l) => l['msg'] === 'ADD done')).toEqual([expect.objectContaining({ podName: name })]);
+      expect(lines.filter((l) => l['msg'] === 'DEL done')).toEqual([expect.objectContaining({ podName: name })]);
+      expect(lines.some((l) => 'podNamespace' in l)).toBe(false);
+      expect(lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
 
-    // The container is gone, and so is everything multus and its delegates made for it.
-    expect(await podman.containers()).toEqual([]);
-    pod.expectGone();
-    // Other test files (running in parallel) name their namespaces <tag><pid>-...: not podman's.
-    expect(netnsNames().filter((n) => !namespacesBefore.includes(n) && !/^[a-z]{2}\d+-/u.test(n))).toEqual([]);
-    expect(libcniResults(network)).toEqual([]);
-  }, 120_000);
+      // The container is gone, and so is everything multus and its delegates made for it.
+      expect(await podman.containers()).toEqual([]);
+      pod.expectGone();
+      // Other test files (running in parallel) name their namespaces <tag><pid>-...: not podman's.
+      expect(netnsNames().filter((n) => !namespacesBefore.includes(n) && !/^[a-z]{2}\d+-/u.test(n))).toEqual([]);
+      expect(libcniResults(network)).toEqual([]);
+    },
+    120_000,
+  );
 
-  it('what podman really passes: VERSION probe, K8S_POD_NAME only, DEL with prevResult; multus answers each', async () => {
-    const pod = new RuntimePod(ws, 'b', NET, 11, cleanup);
-    const recorder = new RecordingMultusDir(join(ws.dir, 'bin-b'));
-    const podman = await podmanWith(recorder.dir, 'b');
-    const network = `${ws.prefix}b`;
-    podman.writeNetwork(network, pod.conflist(network));
+  it(
+    'what podman really passes: VERSION probe, K8S_POD_NAME ' + 'only, DEL with prevResult; multus answers each',
+    async () => {
+      const pod = new RuntimePod(ws, 'b', NET, 11, cleanup);
+      const recorder = new RecordingMultusDir(join(ws.dir, 'bin-b'));
+      const podman = await podmanWith(recorder.dir, 'b');
+      const network = `${ws.prefix}b`;
+      podman.writeNetwork(network, pod.conflist(network));
 
-    const name = `${ws.prefix}-pod-b`;
-    expectToolOk(await podman.podman(['run', '--detach', '--name', name, '--cgroup-parent', podman.cgroupParent, '--network', network, IMAGE, 'sleep', '60']), 'podman run -d');
-    // While it runs: the container's view matches multus's ADD result; leases and the cache entry exist.
-    const exec = await podman.podman(['exec', name, 'ip', 'addr']);
-    expectToolOk(exec, 'podman exec ip addr');
-    const links = parseIpAddr(exec.stdout);
-    pod.expectUp(links);
-    expect(leaseFiles(pod.ipamDir).map((f) => f.split('/').pop()).sort()).toEqual(RuntimePod.addresses(links));
-    expect(cacheFiles(pod.cniDir).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+      const name = `${ws.prefix}-pod-b`;
+      expectToolOk(
+        await podman.podman([
+          'run',
+          '--detach',
+          '--name',
+          name,
+          '--cgroup-parent',
+          podman.cgroupParent,
+          '--network',
+          network,
+          IMAGE,
+          'sleep',
+          '60',
+        ]),
+        'podman run -d',
+      );
+      // While it runs: the container's view matches multus's ADD result; leases and the cache entry exist.
+      const exec = await podman.podman(['exec', name, 'ip', 'addr']);
+      expectToolOk(exec, 'podman exec ip addr');
+      const links = parseIpAddr(exec.stdout);
+      pod.expectUp(links);
+      expect(
+        leaseFiles(pod.ipamDir)
+          .map((f) => f.split('/').pop())
+          .sort(),
+      ).toEqual(RuntimePod.addresses(links));
+      expect(cacheFiles(pod.cniDir).filter((f) => f.endsWith('.json'))).toHaveLength(1);
 
-    expectToolOk(await podman.podman(['rm', '--force', '--time', '0', name]), 'podman rm -f');
-    pod.expectGone();
+      expectToolOk(await podman.podman(['rm', '--force', '--time', '0', name]), 'podman rm -f');
+      pod.expectGone();
 
-    const calls = recorder.calls();
-    const commands = calls.map((c) => c.command);
-    // libcni probes the plugin's versions before it runs it.
-    expect(commands.filter((c) => c !== 'VERSION')).toEqual(['ADD', 'DEL']);
-    expect(commands.indexOf('VERSION')).toBeLessThan(commands.indexOf('ADD'));
-    for (const call of calls) expect({ command: call.command, exitCode: call.exitCode }).toEqual({ command: call.command, exitCode: 0 });
-    for (const probe of calls.filter((c) => c.command === 'VERSION')) {
-      // libcni's GetVersionInfo: placeholder values, and only a cniVersion on stdin.
-      expect(probe.env).toEqual(VERSION_PROBE_ENV);
-      const asked = JSON.parse(probe.stdin) as { cniVersion: string };
-      expect(Object.keys(asked)).toEqual(['cniVersion']);
-      expect(JSON.parse(probe.stdout)).toEqual({ cniVersion: asked.cniVersion, supportedVersions: expect.arrayContaining(['0.4.0', '1.0.0']) });
-    }
+      const calls = recorder.calls();
+      const commands = calls.map((c) => c.command);
+      // libcni probes the plugin's versions before it runs it.
+      expect(commands.filter((c) => c !== 'VERSION')).toEqual(['ADD', 'DEL']);
+      expect(commands.indexOf('VERSION')).toBeLessThan(commands.indexOf('ADD'));
+      for (const call of calls)
+        expect({ command: call.command, exitCode: call.exitCode }).toEqual({ command: call.command, exitCode: 0 });
+      for (const probe of calls.filter((c) => c.command === 'VERSION')) {
+        // libcni's GetVersionInfo: placeholder values, and only a cniVersion on stdin.
+        expect(probe.env).toEqual(VERSION_PROBE_ENV);
+        const asked = JSON.parse(probe.stdin) as { cniVersion: string };
+        expect(Object.keys(asked)).toEqual(['cniVersion']);
+        expect(JSON.parse(probe.stdout)).toEqual({
+          cniVersion: asked.cniVersion,
+          supportedVersions: expect.arrayContaining(['0.4.0', '1.0.0']),
+        });
+      }
 
-    const add = calls.find((c) => c.command === 'ADD');
-    const del = calls.find((c) => c.command === 'DEL');
-    expect(add?.env['CNI_ARGS']).toBe(`IgnoreUnknown=1;K8S_POD_NAME=${name}`);
-    expect(add?.env['CNI_IFNAME']).toBe('eth0');
-    expect(add?.env['CNI_NETNS']).toMatch(/^\/run\/netns\/\S+$/u);
-    expect(add?.env['CNI_PATH']?.split(':')).toEqual([recorder.dir, '/usr/lib/cni']);
-    const addConf = JSON.parse(add?.stdin ?? '{}') as Record<string, unknown>;
-    expect(addConf).toMatchObject({ cniVersion: '1.0.0', name: network, type: 'multus' });
-    // The result multus printed is the bridge master's: eth0's address, the container's own view.
-    const result = JSON.parse(add?.stdout ?? '{}') as { cniVersion: string; ips: Array<{ address: string }> };
-    expect(result.cniVersion).toBe('1.0.0');
-    expect(result.ips.map((i) => i.address)).toEqual([...(links.find((l) => l.ifname === 'eth0')?.inet ?? [])]);
-    // DEL: same container, netns and args; prevResult is what multus printed at ADD (libcni's
-    // round trip through its Go types adds an empty "dns").
-    expect(del?.env['CNI_CONTAINERID']).toBe(add?.env['CNI_CONTAINERID']);
-    expect(del?.env['CNI_NETNS']).toBe(add?.env['CNI_NETNS']);
-    expect(del?.env['CNI_ARGS']).toBe(add?.env['CNI_ARGS']);
-    expect(withoutEmptyDns((JSON.parse(del?.stdin ?? '{}') as { prevResult?: Record<string, unknown> }).prevResult)).toEqual(result);
-    expect(del?.stdout).toBe('');
-  }, 120_000);
+      const add = calls.find((c) => c.command === 'ADD');
+      const del = calls.find((c) => c.command === 'DEL');
+      expect(add?.env['CNI_ARGS']).toBe(`IgnoreUnknown=1;K8S_POD_NAME=${name}`);
+      expect(add?.env['CNI_IFNAME']).toBe('eth0');
+      expect(add?.env['CNI_NETNS']).toMatch(/^\/run\/netns\/\S+$/u);
+      expect(add?.env['CNI_PATH']?.split(':')).toEqual([recorder.dir, '/usr/lib/cni']);
+      const addConf = JSON.parse(add?.stdin ?? '{}') as Record<string, unknown>;
+      expect(addConf).toMatchObject({ cniVersion: '1.0.0', name: network, type: 'multus' });
+      // The result multus printed is the bridge master's: eth0's address, the container's own view.
+      const result = JSON.parse(add?.stdout ?? '{}') as { cniVersion: string; ips: Array<{ address: string }> };
+      expect(result.cniVersion).toBe('1.0.0');
+      expect(result.ips.map((i) => i.address)).toEqual([...(links.find((l) => l.ifname === 'eth0')?.inet ?? [])]);
+      // DEL: same container, netns and args; prevResult is what multus printed at ADD (libcni's
+      // round trip through its Go types adds an empty "dns").
+      expect(del?.env['CNI_CONTAINERID']).toBe(add?.env['CNI_CONTAINERID']);
+      expect(del?.env['CNI_NETNS']).toBe(add?.env['CNI_NETNS']);
+      expect(del?.env['CNI_ARGS']).toBe(add?.env['CNI_ARGS']);
+      expect(
+        withoutEmptyDns((JSON.parse(del?.stdin ?? '{}') as { prevResult?: Record<string, unknown> }).prevResult),
+      ).toEqual(result);
+      expect(del?.stdout).toBe('');
+    },
+    120_000,
+  );
 
-  it('the VERSION probe as libcni sends it (stdin {"cniVersion"} only, placeholder CNI_* values) answers without a config; the ADD after it works', async () => {
-    const ns = `${ws.prefix}-c`;
-    const netns = createNetns(ns, cleanup);
-    const pod = new RuntimePod(ws, 'c', NET, 21, cleanup);
-    const probe = {
-      command: 'VERSION',
-      containerId: VERSION_PROBE_ENV.CNI_CONTAINERID,
-      netns: VERSION_PROBE_ENV.CNI_NETNS,
-      ifname: VERSION_PROBE_ENV.CNI_IFNAME,
-      cniArgs: VERSION_PROBE_ENV.CNI_ARGS,
-      cniPath: VERSION_PROBE_ENV.CNI_PATH,
-    } as const;
-    for (const asked of ['0.3.1', '0.4.0', '1.0.0', '1.1.0']) {
-      const version = await runMultus({ ...probe, config: { cniVersion: asked } });
-      expectSuccess(version);
-      expect(version.json).toEqual({ cniVersion: asked, supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
-    }
-    const unknown = await runMultus({ ...probe, config: { cniVersion: '9.9.9' } });
-    expectSuccess(unknown);
-    expect(unknown.json?.['cniVersion']).toBe('1.1.0');
+  it(
+    'the VERSION probe as libcni sends it (stdin {"cniVersion"} only, placeholder CNI_* values) answers without a ' +
+      'config; the ADD after it works',
+    async () => {
+      const ns = `${ws.prefix}-c`;
+      const netns = createNetns(ns, cleanup);
+      const pod = new RuntimePod(ws, 'c', NET, 21, cleanup);
+      const probe = {
+        command: 'VERSION',
+        containerId: VERSION_PROBE_ENV.CNI_CONTAINERID,
+        netns: VERSION_PROBE_ENV.CNI_NETNS,
+        ifname: VERSION_PROBE_ENV.CNI_IFNAME,
+        cniArgs: VERSION_PROBE_ENV.CNI_ARGS,
+        cniPath: VERSION_PROBE_ENV.CNI_PATH,
+      } as const;
+      for (const asked of ['0.3.1', '0.4.0', '1.0.0', '1.1.0']) {
+        const version = await runMultus({ ...probe, config: { cniVersion: asked } });
+        expectSuccess(version);
+        expect(version.json).toEqual({
+          cniVersion: asked,
+          supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+        });
+      }
+      const unknown = await runMultus({ ...probe, config: { cniVersion: '9.9.9' } });
+      expectSuccess(unknown);
+      expect(unknown.json?.['cniVersion']).toBe('1.1.0');
 
-    const conf = { ...pod.multusPlugin(), cniVersion: '1.0.0', name: `${ws.prefix}c` };
-    const call = { config: conf, containerId: `${ws.prefix}-ctr-c`, netns, cniArgs: `IgnoreUnknown=1;K8S_POD_NAME=${ws.prefix}-pod-c` };
-    expectSuccess(await runMultus({ ...call, command: 'ADD' }));
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
-    expect(ipv4Of(ns, 'eth0')).toHaveLength(1);
-    expectSuccess(await runMultus({ ...call, command: 'DEL' }));
-    expect(netnsLinkNames(ns)).toEqual(['lo']);
-    pod.expectGone();
-  });
+      const conf = { ...pod.multusPlugin(), cniVersion: '1.0.0', name: `${ws.prefix}c` };
+      const call = {
+        config: conf,
+        containerId: `${ws.prefix}-ctr-c`,
+        netns,
+        cniArgs: `IgnoreUnknown=1;K8S_POD_NAME=${ws.prefix}-pod-c`,
+      };
+      expectSuccess(await runMultus({ ...call, command: 'ADD' }));
+      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
+      expect(ipv4Of(ns, 'eth0')).toHaveLength(1);
+      expectSuccess(await runMultus({ ...call, command: 'DEL' }));
+      expect(netnsLinkNames(ns)).toEqual(['lo']);
+      pod.expectGone();
+    },
+  );
 });

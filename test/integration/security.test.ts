@@ -15,7 +15,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
 import {
@@ -27,9 +37,25 @@ import {
   podCniArgs,
   startKubeCluster,
 } from './support/kube-cluster';
-import { bridgePorts, createNetns, hostAddrsWithPrefix, hostLink, hostLinksInto, ipv4Of, netnsLinkNames } from './support/net';
+import {
+  bridgePorts,
+  createNetns,
+  hostAddrsWithPrefix,
+  hostLink,
+  hostLinksInto,
+  ipv4Of,
+  netnsLinkNames,
+} from './support/net';
 import { RecordingBinDir } from './support/recording';
-import { CALLER_PATH, expectCniError, expectSuccess, REFERENCE_PLUGINS, runMultus, type MultusCall, type MultusRun } from './support/run-multus';
+import {
+  CALLER_PATH,
+  expectCniError,
+  expectSuccess,
+  REFERENCE_PLUGINS,
+  runMultus,
+  type MultusCall,
+  type MultusRun,
+} from './support/run-multus';
 import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
 
 const NET = 241; // 10.241.0.0/16 belongs to this file
@@ -64,7 +90,15 @@ describe('security hardening', () => {
   });
 
   /** A fresh netns, container id, cniDir, ipam dir and bridge name for one test, all removed after it. */
-  function pod(): { ns: string; netns: string; containerId: string; dir: string; cniDir: string; ipamDir: string; bridge: string } {
+  function pod(): {
+    ns: string;
+    netns: string;
+    containerId: string;
+    dir: string;
+    cniDir: string;
+    ipamDir: string;
+    bridge: string;
+  } {
     const n = ++serial;
     const ns = `${ws.prefix}-${n}`;
     const dir = join(ws.dir, `t${n}`);
@@ -72,10 +106,21 @@ describe('security hardening', () => {
     cleanup.dir(dir);
     const bridge = `${ws.prefix}b${n}`;
     cleanup.link(bridge);
-    return { ns, netns: createNetns(ns, cleanup), containerId: `${ws.prefix}-c${n}`, dir, cniDir: join(dir, 'cache'), ipamDir: join(dir, 'ipam'), bridge };
+    return {
+      ns,
+      netns: createNetns(ns, cleanup),
+      containerId: `${ws.prefix}-c${n}`,
+      dir,
+      cniDir: join(dir, 'cache'),
+      ipamDir: join(dir, 'ipam'),
+      bridge,
+    };
   }
 
-  /** Nothing of a pod anywhere: only lo in its netns, no host veth into it, no leases, no cache file, no address of the file's subnets on the host. */
+  /**
+   * Nothing of a pod anywhere: only lo in its netns, no host veth into it, no leases, no cache file, no address of the
+   * file's subnets on the host.
+   */
   function expectNothingLeft(p: { ns: string; cniDir: string; ipamDir: string }, bridges: readonly string[]): void {
     expect(netnsLinkNames(p.ns)).toEqual(['lo']);
     expect(hostLinksInto(p.ns)).toEqual([]);
@@ -110,7 +155,12 @@ describe('security hardening', () => {
       const binDir = probeBinDir(p.dir);
       const callLog = join(p.dir, 'calls.log');
       const delegates: Array<Record<string, unknown>> = [
-        { name: 'se-a-master', type: 'bridge', bridge: p.bridge, ipam: { type: 'host-local', subnet: sub(10), dataDir: p.ipamDir } },
+        {
+          name: 'se-a-master',
+          type: 'bridge',
+          bridge: p.bridge,
+          ipam: { type: 'host-local', subnet: sub(10), dataDir: p.ipamDir },
+        },
         { name: 'se-a-probe', type: 'probe', callLog },
         { name: 'se-a-ptp', type: 'ptp', ipam: { type: 'host-local', subnet: sub(11), dataDir: p.ipamDir } },
       ];
@@ -133,150 +183,200 @@ describe('security hardening', () => {
       { what: 'a world-writable bin dir (0777)', mode: 0o777, shown: '0777' },
       { what: 'a group-writable bin dir (0775)', mode: 0o775, shown: '0775' },
       { what: 'a world-writable bin dir with the sticky bit (1777, like /tmp)', mode: 0o1777, shown: '1777' },
-    ])('$what holding the master plugin: exit 1, code 107 naming the dir and mode, nothing run', async ({ mode, shown }) => {
-      const p = pod();
-      const binDir = probeBinDir(p.dir);
-      chmodSync(binDir, mode);
-      const callLog = join(p.dir, 'calls.log');
-      const config = {
-        name: 'se-b',
-        type: 'multus',
-        cniVersion: '1.0.0',
-        binDir,
-        cniDir: p.cniDir,
-        delegates: [
-          { name: 'se-b-probe', type: 'probe', callLog, printStdout: { cniVersion: '1.0.0' } },
-          { name: 'se-b-br', type: 'bridge', bridge: p.bridge, ipam: { type: 'host-local', subnet: sub(20), dataDir: p.ipamDir } },
-        ],
-      };
+    ])(
+      '$what holding the master plugin: exit 1, code 107 naming the dir and mode, nothing run',
+      async ({ mode, shown }) => {
+        const p = pod();
+        const binDir = probeBinDir(p.dir);
+        chmodSync(binDir, mode);
+        const callLog = join(p.dir, 'calls.log');
+        const config = {
+          name: 'se-b',
+          type: 'multus',
+          cniVersion: '1.0.0',
+          binDir,
+          cniDir: p.cniDir,
+          delegates: [
+            { name: 'se-b-probe', type: 'probe', callLog, printStdout: { cniVersion: '1.0.0' } },
+            {
+              name: 'se-b-br',
+              type: 'bridge',
+              bridge: p.bridge,
+              ipam: { type: 'host-local', subnet: sub(20), dataDir: p.ipamDir },
+            },
+          ],
+        };
 
-      const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
 
-      const error = expectCniError(add, 107);
-      expect(error.msg).toContain(`plugin directory ${binDir} `);
-      expect(error.msg).toContain(`mode ${shown}`);
-      expect(error.msg).toContain('"se-b-probe"');
-      expectNoStackTraces(add);
-      expect(calls(callLog)).toEqual([]);
-      expect(hostLink(p.bridge)).toBeUndefined();
-      expectNothingLeft(p, []);
-    });
+        const error = expectCniError(add, 107);
+        expect(error.msg).toContain(`plugin directory ${binDir} `);
+        expect(error.msg).toContain(`mode ${shown}`);
+        expect(error.msg).toContain('"se-b-probe"');
+        expectNoStackTraces(add);
+        expect(calls(callLog)).toEqual([]);
+        expect(hostLink(p.bridge)).toBeUndefined();
+        expectNothingLeft(p, []);
+      },
+    );
 
-    it('a world-writable bin dir holding the second delegate: the master is rolled back, code 107, nothing left', async () => {
-      const p = pod();
-      const binDir = probeBinDir(p.dir);
-      chmodSync(binDir, 0o777);
-      const callLog = join(p.dir, 'calls.log');
-      const config = {
-        name: 'se-b',
-        type: 'multus',
-        cniVersion: '1.0.0',
-        binDir,
-        cniDir: p.cniDir,
-        delegates: [
-          { name: 'se-b-br', type: 'bridge', bridge: p.bridge, ipam: { type: 'host-local', subnet: sub(21), dataDir: p.ipamDir } },
-          { name: 'se-b-probe', type: 'probe', callLog },
-        ],
-      };
+    it(
+      'a world-writable bin dir holding the second delegate: ' + 'the master is rolled back, code 107, nothing left',
+      async () => {
+        const p = pod();
+        const binDir = probeBinDir(p.dir);
+        chmodSync(binDir, 0o777);
+        const callLog = join(p.dir, 'calls.log');
+        const config = {
+          name: 'se-b',
+          type: 'multus',
+          cniVersion: '1.0.0',
+          binDir,
+          cniDir: p.cniDir,
+          delegates: [
+            {
+              name: 'se-b-br',
+              type: 'bridge',
+              bridge: p.bridge,
+              ipam: { type: 'host-local', subnet: sub(21), dataDir: p.ipamDir },
+            },
+            { name: 'se-b-probe', type: 'probe', callLog },
+          ],
+        };
 
-      const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
 
-      const error = expectCniError(add, 107);
-      expect(error.msg).toContain(`plugin directory ${binDir} `);
-      expect(error.msg).toContain('mode 0777');
-      expectNoStackTraces(add);
-      expect(calls(callLog)).toEqual([]);
-      expectNothingLeft(p, [p.bridge]);
-    });
+        const error = expectCniError(add, 107);
+        expect(error.msg).toContain(`plugin directory ${binDir} `);
+        expect(error.msg).toContain('mode 0777');
+        expectNoStackTraces(add);
+        expect(calls(callLog)).toEqual([]);
+        expectNothingLeft(p, [p.bridge]);
+      },
+    );
 
     it.each([
       { what: 'group-writable (0775)', mode: 0o775, shown: '0775' },
       { what: 'writable by others (0757)', mode: 0o757, shown: '0757' },
-    ])('a plugin binary $what in a safe dir: exit 1, code 107 naming the binary and mode, nothing made', async ({ mode, shown }) => {
-      const p = pod();
-      const binDir = join(p.dir, 'bin');
-      mkdirSync(binDir, { mode: 0o755 });
-      // A real copy of the bridge plugin: had it run, the bridge would exist.
-      const binary = join(binDir, 'bridge');
-      copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), binary);
-      chmodSync(binary, mode);
-      const config = {
-        name: 'se-b',
-        type: 'multus',
-        cniVersion: '1.0.0',
-        binDir,
-        cniDir: p.cniDir,
-        delegates: [{ name: 'se-b-br', type: 'bridge', bridge: p.bridge, ipam: { type: 'host-local', subnet: sub(22), dataDir: p.ipamDir } }],
-      };
+    ])(
+      'a plugin binary $what in a safe dir: exit 1, code 107 naming the binary and mode, nothing made',
+      async ({ mode, shown }) => {
+        const p = pod();
+        const binDir = join(p.dir, 'bin');
+        mkdirSync(binDir, { mode: 0o755 });
+        // A real copy of the bridge plugin: had it run, the bridge would exist.
+        const binary = join(binDir, 'bridge');
+        copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), binary);
+        chmodSync(binary, mode);
+        const config = {
+          name: 'se-b',
+          type: 'multus',
+          cniVersion: '1.0.0',
+          binDir,
+          cniDir: p.cniDir,
+          delegates: [
+            {
+              name: 'se-b-br',
+              type: 'bridge',
+              bridge: p.bridge,
+              ipam: { type: 'host-local', subnet: sub(22), dataDir: p.ipamDir },
+            },
+          ],
+        };
 
-      const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
 
-      const error = expectCniError(add, 107);
-      expect(error.msg).toContain(`plugin binary ${binary} `);
-      expect(error.msg).toContain(`mode ${shown}`);
-      expectNoStackTraces(add);
-      expect(hostLink(p.bridge)).toBeUndefined();
-      expectNothingLeft(p, []);
-    });
+        const error = expectCniError(add, 107);
+        expect(error.msg).toContain(`plugin binary ${binary} `);
+        expect(error.msg).toContain(`mode ${shown}`);
+        expectNoStackTraces(add);
+        expect(hostLink(p.bridge)).toBeUndefined();
+        expectNothingLeft(p, []);
+      },
+    );
 
     // Both of these ran the plugin before e4f123b (the finder looked only at the mode bits of the
     // dir holding the name and of the file it resolved to, never at where a symlink leads or at
     // ownership). On failure the test DELs what the ADD made before asserting.
-    it('a plugin that is a symlink into a world-writable dir: refused with code 107 (the binary there can be replaced)', async () => {
-      const p = pod();
-      const binDir = join(p.dir, 'bin');
-      mkdirSync(binDir, { mode: 0o755 });
-      const dropDir = join(p.dir, 'drop');
-      mkdirSync(dropDir);
-      chmodSync(dropDir, 0o777);
-      copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), join(dropDir, 'bridge'));
-      chmodSync(join(dropDir, 'bridge'), 0o755);
-      symlinkSync(join(dropDir, 'bridge'), join(binDir, 'bridge'));
-      const config = {
-        name: 'se-b',
-        type: 'multus',
-        cniVersion: '1.0.0',
-        binDir,
-        cniDir: p.cniDir,
-        delegates: [{ name: 'se-b-br', type: 'bridge', bridge: p.bridge, ipam: { type: 'host-local', subnet: sub(23), dataDir: p.ipamDir } }],
-      };
+    it(
+      'a plugin that is a symlink into a world-writable dir: refused with code 107 (the binary there can be ' +
+        'replaced)',
+      async () => {
+        const p = pod();
+        const binDir = join(p.dir, 'bin');
+        mkdirSync(binDir, { mode: 0o755 });
+        const dropDir = join(p.dir, 'drop');
+        mkdirSync(dropDir);
+        chmodSync(dropDir, 0o777);
+        copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), join(dropDir, 'bridge'));
+        chmodSync(join(dropDir, 'bridge'), 0o755);
+        symlinkSync(join(dropDir, 'bridge'), join(binDir, 'bridge'));
+        const config = {
+          name: 'se-b',
+          type: 'multus',
+          cniVersion: '1.0.0',
+          binDir,
+          cniDir: p.cniDir,
+          delegates: [
+            {
+              name: 'se-b-br',
+              type: 'bridge',
+              bridge: p.bridge,
+              ipam: { type: 'host-local', subnet: sub(23), dataDir: p.ipamDir },
+            },
+          ],
+        };
 
-      const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
-      // Whatever the outcome, undo it before asserting, so a failure leaves nothing behind.
-      if (add.exitCode === 0) expectSuccess(await runMultus({ command: 'DEL', config, containerId: p.containerId, netns: p.netns }));
+        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+        // Whatever the outcome, undo it before asserting, so a failure leaves nothing behind.
+        if (add.exitCode === 0)
+          expectSuccess(await runMultus({ command: 'DEL', config, containerId: p.containerId, netns: p.netns }));
 
-      const error = expectCniError(add, 107);
-      expect(error.msg).toContain(dropDir);
-      expect(error.msg).toContain('mode 0777');
-      expect(hostLink(p.bridge)).toBeUndefined();
-      expectNothingLeft(p, []);
-    });
+        const error = expectCniError(add, 107);
+        expect(error.msg).toContain(dropDir);
+        expect(error.msg).toContain('mode 0777');
+        expect(hostLink(p.bridge)).toBeUndefined();
+        expectNothingLeft(p, []);
+      },
+    );
 
-    it('a plugin binary owned by another user (nobody, mode 0755): refused with code 107 (that user can replace it)', async () => {
-      const p = pod();
-      const binDir = join(p.dir, 'bin');
-      mkdirSync(binDir, { mode: 0o755 });
-      const binary = join(binDir, 'bridge');
-      copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), binary);
-      chmodSync(binary, 0o755);
-      chownSync(binary, 65534, 65534);
-      const config = {
-        name: 'se-b',
-        type: 'multus',
-        cniVersion: '1.0.0',
-        binDir,
-        cniDir: p.cniDir,
-        delegates: [{ name: 'se-b-br', type: 'bridge', bridge: p.bridge, ipam: { type: 'host-local', subnet: sub(24), dataDir: p.ipamDir } }],
-      };
+    it(
+      'a plugin binary owned by another user (nobody, mode 0755): refused with code 107 (that user can replace ' +
+        'it)',
+      async () => {
+        const p = pod();
+        const binDir = join(p.dir, 'bin');
+        mkdirSync(binDir, { mode: 0o755 });
+        const binary = join(binDir, 'bridge');
+        copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), binary);
+        chmodSync(binary, 0o755);
+        chownSync(binary, 65534, 65534);
+        const config = {
+          name: 'se-b',
+          type: 'multus',
+          cniVersion: '1.0.0',
+          binDir,
+          cniDir: p.cniDir,
+          delegates: [
+            {
+              name: 'se-b-br',
+              type: 'bridge',
+              bridge: p.bridge,
+              ipam: { type: 'host-local', subnet: sub(24), dataDir: p.ipamDir },
+            },
+          ],
+        };
 
-      const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
-      if (add.exitCode === 0) expectSuccess(await runMultus({ command: 'DEL', config, containerId: p.containerId, netns: p.netns }));
+        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+        if (add.exitCode === 0)
+          expectSuccess(await runMultus({ command: 'DEL', config, containerId: p.containerId, netns: p.netns }));
 
-      const error = expectCniError(add, 107);
-      expect(error.msg).toContain(binary);
-      expect(hostLink(p.bridge)).toBeUndefined();
-      expectNothingLeft(p, []);
-    });
+        const error = expectCniError(add, 107);
+        expect(error.msg).toContain(binary);
+        expect(hostLink(p.bridge)).toBeUndefined();
+        expectNothingLeft(p, []);
+      },
+    );
   });
 
   describe('(c) kubeconfig credentials never reach a log line', () => {
@@ -291,10 +391,25 @@ describe('security hardening', () => {
       const { server } = cluster as KubeCluster;
       const dir = join(ws.dir, 'client');
       mkdirSync(dir, { mode: 0o700 });
-      execFileSync('/usr/bin/openssl', [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'client.key'), '-out', join(dir, 'client.crt'),
-        '-days', '1', '-subj', '/CN=system:serviceaccount:kube-system:multus',
-      ], { stdio: 'ignore' });
+      execFileSync(
+        '/usr/bin/openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'client.key'),
+          '-out',
+          join(dir, 'client.crt'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=system:serviceaccount:kube-system:multus',
+        ],
+        { stdio: 'ignore' },
+      );
       clientKeyPem = readFileSync(join(dir, 'client.key'), 'utf8');
       clientCertPem = readFileSync(join(dir, 'client.crt'), 'utf8');
       const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -327,16 +442,33 @@ describe('security hardening', () => {
       writeFileSync(kubeconfig, `${lines(credentials).join('\n')}\n`, { mode: 0o600 });
       // The same credentials, then a line YAML cannot parse: a YAML error quotes the lines around it.
       brokenKubeconfig = join(dir, 'kubeconfig-broken');
-      writeFileSync(brokenKubeconfig, `${lines([...credentials, '    oops: [unclosed'])}\n`, { mode: 0o600 });
+      writeFileSync(brokenKubeconfig, `${lines([...credentials, '    oops: [unclosed']).join(',')}\n`, { mode: 0o600 });
 
       const pemLines = [clientKeyPem, clientCertPem].flatMap((pem) => pem.split('\n').filter((l) => l.trim() !== ''));
       // Pieces of the base64 as the kubeconfig holds it, past the common "-----BEGIN ..." prefix.
-      const b64Pieces = [b64(clientKeyPem), b64(clientCertPem)].flatMap((s) => Array.from({ length: Math.floor((s.length - 48) / 40) }, (_v, i) => s.slice(48 + i * 40, 88 + i * 40)));
+      const b64Pieces = [b64(clientKeyPem), b64(clientCertPem)].flatMap((s) =>
+        Array.from({ length: Math.floor((s.length - 48) / 40) }, (_v, i) => s.slice(48 + i * 40, 88 + i * 40)),
+      );
       secrets = [server.token, server.token.slice(0, 12), server.token.slice(-12), ...pemLines, ...b64Pieces];
 
-      const hostLocal = (third: number): Record<string, unknown> => ({ type: 'host-local', subnet: sub(third), dataDir: join(ws.dir, 'ipam-c') });
-      addNad(server, MULTUS_NAMESPACE, 'se-cluster', { cniVersion: '1.0.0', name: 'se-cluster', type: 'bridge', bridge: `${ws.prefix}kc`, ipam: hostLocal(30) });
-      addNad(server, NAMESPACE, 'se-extra', { cniVersion: '1.0.0', name: 'se-extra', type: 'ptp', ipam: hostLocal(31) });
+      const hostLocal = (third: number): Record<string, unknown> => ({
+        type: 'host-local',
+        subnet: sub(third),
+        dataDir: join(ws.dir, 'ipam-c'),
+      });
+      addNad(server, MULTUS_NAMESPACE, 'se-cluster', {
+        cniVersion: '1.0.0',
+        name: 'se-cluster',
+        type: 'bridge',
+        bridge: `${ws.prefix}kc`,
+        ipam: hostLocal(30),
+      });
+      addNad(server, NAMESPACE, 'se-extra', {
+        cniVersion: '1.0.0',
+        name: 'se-extra',
+        type: 'ptp',
+        ipam: hostLocal(31),
+      });
       perFile.link(`${ws.prefix}kc`);
     });
 
@@ -348,128 +480,160 @@ describe('security hardening', () => {
     it('the leak detector finds every secret in the kubeconfig and the PEM files (so a leak would be seen)', () => {
       expect(secrets.length).toBeGreaterThan(60);
       expect(leakedIn(readFileSync(kubeconfig, 'utf8') + clientKeyPem + clientCertPem)).toHaveLength(secrets.length);
-      expect(leakedIn(readFileSync(kubeconfig, 'utf8'))).toHaveLength(secrets.length - clientKeyPem.split('\n').filter((l) => l !== '').length - clientCertPem.split('\n').filter((l) => l !== '').length);
+      expect(leakedIn(readFileSync(kubeconfig, 'utf8'))).toHaveLength(
+        secrets.length -
+          clientKeyPem.split('\n').filter((l) => l !== '').length -
+          clientCertPem.split('\n').filter((l) => l !== '').length,
+      );
     });
 
-    it.each(['debug', 'trace'])('logLevel %s: good ADD and DEL, then ADDs failing on 403, 401 and a broken kubeconfig: no token, key or cert anywhere; log 0600, cache 0600 in 0700', async (level) => {
-      const { server } = cluster as KubeCluster;
-      const p = pod();
-      const logFile = join(p.dir, 'logs', 'multus.log');
-      const ipamDir = join(ws.dir, 'ipam-c');
-      cleanup.dir(ipamDir);
-      const config = {
-        name: 'multus-cni-network',
-        type: 'multus',
-        cniVersion: '1.0.0',
-        kubeconfig,
-        clusterNetwork: 'se-cluster',
-        cniDir: p.cniDir,
-        logLevel: level,
-        logFile,
-        logToStderr: true,
-      };
-      const podRef = { namespace: NAMESPACE, name: `pod-${level}`, uid: randomUUID() };
-      server.addPod({ ...podRef, annotations: { [NETWORKS_ANNOTATION]: 'se-extra' } });
-      const call = (command: MultusCall['command'], containerId = p.containerId): MultusCall => ({
-        command,
-        config,
-        containerId,
-        netns: p.netns,
-        cniArgs: podCniArgs(podRef, containerId),
-      });
-      const runs: MultusRun[] = [];
+    it.each(['debug', 'trace'])(
+      'logLevel %s: good ADD and DEL, then ADDs failing on 403, 401 and a broken kubeconfig: no token, key or ' +
+        'cert anywhere; log 0600, cache 0600 in 0700',
+      async (level) => {
+        const { server } = cluster as KubeCluster;
+        const p = pod();
+        const logFile = join(p.dir, 'logs', 'multus.log');
+        const ipamDir = join(ws.dir, 'ipam-c');
+        cleanup.dir(ipamDir);
+        const config = {
+          name: 'multus-cni-network',
+          type: 'multus',
+          cniVersion: '1.0.0',
+          kubeconfig,
+          clusterNetwork: 'se-cluster',
+          cniDir: p.cniDir,
+          logLevel: level,
+          logFile,
+          logToStderr: true,
+        };
+        const podRef = { namespace: NAMESPACE, name: `pod-${level}`, uid: randomUUID() };
+        server.addPod({ ...podRef, annotations: { [NETWORKS_ANNOTATION]: 'se-extra' } });
+        const call = (command: MultusCall['command'], containerId = p.containerId): MultusCall => ({
+          command,
+          config,
+          containerId,
+          netns: p.netns,
+          cniArgs: podCniArgs(podRef, containerId),
+        });
+        const runs: MultusRun[] = [];
 
-      const add = await runMultus(call('ADD'));
-      runs.push(add);
-      expectSuccess(add);
-      expect(netnsLinkNames(p.ns)).toEqual(['eth0', 'lo', 'net0']);
-      expect(ipv4Of(p.ns, 'net0')).toHaveLength(1);
-      expect(statSync(cacheFile(p.cniDir, p.containerId)).mode & 0o777).toBe(0o600);
-      expect(statSync(p.cniDir).mode & 0o777).toBe(0o700);
-      const del = await runMultus(call('DEL'));
-      runs.push(del);
-      expectSuccess(del);
-      expectNothingLeft({ ...p, ipamDir }, [`${ws.prefix}kc`]);
+        const add = await runMultus(call('ADD'));
+        runs.push(add);
+        expectSuccess(add);
+        expect(netnsLinkNames(p.ns)).toEqual(['eth0', 'lo', 'net0']);
+        expect(ipv4Of(p.ns, 'net0')).toHaveLength(1);
+        expect(statSync(cacheFile(p.cniDir, p.containerId)).mode & 0o777).toBe(0o600);
+        expect(statSync(p.cniDir).mode & 0o777).toBe(0o700);
+        const del = await runMultus(call('DEL'));
+        runs.push(del);
+        expectSuccess(del);
+        expectNothingLeft({ ...p, ipamDir }, [`${ws.prefix}kc`]);
 
-      // 403 on the selected NetworkAttachmentDefinition, after the cluster network was read.
-      server.failNext({ method: 'GET', pathPrefix: `/apis/k8s.cni.cncf.io/v1/namespaces/${NAMESPACE}/network-attachment-definitions/se-extra` }, { status: 403 });
-      const forbidden = await runMultus(call('ADD', `${p.containerId}-403`));
-      runs.push(forbidden);
-      expect(expectCniError(forbidden, 104).msg).toContain(`user "${server.user}"`);
-      // 401 on the first request, whatever it is.
-      server.failNext({ method: 'GET' }, { status: 401 });
-      const unauthorized = await runMultus(call('ADD', `${p.containerId}-401`));
-      runs.push(unauthorized);
-      expectCniError(unauthorized, 104);
-      // A kubeconfig that YAML cannot parse, right after the credentials.
-      const broken = await runMultus({ ...call('ADD', `${p.containerId}-yaml`), config: { ...config, kubeconfig: brokenKubeconfig } });
-      runs.push(broken);
-      expect(expectCniError(broken, 7).msg).toContain(brokenKubeconfig);
-      expectNothingLeft({ ...p, ipamDir }, [`${ws.prefix}kc`]);
+        // 403 on the selected NetworkAttachmentDefinition, after the cluster network was read.
+        server.failNext(
+          {
+            method: 'GET',
+            pathPrefix: `/apis/k8s.cni.cncf.io/v1/namespaces/${NAMESPACE}/network-attachment-definitions/se-extra`,
+          },
+          { status: 403 },
+        );
+        const forbidden = await runMultus(call('ADD', `${p.containerId}-403`));
+        runs.push(forbidden);
+        expect(expectCniError(forbidden, 104).msg).toContain(`user "${server.user}"`);
+        // 401 on the first request, whatever it is.
+        server.failNext({ method: 'GET' }, { status: 401 });
+        const unauthorized = await runMultus(call('ADD', `${p.containerId}-401`));
+        runs.push(unauthorized);
+        expectCniError(unauthorized, 104);
+        // A kubeconfig that YAML cannot parse, right after the credentials.
+        const broken = await runMultus({
+          ...call('ADD', `${p.containerId}-yaml`),
+          config: { ...config, kubeconfig: brokenKubeconfig },
+        });
+        runs.push(broken);
+        expect(expectCniError(broken, 7).msg).toContain(brokenKubeconfig);
+        expectNothingLeft({ ...p, ipamDir }, [`${ws.prefix}kc`]);
 
-      const log = readFileSync(logFile, 'utf8');
-      // The log is real: the good ADD's debug line and every failure are in it.
-      expect(log).toContain('attachment added');
-      expect(log.match(/"msg":"ADD failed: /gu) ?? []).toHaveLength(3);
-      expect(statSync(logFile).mode & 0o777).toBe(0o600);
-      expect(leakedIn(log)).toEqual([]);
-      for (const run of runs) {
-        expect(leakedIn(run.stderr)).toEqual([]);
-        expect(leakedIn(run.stdout)).toEqual([]);
-      }
-      expectNoStackTraces(...runs);
-    });
+        const log = readFileSync(logFile, 'utf8');
+        // The log is real: the good ADD's debug line and every failure are in it.
+        expect(log).toContain('attachment added');
+        expect(log.match(/"msg":"ADD failed: /gu) ?? []).toHaveLength(3);
+        expect(statSync(logFile).mode & 0o777).toBe(0o600);
+        expect(leakedIn(log)).toEqual([]);
+        for (const run of runs) {
+          expect(leakedIn(run.stderr)).toEqual([]);
+          expect(leakedIn(run.stdout)).toEqual([]);
+        }
+        expectNoStackTraces(...runs);
+      },
+    );
   });
 
   describe('(d) the delegate environment', () => {
-    it('delegates see exactly CNI_COMMAND/CONTAINERID/NETNS/IFNAME/ARGS/PATH and PATH, at ADD and DEL, whatever multus was started with', async () => {
-      const p = pod();
-      const bin = new RecordingBinDir(join(p.dir, 'rec-bin'), ['rec-master', 'rec-side']);
-      chmodSync(bin.binDir, 0o755);
-      const config = {
-        name: 'se-env',
-        type: 'multus',
-        cniVersion: '1.0.0',
-        binDir: bin.binDir,
-        cniDir: p.cniDir,
-        delegates: [
-          { type: 'rec-master', standIn: { address: `10.${NET}.40.5/24` } },
-          { type: 'rec-side', standIn: { address: `10.${NET}.41.5/24` } },
-        ],
-      };
-      const secret = `se-secret-${randomUUID()}`;
-      const extraEnv = {
-        KUBECONFIG: '/etc/kubernetes/admin.conf',
-        HOME: '/root',
-        USER: 'root',
-        SECRET_TOKEN: secret,
-        AWS_SECRET_ACCESS_KEY: secret,
-        HTTPS_PROXY: 'http://proxy.invalid:3128',
-        LD_LIBRARY_PATH: '/opt/se/lib',
-        NODE_OPTIONS: '--max-old-space-size=64',
-        KUBERNETES_SERVICE_HOST: '10.96.0.1',
-        CNI_EXTRA_SECRET: secret,
-      };
-      const base = { config, containerId: p.containerId, netns: p.netns, extraEnv, cniPath: `${bin.binDir}:${REFERENCE_PLUGINS}` };
+    it(
+      'delegates see exactly CNI_COMMAND/CONTAINERID/NETNS/IFNAME/ARGS/PATH and PATH, at ADD and DEL, whatever ' +
+        'multus was started with',
+      async () => {
+        const p = pod();
+        const bin = new RecordingBinDir(join(p.dir, 'rec-bin'), ['rec-master', 'rec-side']);
+        chmodSync(bin.binDir, 0o755);
+        const config = {
+          name: 'se-env',
+          type: 'multus',
+          cniVersion: '1.0.0',
+          binDir: bin.binDir,
+          cniDir: p.cniDir,
+          delegates: [
+            { type: 'rec-master', standIn: { address: `10.${NET}.40.5/24` } },
+            { type: 'rec-side', standIn: { address: `10.${NET}.41.5/24` } },
+          ],
+        };
+        const secret = `se-secret-${randomUUID()}`;
+        const extraEnv = {
+          KUBECONFIG: '/etc/kubernetes/admin.conf',
+          HOME: '/root',
+          USER: 'root',
+          SECRET_TOKEN: secret,
+          AWS_SECRET_ACCESS_KEY: secret,
+          HTTPS_PROXY: 'http://proxy.invalid:3128',
+          LD_LIBRARY_PATH: '/opt/se/lib',
+          NODE_OPTIONS: '--max-old-space-size=64',
+          KUBERNETES_SERVICE_HOST: '10.96.0.1',
+          CNI_EXTRA_SECRET: secret,
+        };
+        const base = {
+          config,
+          containerId: p.containerId,
+          netns: p.netns,
+          extraEnv,
+          cniPath: `${bin.binDir}:${REFERENCE_PLUGINS}`,
+        };
 
-      expectSuccess(await runMultus({ ...base, command: 'ADD' }));
-      expectSuccess(await runMultus({ ...base, command: 'DEL' }));
+        expectSuccess(await runMultus({ ...base, command: 'ADD' }));
+        expectSuccess(await runMultus({ ...base, command: 'DEL' }));
 
-      expect(bin.files()).toEqual(['rec-master-ADD-eth0.json', 'rec-master-DEL-eth0.json', 'rec-side-ADD-net0.json', 'rec-side-DEL-net0.json']);
-      for (const [type, command, ifname] of [
-        ['rec-master', 'ADD', 'eth0'],
-        ['rec-side', 'ADD', 'net0'],
-        ['rec-side', 'DEL', 'net0'],
-        ['rec-master', 'DEL', 'eth0'],
-      ] as const) {
-        const rec = bin.read(type, command, ifname);
-        expect({ type, command, keys: rec.envKeys }).toEqual({ type, command, keys: DELEGATE_ENV_KEYS });
-        expect(rec.env['PATH']).toBe(CALLER_PATH);
-        expect(rec.env['CNI_COMMAND']).toBe(command);
-        expect(JSON.stringify(rec)).not.toContain(secret);
-      }
-      expect(cacheFiles(p.cniDir)).toEqual([]);
-    });
+        expect(bin.files()).toEqual([
+          'rec-master-ADD-eth0.json',
+          'rec-master-DEL-eth0.json',
+          'rec-side-ADD-net0.json',
+          'rec-side-DEL-net0.json',
+        ]);
+        for (const [type, command, ifname] of [
+          ['rec-master', 'ADD', 'eth0'],
+          ['rec-side', 'ADD', 'net0'],
+          ['rec-side', 'DEL', 'net0'],
+          ['rec-master', 'DEL', 'eth0'],
+        ] as const) {
+          const rec = bin.read(type, command, ifname);
+          expect({ type, command, keys: rec.envKeys }).toEqual({ type, command, keys: DELEGATE_ENV_KEYS });
+          expect(rec.env['PATH']).toBe(CALLER_PATH);
+          expect(rec.env['CNI_COMMAND']).toBe(command);
+          expect(JSON.stringify(rec)).not.toContain(secret);
+        }
+        expect(cacheFiles(p.cniDir)).toEqual([]);
+      },
+    );
 
     it('the recording stand-in is what it claims (sanity): run directly with extra env, it records that env', () => {
       const dir = join(ws.dir, 'sanity-bin');
@@ -496,7 +660,12 @@ describe('security hardening', () => {
         binDir,
         cniDir: p.cniDir,
         delegates: [
-          { name: 'se-big-br', type: 'bridge', bridge: p.bridge, ipam: { type: 'host-local', subnet: sub(50), dataDir: p.ipamDir } },
+          {
+            name: 'se-big-br',
+            type: 'bridge',
+            bridge: p.bridge,
+            ipam: { type: 'host-local', subnet: sub(50), dataDir: p.ipamDir },
+          },
           // 17 × 64 KiB = 1.06 MiB, exit 0.
           { name: 'se-big-probe', type: 'probe', callLog, printStdout: chunk, stdoutRepeat: 17 },
         ],

@@ -41,57 +41,70 @@ describe('seed three-delegate pod per cniVersion', () => {
   afterEach(() => expectClean(cleanup.runAll()));
   afterAll(() => expectClean(perFile.runAll()));
 
-  it.each(VERSIONS)('cniVersion $version: ADD, CHECK, STATUS, GC, DEL', async ({ version, suffix, third, checkSupported }) => {
-    const ns = `${ws.prefix}-${suffix}`;
-    const netns = createNetns(ns, cleanup);
-    const pod = new SeedPod(ws, suffix, NET, third, cleanup);
-    const call = { config: pod.config(version), containerId: `${ws.prefix}-ctr-${suffix}`, netns };
+  it.each(VERSIONS)(
+    'cniVersion $version: ADD, CHECK, STATUS, GC, DEL',
+    async ({ version, suffix, third, checkSupported }) => {
+      const ns = `${ws.prefix}-${suffix}`;
+      const netns = createNetns(ns, cleanup);
+      const pod = new SeedPod(ws, suffix, NET, third, cleanup);
+      const call = { config: pod.config(version), containerId: `${ws.prefix}-ctr-${suffix}`, netns };
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    pod.expectUp(ns, call.containerId);
-    expect(withoutEmptyDns(add.json)).toEqual(pod.expectedMasterResult(ns, netns, version));
-    const interfaces = add.json?.['interfaces'] as Array<{ name: string; sandbox?: string }>;
-    expect(interfaces).toContainEqual(expect.objectContaining({ name: 'eth0', sandbox: netns }));
-    const ips = add.json?.['ips'] as Array<{ address: string }>;
-    expect(ips.map((i) => i.address.split('.').slice(0, 3).join('.'))).toEqual([`10.${NET}.${third}`]);
-    const record = JSON.parse(readFileSync(cacheFile(ws.cniDir, call.containerId), 'utf8')) as { attachments: Array<{ cniVersion: string; confs: Array<{ cniVersion: string }> }> };
-    expect(record.attachments.flatMap((a) => [a.cniVersion, ...a.confs.map((c) => c.cniVersion)])).toEqual(Array(6).fill(delegateVersion(version)));
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      pod.expectUp(ns, call.containerId);
+      expect(withoutEmptyDns(add.json)).toEqual(pod.expectedMasterResult(ns, netns, version));
+      const interfaces = add.json?.['interfaces'] as Array<{ name: string; sandbox?: string }>;
+      expect(interfaces).toContainEqual(expect.objectContaining({ name: 'eth0', sandbox: netns }));
+      const ips = add.json?.['ips'] as Array<{ address: string }>;
+      expect(ips.map((i) => i.address.split('.').slice(0, 3).join('.'))).toEqual([`10.${NET}.${third}`]);
+      const record = JSON.parse(readFileSync(cacheFile(ws.cniDir, call.containerId), 'utf8')) as {
+        attachments: Array<{ cniVersion: string; confs: Array<{ cniVersion: string }> }>;
+      };
+      expect(record.attachments.flatMap((a) => [a.cniVersion, ...a.confs.map((c) => c.cniVersion)])).toEqual(
+        Array(6).fill(delegateVersion(version)),
+      );
 
-    const check = await runMultus({ ...call, command: 'CHECK' });
-    if (checkSupported) {
-      expectSuccess(check);
-      expect(check.stdout).toBe('');
-    } else {
-      expect(expectCniError(check, 1).cniVersion).toBe(version);
-    }
-    pod.expectUp(ns, call.containerId);
+      const check = await runMultus({ ...call, command: 'CHECK' });
+      if (checkSupported) {
+        expectSuccess(check);
+        expect(check.stdout).toBe('');
+      } else {
+        expect(expectCniError(check, 1).cniVersion).toBe(version);
+      }
+      pod.expectUp(ns, call.containerId);
 
-    const status = await runMultus({ ...call, command: 'STATUS' });
-    const gc = await runMultus({ ...call, command: 'GC', config: { ...call.config, 'cni.dev/valid-attachments': [{ containerID: call.containerId, ifname: 'eth0' }] } });
-    if (version === '1.1.0') {
-      expectSuccess(status);
-      expectSuccess(gc);
-      expect(status.stdout + gc.stdout).toBe('');
-    } else {
-      expect([expectCniError(status, 1).msg, expectCniError(gc, 1).msg]).toEqual([
-        `STATUS needs cniVersion 1.1.0 or later; the config is ${version}`,
-        `GC needs cniVersion 1.1.0 or later; the config is ${version}`,
-      ]);
-    }
-    pod.expectUp(ns, call.containerId);
+      const status = await runMultus({ ...call, command: 'STATUS' });
+      const gc = await runMultus({
+        ...call,
+        command: 'GC',
+        config: { ...call.config, 'cni.dev/valid-attachments': [{ containerID: call.containerId, ifname: 'eth0' }] },
+      });
+      if (version === '1.1.0') {
+        expectSuccess(status);
+        expectSuccess(gc);
+        expect(status.stdout + gc.stdout).toBe('');
+      } else {
+        expect([expectCniError(status, 1).msg, expectCniError(gc, 1).msg]).toEqual([
+          `STATUS needs cniVersion 1.1.0 or later; the config is ${version}`,
+          `GC needs cniVersion 1.1.0 or later; the config is ${version}`,
+        ]);
+      }
+      pod.expectUp(ns, call.containerId);
 
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expect(del.stdout).toBe('');
-    pod.expectGone(ns);
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expect(del.stdout).toBe('');
+      pod.expectGone(ns);
 
-    // What the bridge plugin itself prints for the master conf in the version it ran at: same shape.
-    const direct = { ...pod.masterDelegate(), cniVersion: delegateVersion(version) };
-    const bridgeResult = runBridgeDirectly('ADD', direct, netns, call.containerId);
-    runBridgeDirectly('DEL', direct, netns, call.containerId);
-    expect(resultShape(withoutEmptyDns(add.json))).toEqual(resultShape({ ...pod.withMasterDefaultRoute(withoutEmptyDns(bridgeResult), version), cniVersion: version }));
-  });
+      // What the bridge plugin itself prints for the master conf in the version it ran at: same shape.
+      const direct = { ...pod.masterDelegate(), cniVersion: delegateVersion(version) };
+      const bridgeResult = runBridgeDirectly('ADD', direct, netns, call.containerId);
+      runBridgeDirectly('DEL', direct, netns, call.containerId);
+      expect(resultShape(withoutEmptyDns(add.json))).toEqual(
+        resultShape({ ...pod.withMasterDefaultRoute(withoutEmptyDns(bridgeResult), version), cniVersion: version }),
+      );
+    },
+  );
 
   it('CHECK after DEL fails: nothing is recorded for the container any more', async () => {
     const ns = `${ws.prefix}-d`;

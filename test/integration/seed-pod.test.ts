@@ -45,23 +45,29 @@ describe('seed three-delegate pod, seed config (no cniVersion)', () => {
     pod.expectGone(ns);
   });
 
-  it('prints the result the bridge plugin prints for the master, called directly, with the default route the seed\'s rule set', async () => {
-    const ns = `${ws.prefix}-b`;
-    const netns = createNetns(ns, cleanup);
-    const pod = new SeedPod(ws, 'b', NET, 11, cleanup);
-    const call = { config: pod.config(undefined), containerId: `${ws.prefix}-ctr-b`, netns };
+  it(
+    'prints the result the bridge plugin prints for the master, called directly, with the default route the ' +
+      "seed's rule set",
+    async () => {
+      const ns = `${ws.prefix}-b`;
+      const netns = createNetns(ns, cleanup);
+      const pod = new SeedPod(ws, 'b', NET, 11, cleanup);
+      const call = { config: pod.config(undefined), containerId: `${ws.prefix}-ctr-b`, netns };
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expectSuccess(await runMultus({ ...call, command: 'DEL' }));
-    pod.expectGone(ns);
+      const add = await runMultus({ ...call, command: 'ADD' });
+      expectSuccess(add);
+      expectSuccess(await runMultus({ ...call, command: 'DEL' }));
+      pod.expectGone(ns);
 
-    const direct = { ...pod.masterDelegate(), cniVersion: '0.1.0' };
-    const bridgeResult = runBridgeDirectly('ADD', direct, netns, call.containerId);
-    runBridgeDirectly('DEL', direct, netns, call.containerId);
-    expect(resultShape(withoutEmptyDns(add.json))).toEqual(resultShape(pod.withMasterDefaultRoute(withoutEmptyDns(bridgeResult), '0.1.0')));
-    expect(add.json).toEqual({ cniVersion: '0.1.0', ip4: expect.objectContaining({ gateway: '10.231.11.1' }) });
-  });
+      const direct = { ...pod.masterDelegate(), cniVersion: '0.1.0' };
+      const bridgeResult = runBridgeDirectly('ADD', direct, netns, call.containerId);
+      runBridgeDirectly('DEL', direct, netns, call.containerId);
+      expect(resultShape(withoutEmptyDns(add.json))).toEqual(
+        resultShape(pod.withMasterDefaultRoute(withoutEmptyDns(bridgeResult), '0.1.0')),
+      );
+      expect(add.json).toEqual({ cniVersion: '0.1.0', ip4: expect.objectContaining({ gateway: '10.231.11.1' }) });
+    },
+  );
 
   it('CHECK on a config below 0.4.0 is code 1 and touches nothing', async () => {
     const ns = `${ws.prefix}-c`;
@@ -95,21 +101,24 @@ describe('seed three-delegate pod, seed config (no cniVersion)', () => {
     pod.expectGone(ns);
   });
 
-  it('DEL after the runtime removed the netns succeeds and still releases every lease and the cache entry', async () => {
-    const ns = `${ws.prefix}-e`;
-    const netns = createNetns(ns, cleanup);
-    const pod = new SeedPod(ws, 'e', NET, 41, cleanup);
-    const call = { config: pod.config('1.0.0'), containerId: `${ws.prefix}-ctr-e`, netns };
-    expectSuccess(await runMultus({ ...call, command: 'ADD' }));
-    expect(leaseFiles(ws.ipamDir)).toHaveLength(3);
+  it(
+    'DEL after the runtime removed the netns succeeds ' + 'and still releases every lease and the cache entry',
+    async () => {
+      const ns = `${ws.prefix}-e`;
+      const netns = createNetns(ns, cleanup);
+      const pod = new SeedPod(ws, 'e', NET, 41, cleanup);
+      const call = { config: pod.config('1.0.0'), containerId: `${ws.prefix}-ctr-e`, netns };
+      expectSuccess(await runMultus({ ...call, command: 'ADD' }));
+      expect(leaseFiles(ws.ipamDir)).toHaveLength(3);
 
-    execFileSync('ip', ['netns', 'del', ns]);
-    const del = await runMultus({ ...call, command: 'DEL' });
-    expectSuccess(del);
-    expect(del.stdout).toBe('');
-    expect(leaseFiles(ws.ipamDir)).toEqual([]);
-    expect(cacheFiles(ws.cniDir)).toEqual([]);
-    expect(pod.bridges.flatMap((b) => bridgePorts(b))).toEqual([]);
-    expect(hostAddrsWithPrefix(pod.subnets.ptp.replace(/0\/24$/u, ''))).toEqual([]);
-  });
+      execFileSync('ip', ['netns', 'del', ns]);
+      const del = await runMultus({ ...call, command: 'DEL' });
+      expectSuccess(del);
+      expect(del.stdout).toBe('');
+      expect(leaseFiles(ws.ipamDir)).toEqual([]);
+      expect(cacheFiles(ws.cniDir)).toEqual([]);
+      expect(pod.bridges.flatMap((b) => bridgePorts(b))).toEqual([]);
+      expect(hostAddrsWithPrefix(pod.subnets.ptp.replace(/0\/24$/u, ''))).toEqual([]);
+    },
+  );
 });

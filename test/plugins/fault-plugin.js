@@ -50,7 +50,9 @@ const version = conf.cniVersion || '0.4.0';
 const faultDir = typeof conf.faultDir === 'string' ? conf.faultDir : undefined;
 
 if (command === 'VERSION') {
-  process.stdout.write(JSON.stringify({ cniVersion: version, supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] }));
+  process.stdout.write(
+    JSON.stringify({ cniVersion: version, supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] }),
+  );
   process.exit(0);
 }
 
@@ -110,7 +112,11 @@ function findDelegate(type) {
 function runDelegate() {
   const forwarded = { ...conf, type: conf.delegateTo };
   for (const key of OWN_KEYS) delete forwarded[key];
-  const child = spawnSync(findDelegate(conf.delegateTo), [], { input: JSON.stringify(forwarded), env: process.env, maxBuffer: 8 * 1024 * 1024 });
+  const child = spawnSync(findDelegate(conf.delegateTo), [], {
+    input: JSON.stringify(forwarded),
+    env: process.env,
+    maxBuffer: 8 * 1024 * 1024,
+  });
   if (child.error) throw child.error;
   return child;
 }
@@ -121,7 +127,8 @@ function writeError(code, msg) {
 
 function hang(killParent) {
   const grandchild = spawn(process.execPath, [__filename, '--grandchild'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (faultDir !== undefined) fs.writeFileSync(path.join(faultDir, `hang-${process.pid}.pids`), `${process.pid} ${grandchild.pid}\n`);
+  if (faultDir !== undefined)
+    fs.writeFileSync(path.join(faultDir, `hang-${process.pid}.pids`), `${process.pid} ${grandchild.pid}\n`);
   if (killParent) process.kill(process.ppid, 'SIGKILL');
   setInterval(() => undefined, SLEEP_FOREVER_MS);
 }

@@ -34,7 +34,12 @@ const supported = fs.existsSync(versionsFile)
 const version = conf.cniVersion || '0.1.0';
 if (command === 'VERSION') {
   fs.appendFileSync(path.join(recordDir, 'VERSION.jsonl'), `${JSON.stringify({ type, at: Date.now() })}\n`);
-  process.stdout.write(JSON.stringify({ cniVersion: supported.includes(version) ? version : supported[supported.length - 1], supportedVersions: supported }));
+  process.stdout.write(
+    JSON.stringify({
+      cniVersion: supported.includes(version) ? version : supported[supported.length - 1],
+      supportedVersions: supported,
+    }),
+  );
   process.exit(0);
 }
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CNI_') || k === 'PATH'));
@@ -48,7 +53,13 @@ if (!supported.includes(version)) {
   process.exit(1);
 }
 if (standIn.fail && (standIn.fail.on === undefined || standIn.fail.on === command)) {
-  process.stdout.write(JSON.stringify({ cniVersion: version, code: standIn.fail.code || 999, msg: standIn.fail.msg || 'stand-in failure' }));
+  process.stdout.write(
+    JSON.stringify({
+      cniVersion: version,
+      code: standIn.fail.code || 999,
+      msg: standIn.fail.msg || 'stand-in failure',
+    }),
+  );
   process.exit(1);
 }
 if (command !== 'ADD') process.exit(0);

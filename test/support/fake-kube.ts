@@ -32,21 +32,48 @@ export class FakeKubeClient implements KubeClient, KubeClientProvider {
 
   addNad(namespace: string, name: string, config: unknown): this {
     const spec = config === undefined ? {} : { config: typeof config === 'string' ? config : JSON.stringify(config) };
-    return this.addObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name }, { metadata: { name, namespace }, spec });
+    return this.addObject(
+      { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name },
+      { metadata: { name, namespace }, spec },
+    );
   }
 
   /** A seed `Network` object, and the CRD (or the TPR) that serves it. */
-  addNetwork(namespace: string, name: string, plugin: string, conf: Record<string, unknown>, kind: 'CRD' | 'TPR' = 'CRD'): this {
-    if (kind === 'CRD') this.addObject({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', name: 'networks.kubernetes.com' }, {});
-    else this.addObject({ group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: 'network.kubernetes.com' }, {});
-    return this.addObject({ group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace, name }, { metadata: { name }, plugin, args: JSON.stringify([conf]) });
+  addNetwork(
+    namespace: string,
+    name: string,
+    plugin: string,
+    conf: Record<string, unknown>,
+    kind: 'CRD' | 'TPR' = 'CRD',
+  ): this {
+    if (kind === 'CRD')
+      this.addObject(
+        {
+          group: 'apiextensions.k8s.io',
+          version: 'v1',
+          plural: 'customresourcedefinitions',
+          name: 'networks.kubernetes.com',
+        },
+        {},
+      );
+    else
+      this.addObject(
+        { group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: 'network.kubernetes.com' },
+        {},
+      );
+    return this.addObject(
+      { group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace, name },
+      { metadata: { name }, plugin, args: JSON.stringify([conf]) },
+    );
   }
 
   getPod(namespace: string, name: string): Promise<PodInfo> {
     this.calls.push(`getPod ${namespace}/${name}`);
     if (this.failWith !== undefined) return Promise.reject(this.failWith);
     const pod = this.pods.get(`${namespace}/${name}`);
-    return pod === undefined ? Promise.reject(new CniError(CniCode.KubernetesNotFound, `pod ${namespace}/${name} not found`)) : Promise.resolve(pod);
+    return pod === undefined
+      ? Promise.reject(new CniError(CniCode.KubernetesNotFound, `pod ${namespace}/${name} not found`))
+      : Promise.resolve(pod);
   }
 
   getObject(ref: ObjectRef): Promise<Record<string, unknown> | undefined> {
@@ -59,7 +86,8 @@ export class FakeKubeClient implements KubeClient, KubeClientProvider {
     this.calls.push(`setPodAnnotation ${namespace}/${name} ${key}`);
     if (this.failWith !== undefined) return Promise.reject(this.failWith);
     const pod = this.pods.get(`${namespace}/${name}`);
-    if (pod === undefined) return Promise.reject(new CniError(CniCode.KubernetesNotFound, `pod ${namespace}/${name} not found`));
+    if (pod === undefined)
+      return Promise.reject(new CniError(CniCode.KubernetesNotFound, `pod ${namespace}/${name} not found`));
     this.pods.set(`${namespace}/${name}`, { ...pod, annotations: { ...pod.annotations, [key]: value } });
     return Promise.resolve();
   }
@@ -69,10 +97,14 @@ export class FakeKubeClient implements KubeClient, KubeClientProvider {
 export class FakeConfDir implements ConfDirReader {
   constructor(private readonly files: Record<string, DelegateConf> = {}) {}
   findByName(dir: string, name: string): Promise<DelegateConf | undefined> {
-    return Promise.resolve(Object.entries(this.files).find(([path, conf]) => path.startsWith(`${dir}/`) && conf['name'] === name)?.[1]);
+    return Promise.resolve(
+      Object.entries(this.files).find(([path, conf]) => path.startsWith(`${dir}/`) && conf['name'] === name)?.[1],
+    );
   }
   readFile(path: string): Promise<DelegateConf> {
     const conf = this.files[path];
-    return conf === undefined ? Promise.reject(new CniError(CniCode.InvalidConfig, `cannot read CNI config file ${path}`)) : Promise.resolve(conf);
+    return conf === undefined
+      ? Promise.reject(new CniError(CniCode.InvalidConfig, `cannot read CNI config file ${path}`))
+      : Promise.resolve(conf);
   }
 }

@@ -5,7 +5,13 @@ import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type KubeTestObject, type KubeTestObjectRef, type KubeTestResource, ObjectStore, resourceKey } from './kube/object-store';
+import {
+  type KubeTestObject,
+  type KubeTestObjectRef,
+  type KubeTestResource,
+  ObjectStore,
+  resourceKey,
+} from './kube/object-store';
 import { type Json, PatchError } from './kube/patches';
 import { DEFAULT_RESOURCES, type KubeTestRoute, parseRoute, verbOf } from './kube/routes';
 import { conflictStatus, forbiddenStatus, notFoundStatus, statusBody, unauthorizedStatus } from './kube/status';
@@ -78,7 +84,10 @@ interface Armed<T> {
 }
 
 function matches(matcher: KubeTestMatcher, method: string, path: string): boolean {
-  return (matcher.method === undefined || matcher.method.toUpperCase() === method) && (matcher.pathPrefix === undefined || path.startsWith(matcher.pathPrefix));
+  return (
+    (matcher.method === undefined || matcher.method.toUpperCase() === method) &&
+    (matcher.pathPrefix === undefined || path.startsWith(matcher.pathPrefix))
+  );
 }
 
 /** Takes the first armed entry matching the request, counting it down. */
@@ -129,7 +138,9 @@ export class KubeTestServer {
     this.tokens.set(this.token, this.user);
     for (const r of options.resources ?? DEFAULT_RESOURCES) this.serve(r);
     this.server = createServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => this.send(res, undefined, 500, statusBody(500, `test server: ${String(err)}`)));
+      this.handle(req, res).catch((err: unknown) =>
+        this.send(res, undefined, 500, statusBody(500, `test server: ${String(err)}`)),
+      );
     });
     this.server.on('secureConnection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -161,7 +172,10 @@ export class KubeTestServer {
   }
 
   /** Writes a kubeconfig for this server (CA inline, token user) and returns its path. */
-  writeKubeconfig(path: string = join(this.dir, `kubeconfig-${++this.kubeconfigs}`), options: KubeconfigOptions = {}): string {
+  writeKubeconfig(
+    path: string = join(this.dir, `kubeconfig-${++this.kubeconfigs}`),
+    options: KubeconfigOptions = {},
+  ): string {
     const q = (s: string): string => JSON.stringify(s);
     const user = options.user ?? this.user;
     const lines = [
@@ -201,8 +215,18 @@ export class KubeTestServer {
     this.served.delete(resourceKey(resource));
   }
 
-  addPod(pod: { namespace: string; name: string; uid?: string; annotations?: Record<string, string>; labels?: Record<string, string> }): KubeTestObject {
-    const metadata = { ...(pod.uid === undefined ? {} : { uid: pod.uid }), annotations: { ...(pod.annotations ?? {}) }, ...(pod.labels === undefined ? {} : { labels: pod.labels }) };
+  addPod(pod: {
+    namespace: string;
+    name: string;
+    uid?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  }): KubeTestObject {
+    const metadata = {
+      ...(pod.uid === undefined ? {} : { uid: pod.uid }),
+      annotations: { ...(pod.annotations ?? {}) },
+      ...(pod.labels === undefined ? {} : { labels: pod.labels }),
+    };
     return this.addObject(
       { group: '', version: 'v1', plural: 'pods', namespace: pod.namespace, name: pod.name },
       { metadata, spec: { containers: [{ name: 'main', image: 'busybox' }] }, status: { phase: 'Pending' } },
@@ -226,8 +250,10 @@ export class KubeTestServer {
   /** Stores an object of a served type; metadata (name, namespace, uid, resourceVersion) is filled in. */
   addObject(ref: KubeTestObjectRef, body: Record<string, unknown>): KubeTestObject {
     const resource = this.served.get(resourceKey(ref));
-    if (resource === undefined) throw new Error(`kube test server: ${resourceKey(ref)} is not served; call serve() first`);
-    if (resource.namespaced !== (ref.namespace !== undefined)) throw new Error(`kube test server: ${resourceKey(ref)} is ${resource.namespaced ? '' : 'not '}namespaced`);
+    if (resource === undefined)
+      throw new Error(`kube test server: ${resourceKey(ref)} is not served; call serve() first`);
+    if (resource.namespaced !== (ref.namespace !== undefined))
+      throw new Error(`kube test server: ${resourceKey(ref)} is ${resource.namespaced ? '' : 'not '}namespaced`);
     return this.store.put(resource, ref, body);
   }
 
@@ -282,7 +308,13 @@ export class KubeTestServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
-    const entry: KubeTestRequest = { method, path: url.pathname, query: url.search, contentType: req.headers['content-type'], status: 0 };
+    const entry: KubeTestRequest = {
+      method,
+      path: url.pathname,
+      query: url.search,
+      contentType: req.headers['content-type'],
+      status: 0,
+    };
     this.requests.push(entry);
     const text = await readBody(req);
     take(this.hooks, method, entry.path)?.();
@@ -296,7 +328,13 @@ export class KubeTestServer {
   }
 
   /** Applies a fault; true when it answered (or deliberately did not). */
-  private async injectFault(fault: KubeTestFault, req: IncomingMessage, res: ServerResponse, entry: KubeTestRequest, route: KubeTestRoute | undefined): Promise<boolean> {
+  private async injectFault(
+    fault: KubeTestFault,
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: KubeTestRequest,
+    route: KubeTestRoute | undefined,
+  ): Promise<boolean> {
     if (fault.delayMs !== undefined) await sleep(fault.delayMs);
     if (fault.hang === true) return true;
     if (fault.reset === true) {
@@ -313,11 +351,15 @@ export class KubeTestServer {
     const code = status ?? 500;
     if (message === undefined && route !== undefined) {
       const name = route.name ?? '';
-      if (code === 403) return forbiddenStatus(route.resource, this.user, verbOf(method, route), route.namespace, route.name);
+      if (code === 403)
+        return forbiddenStatus(route.resource, this.user, verbOf(method, route), route.namespace, route.name);
       if (code === 404) return notFoundStatus(route.resource, name);
       if (code === 409) return conflictStatus(route.resource, name);
     }
-    return statusBody(code, message ?? (code === 500 ? 'Internal error occurred: injected failure' : 'injected failure'));
+    return statusBody(
+      code,
+      message ?? (code === 500 ? 'Internal error occurred: injected failure' : 'injected failure'),
+    );
   }
 
   private authenticate(req: IncomingMessage): string | undefined {
@@ -326,13 +368,31 @@ export class KubeTestServer {
     return match?.[1] === undefined ? undefined : this.tokens.get(match[1]);
   }
 
-  private serveRoute(method: string, route: KubeTestRoute, text: string, contentType: string, res: ServerResponse, entry: KubeTestRequest): void {
+  private serveRoute(
+    method: string,
+    route: KubeTestRoute,
+    text: string,
+    contentType: string,
+    res: ServerResponse,
+    entry: KubeTestRequest,
+  ): void {
     const { resource, namespace, name } = route;
     if (name === undefined) {
-      if (method !== 'GET') return this.send(res, entry, 405, statusBody(405, `the server does not allow this method on the requested resource`));
+      if (method !== 'GET')
+        return this.send(
+          res,
+          entry,
+          405,
+          statusBody(405, `the server does not allow this method on the requested resource`),
+        );
       const items = this.store.list(resource, namespace);
       const apiVersion = resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
-      return this.send(res, entry, 200, { apiVersion, kind: `${resource.kind}List`, metadata: { resourceVersion: '' }, items });
+      return this.send(res, entry, 200, {
+        apiVersion,
+        kind: `${resource.kind}List`,
+        metadata: { resourceVersion: '' },
+        items,
+      });
     }
     const ref: KubeTestObjectRef = { ...resource, ...(namespace === undefined ? {} : { namespace }), name };
     if (method === 'GET' || method === 'DELETE') {
@@ -341,7 +401,13 @@ export class KubeTestServer {
       if (method === 'DELETE') this.store.remove(ref);
       return this.send(res, entry, 200, object);
     }
-    if (method !== 'PATCH' && method !== 'PUT') return this.send(res, entry, 405, statusBody(405, `the server does not allow this method on the requested resource`));
+    if (method !== 'PATCH' && method !== 'PUT')
+      return this.send(
+        res,
+        entry,
+        405,
+        statusBody(405, `the server does not allow this method on the requested resource`),
+      );
     let body: Json;
     try {
       body = JSON.parse(text) as Json;
@@ -349,9 +415,17 @@ export class KubeTestServer {
       return this.send(res, entry, 400, statusBody(400, 'the request body is not valid JSON'));
     }
     try {
-      const result = method === 'PATCH' ? this.store.patch(ref, contentType, body) : this.store.replace(ref, body as Record<string, unknown>);
+      const result =
+        method === 'PATCH'
+          ? this.store.patch(ref, contentType, body)
+          : this.store.replace(ref, body as Record<string, unknown>);
       if (result.ok) return this.send(res, entry, 200, result.object);
-      return this.send(res, entry, result.status, result.status === 404 ? notFoundStatus(resource, name) : conflictStatus(resource, name));
+      return this.send(
+        res,
+        entry,
+        result.status,
+        result.status === 404 ? notFoundStatus(resource, name) : conflictStatus(resource, name),
+      );
     } catch (err) {
       if (err instanceof PatchError) return this.send(res, entry, err.status, statusBody(err.status, err.message));
       throw err;
@@ -362,7 +436,10 @@ export class KubeTestServer {
     if (entry !== undefined) entry.status = status;
     if (res.headersSent || res.destroyed) return;
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(status, {
+      'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+    });
     res.end(text);
   }
 }

@@ -15,7 +15,10 @@ import { type ListedContainer, type ListedPod, podResourcesLister } from '../../
 export type TestContainerDevices = Readonly<Record<string, readonly string[]>>;
 
 /** What List does: answer (the default), fail with a status, or hold the call until close(). */
-export type PodResourcesTestMode = { readonly kind: 'answer' } | { readonly kind: 'fail'; readonly code: grpc.status; readonly details: string } | { readonly kind: 'hang' };
+export type PodResourcesTestMode =
+  | { readonly kind: 'answer' }
+  | { readonly kind: 'fail'; readonly code: grpc.status; readonly details: string }
+  | { readonly kind: 'hang' };
 
 export class PodResourcesTestServer {
   /** List calls received, answered or not. */
@@ -35,9 +38,13 @@ export class PodResourcesTestServer {
     const socketPath = join(dir, 'kubelet.sock');
     const server = new grpc.Server();
     const self = new PodResourcesTestServer(server, dir, socketPath);
-    server.addService(podResourcesLister().service, { List: (call: unknown, callback: grpc.sendUnaryData<unknown>) => self.list(callback) });
+    server.addService(podResourcesLister().service, {
+      List: (call: unknown, callback: grpc.sendUnaryData<unknown>) => self.list(callback),
+    });
     await new Promise<void>((resolve, reject) => {
-      server.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err === null ? resolve() : reject(err)));
+      server.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) =>
+        err === null ? resolve() : reject(err),
+      );
     });
     chmodSync(socketPath, 0o600);
     return self;

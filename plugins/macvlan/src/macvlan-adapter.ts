@@ -1,4 +1,12 @@
-import type { AdapterApi, AdapterContext, ConfigProblem, DelegateConf, DelegateInvocation, Executor, VerifyContext } from '../../../src/index';
+import type {
+  AdapterApi,
+  AdapterContext,
+  ConfigProblem,
+  DelegateConf,
+  DelegateInvocation,
+  Executor,
+  VerifyContext,
+} from '../../../src/index';
 import { macvlanProblems, masterLinkProblem } from './macvlan-conf';
 
 /**
@@ -33,7 +41,10 @@ export function macvlanAdapterClass(api: AdapterApi) {
       await this.checkMaster(conf, context.netns);
     }
 
-    /** A master in the pod may be made by an earlier delegate of this ADD: it is looked for right before the plugin runs. */
+    /**
+     * A master in the pod may be made by an earlier delegate of this ADD: it is looked for right before the plugin
+     * runs.
+     */
     override async add(call: DelegateInvocation): Promise<unknown> {
       if (call.conf['linkInContainer'] === true) await this.checkMaster(call.conf, call.env.CNI_NETNS);
       return super.add(call);
@@ -72,11 +83,17 @@ export function macvlanAdapterClass(api: AdapterApi) {
       const show = ['-j', 'link', 'show', 'dev', master];
       let output: string;
       try {
-        output = inPod ? await this.executor.runTool('nsenter', [`--net=${netns}`, '--', 'ip', ...show]) : await this.executor.runTool('ip', show);
+        output = inPod
+          ? await this.executor.runTool('nsenter', [`--net=${netns}`, '--', 'ip', ...show])
+          : await this.executor.runTool('ip', show);
       } catch (err) {
         const where = inPod ? "in the pod's network namespace" : 'on this host';
         const why = err instanceof api.CniError ? err.msg : String(err);
-        throw new api.CniError(api.CniCode.InvalidConfig, `master "${master}" was not found ${where}; nothing was run`, { details: why, cause: err });
+        throw new api.CniError(
+          api.CniCode.InvalidConfig,
+          `master "${master}" was not found ${where}; nothing was run`,
+          { details: why, cause: err },
+        );
       }
       const problem = masterLinkProblem(master, output, conf['mtu']);
       if (problem !== undefined) throw new api.CniError(api.CniCode.InvalidConfig, `${problem}; nothing was run`);

@@ -33,7 +33,8 @@ export function macvlanProblems(conf: DelegateConf, origin: string, api: Macvlan
     problem('mode', `must be one of ${MACVLAN_MODES.join(', ')}, got ${shown(mode)}`);
   }
   const mtuOk = typeof mtu === 'number' && Number.isInteger(mtu) && (mtu === 0 || (mtu >= 68 && mtu <= 65535));
-  if (mtu !== undefined && !mtuOk) problem('mtu', `must be an integer from 68 to 65535 (or 0: the master's), got ${shown(mtu)}`);
+  if (mtu !== undefined && !mtuOk)
+    problem('mtu', `must be an integer from 68 to 65535 (or 0: the master's), got ${shown(mtu)}`);
   if (linkInContainer !== undefined && typeof linkInContainer !== 'boolean') {
     problem('linkInContainer', `must be true or false, got ${shown(linkInContainer)}`);
   }

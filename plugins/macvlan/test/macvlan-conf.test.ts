@@ -21,26 +21,85 @@ describe('macvlanProblems', () => {
 
   test.each([
     ['master not a string', { master: 3 }, 'delegates[1].master', 'must be an interface name (string), got 3'],
-    ['master too long', { master: 'a-very-long-master0' }, 'delegates[1].master', 'must be a Linux interface name: "a-very-long-master0" is longer than 15 bytes'],
-    ['master with a slash', { master: 'eth/0' }, 'delegates[1].master', "must be a Linux interface name: \"eth/0\" must not contain '/', ':' or white space"],
+    [
+      'master too long',
+      { master: 'a-very-long-master0' },
+      'delegates[1].master',
+      'must be a Linux interface name: "a-very-long-master0" is longer than 15 bytes',
+    ],
+    [
+      'master with a slash',
+      { master: 'eth/0' },
+      'delegates[1].master',
+      "must be a Linux interface name: \"eth/0\" must not contain '/', ':' or white space",
+    ],
     ['master empty', { master: '' }, 'delegates[1].master', 'must be a Linux interface name: must not be empty'],
-    ['unknown mode', { mode: 'bridged' }, 'delegates[1].mode', 'must be one of bridge, private, vepa, passthru, got "bridged"'],
-    ['mode in capitals', { mode: 'Bridge' }, 'delegates[1].mode', 'must be one of bridge, private, vepa, passthru, got "Bridge"'],
+    [
+      'unknown mode',
+      { mode: 'bridged' },
+      'delegates[1].mode',
+      'must be one of bridge, private, vepa, passthru, got "bridged"',
+    ],
+    [
+      'mode in capitals',
+      { mode: 'Bridge' },
+      'delegates[1].mode',
+      'must be one of bridge, private, vepa, passthru, got "Bridge"',
+    ],
     ['mode not a string', { mode: 1 }, 'delegates[1].mode', 'must be one of bridge, private, vepa, passthru, got 1'],
-    ['mtu as a string', { mtu: '1500' }, 'delegates[1].mtu', 'must be an integer from 68 to 65535 (or 0: the master\'s), got "1500"'],
-    ['mtu not an integer', { mtu: 1500.5 }, 'delegates[1].mtu', 'must be an integer from 68 to 65535 (or 0: the master\'s), got 1500.5'],
-    ['mtu too small', { mtu: 67 }, 'delegates[1].mtu', 'must be an integer from 68 to 65535 (or 0: the master\'s), got 67'],
-    ['mtu too large', { mtu: 65536 }, 'delegates[1].mtu', 'must be an integer from 68 to 65535 (or 0: the master\'s), got 65536'],
-    ['linkInContainer as a string', { linkInContainer: 'yes' }, 'delegates[1].linkInContainer', 'must be true or false, got "yes"'],
-    ['ipam with a bad subnet', { ipam: { type: 'host-local', subnet: '10.1.0.0' } }, 'delegates[1].ipam.subnet', 'must be a CIDR such as 10.1.0.0/24, got "10.1.0.0"'],
+    [
+      'mtu as a string',
+      { mtu: '1500' },
+      'delegates[1].mtu',
+      'must be an integer from 68 to 65535 (or 0: the master\'s), got "1500"',
+    ],
+    [
+      'mtu not an integer',
+      { mtu: 1500.5 },
+      'delegates[1].mtu',
+      "must be an integer from 68 to 65535 (or 0: the master's), got 1500.5",
+    ],
+    [
+      'mtu too small',
+      { mtu: 67 },
+      'delegates[1].mtu',
+      "must be an integer from 68 to 65535 (or 0: the master's), got 67",
+    ],
+    [
+      'mtu too large',
+      { mtu: 65536 },
+      'delegates[1].mtu',
+      "must be an integer from 68 to 65535 (or 0: the master's), got 65536",
+    ],
+    [
+      'linkInContainer as a string',
+      { linkInContainer: 'yes' },
+      'delegates[1].linkInContainer',
+      'must be true or false, got "yes"',
+    ],
+    [
+      'ipam with a bad subnet',
+      { ipam: { type: 'host-local', subnet: '10.1.0.0' } },
+      'delegates[1].ipam.subnet',
+      'must be a CIDR such as 10.1.0.0/24, got "10.1.0.0"',
+    ],
     ['ipam not an object', { ipam: 'dhcp' }, 'delegates[1].ipam', 'must be a JSON object, got "dhcp"'],
   ])('%s: %s', (_label, fields, path, message) => {
     expect(macvlanProblems({ type: 'macvlan', ...fields }, 'delegates[1]', ADAPTER_API)).toEqual([{ path, message }]);
   });
 
   test('reports every problem at once, in field order', () => {
-    const problems = macvlanProblems({ type: 'macvlan', master: 5, mode: 'x', mtu: -1, ipam: [] }, 'delegates[0]', ADAPTER_API);
-    expect(problems.map((p) => p.path)).toEqual(['delegates[0].master', 'delegates[0].mode', 'delegates[0].mtu', 'delegates[0].ipam']);
+    const problems = macvlanProblems(
+      { type: 'macvlan', master: 5, mode: 'x', mtu: -1, ipam: [] },
+      'delegates[0]',
+      ADAPTER_API,
+    );
+    expect(problems.map((p) => p.path)).toEqual([
+      'delegates[0].master',
+      'delegates[0].mode',
+      'delegates[0].mtu',
+      'delegates[0].ipam',
+    ]);
   });
 });
 
@@ -60,6 +119,8 @@ describe('masterLinkProblem', () => {
   });
 
   test('an mtu above the master mtu is refused, naming both', () => {
-    expect(masterLinkProblem('eth1', eth1, 9000)).toBe('mtu 9000 is larger than the mtu 1500 of master "eth1": a macvlan cannot exceed its master\'s');
+    expect(masterLinkProblem('eth1', eth1, 9000)).toBe(
+      'mtu 9000 is larger than the mtu 1500 of master "eth1": a macvlan cannot exceed its master\'s',
+    );
   });
 });

@@ -8,7 +8,14 @@
  * API, so this file compiles to a single .cjs that can be dropped into an `adapterDirs`
  * directory, or be listed in package.json "multusAdapters" and compiled into the binary.
  */
-import type { AdapterApi, AdapterContext, AdapterModule, ConfigProblem, DelegateConf, Executor } from '../../../src/index';
+import type {
+  AdapterApi,
+  AdapterContext,
+  AdapterModule,
+  ConfigProblem,
+  DelegateConf,
+  Executor,
+} from '../../../src/index';
 
 /** What ACME's bridges get unless the config says otherwise. */
 export const ACME_BRIDGE_DEFAULTS: Readonly<Record<string, unknown>> = { hairpinMode: true, mtu: 9000 };
@@ -21,12 +28,17 @@ function shown(value: unknown): string {
  * The checks this adapter owns. An override replaces the built-in adapter for its type, checks
  * included, so it re-checks the fields it relies on: the bridge name, the two it defaults, ipam.
  */
-export function acmeBridgeProblems(conf: DelegateConf, origin: string, api: Pick<AdapterApi, 'interfaceNameProblem' | 'ipamFieldProblems'>): ConfigProblem[] {
+export function acmeBridgeProblems(
+  conf: DelegateConf,
+  origin: string,
+  api: Pick<AdapterApi, 'interfaceNameProblem' | 'ipamFieldProblems'>,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const { bridge, hairpinMode, mtu } = conf;
   if (bridge !== undefined) {
     const why = typeof bridge === 'string' ? api.interfaceNameProblem(bridge) : `got ${shown(bridge)}`;
-    if (why !== undefined) problems.push({ path: `${origin}.bridge`, message: `must be a Linux interface name: ${why}` });
+    if (why !== undefined)
+      problems.push({ path: `${origin}.bridge`, message: `must be a Linux interface name: ${why}` });
   }
   if (hairpinMode !== undefined && typeof hairpinMode !== 'boolean') {
     problems.push({ path: `${origin}.hairpinMode`, message: `must be true or false, got ${shown(hairpinMode)}` });
@@ -47,7 +59,10 @@ export default function acmeBridgeModule(api: AdapterApi): AdapterModule {
     /** Checks the config as written (so paths and values are the operator's), then adds the defaults it lacks. */
     override prepare(conf: DelegateConf, context: AdapterContext): DelegateConf {
       const checked = super.prepare(conf, context);
-      return { ...checked, ...Object.fromEntries(Object.entries(ACME_BRIDGE_DEFAULTS).filter(([key]) => checked[key] === undefined)) };
+      return {
+        ...checked,
+        ...Object.fromEntries(Object.entries(ACME_BRIDGE_DEFAULTS).filter(([key]) => checked[key] === undefined)),
+      };
     }
 
     protected override validate(conf: DelegateConf, context: AdapterContext): ConfigProblem[] {

@@ -37,7 +37,7 @@ function sameBinary(a: Identity, b: Identity): boolean {
 
 function versionList(reply: unknown): string[] | undefined {
   const list = (reply as { supportedVersions?: unknown } | undefined)?.supportedVersions;
-  return Array.isArray(list) && list.length > 0 && list.every((v) => typeof v === 'string') ? (list as string[]) : undefined;
+  return Array.isArray(list) && list.length > 0 && list.every((v) => typeof v === 'string') ? list : undefined;
 }
 
 /**
@@ -81,7 +81,15 @@ export class CachedPluginVersions implements PluginVersions {
     const env = { CNI_CONTAINERID: '', CNI_NETNS: '', CNI_IFNAME: '', CNI_ARGS: '', CNI_PATH: query.binDirs.join(':') };
     const stdin = { cniVersion: LATEST_VERSION };
     try {
-      const reply = await this.executor.run({ type: query.type, command: 'VERSION', env, stdin, binDirs: query.binDirs, timeoutMs: query.timeoutMs, signal: query.signal });
+      const reply = await this.executor.run({
+        type: query.type,
+        command: 'VERSION',
+        env,
+        stdin,
+        binDirs: query.binDirs,
+        timeoutMs: query.timeoutMs,
+        signal: query.signal,
+      });
       return versionList(reply);
     } catch (err) {
       if (query.signal?.aborted === true) throw err;
@@ -111,7 +119,13 @@ export class CachedPluginVersions implements PluginVersions {
     } catch {
       return;
     }
-    if (parsed?.kind !== 'multus-ts/plugin-versions' || parsed.version !== 1 || typeof parsed.plugins !== 'object' || parsed.plugins === null) return;
+    if (
+      parsed?.kind !== 'multus-ts/plugin-versions' ||
+      parsed.version !== 1 ||
+      typeof parsed.plugins !== 'object' ||
+      parsed.plugins === null
+    )
+      return;
     for (const [path, answer] of Object.entries(parsed.plugins)) {
       if (versionList(answer) !== undefined && !this.memory.has(path)) this.memory.set(path, answer);
     }
@@ -124,7 +138,11 @@ export class CachedPluginVersions implements PluginVersions {
    */
   private async saveFile(dir: string): Promise<void> {
     await this.mergeFile(dir);
-    const file: VersionsFile = { kind: 'multus-ts/plugin-versions', version: 1, plugins: Object.fromEntries(this.memory) };
+    const file: VersionsFile = {
+      kind: 'multus-ts/plugin-versions',
+      version: 1,
+      plugins: Object.fromEntries(this.memory),
+    };
     const target = join(dir, VERSIONS_FILE);
     const temp = `${target}.${process.pid}.tmp`;
     try {

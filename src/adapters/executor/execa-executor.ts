@@ -35,7 +35,11 @@ function formatDuration(ms: number): string {
  * Kills the plugin's whole process group (it runs detached, as its own group leader) when the
  * timeout expires or the signal aborts, and remembers which happened.
  */
-function watchSubprocess(pid: number | undefined, timeoutMs: number | undefined, signal: AbortSignal | undefined): SubprocessWatch {
+function watchSubprocess(
+  pid: number | undefined,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): SubprocessWatch {
   let reason: EndReason | undefined;
   const killGroup = (why: EndReason): void => {
     reason ??= why;
@@ -106,7 +110,12 @@ export class ExecaExecutor implements Executor {
 
   async runTool(file: string, args: readonly string[]): Promise<string> {
     const { execa } = await this.loadExeca();
-    const result = await execa(file, [...args], { env: { PATH: this.path }, extendEnv: false, reject: false, timeout: this.timeoutMs ?? 10_000 });
+    const result = await execa(file, [...args], {
+      env: { PATH: this.path },
+      extendEnv: false,
+      reject: false,
+      timeout: this.timeoutMs ?? 10_000,
+    });
     if (result.failed) {
       const why = String(result.stderr ?? '').trim() || result.shortMessage || `exit code ${String(result.exitCode)}`;
       throw new CniError(CniCode.IoFailure, `${file} ${args.join(' ')} failed: ${why}`);
@@ -135,19 +144,28 @@ export class ExecaExecutor implements Executor {
     const who = `plugin ${JSON.stringify(request.type)} ${request.command}`;
     if (ended === 'cancelled') {
       const why = request.signal?.reason instanceof Error ? `: ${request.signal.reason.message}` : '';
-      throw new CniError(CniCode.DelegateFailed, `${who} was cancelled${why}; its process group was killed`, { cause: request.signal?.reason });
+      throw new CniError(CniCode.DelegateFailed, `${who} was cancelled${why}; its process group was killed`, {
+        cause: request.signal?.reason,
+      });
     }
     if (ended === 'timeout') {
       const ms = request.timeoutMs ?? this.timeoutMs ?? 0;
-      throw new CniError(CniCode.DelegateTimedOut, `${who} timed out after ${formatDuration(ms)}; its process group was killed`);
+      throw new CniError(
+        CniCode.DelegateTimedOut,
+        `${who} timed out after ${formatDuration(ms)}; its process group was killed`,
+      );
     }
     if (result.isMaxBuffer) {
       throw new CniError(CniCode.DelegateBadOutput, `${who} printed more than ${this.maxStdoutBytes} bytes on stdout`);
     }
     if (result.failed && result.exitCode === undefined && result.signal === undefined) {
-      throw new CniError(CniCode.DelegateFailed, `${who} could not be started: ${result.originalMessage ?? result.message ?? 'unknown error'}`, {
-        cause: result.cause,
-      });
+      throw new CniError(
+        CniCode.DelegateFailed,
+        `${who} could not be started: ${result.originalMessage ?? result.message ?? 'unknown error'}`,
+        {
+          cause: result.cause,
+        },
+      );
     }
   }
 }

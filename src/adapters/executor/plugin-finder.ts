@@ -35,14 +35,16 @@ async function refuseWritableByOthers(what: string, path: string): Promise<void>
   if (uid !== 0 && uid !== me) {
     throw new CniError(
       CniCode.InsecurePlugin,
-      `${what} ${path} is owned by uid ${uid}, neither root nor us: refusing to run a delegate that user could replace; fix with chown root ${path}`,
+      `${what} ${path} is owned by uid ${uid}, neither root nor us: refusing to run a delegate that user could ` +
+        `replace; fix with chown root ${path}`,
     );
   }
   if ((mode & 0o022) === 0) return;
   const shown = (mode & 0o7777).toString(8).padStart(4, '0');
   throw new CniError(
     CniCode.InsecurePlugin,
-    `${what} ${path} is writable by group or others (mode ${shown}): refusing to run a delegate another user could replace; fix with chmod go-w ${path}`,
+    `${what} ${path} is writable by group or others (mode ${shown}): refusing to run a delegate another user ` +
+      `could replace; fix with chmod go-w ${path}`,
   );
 }
 
@@ -63,5 +65,8 @@ export async function findPlugin(type: string, dirs: readonly string[]): Promise
     await refuseWritableByOthers('plugin binary', real);
     return candidate;
   }
-  throw new CniError(CniCode.DelegateNotFound, `failed to find plugin ${JSON.stringify(type)} in path [${dirs.join(' ')}]`);
+  throw new CniError(
+    CniCode.DelegateNotFound,
+    `failed to find plugin ${JSON.stringify(type)} in path [${dirs.join(' ')}]`,
+  );
 }

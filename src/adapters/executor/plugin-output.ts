@@ -35,14 +35,20 @@ function asCniErrorJson(value: unknown): { code: number; msg: string; details?: 
   if (!isObject(value)) return undefined;
   // The spec's code is an unsigned integer (Go runtimes decode it as uint): anything else is not a CNI error.
   const code = value['code'];
-  if (typeof code !== 'number' || !Number.isSafeInteger(code) || code < 0 || typeof value['msg'] !== 'string') return undefined;
+  if (typeof code !== 'number' || !Number.isSafeInteger(code) || code < 0 || typeof value['msg'] !== 'string')
+    return undefined;
   return { code, msg: value['msg'], details: value['details'] };
 }
 
 /** A plugin's own error JSON, carried with its code and message so callers can classify by code. */
 function pluginError(json: { code: number; msg: string; details?: unknown }): CniError {
   const { details } = json;
-  const text = details === undefined || details === null ? undefined : typeof details === 'string' ? details : JSON.stringify(details);
+  const text =
+    details === undefined || details === null
+      ? undefined
+      : typeof details === 'string'
+        ? details
+        : JSON.stringify(details);
   return new CniError(json.code, json.msg, { details: text === '' ? undefined : text });
 }
 
@@ -86,7 +92,10 @@ export function decodePluginOutput(outcome: PluginOutcome): unknown {
   if (errorJson !== undefined) throw pluginError(errorJson);
   if (typeof parsed.value === 'object' && parsed.value !== null && 'code' in parsed.value && 'msg' in parsed.value) {
     const code = JSON.stringify((parsed.value as { code: unknown }).code);
-    throw new CniError(CniCode.DelegateBadOutput, `${who(outcome)} printed an error whose code ${code} is not a CNI error code (an unsigned integer)`);
+    throw new CniError(
+      CniCode.DelegateBadOutput,
+      `${who(outcome)} printed an error whose code ${code} is not a CNI error code (an unsigned integer)`,
+    );
   }
   return parsed.value;
 }

@@ -18,10 +18,18 @@ async function refuseUnsafe(what: string, path: string): Promise<void> {
   } catch (err) {
     throw new CniError(CniCode.AdapterLoadFailed, `${what} ${path} cannot be read: ${(err as Error).message}`);
   }
-  if (uid !== 0) throw new CniError(CniCode.AdapterLoadFailed, `${what} ${path} is owned by uid ${uid}, not root: refusing to load code from it`);
+  if (uid !== 0)
+    throw new CniError(
+      CniCode.AdapterLoadFailed,
+      `${what} ${path} is owned by uid ${uid}, not root: refusing to load code from it`,
+    );
   if ((mode & 0o022) !== 0) {
     const shown = (mode & 0o7777).toString(8).padStart(4, '0');
-    throw new CniError(CniCode.AdapterLoadFailed, `${what} ${path} is writable by group or others (mode ${shown}): refusing to load code from it; fix with chmod go-w ${path}`);
+    throw new CniError(
+      CniCode.AdapterLoadFailed,
+      `${what} ${path} is writable by group or others (mode ${shown}): refusing to load code from it; fix with ` +
+        `chmod go-w ${path}`,
+    );
   }
 }
 

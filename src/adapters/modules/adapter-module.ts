@@ -60,7 +60,7 @@ function moduleOf(exported: unknown, source: string): AdapterModule {
   let candidate = exported;
   // `default`, and under Node's import() of compiled CommonJS, `default.default` (__esModule).
   for (let i = 0; i < 2 && typeof candidate === 'object' && candidate !== null && 'default' in candidate; i += 1) {
-    candidate = (candidate as { default: unknown }).default;
+    candidate = candidate.default;
   }
   if (typeof candidate === 'function') {
     try {
@@ -86,13 +86,21 @@ function checkedFactory(factory: AdapterFactory, source: string, index: number):
     try {
       adapter = factory(executor);
     } catch (err) {
-      throw loadError(source, `adapters[${index}] threw when created: ${err instanceof Error ? err.message : String(err)}`, err);
+      throw loadError(
+        source,
+        `adapters[${index}] threw when created: ${err instanceof Error ? err.message : String(err)}`,
+        err,
+      );
     }
     const a = adapter as Record<string, unknown> | null;
     const methods = ['supports', 'prepare', 'add', 'del', 'check', 'gc', 'status'];
     const missing = methods.filter((m) => typeof a?.[m] !== 'function');
     if (a === null || typeof a['name'] !== 'string' || typeof a['priority'] !== 'number' || missing.length > 0) {
-      throw loadError(source, `adapters[${index}] did not make an adapter (needs name, priority and ${methods.join(', ')}; missing ${missing.join(', ') || 'name/priority'})`);
+      throw loadError(
+        source,
+        `adapters[${index}] did not make an adapter (needs name, priority and ${methods.join(', ')}; missing ` +
+          `${missing.join(', ') || 'name/priority'})`,
+      );
     }
     return adapter as ReturnType<AdapterFactory>;
   };
@@ -101,6 +109,8 @@ function checkedFactory(factory: AdapterFactory, source: string, index: number):
 /** Registers every adapter of a module's exports through the one registration call. */
 export function registerAdapterModule(container: Container, exported: unknown, source: string): AdapterModule {
   const module = moduleOf(exported, source);
-  module.adapters.forEach((factory, i) => registerAdapter(container, checkedFactory(factory, source, i), `${source} (${module.name})`));
+  module.adapters.forEach((factory, i) =>
+    registerAdapter(container, checkedFactory(factory, source, i), `${source} (${module.name})`),
+  );
   return module;
 }

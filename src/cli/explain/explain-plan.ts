@@ -169,16 +169,30 @@ export async function explainFile(file: string, options: ExplainOptions): Promis
   const pod = podFor(k8s, options.pod);
   out.pod = pod;
   if (k8s) {
-    const selections = selectionViews(options.annotations, pod?.namespace ?? 'default', config.kubernetes.multusNamespace);
+    const selections = selectionViews(
+      options.annotations,
+      pod?.namespace ?? 'default',
+      config.kubernetes.multusNamespace,
+    );
     if (!selections.ok) return { ...out, notes, problems: selections.problems };
     out.selections = selections.views;
   } else if (Object.keys(options.annotations).length > 0) {
-    notes.push('--pod-annotation ignored: the config has no kubeconfig, so its delegates are the networks and annotations select nothing');
+    notes.push(
+      '--pod-annotation ignored: the config has no kubeconfig, so its delegates are the networks and ' +
+        'annotations select nothing',
+    );
   }
   if (config.readinessFile !== undefined) {
-    notes.push(`an ADD first waits up to ${config.readinessTimeoutMs / 1000} s for the readiness file ${config.readinessFile}`);
+    notes.push(
+      `an ADD first waits up to ${config.readinessTimeoutMs / 1000} s for the readiness file ${config.readinessFile}`,
+    );
   }
-  const cniArgs = pod === undefined ? '' : [pod.namespace === undefined ? '' : `K8S_POD_NAMESPACE=${pod.namespace}`, `K8S_POD_NAME=${pod.name}`].filter((p) => p !== '').join(';');
+  const cniArgs =
+    pod === undefined
+      ? ''
+      : [pod.namespace === undefined ? '' : `K8S_POD_NAMESPACE=${pod.namespace}`, `K8S_POD_NAME=${pod.name}`]
+          .filter((p) => p !== '')
+          .join(';');
   const request = offlineRequest(config, options.ifname, options.cniPath, cniArgs);
   const container = options.container ?? offlineContainer(new RefusingExecutor());
   let registry: AdapterRegistry;
@@ -198,25 +212,42 @@ export async function explainFile(file: string, options: ExplainOptions): Promis
 function podFor(k8s: boolean, given: PodArg | undefined): Explanation['pod'] {
   if (!k8s) return given === undefined ? undefined : { ...given, assumed: false };
   if (given === undefined) return { ...ASSUMED_POD, assumed: true };
-  return given.namespace === undefined ? { namespace: ASSUMED_POD.namespace, name: given.name, assumed: true } : { ...given, assumed: false };
+  return given.namespace === undefined
+    ? { namespace: ASSUMED_POD.namespace, name: given.name, assumed: true }
+    : { ...given, assumed: false };
 }
 
 type Planned = Pick<Explanation, 'source' | 'complete' | 'apiCalls' | 'attachments' | 'result' | 'notes' | 'problems'>;
 
-async function plan(request: NetworkRequest, container: Container, registry: AdapterRegistry, loaded: ConfigFile): Promise<Planned> {
+async function plan(
+  request: NetworkRequest,
+  container: Container,
+  registry: AdapterRegistry,
+  loaded: ConfigFile,
+): Promise<Planned> {
   const kube = new OfflineKubeClientProvider();
   container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
-  const empty: Planned = { source: undefined, complete: true, apiCalls: [], attachments: [], result: undefined, notes: [], problems: [] };
+  const empty: Planned = {
+    source: undefined,
+    complete: true,
+    apiCalls: [],
+    attachments: [],
+    result: undefined,
+    notes: [],
+    problems: [],
+  };
   const where = loaded.mapPath('(config)');
   // As the orchestrator picks: the first source that supports the request.
   const source = container.getAll<NetworkSource>(TOKENS.NetworkSource).find((s) => s.supports(request));
-  if (source === undefined) return { ...empty, problems: [{ path: where, message: 'no network source can serve this config', code: 7 }] };
+  if (source === undefined)
+    return { ...empty, problems: [{ path: where, message: 'no network source can serve this config', code: 7 }] };
   let networkPlan: NetworkPlan;
   try {
     networkPlan = await source.resolve(request);
   } catch (err) {
     const needed = apiNeeded(err);
-    if (needed === undefined) return { ...empty, source: source.name, problems: problemsOf(err, '(networks)', loaded.mapPath) };
+    if (needed === undefined)
+      return { ...empty, source: source.name, problems: problemsOf(err, '(networks)', loaded.mapPath) };
     return { ...empty, source: source.name, complete: false, apiCalls: [...new Set(kube.asked)] };
   }
   let prepared: PreparedAttachment[];
@@ -228,24 +259,43 @@ async function plan(request: NetworkRequest, container: Container, registry: Ada
   const binDirs = delegateBinDirs(request.config, request.env);
   const attachments = await Promise.all(prepared.map((a) => attachmentView(a, request, binDirs, loaded)));
   const master = prepared.find((a) => a.master);
-  const notes = networkPlan.pod === undefined ? [] : [`the network-status annotation would be written to pod ${networkPlan.pod.namespace}/${networkPlan.pod.name}`];
+  const notes =
+    networkPlan.pod === undefined
+      ? []
+      : [`the network-status annotation would be written to pod ${networkPlan.pod.namespace}/${networkPlan.pod.name}`];
   if (master !== undefined) notes.push(defaultRouteNote(master.ifname, request.config.masterDefaultRoute));
   return {
     ...empty,
     source: source.name,
     attachments,
     notes,
-    result: master === undefined ? undefined : `the master's result (${master.ifname}), converted to cniVersion ${request.config.cniVersion}`,
+    result:
+      master === undefined
+        ? undefined
+        : `the master's result (${master.ifname}), converted to cniVersion ${request.config.cniVersion}`,
   };
 }
 
 /** What happens to the pod's default routes (configuration.md, masterDefaultRoute). */
 function defaultRouteNote(masterIfname: string, masterDefaultRoute: boolean): string {
-  if (!masterDefaultRoute) return "default routes: each attachment's as its plugin sets them, but a selection's default-route (masterDefaultRoute is off)";
-  return `default routes: ${masterIfname} (the master) gets the pod's default route of each IP family it has a gateway for when another attachment sets one; those others lose theirs (masterDefaultRoute; a selection's default-route wins for its family)`;
+  if (!masterDefaultRoute)
+    return (
+      "default routes: each attachment's as its plugin sets them, but a selection's default-route " +
+      '(masterDefaultRoute is off)'
+    );
+  return (
+    `default routes: ${masterIfname} (the master) gets the pod's default route of each IP family it has a gateway ` +
+    `for when another attachment sets one; those others lose theirs (masterDefaultRoute; a selection's ` +
+    `default-route wins for its family)`
+  );
 }
 
-async function attachmentView(a: PreparedAttachment, request: NetworkRequest, binDirs: readonly string[], loaded: ConfigFile): Promise<AttachmentView> {
+async function attachmentView(
+  a: PreparedAttachment,
+  request: NetworkRequest,
+  binDirs: readonly string[],
+  loaded: ConfigFile,
+): Promise<AttachmentView> {
   const env = delegateEnv(request.env, a.ifname, binDirs, delegateCniArgs(request.env.args));
   return {
     index: a.index,
@@ -261,7 +311,12 @@ async function attachmentView(a: PreparedAttachment, request: NetworkRequest, bi
   };
 }
 
-async function pluginView(p: PreparedPlugin, prevResult: boolean, binDirs: readonly string[], loaded: ConfigFile): Promise<PluginView> {
+async function pluginView(
+  p: PreparedPlugin,
+  prevResult: boolean,
+  binDirs: readonly string[],
+  loaded: ConfigFile,
+): Promise<PluginView> {
   const ipam = ipamType(p.conf);
   return {
     origin: loaded.mapPath(p.origin),
@@ -284,7 +339,12 @@ function binaryView(found: BinaryLookup): BinaryView {
  * capability the config declares, libcni's rule) and, in Kubernetes mode, the pod's annotations
  * where containerd puts them, so the source reads them instead of GETting the pod.
  */
-function withRuntimeInput(loaded: ConfigFile, options: ExplainOptions, k8s: boolean, notes: string[]): Record<string, unknown> {
+function withRuntimeInput(
+  loaded: ConfigFile,
+  options: ExplainOptions,
+  k8s: boolean,
+  notes: string[],
+): Record<string, unknown> {
   const raw = loaded.raw;
   const existing = isObject(raw['runtimeConfig']) ? raw['runtimeConfig'] : {};
   const capabilities = isObject(raw['capabilities']) ? raw['capabilities'] : {};
@@ -292,22 +352,31 @@ function withRuntimeInput(loaded: ConfigFile, options: ExplainOptions, k8s: bool
   const kept = given.filter(([key]) => getIgnoringCase(capabilities, key) === true);
   const dropped = given.filter(([key]) => getIgnoringCase(capabilities, key) !== true).map(([key]) => key);
   if (dropped.length > 0) {
-    notes.push(`--runtime-config ${dropped.join(', ')} dropped: the multus config declares no such capability, so the runtime would not pass it`);
+    notes.push(
+      `--runtime-config ${dropped.join(', ')} dropped: the multus config declares no such capability, so the ` +
+        `runtime would not pass it`,
+    );
   }
   const runtimeConfig: Record<string, unknown> = { ...existing, ...Object.fromEntries(kept) };
   if (k8s) runtimeConfig[POD_ANNOTATIONS_KEY] = { ...options.annotations };
   return Object.keys(runtimeConfig).length === 0 ? { ...raw } : { ...raw, runtimeConfig };
 }
 
-type SelectionsOutcome = { readonly ok: true; readonly views: SelectionView[] } | { readonly ok: false; readonly problems: Problem[] };
+type SelectionsOutcome =
+  { readonly ok: true; readonly views: SelectionView[] } | { readonly ok: false; readonly problems: Problem[] };
 
 /** The pod's selections, parsed by the same functions the Kubernetes source uses. */
-function selectionViews(annotations: Readonly<Record<string, string>>, podNamespace: string, multusNamespace: string): SelectionsOutcome {
+function selectionViews(
+  annotations: Readonly<Record<string, string>>,
+  podNamespace: string,
+  multusNamespace: string,
+): SelectionsOutcome {
   const key = annotations[NETWORKS_ANNOTATION] !== undefined ? NETWORKS_ANNOTATION : SEED_NETWORKS_ANNOTATION;
   const views: SelectionView[] = [];
   try {
     const override = annotations[DEFAULT_NETWORK_ANNOTATION];
-    if (override !== undefined && override.trim() !== '') views.push(view(DEFAULT_NETWORK_ANNOTATION, parseDefaultNetwork(override), multusNamespace));
+    if (override !== undefined && override.trim() !== '')
+      views.push(view(DEFAULT_NETWORK_ANNOTATION, parseDefaultNetwork(override), multusNamespace));
     views.push(...parseNetworkSelections(key, annotations[key] ?? '').map((s) => view(key, s, podNamespace)));
   } catch (err) {
     return { ok: false, problems: problemsOf(err, '--pod-annotation') };

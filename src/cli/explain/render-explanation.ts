@@ -14,7 +14,8 @@ function binary(b: BinaryView): string {
 function header(e: Explanation): string[] {
   const lines = [`${e.file}: the plan of an ADD (explain runs no plugin and touches no namespace)`];
   const where = e.multusPlugin === undefined ? '' : ` (${e.multusPlugin} of the conflist)`;
-  if (e.name !== undefined) lines.push(`  config:   multus config "${e.name}"${where}, cniVersion ${e.cniVersion ?? '?'}`);
+  if (e.name !== undefined)
+    lines.push(`  config:   multus config "${e.name}"${where}, cniVersion ${e.cniVersion ?? '?'}`);
   if (e.kubeconfig !== undefined) lines.push(`  networks: from Kubernetes (kubeconfig ${e.kubeconfig}; not contacted)`);
   else if (e.source !== undefined) lines.push(`  networks: the config's delegates (${e.source} source)`);
   if (e.pod !== undefined) {
@@ -27,7 +28,7 @@ function header(e: Explanation): string[] {
 
 function selectionLines(selections: readonly SelectionView[]): string[] {
   if (selections.length === 0) return [];
-  const lines = ['', 'selected by the pod\'s annotations:'];
+  const lines = ['', "selected by the pod's annotations:"];
   selections.forEach((s, i) => {
     const extras = [
       s.interface === undefined ? '' : `interface ${s.interface}`,
@@ -45,7 +46,10 @@ function selectionLines(selections: readonly SelectionView[]): string[] {
 function pluginLines(p: PluginView, i: number, count: number): string[] {
   const numbered = count > 1 ? `plugin ${i + 1}/${count}` : 'plugin';
   const by = p.adapterOrigin === 'built-in' ? '' : ` from ${p.adapterOrigin}`;
-  const lines = [`  ${numbered}: type ${p.type} (${p.origin}), adapter ${p.adapter}${by}`, `    binary: ${binary(p.binary)}`];
+  const lines = [
+    `  ${numbered}: type ${p.type} (${p.origin}), adapter ${p.adapter}${by}`,
+    `    binary: ${binary(p.binary)}`,
+  ];
   if (p.ipam !== undefined) lines.push(`    ipam:   ${p.ipam.type}, binary ${binary(p.ipam)}`);
   lines.push(p.prevResult ? `    stdin (and "prevResult": the result of plugin ${i}):` : '    stdin:');
   lines.push(indent(JSON.stringify(p.stdin, undefined, 2), '      '));
@@ -54,11 +58,14 @@ function pluginLines(p: PluginView, i: number, count: number): string[] {
 
 function attachmentLines(a: AttachmentView): string[] {
   const role = a.master ? ' (master)' : '';
-  const env = Object.entries(a.env).map(([k, v]) => `${k}=${v}`).join(' ');
+  const env = Object.entries(a.env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const lines = ['', `attachment ${a.index}: network "${a.network}" → ${a.ifname}${role}`, `  from:  ${a.origin}`];
   if (a.statusName !== undefined) lines.push(`  status name: ${a.statusName}`);
-  if (a.defaultRoute !== undefined) lines.push(`  default route via ${a.defaultRoute.join(', ')} (set in the pod after every attachment is up)`);
-  lines.push(`  env:   ${env}`, '         (CNI_CONTAINERID and CNI_NETNS: the runtime\'s)');
+  if (a.defaultRoute !== undefined)
+    lines.push(`  default route via ${a.defaultRoute.join(', ')} (set in the pod after every attachment is up)`);
+  lines.push(`  env:   ${env}`, "         (CNI_CONTAINERID and CNI_NETNS: the runtime's)");
   a.plugins.forEach((p, i) => lines.push(...pluginLines(p, i, a.plugins.length)));
   return lines;
 }

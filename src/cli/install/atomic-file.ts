@@ -36,7 +36,12 @@ async function commit(tmp: string, path: string, mode: number): Promise<void> {
 }
 
 /** Writes `data` to `path` atomically (temp file, fsync, rename) with `mode`. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode: number, pid: number): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode: number,
+  pid: number,
+): Promise<void> {
   const tmp = tempPath(path, pid);
   try {
     await fs.writeFile(tmp, data, { mode });

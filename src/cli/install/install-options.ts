@@ -14,7 +14,12 @@ export const KUBECONFIG_SUBDIR = 'multus.d';
 /** Where the kubeconfig's credentials come from. */
 export type Credentials =
   /** Write a kubeconfig for the pod's service account, with copies of its token and CA beside it. */
-  | { readonly kind: 'service-account'; readonly kubeconfigOut: string; readonly serviceAccountDir: string; readonly apiServer: string | undefined }
+  | {
+      readonly kind: 'service-account';
+      readonly kubeconfigOut: string;
+      readonly serviceAccountDir: string;
+      readonly apiServer: string | undefined;
+    }
   /** Use a kubeconfig that is already on the host; write none. */
   | { readonly kind: 'existing'; readonly kubeconfig: string };
 
@@ -28,7 +33,8 @@ export interface InstallOptions {
   readonly hostPrefix: string | undefined;
   /** The binary to copy; undefined: the running one. */
   readonly multusBin: string | undefined;
-  readonly primary: 'auto' | string;
+  /** `'auto'` (detect the runtime's first config), or the path of the config to wrap. */
+  readonly primary: string;
   readonly credentials: Credentials;
   /** Keys added to the multus plugin's config (`--log-level`, `--log-file`, `--set`). */
   readonly extra: Readonly<Record<string, unknown>>;
@@ -71,7 +77,8 @@ function split(args: readonly string[]): RawArgs {
   const flags = new Set<FlagOption>();
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] as string;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}: install takes options only`);
+    if (!arg.startsWith('--'))
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)}: install takes options only`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     if ((FLAG_OPTIONS as readonly string[]).includes(name)) {
@@ -112,7 +119,9 @@ export function toHostPath(hostPrefix: string | undefined, path: string): string
   if (hostPrefix === undefined || hostPrefix === '/') return path;
   if (path === hostPrefix) return '/';
   if (path.startsWith(`${hostPrefix}/`)) return path.slice(hostPrefix.length);
-  throw new UsageError(`${path} is not under --host-prefix ${hostPrefix}, so the multus binary on the host could not find it`);
+  throw new UsageError(
+    `${path} is not under --host-prefix ${hostPrefix}, so the multus binary on the host could not find it`,
+  );
 }
 
 function extraKeys(raw: RawArgs): Record<string, unknown> {
@@ -142,11 +151,15 @@ function credentials(raw: RawArgs, confDir: string, env: ReadonlyMap<string, str
   const kubeconfig = absolute(raw, 'kubeconfig');
   if (kubeconfig !== undefined) {
     const clash = (['kubeconfig-out', 'service-account-dir', 'api-server'] as const).filter((n) => raw.values.has(n));
-    if (clash.length > 0) throw new UsageError(`--kubeconfig uses an existing kubeconfig; ${clash.map((n) => `--${n}`).join(', ')} would write one`);
+    if (clash.length > 0)
+      throw new UsageError(
+        `--kubeconfig uses an existing kubeconfig; ${clash.map((n) => `--${n}`).join(', ')} would write one`,
+      );
     return { kind: 'existing', kubeconfig };
   }
   const apiServer = one(raw, 'api-server') ?? apiServerFromEnv(env);
-  if (apiServer !== undefined && !/^https?:\/\/[^/]+/u.test(apiServer)) throw new UsageError(`--api-server must be a URL, got ${JSON.stringify(apiServer)}`);
+  if (apiServer !== undefined && !/^https?:\/\/[^/]+/u.test(apiServer))
+    throw new UsageError(`--api-server must be a URL, got ${JSON.stringify(apiServer)}`);
   return {
     kind: 'service-account',
     kubeconfigOut: absolute(raw, 'kubeconfig-out', join(confDir, KUBECONFIG_SUBDIR, 'multus.kubeconfig')),
@@ -159,7 +172,10 @@ function interval(raw: RawArgs): number {
   const text = one(raw, 'interval');
   if (text === undefined) return DEFAULT_INTERVAL_SECONDS * 1000;
   const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--interval must be a number of seconds, more than 0 and at most 3600, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
+    throw new UsageError(
+      `--interval must be a number of seconds, more than 0 and at most 3600, got ${JSON.stringify(text)}`,
+    );
   return Math.round(seconds * 1000);
 }
 
@@ -167,9 +183,11 @@ function interval(raw: RawArgs): number {
 export function parseInstallOptions(args: readonly string[], env: ReadonlyMap<string, string>): InstallOptions {
   const raw = split(args);
   const has = (f: FlagOption): boolean => raw.flags.has(f);
-  if (has('cleanup') && (has('watch') || has('dry-run'))) throw new UsageError('--cleanup runs once and writes nothing: not with --watch or --dry-run');
+  if (has('cleanup') && (has('watch') || has('dry-run')))
+    throw new UsageError('--cleanup runs once and writes nothing: not with --watch or --dry-run');
   if (has('watch') && has('dry-run')) throw new UsageError('--dry-run writes nothing, so there is nothing to --watch');
-  if (has('cleanup-on-exit') && !has('watch')) throw new UsageError('--cleanup-on-exit needs --watch (without it the command exits as soon as it has installed)');
+  if (has('cleanup-on-exit') && !has('watch'))
+    throw new UsageError('--cleanup-on-exit needs --watch (without it the command exits as soon as it has installed)');
   if (raw.values.has('interval') && !has('watch')) throw new UsageError('--interval needs --watch');
   // With a host prefix the dirs default to the host's own, seen through it.
   const hostPrefix = absolute(raw, 'host-prefix');
@@ -197,7 +215,9 @@ export function parseInstallOptions(args: readonly string[], env: ReadonlyMap<st
   };
   // Every path the host's multus will be told about must map to a host path.
   const onHost = [options.binDir, options.confDir, options.primary === 'auto' ? undefined : options.primary];
-  onHost.push(options.credentials.kind === 'existing' ? options.credentials.kubeconfig : options.credentials.kubeconfigOut);
+  onHost.push(
+    options.credentials.kind === 'existing' ? options.credentials.kubeconfig : options.credentials.kubeconfigOut,
+  );
   for (const p of onHost) if (p !== undefined) toHostPath(options.hostPrefix, p);
   return options;
 }

@@ -5,7 +5,14 @@ import { copyFileAtomic, ensureFile, removeFile } from './atomic-file';
 import { InstallError } from './install-error';
 import { KUBECONFIG_SUBDIR, toHostPath, type InstallOptions } from './install-options';
 import { buildMultusConflist, validateMultusConflist } from './multus-conflist';
-import { configFiles, configsBefore, findPrimary, isMultusConfig, readPrimary, type PrimaryConfig } from './primary-config';
+import {
+  configFiles,
+  configsBefore,
+  findPrimary,
+  isMultusConfig,
+  readPrimary,
+  type PrimaryConfig,
+} from './primary-config';
 import { serviceAccountKubeconfig } from './service-account-kubeconfig';
 
 /** What the installer may touch besides the file system: injected so tests need no process. */
@@ -35,9 +42,15 @@ export interface InstallPaths {
 
 export function installPaths(o: InstallOptions): InstallPaths {
   const base = { binary: join(o.binDir, BINARY_NAME), conf: join(o.confDir, o.confName) };
-  if (o.credentials.kind === 'existing') return { ...base, kubeconfig: o.credentials.kubeconfig, token: undefined, ca: undefined };
+  if (o.credentials.kind === 'existing')
+    return { ...base, kubeconfig: o.credentials.kubeconfig, token: undefined, ca: undefined };
   const dir = dirname(o.credentials.kubeconfigOut);
-  return { ...base, kubeconfig: o.credentials.kubeconfigOut, token: join(dir, 'multus.token'), ca: join(dir, 'multus-ca.crt') };
+  return {
+    ...base,
+    kubeconfig: o.credentials.kubeconfigOut,
+    token: join(dir, 'multus.token'),
+    ca: join(dir, 'multus-ca.crt'),
+  };
 }
 
 /** One file to write, and what it is (for the log). */
@@ -66,7 +79,8 @@ async function readSecret(dir: string, name: string, optional: boolean): Promise
     if (optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new InstallError(
       `cannot read the service account's ${name} (${path}): ${(err as Error).message}. ` +
-        'Run in a pod with a service account (the DaemonSet), point --service-account-dir at a copy, or use --kubeconfig PATH',
+        'Run in a pod with a service account (the DaemonSet), point --service-account-dir at a copy, or use ' +
+        '--kubeconfig PATH',
     );
   }
 }
@@ -80,7 +94,10 @@ async function credentialFiles(o: InstallOptions, paths: InstallPaths): Promise<
     return [];
   }
   if (c.apiServer === undefined) {
-    throw new InstallError('no API server to write into the kubeconfig: KUBERNETES_SERVICE_HOST is not set (not in a pod?); pass --api-server URL');
+    throw new InstallError(
+      'no API server to write into the kubeconfig: KUBERNETES_SERVICE_HOST is not set (not in a pod?); pass ' +
+        '--api-server URL',
+    );
   }
   const [token, ca, namespace] = await Promise.all([
     readSecret(c.serviceAccountDir, 'token', false),
@@ -112,11 +129,15 @@ export async function planInstall(o: InstallOptions): Promise<InstallPlan> {
   const before = configsBefore(await configFiles(o.confDir), o.confName);
   if (before.length > 0) {
     throw new InstallError(
-      `${before.join(', ')} ${before.length === 1 ? 'sorts' : 'sort'} before ${o.confName} in ${o.confDir}: the runtime uses the first config, ` +
+      `${before.join(', ')} ${before.length === 1 ? 'sorts' : 'sort'} before ${o.confName} in ${o.confDir}: the ` +
+        `runtime uses the first config, ` +
         'so multus would never run. Remove an older multus config, or pass --conf-name with a name that sorts first',
     );
   }
-  const { primary, skipped } = o.primary === 'auto' ? await findPrimary(o.confDir, o.confName) : { primary: await readPrimary(o.primary), skipped: [] };
+  const { primary, skipped } =
+    o.primary === 'auto'
+      ? await findPrimary(o.confDir, o.confName)
+      : { primary: await readPrimary(o.primary), skipped: [] };
   const credentials = await credentialFiles(o, paths);
   const conflist = buildMultusConflist({
     primary,
@@ -125,7 +146,12 @@ export async function planInstall(o: InstallOptions): Promise<InstallPlan> {
     extra: o.extra,
   });
   validateMultusConflist(conflist, primary.path);
-  const conf: PlannedFile = { path: paths.conf, data: `${JSON.stringify(conflist, undefined, 2)}\n`, mode: CONFIG_MODE, what: 'multus config' };
+  const conf: PlannedFile = {
+    path: paths.conf,
+    data: `${JSON.stringify(conflist, undefined, 2)}\n`,
+    mode: CONFIG_MODE,
+    what: 'multus config',
+  };
   return { primary, skipped, conflist, files: [...credentials, conf] };
 }
 
@@ -148,7 +174,8 @@ export async function installBinary(source: string, binDir: string, env: Install
 /** Writes the planned files that differ from what is on disk; returns those written. */
 async function writePlanned(o: InstallOptions, plan: InstallPlan, env: InstallerEnv): Promise<string[]> {
   await fs.mkdir(o.confDir, { recursive: true, mode: 0o755 });
-  if (o.credentials.kind === 'service-account') await fs.mkdir(dirname(o.credentials.kubeconfigOut), { recursive: true, mode: 0o700 });
+  if (o.credentials.kind === 'service-account')
+    await fs.mkdir(dirname(o.credentials.kubeconfigOut), { recursive: true, mode: 0o700 });
   const written: string[] = [];
   for (const file of plan.files) {
     if (await ensureFile(file.path, file.data, file.mode, env.pid)) {
@@ -202,7 +229,8 @@ export async function cleanup(o: InstallOptions, env: InstallerEnv): Promise<str
     if (!ours) env.log(`left ${paths.conf} in place: it does not run multus, so it is not ours`);
   }
   if (o.credentials.kind === 'service-account') {
-    for (const p of [paths.kubeconfig, paths.token, paths.ca]) if (p !== undefined && (await removeFile(p))) removed.push(p);
+    for (const p of [paths.kubeconfig, paths.token, paths.ca])
+      if (p !== undefined && (await removeFile(p))) removed.push(p);
     const dir = dirname(o.credentials.kubeconfigOut);
     if (dir === join(o.confDir, KUBECONFIG_SUBDIR)) {
       await fs.rmdir(dir).then(

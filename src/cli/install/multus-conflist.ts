@@ -9,7 +9,15 @@ import type { PrimaryConfig } from './primary-config';
 export const MULTUS_NETWORK_NAME = 'multus-cni-network';
 
 /** Keys of the multus plugin that the installer sets itself; `--set` may not change them. */
-export const RESERVED_KEYS: readonly string[] = ['type', 'name', 'cniVersion', 'kubeconfig', 'clusterNetwork', 'delegates', 'capabilities'];
+export const RESERVED_KEYS: readonly string[] = [
+  'type',
+  'name',
+  'cniVersion',
+  'kubeconfig',
+  'clusterNetwork',
+  'delegates',
+  'capabilities',
+];
 
 export interface MultusConflistInput {
   readonly primary: PrimaryConfig;
@@ -63,6 +71,9 @@ export function validateMultusConflist(conflist: Readonly<Record<string, unknown
     parseMultusConfig(plugin);
   } catch (err) {
     if (!(err instanceof CniError)) throw err;
-    throw new InstallError(`the generated multus config (primary CNI config ${primaryPath}) would not load: ${err.msg}`, { cause: err });
+    throw new InstallError(
+      `the generated multus config (primary CNI config ${primaryPath}) would not load: ${err.msg}`,
+      { cause: err },
+    );
   }
 }

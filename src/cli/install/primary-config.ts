@@ -64,7 +64,8 @@ export function isMultusConfig(conf: unknown): boolean {
 export function primaryFrom(path: string, conf: unknown): PrimaryConfig {
   if (!isObject(conf)) throw new InstallError(`CNI config ${path} must hold a JSON object`);
   const version = conf['cniVersion'];
-  if (version !== undefined && typeof version !== 'string') throw new InstallError(`CNI config ${path}: cniVersion must be a string`);
+  if (version !== undefined && typeof version !== 'string')
+    throw new InstallError(`CNI config ${path}: cniVersion must be a string`);
   const plugins: unknown[] = 'plugins' in conf ? (Array.isArray(conf['plugins']) ? conf['plugins'] : []) : [conf];
   if (plugins.length === 0) throw new InstallError(`CNI config ${path}: plugins must be a non-empty list`);
   const capabilities = new Set<string>();
@@ -85,7 +86,8 @@ export function primaryFrom(path: string, conf: unknown): PrimaryConfig {
 /** Reads the primary config the operator named (`--primary PATH`). */
 export async function readPrimary(path: string): Promise<PrimaryConfig> {
   const conf = await readJson(path);
-  if (isMultusConfig(conf)) throw new InstallError(`CNI config ${path} runs multus itself; the primary must be the cluster network's config`);
+  if (isMultusConfig(conf))
+    throw new InstallError(`CNI config ${path} runs multus itself; the primary must be the cluster network's config`);
   return primaryFrom(path, conf);
 }
 

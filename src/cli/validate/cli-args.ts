@@ -70,13 +70,18 @@ export function lastValue(parsed: ParsedArgs, name: string): string | undefined 
 /** Exactly one positional, the file: none or several is a UsageError. */
 export function singleFile(parsed: ParsedArgs): string {
   const [file, ...extra] = parsed.positionals;
-  if (file === undefined || file === '') throw new UsageError('missing FILE: the multus config (or a .conflist holding it) to read');
-  if (extra.length > 0) throw new UsageError(`one FILE only; also got ${extra.map((e) => JSON.stringify(e)).join(', ')}`);
+  if (file === undefined || file === '')
+    throw new UsageError('missing FILE: the multus config (or a .conflist holding it) to read');
+  if (extra.length > 0)
+    throw new UsageError(`one FILE only; also got ${extra.map((e) => JSON.stringify(e)).join(', ')}`);
   return file;
 }
 
 /** Reads the options shared with `explain`: the CNI_PATH to search and the pod's interface name. */
-export function pathAndIfname(values: { cniPath: string | undefined; ifname: string | undefined }): { cniPath: string[]; ifname: string } {
+export function pathAndIfname(values: { cniPath: string | undefined; ifname: string | undefined }): {
+  cniPath: string[];
+  ifname: string;
+} {
   const cniPath = splitCniPath(values.cniPath ?? DEFAULT_CNI_PATH);
   if (cniPath.length === 0) throw new UsageError('--cni-path names no directory');
   const ifname = values.ifname ?? 'eth0';

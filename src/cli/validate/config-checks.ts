@@ -4,7 +4,12 @@ import { parseCniArgs, type CniEnv } from '../../core/cni-env';
 import { parseMultusConfig, type MultusConfig } from '../../core/config/multus-config';
 import { checkDefaultRoutes } from '../../core/default-route';
 import { delegateBinDirs } from '../../core/delegate-call';
-import { expandPlugins, POD_ANNOTATIONS_KEY, runtimeConfigForMaster, withRuntimeRequests } from '../../core/delegate-conf';
+import {
+  expandPlugins,
+  POD_ANNOTATIONS_KEY,
+  runtimeConfigForMaster,
+  withRuntimeRequests,
+} from '../../core/delegate-conf';
 import { CniCode } from '../../core/errors';
 import { isObject } from '../../core/json';
 import { assignInterfaceNames, selectMaster } from '../../core/naming';
@@ -35,11 +40,31 @@ export interface CheckReport {
 }
 
 /** The keys the delegate checks need; used to go on checking delegates when another key is wrong. */
-const PLANNING_KEYS = ['name', 'cniVersion', 'delegates', 'binDir', 'ifnameIndexFrom', 'runtimeConfig', 'adapterDirs'] as const;
+const PLANNING_KEYS = [
+  'name',
+  'cniVersion',
+  'delegates',
+  'binDir',
+  'ifnameIndexFrom',
+  'runtimeConfig',
+  'adapterDirs',
+] as const;
 
 /** The request an ADD for this config would make, short of a container: what the planner needs. */
-export function offlineRequest(config: MultusConfig, ifname: string, cniPath: readonly string[], cniArgs = ''): NetworkRequest {
-  const env: CniEnv = { command: 'ADD', containerId: 'offline', netns: '', ifname, args: parseCniArgs(cniArgs), path: [...cniPath] };
+export function offlineRequest(
+  config: MultusConfig,
+  ifname: string,
+  cniPath: readonly string[],
+  cniArgs = '',
+): NetworkRequest {
+  const env: CniEnv = {
+    command: 'ADD',
+    containerId: 'offline',
+    netns: '',
+    ifname,
+    args: parseCniArgs(cniArgs),
+    path: [...cniPath],
+  };
   return { env, config };
 }
 
@@ -78,7 +103,8 @@ export async function checkConfig(file: ConfigFile, options: CheckOptions): Prom
   }
   // The conflist's other plugins are run by the runtime, from its own CNI_PATH.
   for (const { path, conf } of file.chain) {
-    if (typeof conf['type'] === 'string') problems.push(...(await binaryProblems(conf['type'], options.cniPath, `${path}.type`)));
+    if (typeof conf['type'] === 'string')
+      problems.push(...(await binaryProblems(conf['type'], options.cniPath, `${path}.type`)));
   }
   if (problems.length === 0 && checked !== undefined && registry !== undefined) {
     // The planner itself, so validate never passes a config the ADD would refuse.
@@ -109,7 +135,12 @@ function planningConfig(raw: Readonly<Record<string, unknown>>): MultusConfig | 
 }
 
 /** The registry for this config; a module of adapterDirs that fails to load is a problem at `adapterDirs`. */
-async function loadRegistry(container: Container, config: MultusConfig, file: ConfigFile, problems: Problem[]): Promise<AdapterRegistry | undefined> {
+async function loadRegistry(
+  container: Container,
+  config: MultusConfig,
+  file: ConfigFile,
+  problems: Problem[],
+): Promise<AdapterRegistry | undefined> {
   try {
     return await registryFor(container, config);
   } catch (err) {
@@ -124,7 +155,12 @@ async function loadRegistry(container: Container, config: MultusConfig, file: Co
  * so no pod is fetched; when that needs the API (a network name to look up), again for a pod of
  * a system namespace (no defaultNetworks); when that needs it too, nothing is checked.
  */
-async function offlinePlan(config: MultusConfig, file: ConfigFile, options: CheckOptions, problems: Problem[]): Promise<Checked | undefined> {
+async function offlinePlan(
+  config: MultusConfig,
+  file: ConfigFile,
+  options: CheckOptions,
+  problems: Problem[],
+): Promise<Checked | undefined> {
   const kube = new OfflineKubeClientProvider();
   options.container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
   const sources = options.container.getAll<NetworkSource>(TOKENS.NetworkSource);
@@ -135,11 +171,22 @@ async function offlinePlan(config: MultusConfig, file: ConfigFile, options: Chec
     return named(request, await source.resolve(request), undefined, file, problems);
   }
   const rc = config.raw['runtimeConfig'];
-  const withAnnotations = parseMultusConfig({ ...config.raw, runtimeConfig: { ...(isObject(rc) ? rc : {}), [POD_ANNOTATIONS_KEY]: {} } });
+  const withAnnotations = parseMultusConfig({
+    ...config.raw,
+    runtimeConfig: { ...(isObject(rc) ? rc : {}), [POD_ANNOTATIONS_KEY]: {} },
+  });
   const systemNamespace = config.kubernetes.systemNamespaces[0];
-  const namespaces = ['default', ...(systemNamespace === undefined || config.kubernetes.defaultNetworks.length === 0 ? [] : [systemNamespace])];
+  const namespaces = [
+    'default',
+    ...(systemNamespace === undefined || config.kubernetes.defaultNetworks.length === 0 ? [] : [systemNamespace]),
+  ];
   for (const [i, namespace] of namespaces.entries()) {
-    const request = offlineRequest(withAnnotations, options.ifname, options.cniPath, `K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=validate`);
+    const request = offlineRequest(
+      withAnnotations,
+      options.ifname,
+      options.cniPath,
+      `K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=validate`,
+    );
     const source = sources.find((s) => s.supports(request));
     if (source === undefined) return undefined;
     try {
@@ -155,7 +202,13 @@ async function offlinePlan(config: MultusConfig, file: ConfigFile, options: Chec
   return undefined;
 }
 
-function named(request: NetworkRequest, plan: NetworkPlan, skipped: string | undefined, file: ConfigFile, problems: Problem[]): Checked {
+function named(
+  request: NetworkRequest,
+  plan: NetworkPlan,
+  skipped: string | undefined,
+  file: ConfigFile,
+  problems: Problem[],
+): Checked {
   let masterIndex = 0;
   let names: string[] | undefined;
   try {
@@ -174,7 +227,10 @@ async function checkAttachments(checked: Checked, file: ConfigFile, registry: Ad
   const binDirs = delegateBinDirs(request.config, request.env);
   const problems: Problem[] = [];
   for (const [index, attachment] of checked.plan.attachments.entries()) {
-    const runtimeConfig = index === masterIndex ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig } : attachment.runtimeConfig;
+    const runtimeConfig =
+      index === masterIndex
+        ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig }
+        : attachment.runtimeConfig;
     problems.push(...(await checkAttachment(attachment, request, runtimeConfig, binDirs, registry, file.mapPath)));
   }
   return problems;
@@ -199,18 +255,26 @@ async function checkAttachment(
     const type = conf['type'];
     const typeProblem = typeof type === 'string' ? pluginTypeProblem(type) : 'must be a string';
     if (typeProblem !== undefined) {
-      problems.push({ path: at(`${origin}.type`), message: `${JSON.stringify(type)} is not a plain plugin name: it ${typeProblem}`, code: CniCode.InvalidConfig });
+      problems.push({
+        path: at(`${origin}.type`),
+        message: `${JSON.stringify(type)} is not a plain plugin name: it ${typeProblem}`,
+        code: CniCode.InvalidConfig,
+      });
       continue;
     }
     try {
       const adapter = registry.pick(conf, origin);
-      adapter.prepare(withRuntimeRequests(conf, runtimeConfig, attachment.cniArgs), { network: attachment.network, origin });
+      adapter.prepare(withRuntimeRequests(conf, runtimeConfig, attachment.cniArgs), {
+        network: attachment.network,
+        origin,
+      });
     } catch (err) {
       problems.push(...problemsOf(err, at(origin), at));
     }
     problems.push(...(await binaryProblems(type as string, binDirs, at(`${origin}.type`))));
     const ipam = ipamType(conf);
-    if (ipam !== undefined && pluginTypeProblem(ipam) === undefined) problems.push(...(await binaryProblems(ipam, binDirs, at(`${origin}.ipam.type`))));
+    if (ipam !== undefined && pluginTypeProblem(ipam) === undefined)
+      problems.push(...(await binaryProblems(ipam, binDirs, at(`${origin}.ipam.type`))));
   }
   return problems;
 }
@@ -225,7 +289,12 @@ function summarize(file: ConfigFile, config: MultusConfig, checked: Checked | un
   if (file.pluginPath !== '') parts.push(`${file.pluginPath} is the multus config`);
   const attachments = checked?.plan.attachments ?? [];
   const names = checked?.names;
-  const listed = names === undefined ? [] : attachments.map((a, i) => `${i === checked?.masterIndex ? 'master ' : ''}${file.mapPath(a.origin)} → ${names[i] ?? '?'}`);
+  const listed =
+    names === undefined
+      ? []
+      : attachments.map(
+          (a, i) => `${i === checked?.masterIndex ? 'master ' : ''}${file.mapPath(a.origin)} → ${names[i] ?? '?'}`,
+        );
   if (config.kubeconfig === undefined) {
     const n = attachments.length;
     parts.push([`${n} delegate${n === 1 ? '' : 's'}`, ...listed].join(', '));
@@ -236,8 +305,16 @@ function summarize(file: ConfigFile, config: MultusConfig, checked: Checked | un
     k8s.clusterNetwork === undefined ? '' : `clusterNetwork ${k8s.clusterNetwork}`,
     k8s.defaultNetworks.length === 0 ? '' : `defaultNetworks ${k8s.defaultNetworks.join(', ')}`,
   ].filter((e) => e !== '');
-  parts.push(`networks come from Kubernetes (kubeconfig ${config.kubeconfig}${extra.length > 0 ? `; ${extra.join('; ')}` : ''})`);
+  parts.push(
+    `networks come from Kubernetes (kubeconfig ${config.kubeconfig}${extra.length > 0 ? `; ${extra.join('; ')}` : ''})`,
+  );
   if (checked === undefined) parts.push('the networks are looked up in the API, not checked');
-  else parts.push([`a pod that selects no network gets ${listed.join(', ')}`, ...(checked.skipped === undefined ? [] : [checked.skipped])].join('; '));
+  else
+    parts.push(
+      [
+        `a pod that selects no network gets ${listed.join(', ')}`,
+        ...(checked.skipped === undefined ? [] : [checked.skipped]),
+      ].join('; '),
+    );
   return parts.join('; ');
 }

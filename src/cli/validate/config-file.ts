@@ -13,10 +13,11 @@ export interface ConfigFile {
   /** The conflist's other plugins (chained before or after multus), with their paths; empty for a plain config. */
   readonly chain: ReadonlyArray<{ readonly path: string; readonly conf: Readonly<Record<string, unknown>> }>;
   /** Maps a JSON path in the multus config to its path in the file; anything else is returned as it is. */
-  mapPath(path: string): string;
+  readonly mapPath: (path: string) => string;
 }
 
-export type ConfigFileOutcome = { readonly ok: true; readonly config: ConfigFile } | { readonly ok: false; readonly problems: Problem[] };
+export type ConfigFileOutcome =
+  { readonly ok: true; readonly config: ConfigFile } | { readonly ok: false; readonly problems: Problem[] };
 
 /** The multus plugin type, as the runtime finds it in a conflist. */
 export const MULTUS_TYPE = 'multus';
@@ -43,7 +44,12 @@ export async function readConfigFile(file: string): Promise<ConfigFileOutcome> {
   } catch (err) {
     return fail('(file)', `not valid JSON: ${(err as Error).message}`, CniCode.DecodeFailure);
   }
-  if (!isObject(parsed)) return fail('(config)', 'must be a JSON object (a multus config, or a conflist with a multus plugin)', CniCode.InvalidConfig);
+  if (!isObject(parsed))
+    return fail(
+      '(config)',
+      'must be a JSON object (a multus config, or a conflist with a multus plugin)',
+      CniCode.InvalidConfig,
+    );
   if (parsed['plugins'] === undefined || parsed['type'] !== undefined) {
     return { ok: true, config: { file, raw: parsed, pluginPath: '', chain: [], mapPath: (p) => p } };
   }
@@ -52,16 +58,26 @@ export async function readConfigFile(file: string): Promise<ConfigFileOutcome> {
 
 function fromConflist(file: string, list: Record<string, unknown>): ConfigFileOutcome {
   const plugins = list['plugins'];
-  if (!Array.isArray(plugins) || plugins.length === 0) return fail('plugins', 'must be a non-empty list of plugin configs', CniCode.InvalidConfig);
+  if (!Array.isArray(plugins) || plugins.length === 0)
+    return fail('plugins', 'must be a non-empty list of plugin configs', CniCode.InvalidConfig);
   const index = plugins.findIndex((p: unknown) => isObject(p) && p['type'] === MULTUS_TYPE);
   if (index < 0) {
     const types = plugins.map((p: unknown) => (isObject(p) ? JSON.stringify(p['type']) : 'not an object')).join(', ');
-    return fail('plugins', `no plugin of type "${MULTUS_TYPE}" in this conflist (types: ${types}): nothing for multus to check`, CniCode.InvalidConfig);
+    return fail(
+      'plugins',
+      `no plugin of type "${MULTUS_TYPE}" in this conflist (types: ${types}): nothing for multus to check`,
+      CniCode.InvalidConfig,
+    );
   }
   const pluginPath = `plugins[${index}]`;
   const injected = ['name', 'cniVersion'].filter((k) => list[k] !== undefined);
-  const raw = { ...(plugins[index] as Record<string, unknown>), ...Object.fromEntries(injected.map((k) => [k, list[k]])) };
-  const chain = plugins.flatMap((conf: unknown, i) => (i !== index && isObject(conf) ? [{ path: `plugins[${i}]`, conf }] : []));
+  const raw = {
+    ...(plugins[index] as Record<string, unknown>),
+    ...Object.fromEntries(injected.map((k) => [k, list[k]])),
+  };
+  const chain = plugins.flatMap((conf: unknown, i) =>
+    i !== index && isObject(conf) ? [{ path: `plugins[${i}]`, conf }] : [],
+  );
   const mapPath = (path: string): string => {
     if (path === '(config)') return pluginPath;
     // Only JSON paths into the multus config move; `clusterNetwork (/etc/...).plugins[0]` names another file.

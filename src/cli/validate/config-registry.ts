@@ -10,6 +10,7 @@ import { TOKENS } from '../../core/tokens';
  * loader with the same ownership checks. Throws the loader's or the registry's CniError (code 108).
  */
 export async function registryFor(container: Container, config: MultusConfig): Promise<AdapterRegistry> {
-  if (config.adapterDirs.length > 0) await container.get<AdapterDirLoader>(TOKENS.AdapterLoader).load(container, config.adapterDirs);
+  if (config.adapterDirs.length > 0)
+    await container.get<AdapterDirLoader>(TOKENS.AdapterLoader).load(container, config.adapterDirs);
   return container.get<AdapterRegistry>(TOKENS.AdapterRegistry);
 }

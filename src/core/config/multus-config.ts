@@ -1,6 +1,18 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { kubernetesSettings, KubernetesSettingsWire, type KubernetesSettings } from './kubernetes-settings';
 import { CniCode, CniError, toCniError } from '../errors';
 import { isObject } from '../json';
@@ -141,7 +153,9 @@ class MultusConfigWire extends KubernetesSettingsWire {
   readinessTimeoutSeconds?: unknown;
 
   @ValidateIf((o: MultusConfigWire) => o.delegates !== undefined || o.kubeconfig === undefined)
-  @IsArray({ message: 'must be a non-empty list of delegate configs (or set kubeconfig to take networks from Kubernetes)' })
+  @IsArray({
+    message: 'must be a non-empty list of delegate configs (or set kubeconfig to take networks from Kubernetes)',
+  })
   @ArrayNotEmpty({ message: 'must list at least one delegate' })
   @ValidateNested({ each: true, message: 'must be a JSON object' })
   @Type(() => DelegateEntryWire)
@@ -218,12 +232,23 @@ function delegateSpecs(delegates: ReadonlyArray<Record<string, unknown>>): Deleg
 function unsupportedProblems(raw: Record<string, unknown>): ConfigProblem[] {
   return UNSUPPORTED_KEYS.filter((k) => k in raw).map((k) => ({
     path: k,
-    message: 'is a setting of Go Multus\'s thick plugin (a daemon); this multus is a thin plugin and has no daemon: remove it',
+    message:
+      "is a setting of Go Multus's thick plugin (a daemon); this multus is a thin plugin and has no daemon: remove it",
   }));
 }
 
 /** The keys a DEL working from its record can use, each kept only if valid on its own. */
-const RECORD_KEYS = ['name', 'cniVersion', 'cniDir', 'binDir', 'delegateTimeoutSeconds', 'log_level', 'logLevel', 'logFile', 'logToStderr'] as const;
+const RECORD_KEYS = [
+  'name',
+  'cniVersion',
+  'cniDir',
+  'binDir',
+  'delegateTimeoutSeconds',
+  'log_level',
+  'logLevel',
+  'logFile',
+  'logToStderr',
+] as const;
 
 /** The config a DEL works with, and what was wrong with the one given, if anything. */
 export interface DeleteConfig {
@@ -243,7 +268,9 @@ export function parseMultusConfigForDelete(raw: unknown): DeleteConfig {
   } catch (err) {
     const given = isObject(raw) ? raw : {};
     const base = { type: 'multus', delegates: [{ type: 'none' }] };
-    const valid = RECORD_KEYS.filter((k) => k in given && validateModel(MultusConfigWire, { ...base, [k]: given[k] }, '').length === 0);
+    const valid = RECORD_KEYS.filter(
+      (k) => k in given && validateModel(MultusConfigWire, { ...base, [k]: given[k] }, '').length === 0,
+    );
     // Each key passed alone; the one pair that can still disagree is the two log-level spellings.
     const usable = valid.filter((k) => k !== 'log_level' || !valid.includes('logLevel'));
     const config = parseMultusConfig({ ...base, ...Object.fromEntries(usable.map((k) => [k, given[k]])) });
@@ -261,11 +288,18 @@ export function parseMultusConfig(raw: unknown): MultusConfig {
   const conf = raw as Record<string, unknown>;
   throwIfProblems(unsupportedProblems(conf), 'unsupported multus config', CniCode.UnsupportedField);
   if (conf['clusterNetwork'] !== undefined && conf['delegates'] !== undefined) {
-    throw new CniError(CniCode.InvalidConfig, 'invalid multus config: clusterNetwork and delegates both name the pod\'s first network; set one of them');
+    throw new CniError(
+      CniCode.InvalidConfig,
+      "invalid multus config: clusterNetwork and delegates both name the pod's first network; set one of them",
+    );
   }
   if (conf['kubeconfig'] === undefined) {
     const k8sOnly = ['clusterNetwork', 'defaultNetworks'].filter((k) => conf[k] !== undefined);
-    if (k8sOnly.length > 0) throw new CniError(CniCode.InvalidConfig, `invalid multus config: ${k8sOnly.join(', ')} need kubeconfig (the networks are Kubernetes objects)`);
+    if (k8sOnly.length > 0)
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `invalid multus config: ${k8sOnly.join(', ')} need kubeconfig (the networks are Kubernetes objects)`,
+      );
   }
   return {
     name: (conf['name'] as string | undefined) ?? DEFAULT_NETWORK_NAME,
@@ -277,12 +311,17 @@ export function parseMultusConfig(raw: unknown): MultusConfig {
     cacheDir: (conf['cniDir'] as string | undefined) ?? DEFAULT_CACHE_DIR,
     binDir: conf['binDir'] as string | undefined,
     ifnameIndexFrom: (conf['ifnameIndexFrom'] as number | undefined) ?? 0,
-    readinessFile: conf['readinessindicatorfile'] === '' ? undefined : (conf['readinessindicatorfile'] as string | undefined),
+    readinessFile:
+      conf['readinessindicatorfile'] === '' ? undefined : (conf['readinessindicatorfile'] as string | undefined),
     adapterDirs: (conf['adapterDirs'] as string[] | undefined) ?? [],
     parallelDelegates: (conf['parallelDelegates'] as boolean | undefined) ?? false,
     masterDefaultRoute: (conf['masterDefaultRoute'] as boolean | undefined) ?? conf['clusterNetwork'] === undefined,
-    readinessTimeoutMs: Math.round(((conf['readinessTimeoutSeconds'] as number | undefined) ?? DEFAULT_READINESS_TIMEOUT_SECONDS) * 1000),
-    delegateTimeoutMs: Math.round(((conf['delegateTimeoutSeconds'] as number | undefined) ?? DEFAULT_DELEGATE_TIMEOUT_SECONDS) * 1000),
+    readinessTimeoutMs: Math.round(
+      ((conf['readinessTimeoutSeconds'] as number | undefined) ?? DEFAULT_READINESS_TIMEOUT_SECONDS) * 1000,
+    ),
+    delegateTimeoutMs: Math.round(
+      ((conf['delegateTimeoutSeconds'] as number | undefined) ?? DEFAULT_DELEGATE_TIMEOUT_SECONDS) * 1000,
+    ),
     raw: conf,
   };
 }

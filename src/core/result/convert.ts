@@ -53,7 +53,10 @@ function as100(d: ResultData): Result100Data {
 function from020to040(d: Result020Data, to: Version040): Result040Data {
   const ips: IpConfig040[] = [];
   const routes: Route[] = [];
-  for (const [version, ipc] of [['4', d.ip4], ['6', d.ip6]] as const) {
+  for (const [version, ipc] of [
+    ['4', d.ip4],
+    ['6', d.ip6],
+  ] as const) {
     if (ipc === undefined) continue;
     ips.push(compact({ version, address: ipc.ip, gateway: ipc.gateway }));
     routes.push(...(ipc.routes ?? []).map(basicRoute));
@@ -99,10 +102,7 @@ function from040to020(d: Result040Data, to: Version020, where: string): Result02
   const ip4 = d.ips?.find((ip) => cidrFamily(ip.address) === 4);
   const ip6 = d.ips?.find((ip) => cidrFamily(ip.address) === 6);
   if (ip4 === undefined && ip6 === undefined) {
-    throw new CniError(
-      CniCode.IncompatibleVersion,
-      `${where}: cannot convert a result without IP addresses to ${to}`,
-    );
+    throw new CniError(CniCode.IncompatibleVersion, `${where}: cannot convert a result without IP addresses to ${to}`);
   }
   const routes = d.routes ?? [];
   const ipConfig = (ip: IpConfig040 | undefined, family: 4 | 6): Result020Data['ip4'] =>
@@ -117,16 +117,42 @@ function from040to020(d: Result040Data, to: Version020, where: string): Result02
 }
 
 // The nine family converters, one per (from family, to family), curried on the target version.
-const same020 = (to: Version020): Converter => (d) => relabel020(as020(d), to);
-const up020to040 = (to: Version040): Converter => (d) => from020to040(as020(d), to);
-const up020to100 = (to: Version100): Converter => (d) => from040to100(from020to040(as020(d), '0.4.0'), to);
-const down040to020 = (to: Version020): Converter => (d, where) => from040to020(as040(d), to, where);
-const same040 = (to: Version040): Converter => (d) => relabel040(as040(d), to);
-const up040to100 = (to: Version100): Converter => (d) => from040to100(as040(d), to);
-const down100to020 = (to: Version020): Converter => (d, where) =>
-  from040to020(from100to040(as100(d), '0.4.0'), to, where);
-const down100to040 = (to: Version040): Converter => (d) => from100to040(as100(d), to);
-const same100 = (to: Version100): Converter => (d) => relabel100(as100(d), to);
+const same020 =
+  (to: Version020): Converter =>
+  (d) =>
+    relabel020(as020(d), to);
+const up020to040 =
+  (to: Version040): Converter =>
+  (d) =>
+    from020to040(as020(d), to);
+const up020to100 =
+  (to: Version100): Converter =>
+  (d) =>
+    from040to100(from020to040(as020(d), '0.4.0'), to);
+const down040to020 =
+  (to: Version020): Converter =>
+  (d, where) =>
+    from040to020(as040(d), to, where);
+const same040 =
+  (to: Version040): Converter =>
+  (d) =>
+    relabel040(as040(d), to);
+const up040to100 =
+  (to: Version100): Converter =>
+  (d) =>
+    from040to100(as040(d), to);
+const down100to020 =
+  (to: Version020): Converter =>
+  (d, where) =>
+    from040to020(from100to040(as100(d), '0.4.0'), to, where);
+const down100to040 =
+  (to: Version040): Converter =>
+  (d) =>
+    from100to040(as100(d), to);
+const same100 =
+  (to: Version100): Converter =>
+  (d) =>
+    relabel100(as100(d), to);
 
 /** Every (from, to) pair of the supported versions, keyed `"<from>-><to>"`. */
 export const RESULT_CONVERTERS: ReadonlyMap<string, Converter> = new Map<string, Converter>([

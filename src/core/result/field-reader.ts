@@ -13,7 +13,8 @@ export type JsonObject = Record<string, unknown>;
 /** How the offending value is quoted in messages: JSON, shortened so a huge blob stays readable. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON.stringify gives undefined (beside undefined itself) only for a function or a symbol.
+  const text = JSON.stringify(value) ?? (value as symbol | (() => unknown)).toString();
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -64,7 +65,7 @@ export class FieldReader {
   optArray(value: unknown, path: string): readonly unknown[] | undefined {
     if (isAbsent(value)) return undefined;
     if (!Array.isArray(value)) throw this.fail(path, 'must be an array', value);
-    return value;
+    return value as unknown[];
   }
 
   /** An optional list of strings; an empty list reads as undefined (Go's omitempty). */

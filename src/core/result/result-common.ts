@@ -72,10 +72,7 @@ export function nonEmpty<T>(items: readonly T[] | undefined): T[] | undefined {
 }
 
 /** Like `nonEmpty`, mapping each item. */
-export function mapNonEmpty<T, U>(
-  items: readonly T[] | undefined,
-  fn: (item: T, index: number) => U,
-): U[] | undefined {
+export function mapNonEmpty<T, U>(items: readonly T[] | undefined, fn: (item: T, index: number) => U): U[] | undefined {
   return items === undefined || items.length === 0 ? undefined : items.map(fn);
 }
 

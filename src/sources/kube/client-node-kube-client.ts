@@ -2,7 +2,17 @@ import type { RequestOptions } from 'node:https';
 import { CniCode, CniError, toCniError } from '../../core/errors';
 import { isObject } from '../../core/json';
 import type { KubeClient, KubeClientProvider, ObjectRef, PodInfo } from '../../core/ports/kube-client';
-import { accessDenied, type ApiCallTarget, type ApiFailure, type ApiStatus, classifyResponse, classifyThrown, notFound, rejected, unreachable } from './kube-errors';
+import {
+  accessDenied,
+  type ApiCallTarget,
+  type ApiFailure,
+  type ApiStatus,
+  classifyResponse,
+  classifyThrown,
+  notFound,
+  rejected,
+  unreachable,
+} from './kube-errors';
 import { type ClientNodeModule, type LoadedKubeconfig, loadKubeconfig } from './load-kubeconfig';
 import { HttpStatusError, RestTransport } from './rest-transport';
 
@@ -52,7 +62,10 @@ export interface ClientNodeKubeClientOptions {
 const CONFLICT_RETRIES = 5;
 
 /** What a call may legitimately answer besides its value; anything else becomes a CniError. */
-type CallOutcome<T> = { readonly kind: 'ok'; readonly value: T } | { readonly kind: 'not-found'; readonly status: ApiStatus | undefined } | { readonly kind: 'conflict' };
+type CallOutcome<T> =
+  | { readonly kind: 'ok'; readonly value: T }
+  | { readonly kind: 'not-found'; readonly status: ApiStatus | undefined }
+  | { readonly kind: 'conflict' };
 
 interface Expected {
   readonly notFound?: boolean;
@@ -119,7 +132,11 @@ export class ClientNodeKubeClient implements KubeClient {
    * ever needs to (it is undefined for the bare 404).
    */
   async getObject(ref: ObjectRef): Promise<Record<string, unknown> | undefined> {
-    if (ref.group === '') throw new CniError(CniCode.Internal, `getObject needs an API group (core objects are not custom objects): ${ref.plural} ${ref.name}`);
+    if (ref.group === '')
+      throw new CniError(
+        CniCode.Internal,
+        `getObject needs an API group (core objects are not custom objects): ${ref.plural} ${ref.name}`,
+      );
     const outcome = await this.call<unknown>(objectTarget(ref), this.deadline(), { notFound: true }, (signal) =>
       this.rest.request({ method: 'GET', path: objectPath(ref), signal }),
     );
@@ -144,9 +161,18 @@ export class ClientNodeKubeClient implements KubeClient {
     const target = podTarget('patch', namespace, name);
     let resourceVersion: string | undefined;
     for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
-      const metadata = resourceVersion === undefined ? { annotations: { [key]: value } } : { resourceVersion, annotations: { [key]: value } };
+      const metadata =
+        resourceVersion === undefined
+          ? { annotations: { [key]: value } }
+          : { resourceVersion, annotations: { [key]: value } };
       const outcome = await this.call(target, deadline, { notFound: true, conflict: true }, (signal) =>
-        this.rest.request({ method: 'PATCH', path: podPath(namespace, name), body: { metadata }, contentType: MERGE_PATCH, signal }),
+        this.rest.request({
+          method: 'PATCH',
+          path: podPath(namespace, name),
+          body: { metadata },
+          contentType: MERGE_PATCH,
+          signal,
+        }),
       );
       if (outcome.kind === 'ok') return;
       if (outcome.kind === 'not-found') throw notFound(this.server, target, undefined);
@@ -154,7 +180,8 @@ export class ClientNodeKubeClient implements KubeClient {
     }
     throw new CniError(
       CniCode.TryAgainLater,
-      `Kubernetes API ${this.server}: pod ${namespace}/${name} kept changing, ${CONFLICT_RETRIES + 1} conflicting updates (PATCH pods ${namespace}/${name})`,
+      `Kubernetes API ${this.server}: pod ${namespace}/${name} kept changing, ${CONFLICT_RETRIES + 1} ` +
+        `conflicting updates (PATCH pods ${namespace}/${name})`,
     );
   }
 
@@ -164,19 +191,27 @@ export class ClientNodeKubeClient implements KubeClient {
 
   private async readPod(namespace: string, name: string, deadline: Deadline): Promise<V1Pod> {
     const target = podTarget('get', namespace, name);
-    const outcome = await this.call(target, deadline, {}, (signal) => this.rest.request({ method: 'GET', path: podPath(namespace, name), signal }));
+    const outcome = await this.call(target, deadline, {}, (signal) =>
+      this.rest.request({ method: 'GET', path: podPath(namespace, name), signal }),
+    );
     if (outcome.kind !== 'ok') throw notFound(this.server, target, undefined);
-    return (outcome.value ?? {}) as V1Pod;
+    return outcome.value ?? {};
   }
 
   /** One API call with retries; failures the caller does not expect become CniErrors here. */
-  private async call<T>(target: ApiCallTarget, deadline: Deadline, expected: Expected, run: (signal: AbortSignal) => Promise<T>): Promise<CallOutcome<T>> {
+  private async call<T>(
+    target: ApiCallTarget,
+    deadline: Deadline,
+    expected: Expected,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<CallOutcome<T>> {
     let failure: ApiFailure | undefined;
     const classify = (err: unknown): string | undefined => {
       failure = this.classify(err);
       return failure.kind === 'transient' ? failure.reason : undefined;
     };
-    const giveUp = (reason: string, attempts: number, err: unknown): Error => unreachable(this.server, reason, attempts, target, err);
+    const giveUp = (reason: string, attempts: number, err: unknown): Error =>
+      unreachable(this.server, reason, attempts, target, err);
     try {
       return { kind: 'ok', value: await retrying(run, this.policy, deadline, classify, giveUp) };
     } catch (err) {
@@ -244,7 +279,11 @@ export class ClientNodeKubeClientProvider implements KubeClientProvider {
       await loaded.kubeConfig.applyToHTTPSOptions(tls);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new CniError(CniCode.InvalidConfig, `kubeconfig ${kubeconfigPath}: cannot set up TLS and credentials for user "${loaded.user}": ${why}`, { cause: err });
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `kubeconfig ${kubeconfigPath}: cannot set up TLS and credentials for user "${loaded.user}": ${why}`,
+        { cause: err },
+      );
     }
     return new ClientNodeKubeClient(loaded, tls, this.options);
   }

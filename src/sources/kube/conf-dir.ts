@@ -47,6 +47,6 @@ export class FileConfDir implements ConfDirReader {
     if (!isObject(conf)) {
       throw new CniError(CniCode.InvalidConfig, `CNI config file ${path} must hold a JSON object`);
     }
-    return conf as DelegateConf;
+    return conf;
   }
 }

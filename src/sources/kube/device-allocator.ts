@@ -31,10 +31,15 @@ export class DeviceAllocator {
     const index = this.taken.get(resourceName) ?? 0;
     const id = ids[index];
     if (id === undefined) {
-      const has = ids.length === 0 ? 'the kubelet allocated it none' : `the kubelet allocated it ${ids.length} (${ids.join(', ')}), all given to earlier attachments`;
+      const has =
+        ids.length === 0
+          ? 'the kubelet allocated it none'
+          : `the kubelet allocated it ${ids.length} (${ids.join(', ')}), all given to earlier attachments`;
       throw new CniError(
         CniCode.InvalidConfig,
-        `pod ${this.pod.namespace}/${this.pod.name} has no device of resource "${resourceName}" left for this attachment: ${has} (does the pod request ${resourceName} in its resources for every network that names it?)`,
+        `pod ${this.pod.namespace}/${this.pod.name} has no device of resource "${resourceName}" left for this ` +
+          `attachment: ${has} (does the pod request ${resourceName} in its resources for every network that names ` +
+          `it?)`,
       );
     }
     this.taken.set(resourceName, index + 1);
@@ -60,7 +65,11 @@ function withDevice(attachment: Attachment, deviceId: string): Attachment {
  * With `bestEffort` (DEL without a record: the pod may be gone from the kubelet), an attachment
  * whose device cannot be had keeps its config as it is instead of failing the whole DEL.
  */
-export async function settleDevices(attachments: readonly SourcedAttachment[], allocator: DeviceAllocator, bestEffort: boolean): Promise<Attachment[]> {
+export async function settleDevices(
+  attachments: readonly SourcedAttachment[],
+  allocator: DeviceAllocator,
+  bestEffort: boolean,
+): Promise<Attachment[]> {
   const settled: Attachment[] = [];
   for (const { resourceName, ...attachment } of attachments) {
     let deviceId = attachment.deviceId;

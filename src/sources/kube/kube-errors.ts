@@ -90,33 +90,58 @@ export function classifyResponse(err: ApiExceptionLike): ApiFailure {
 export function classifyThrown(err: unknown, isRequiredError: (err: unknown) => boolean): ApiFailure {
   if (err instanceof AttemptTimedOut) return { kind: 'transient', reason: err.message };
   if (isRequiredError(err)) return { kind: 'internal', detail: String((err as { message?: unknown }).message) };
-  const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    message?: unknown;
+  };
   if (typeof code === 'string' && code !== '') return { kind: 'transient', reason: code };
   return { kind: 'transient', reason: typeof message === 'string' ? message : String(err) };
 }
 
 /** Code 11: the API server did not answer usefully within the retry budget. */
-export function unreachable(server: string, reason: string, attempts: number, target: ApiCallTarget, cause: unknown): CniError {
+export function unreachable(
+  server: string,
+  reason: string,
+  attempts: number,
+  target: ApiCallTarget,
+  cause: unknown,
+): CniError {
   const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
-  return new CniError(CniCode.TryAgainLater, `Kubernetes API ${server} unreachable: ${reason} after ${tries} (${describeCall(target)})`, { cause });
+  return new CniError(
+    CniCode.TryAgainLater,
+    `Kubernetes API ${server} unreachable: ${reason} after ${tries} (${describeCall(target)})`,
+    { cause },
+  );
 }
 
 /** Code 104: the credentials were refused (401) or the user lacks the permission (403). */
-export function accessDenied(server: string, user: string, target: ApiCallTarget, failure: { kind: string; detail: string }, cause: unknown): CniError {
+export function accessDenied(
+  server: string,
+  user: string,
+  target: ApiCallTarget,
+  failure: { kind: string; detail: string },
+  cause: unknown,
+): CniError {
   const msg =
     failure.kind === 'unauthorized'
-      ? `Kubernetes API ${server} did not accept the credentials of user "${user}" (${failure.detail}) (${describeCall(target)})`
-      : `Kubernetes API ${server}: user "${user}" may not ${target.verb} ${target.resource} ${target.object} (${failure.detail})`;
+      ? `Kubernetes API ${server} did not accept the credentials of user "${user}" (${failure.detail}) ` +
+        `(${describeCall(target)})`
+      : `Kubernetes API ${server}: user "${user}" may not ${target.verb} ${target.resource} ${target.object} ` +
+        `(${failure.detail})`;
   return new CniError(CniCode.KubernetesAccessDenied, msg, { cause });
 }
 
 /** Code 105: the object does not exist. */
 export function notFound(server: string, target: ApiCallTarget, cause: unknown): CniError {
   const what = target.resource === 'pods' ? 'pod' : target.resource;
-  return new CniError(CniCode.KubernetesNotFound, `${what} ${target.object} not found at Kubernetes API ${server}`, { cause });
+  return new CniError(CniCode.KubernetesNotFound, `${what} ${target.object} not found at Kubernetes API ${server}`, {
+    cause,
+  });
 }
 
 /** Code 999: the server refused a request we built (400, 405, 415, 422 ...), or we broke a precondition. */
 export function rejected(server: string, target: ApiCallTarget, detail: string, cause: unknown): CniError {
-  return new CniError(CniCode.Internal, `Kubernetes API ${server} rejected ${describeCall(target)} (${detail})`, { cause });
+  return new CniError(CniCode.Internal, `Kubernetes API ${server} rejected ${describeCall(target)} (${detail})`, {
+    cause,
+  });
 }

@@ -23,7 +23,12 @@ export class KubeStatusReporter implements StatusReporter {
     if (kubeconfig === undefined) return;
     const client = await this.clients.get(kubeconfig);
     try {
-      await client.setPodAnnotation(pod.namespace, pod.name, NETWORK_STATUS_ANNOTATION, JSON.stringify(statuses, undefined, 4));
+      await client.setPodAnnotation(
+        pod.namespace,
+        pod.name,
+        NETWORK_STATUS_ANNOTATION,
+        JSON.stringify(statuses, undefined, 4),
+      );
     } catch (err) {
       if (err instanceof CniError && err.code === CniCode.KubernetesNotFound) {
         log.warn({ code: err.code }, `network-status not written: ${err.msg}`);

@@ -22,7 +22,8 @@ export function devicesOf(response: ListPodResourcesResponse, pod: PodRef): PodD
   for (const listed of response.pod_resources) {
     if (listed.name !== pod.name || listed.namespace !== pod.namespace) continue;
     for (const container of listed.containers) {
-      for (const d of container.devices) devices.set(d.resource_name, [...(devices.get(d.resource_name) ?? []), ...d.device_ids]);
+      for (const d of container.devices)
+        devices.set(d.resource_name, [...(devices.get(d.resource_name) ?? []), ...d.device_ids]);
     }
   }
   return devices;

@@ -70,7 +70,11 @@ export class KubernetesSource implements NetworkSource {
     return { attachments, pod };
   }
 
-  private async annotations(request: NetworkRequest, pod: PodRef, client: () => Promise<KubeClient>): Promise<PodAnnotations> {
+  private async annotations(
+    request: NetworkRequest,
+    pod: PodRef,
+    client: () => Promise<KubeClient>,
+  ): Promise<PodAnnotations> {
     const rc = request.config.raw['runtimeConfig'] as Record<string, unknown> | undefined;
     const fromRuntime = rc === undefined ? undefined : getIgnoringCase(rc, POD_ANNOTATIONS_KEY);
     if (isObject(fromRuntime)) {
@@ -80,7 +84,11 @@ export class KubernetesSource implements NetworkSource {
     const info = await (await client()).getPod(pod.namespace, pod.name);
     const uid = request.env.args.get('K8S_POD_UID');
     if (uid !== undefined && uid !== '' && info.uid !== uid) {
-      throw new CniError(CniCode.UnknownContainer, `pod ${pod.namespace}/${pod.name} has UID ${info.uid} in the API, but the runtime asked for UID ${uid} (the pod was replaced)`);
+      throw new CniError(
+        CniCode.UnknownContainer,
+        `pod ${pod.namespace}/${pod.name} has UID ${info.uid} in the API, but the runtime asked for UID ${uid} ` +
+          `(the pod was replaced)`,
+      );
     }
     return { annotations: info.annotations, from: 'api' };
   }
@@ -91,12 +99,28 @@ export class KubernetesSource implements NetworkSource {
     const defaultAttachments = (): Promise<SourcedAttachment[]> =>
       Promise.all(defaults.map((name, i) => this.fromName(ctx, settings, name, `defaultNetworks[${i}]`)));
     const selected = (list: readonly NetworkSelection[]): Promise<SourcedAttachment[]> =>
-      Promise.all(list.map(async (s) => fromSelection(s, await ctx.resolver.resolve(s.namespace ?? pod.namespace, s.name, ctx.order), false)));
+      Promise.all(
+        list.map(async (s) =>
+          fromSelection(s, await ctx.resolver.resolve(s.namespace ?? pod.namespace, s.name, ctx.order), false),
+        ),
+      );
     const masterSpec = ctx.chosenDefault ?? settings.clusterNetwork;
     if (masterSpec !== undefined) {
-      const master = ctx.chosenDefault !== undefined
-        ? fromSelection(ctx.chosenDefault, await ctx.resolver.resolve(ctx.chosenDefault.namespace ?? settings.multusNamespace, ctx.chosenDefault.name, ctx.order), true)
-        : { ...(await this.fromName(ctx, settings, settings.clusterNetwork as string, 'clusterNetwork')), master: true };
+      const master =
+        ctx.chosenDefault !== undefined
+          ? fromSelection(
+              ctx.chosenDefault,
+              await ctx.resolver.resolve(
+                ctx.chosenDefault.namespace ?? settings.multusNamespace,
+                ctx.chosenDefault.name,
+                ctx.order,
+              ),
+              true,
+            )
+          : {
+              ...(await this.fromName(ctx, settings, settings.clusterNetwork as string, 'clusterNetwork')),
+              master: true,
+            };
       return [master, ...(await defaultAttachments()), ...(await selected(ctx.selections))];
     }
     if (ctx.selections.length > 0) {
@@ -111,25 +135,52 @@ export class KubernetesSource implements NetworkSource {
     }));
     const all = [...delegates, ...(await defaultAttachments())];
     if (all.length === 0) {
-      throw new CniError(CniCode.InvalidConfig, `pod ${pod.namespace}/${pod.name} selects no network (no ${NETWORKS_ANNOTATION} or ${SEED_NETWORKS_ANNOTATION} annotation) and the multus config has no delegates, clusterNetwork or defaultNetworks`);
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `pod ${pod.namespace}/${pod.name} selects no network (no ${NETWORKS_ANNOTATION} or ` +
+          `${SEED_NETWORKS_ANNOTATION} annotation) and the multus config has no delegates, clusterNetwork or ` +
+          `defaultNetworks`,
+      );
     }
     return all;
   }
 
-  /** clusterNetwork / defaultNetworks entries: an absolute path to a config file, or a network name in multusNamespace. */
-  private async fromName(ctx: Selections, settings: KubernetesSettings, value: string, origin: string): Promise<SourcedAttachment> {
+  /**
+   * clusterNetwork / defaultNetworks entries: an absolute path to a config file, or a network name in multusNamespace.
+   */
+  private async fromName(
+    ctx: Selections,
+    settings: KubernetesSettings,
+    value: string,
+    origin: string,
+  ): Promise<SourcedAttachment> {
     if (value.startsWith('/')) {
       const conf = await this.confDir.readFile(value);
       const network = typeof conf['name'] === 'string' ? conf['name'] : value;
       return { network, conf, master: false, origin: `${origin} (${value})`, statusName: network };
     }
-    const [namespace, name] = value.includes('/') ? (value.split('/', 2) as [string, string]) : [settings.multusNamespace, value];
-    const resolved: ResolvedNetwork = await ctx.resolver.resolve(namespace, name, 'nad-first').catch(async (err: unknown) => {
-      const onDisk = await this.confDir.findByName(settings.confDir, name);
-      if (onDisk === undefined) throw err;
-      return { conf: onDisk, network: name, statusName: name, origin: `${settings.confDir}` } satisfies ResolvedNetwork;
-    });
-    const attachment = { network: resolved.network, conf: resolved.conf, master: false, origin: `${origin} (${resolved.origin})`, statusName: resolved.statusName };
+    const [namespace, name] = value.includes('/')
+      ? (value.split('/', 2) as [string, string])
+      : [settings.multusNamespace, value];
+    const resolved: ResolvedNetwork = await ctx.resolver
+      .resolve(namespace, name, 'nad-first')
+      .catch(async (err: unknown) => {
+        const onDisk = await this.confDir.findByName(settings.confDir, name);
+        if (onDisk === undefined) throw err;
+        return {
+          conf: onDisk,
+          network: name,
+          statusName: name,
+          origin: `${settings.confDir}`,
+        } satisfies ResolvedNetwork;
+      });
+    const attachment = {
+      network: resolved.network,
+      conf: resolved.conf,
+      master: false,
+      origin: `${origin} (${resolved.origin})`,
+      statusName: resolved.statusName,
+    };
     return resolved.resourceName === undefined ? attachment : { ...attachment, resourceName: resolved.resourceName };
   }
 }
@@ -159,9 +210,14 @@ function fromSelection(selection: NetworkSelection, resolved: ResolvedNetwork, m
 function podRef(request: NetworkRequest): PodRef {
   const namespace = request.env.args.get('K8S_POD_NAMESPACE') ?? '';
   const name = request.env.args.get('K8S_POD_NAME') ?? '';
-  const missing = [namespace === '' ? 'K8S_POD_NAMESPACE' : '', name === '' ? 'K8S_POD_NAME' : ''].filter((m) => m !== '');
+  const missing = [namespace === '' ? 'K8S_POD_NAMESPACE' : '', name === '' ? 'K8S_POD_NAME' : ''].filter(
+    (m) => m !== '',
+  );
   if (missing.length > 0) {
-    throw new CniError(CniCode.InvalidEnvironment, `CNI_ARGS: ${missing.join(' and ')} missing: needed to find the pod's networks (the config has a kubeconfig)`);
+    throw new CniError(
+      CniCode.InvalidEnvironment,
+      `CNI_ARGS: ${missing.join(' and ')} missing: needed to find the pod's networks (the config has a kubeconfig)`,
+    );
   }
   return { namespace, name };
 }

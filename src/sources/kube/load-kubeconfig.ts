@@ -22,7 +22,12 @@ export interface LoadedKubeconfig {
  */
 function describeLoadError(err: unknown): string {
   // Duck-typed: fs errors come from another realm under jest, where `instanceof Error` fails.
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; message?: unknown; reason?: unknown; mark?: { line: number; column: number } };
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    name?: unknown;
+    message?: unknown;
+    reason?: unknown;
+    mark?: { line: number; column: number };
+  };
   if (e.name === 'YAMLException') {
     const where = e.mark === undefined ? '' : ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}`;
     return `not valid YAML${where}: ${typeof e.reason === 'string' ? e.reason : 'syntax error'}`;
@@ -42,7 +47,9 @@ export function loadKubeconfig(k8s: ClientNodeModule, path: string): LoadedKubec
   try {
     kubeConfig.loadFromFile(path);
   } catch (err) {
-    throw new CniError(CniCode.InvalidConfig, `cannot load kubeconfig ${path}: ${describeLoadError(err)}`, { cause: err });
+    throw new CniError(CniCode.InvalidConfig, `cannot load kubeconfig ${path}: ${describeLoadError(err)}`, {
+      cause: err,
+    });
   }
   const cluster = kubeConfig.getCurrentCluster();
   if (cluster === null) {
@@ -55,7 +62,8 @@ export function loadKubeconfig(k8s: ClientNodeModule, path: string): LoadedKubec
   if (!https && !(server.startsWith('http://') && cluster.skipTLSVerify === true)) {
     throw new CniError(
       CniCode.InvalidConfig,
-      `kubeconfig ${path}: cluster "${cluster.name}" server "${server}" must be an https:// URL (http:// only with insecure-skip-tls-verify)`,
+      `kubeconfig ${path}: cluster "${cluster.name}" server "${server}" must be an https:// URL (http:// only ` +
+        `with insecure-skip-tls-verify)`,
     );
   }
   return { kubeConfig, server, user: kubeConfig.getCurrentUser()?.name ?? '(none)' };

@@ -65,14 +65,18 @@ export class NetworkResolver {
 
   /** The named network; not found as any kind is code 105 naming namespace, name and what was tried. */
   async resolve(namespace: string, name: string, order: LookupOrder): Promise<ResolvedNetwork> {
-    const lookups = order === 'nad-first' ? [this.nad.bind(this), this.network.bind(this)] : [this.network.bind(this), this.nad.bind(this)];
+    const lookups =
+      order === 'nad-first'
+        ? [this.nad.bind(this), this.network.bind(this)]
+        : [this.network.bind(this), this.nad.bind(this)];
     for (const lookup of lookups) {
       const found = await lookup(namespace, name);
       if (found !== undefined) return found;
     }
     throw new CniError(
       CniCode.KubernetesNotFound,
-      `network ${namespace}/${name} not found: no NetworkAttachmentDefinition (k8s.cni.cncf.io/v1) and no Network (kubernetes.com/v1) of that name in namespace ${namespace}`,
+      `network ${namespace}/${name} not found: no NetworkAttachmentDefinition (k8s.cni.cncf.io/v1) and no ` +
+        `Network (kubernetes.com/v1) of that name in namespace ${namespace}`,
     );
   }
 
@@ -86,7 +90,10 @@ export class NetworkResolver {
     if (text === '') {
       const onDisk = await this.confDir.findByName(this.confDirPath, name);
       if (onDisk === undefined) {
-        throw new CniError(CniCode.InvalidConfig, `${origin} has an empty spec.config and no config named "${name}" is in ${this.confDirPath}`);
+        throw new CniError(
+          CniCode.InvalidConfig,
+          `${origin} has an empty spec.config and no config named "${name}" is in ${this.confDirPath}`,
+        );
       }
       conf = onDisk;
     } else {
@@ -98,7 +105,12 @@ export class NetworkResolver {
       throw new CniError(CniCode.InvalidConfig, `${origin} spec.config has neither "type" nor "plugins"`);
     }
     const resourceName = resourceNameOf(object);
-    const found = { conf, network: typeof conf['name'] === 'string' ? conf['name'] : name, statusName: `${namespace}/${name}`, origin };
+    const found = {
+      conf,
+      network: typeof conf['name'] === 'string' ? conf['name'] : name,
+      statusName: `${namespace}/${name}`,
+      origin,
+    };
     return resourceName === undefined ? found : { ...found, resourceName };
   }
 
@@ -116,12 +128,15 @@ export class NetworkResolver {
     const plugin = typeof object['plugin'] === 'string' ? object['plugin'] : undefined;
     const conf: Record<string, unknown> = { ...list[0] };
     conf['type'] ??= plugin;
-    if (typeof conf['type'] !== 'string') throw new CniError(CniCode.InvalidConfig, `${origin}: neither "plugin" nor the config in args names a type`);
+    if (typeof conf['type'] !== 'string')
+      throw new CniError(CniCode.InvalidConfig, `${origin}: neither "plugin" nor the config in args names a type`);
     conf['name'] ??= name;
     return { conf, network: String(conf['name']), statusName: `${namespace}/${name}`, origin };
   }
 
-  /** CRD if `networks.kubernetes.com` is defined (v1 or v1beta1), else TPR if `network.kubernetes.com` is, else neither. */
+  /**
+   * CRD if `networks.kubernetes.com` is defined (v1 or v1beta1), else TPR if `network.kubernetes.com` is, else neither.
+   */
   private networkKind(): Promise<NetworkKind> {
     this.kind ??= (async (): Promise<NetworkKind> => {
       const client = await this.client();
@@ -130,13 +145,19 @@ export class NetworkResolver {
         client.getObject(ref).then(
           (o) => o !== undefined,
           (err: unknown) => {
-            if (err instanceof CniError && err.code === CniCode.KubernetesAccessDenied && ref.group === 'apiextensions.k8s.io') return true;
+            if (
+              err instanceof CniError &&
+              err.code === CniCode.KubernetesAccessDenied &&
+              ref.group === 'apiextensions.k8s.io'
+            )
+              return true;
             throw err;
           },
         );
       const crd = { group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions', name: CRD_NAME };
       if ((await exists({ ...crd, version: 'v1' })) || (await exists({ ...crd, version: 'v1beta1' }))) return 'CRD';
-      if (await exists({ group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: TPR_NAME })) return 'TPR';
+      if (await exists({ group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: TPR_NAME }))
+        return 'TPR';
       return undefined;
     })();
     return this.kind;

@@ -69,7 +69,13 @@ export class PodResourcesCallError extends Error {
 
   /** Worth asking again later: the kubelet was not reachable, or did not answer in time. */
   get transient(): boolean {
-    const retry: readonly grpc.status[] = [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.ABORTED, grpc.status.CANCELLED];
+    const retry: readonly grpc.status[] = [
+      grpc.status.UNAVAILABLE,
+      grpc.status.DEADLINE_EXCEEDED,
+      grpc.status.RESOURCE_EXHAUSTED,
+      grpc.status.ABORTED,
+      grpc.status.CANCELLED,
+    ];
     return retry.includes(this.status);
   }
 
@@ -90,7 +96,11 @@ export function listPodResources(socketPath: string, deadlineMs: number): Promis
     'grpc.max_receive_message_length': MAX_RESPONSE_BYTES,
   });
   return new Promise<ListPodResourcesResponse>((resolve, reject) => {
-    const list = client['List'] as (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: ListPodResourcesResponse) => void) => void;
+    const list = client['List'] as (
+      req: object,
+      opts: grpc.CallOptions,
+      cb: (err: grpc.ServiceError | null, res?: ListPodResourcesResponse) => void,
+    ) => void;
     list.call(client, {}, { deadline: Date.now() + deadlineMs }, (err, response) => {
       client.close();
       if (err !== null) {

@@ -27,7 +27,9 @@ export interface RestCall {
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
+  );
 }
 
 /**
@@ -50,7 +52,10 @@ export class RestTransport {
   request(call: RestCall): Promise<unknown> {
     const url = new URL(call.path.replace(/^\//u, ''), this.base);
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const headers: Record<string, string> = { Accept: 'application/json', ...(this.options.headers as Record<string, string> | undefined) };
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      ...(this.options.headers as Record<string, string> | undefined),
+    };
     if (payload !== undefined) {
       headers['Content-Type'] = call.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));

@@ -93,7 +93,11 @@ export async function retrying<T>(
 }
 
 /** Races `run` against a timer that aborts it; the loser's late rejection is swallowed. */
-export function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, timeoutMs: number, startTimer: AttemptTimer = realAttemptTimer): Promise<T> {
+export function withTimeout<T>(
+  run: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  startTimer: AttemptTimer = realAttemptTimer,
+): Promise<T> {
   const controller = new AbortController();
   let cancel: (() => void) | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {

@@ -14,7 +14,8 @@ export function checkIsolation(settings: KubernetesSettings, pod: PodRef, select
   const allowed = [pod.namespace, 'default', ...settings.globalNamespaces].map((n) => `"${n}"`).join(', ');
   throw new CniError(
     CniCode.InvalidConfig,
-    `${selection.origin}: pod ${pod.namespace}/${pod.name} may not use network ${namespace}/${selection.name}: namespaceIsolation allows networks of namespaces ${allowed} only`,
+    `${selection.origin}: pod ${pod.namespace}/${pod.name} may not use network ${namespace}/${selection.name}: ` +
+      `namespaceIsolation allows networks of namespaces ${allowed} only`,
   );
 }
 
@@ -32,6 +33,7 @@ export function runtimeRequests(selection: NetworkSelection): RuntimeRequests {
   const out: { -readonly [K in keyof RuntimeRequests]: RuntimeRequests[K] } = {};
   if (Object.keys(rc).length > 0) out.runtimeConfig = rc;
   if (selection.cniArgs !== undefined) out.cniArgs = selection.cniArgs;
-  if (selection.defaultRoute !== undefined && selection.defaultRoute.length > 0) out.defaultRoute = selection.defaultRoute;
+  if (selection.defaultRoute !== undefined && selection.defaultRoute.length > 0)
+    out.defaultRoute = selection.defaultRoute;
   return out;
 }

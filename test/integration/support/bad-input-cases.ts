@@ -18,7 +18,9 @@ export interface DelegateOutput {
   readonly printOn?: readonly string[];
 }
 
-/** A file the case needs before multus runs, relative to the case dir (`bin/…` is the bin dir, `cache/…` the cniDir). */
+/**
+ * A file the case needs before multus runs, relative to the case dir (`bin/…` is the bin dir, `cache/…` the cniDir).
+ */
 export interface CaseFile {
   readonly path: string;
   /** Written as is. */
@@ -70,8 +72,21 @@ export interface BadInputCase {
 }
 
 const CASE_KEYS = new Set([
-  'name', 'about', 'env', 'stdin', 'delegateOutput', 'files', 'binDirMode', 'nads',
-  'code', 'msg', 'notInMsg', 'problems', 'cniVersion', 'calls', 'bug',
+  'name',
+  'about',
+  'env',
+  'stdin',
+  'delegateOutput',
+  'files',
+  'binDirMode',
+  'nads',
+  'code',
+  'msg',
+  'notInMsg',
+  'problems',
+  'cniVersion',
+  'calls',
+  'bug',
 ]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -81,7 +96,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function stringList(v: unknown, where: string): string[] {
   if (v === undefined) return [];
   const list = typeof v === 'string' ? [v] : v;
-  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string' && s !== '')) throw new Error(`${where}: must be a non-empty string or a list of them`);
+  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string' && s !== ''))
+    throw new Error(`${where}: must be a non-empty string or a list of them`);
   return list as string[];
 }
 
@@ -91,19 +107,42 @@ function toCase(raw: unknown, file: string, index: number): BadInputCase {
   if (!isObject(raw)) throw new Error(`${where}: must be an object`);
   const unknown = Object.keys(raw).filter((k) => !CASE_KEYS.has(k));
   if (unknown.length > 0) throw new Error(`${where}: unknown keys ${unknown.join(', ')}`);
-  const { name, env = {}, stdin, delegateOutput, files = [], binDirMode, nads = [], code, problems, cniVersion, calls, bug } = raw;
+  const {
+    name,
+    env = {},
+    stdin,
+    delegateOutput,
+    files = [],
+    binDirMode,
+    nads = [],
+    code,
+    problems,
+    cniVersion,
+    calls,
+    bug,
+  } = raw;
   if (typeof name !== 'string' || name === '') throw new Error(`${where}: name must be a non-empty string`);
-  if (!isObject(env) || !Object.values(env).every((v) => v === null || typeof v === 'string')) throw new Error(`${where} (${name}): env must map names to strings or null`);
+  if (!isObject(env) || !Object.values(env).every((v) => v === null || typeof v === 'string'))
+    throw new Error(`${where} (${name}): env must map names to strings or null`);
   if (stdin === undefined) throw new Error(`${where} (${name}): stdin is required`);
-  if (delegateOutput !== undefined && !isObject(delegateOutput)) throw new Error(`${where} (${name}): delegateOutput must be an object`);
-  if (!Array.isArray(files) || !files.every((f) => isObject(f) && typeof f['path'] === 'string')) throw new Error(`${where} (${name}): files must be a list of {path, text|json, mode?}`);
-  if (!Array.isArray(nads) || !nads.every((n) => isObject(n) && typeof n['namespace'] === 'string' && typeof n['name'] === 'string')) {
+  if (delegateOutput !== undefined && !isObject(delegateOutput))
+    throw new Error(`${where} (${name}): delegateOutput must be an object`);
+  if (!Array.isArray(files) || !files.every((f) => isObject(f) && typeof f['path'] === 'string'))
+    throw new Error(`${where} (${name}): files must be a list of {path, text|json, mode?}`);
+  if (
+    !Array.isArray(nads) ||
+    !nads.every((n) => isObject(n) && typeof n['namespace'] === 'string' && typeof n['name'] === 'string')
+  ) {
     throw new Error(`${where} (${name}): nads must be a list of {namespace, name, config}`);
   }
-  if (typeof code !== 'number' || !Number.isInteger(code)) throw new Error(`${where} (${name}): code must be an integer`);
-  if (problems !== undefined && (typeof problems !== 'number' || problems < 1)) throw new Error(`${where} (${name}): problems must be a positive integer`);
-  if (binDirMode !== undefined && (typeof binDirMode !== 'string' || !/^0?[0-7]{3}$/u.test(binDirMode))) throw new Error(`${where} (${name}): binDirMode must be octal`);
-  if (cniVersion !== undefined && typeof cniVersion !== 'string') throw new Error(`${where} (${name}): cniVersion must be a string`);
+  if (typeof code !== 'number' || !Number.isInteger(code))
+    throw new Error(`${where} (${name}): code must be an integer`);
+  if (problems !== undefined && (typeof problems !== 'number' || problems < 1))
+    throw new Error(`${where} (${name}): problems must be a positive integer`);
+  if (binDirMode !== undefined && (typeof binDirMode !== 'string' || !/^0?[0-7]{3}$/u.test(binDirMode)))
+    throw new Error(`${where} (${name}): binDirMode must be octal`);
+  if (cniVersion !== undefined && typeof cniVersion !== 'string')
+    throw new Error(`${where} (${name}): cniVersion must be a string`);
   if (bug !== undefined && typeof bug !== 'string') throw new Error(`${where} (${name}): bug must be a string`);
   const msg = stringList(raw['msg'], `${where} (${name}) msg`);
   if (msg.length === 0) throw new Error(`${where} (${name}): msg is required`);
@@ -112,26 +151,29 @@ function toCase(raw: unknown, file: string, index: number): BadInputCase {
     file,
     env: env as Record<string, string | null>,
     stdin,
-    ...(delegateOutput === undefined ? {} : { delegateOutput: delegateOutput as DelegateOutput }),
+    ...(delegateOutput === undefined ? {} : { delegateOutput: delegateOutput }),
     files: files as CaseFile[],
-    ...(binDirMode === undefined ? {} : { binDirMode: binDirMode as string }),
+    ...(binDirMode === undefined ? {} : { binDirMode: binDirMode }),
     nads: nads as CaseNad[],
     code,
     msg,
     notInMsg: stringList(raw['notInMsg'], `${where} (${name}) notInMsg`),
-    ...(problems === undefined ? {} : { problems: problems as number }),
-    ...(cniVersion === undefined ? {} : { cniVersion: cniVersion as string }),
+    ...(problems === undefined ? {} : { problems: problems }),
+    ...(cniVersion === undefined ? {} : { cniVersion: cniVersion }),
     ...(calls === undefined ? {} : { calls: stringList(calls, `${where} (${name}) calls`) }),
-    ...(bug === undefined ? {} : { bug: bug as string }),
+    ...(bug === undefined ? {} : { bug: bug }),
   };
 }
 
 /** Every case of every `*.json` file in `dir`, in file then list order; names must be unique. */
 export function loadBadInputCases(dir: string = BAD_INPUT_DIR): BadInputCase[] {
   const cases: BadInputCase[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown;
-    if (!isObject(data) || !Array.isArray(data['cases'])) throw new Error(`${file}: must be {"about": ..., "cases": [...]}`);
+    if (!isObject(data) || !Array.isArray(data['cases']))
+      throw new Error(`${file}: must be {"about": ..., "cases": [...]}`);
     data['cases'].forEach((raw: unknown, i) => cases.push(toCase(raw, file, i)));
   }
   const seen = new Set<string>();

@@ -62,7 +62,9 @@ export function substitute(value: unknown, vars: Readonly<Record<string, string>
   }
   if (Array.isArray(value)) return value.map((v) => substitute(v, vars));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [substitute(k, vars) as string, substitute(v, vars)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [substitute(k, vars) as string, substitute(v, vars)]),
+    );
   }
   return value;
 }
@@ -83,7 +85,9 @@ export function prepareCase(c: BadInputCase, index: number, corpus: CorpusContex
   symlinkSync(OUTPUT_PLUGIN, join(binDir, OUTPUT_PLUGIN_TYPE));
   // Only the bridges the case names are the case's (the bridge plugin never deletes them).
   const text = JSON.stringify(c);
-  const bridges = Array.from({ length: BRIDGES_PER_CASE }, (_v, n) => n).filter((n) => text.includes(`\${bridge${n}}`)).map((n) => `${ws.prefix}b${index}${n}`);
+  const bridges = Array.from({ length: BRIDGES_PER_CASE }, (_v, n) => n)
+    .filter((n) => text.includes(`\${bridge${n}}`))
+    .map((n) => `${ws.prefix}b${index}${n}`);
   const ownsNetns = !('CNI_NETNS' in c.env);
   const netnsName = ownsNetns ? `${ws.prefix}-n${index}` : undefined;
   const netnsPath = netnsName === undefined ? '' : createNetns(netnsName, cleanup);
@@ -99,23 +103,41 @@ export function prepareCase(c: BadInputCase, index: number, corpus: CorpusContex
     kubeconfig: corpus.deadKubeconfig,
     liveKubeconfig: corpus.liveKubeconfig ?? '/nonexistent/live-kubeconfig',
     referencePlugins: REFERENCE_PLUGINS,
-    ...Object.fromEntries(Array.from({ length: BRIDGES_PER_CASE }, (_v, n) => [`bridge${n}`, `${ws.prefix}b${index}${n}`])),
+    ...Object.fromEntries(
+      Array.from({ length: BRIDGES_PER_CASE }, (_v, n) => [`bridge${n}`, `${ws.prefix}b${index}${n}`]),
+    ),
   };
   const seededCache: string[] = [];
   for (const file of c.files) {
     const path = join(caseDir, substitute(file.path, vars) as string);
     if (!path.startsWith(`${caseDir}/`)) throw new Error(`${c.name}: file ${file.path} is outside the case dir`);
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const text = file.json !== undefined ? JSON.stringify(substitute(file.json, vars)) : (substitute(file.text ?? '', vars) as string);
+    const text =
+      file.json !== undefined
+        ? JSON.stringify(substitute(file.json, vars))
+        : (substitute(file.text ?? '', vars) as string);
     writeFileSync(path, text, { mode: 0o644 });
     chmodSync(path, Number.parseInt(file.mode ?? '0644', 8));
     if (dirname(path) === cniDir) seededCache.push(path.slice(cniDir.length + 1));
   }
   if (c.binDirMode !== undefined) chmodSync(binDir, Number.parseInt(c.binDirMode, 8));
-  return { caseDir, binDir, cniDir, ipamDir, containerId: vars['containerId'] as string, netnsName, netnsPath, bridges, seededCache, vars };
+  return {
+    caseDir,
+    binDir,
+    cniDir,
+    ipamDir,
+    containerId: vars['containerId'] as string,
+    netnsName,
+    netnsPath,
+    bridges,
+    seededCache,
+    vars,
+  };
 }
 
-/** The config on stdin: placeholders filled, `cniDir` defaulted, `delegateOutput` merged into `bad-output` delegates. */
+/**
+ * The config on stdin: placeholders filled, `cniDir` defaulted, `delegateOutput` merged into `bad-output` delegates.
+ */
 export function stdinText(c: BadInputCase, ctx: CaseContext): string {
   if (typeof c.stdin === 'string') return substitute(c.stdin, ctx.vars) as string;
   const value = substitute(c.stdin, ctx.vars);
@@ -125,7 +147,8 @@ export function stdinText(c: BadInputCase, ctx: CaseContext): string {
   if (Array.isArray(config['delegates'])) {
     config['delegates'] = config['delegates'].map((d: unknown) => {
       if (!isObject(d) || d['type'] !== OUTPUT_PLUGIN_TYPE) return d;
-      const output = c.delegateOutput === undefined ? {} : (substitute(c.delegateOutput, ctx.vars) as Record<string, unknown>);
+      const output =
+        c.delegateOutput === undefined ? {} : (substitute(c.delegateOutput, ctx.vars) as Record<string, unknown>);
       return { callLog: join(ctx.caseDir, 'calls.log'), ...output, ...d };
     });
   }
@@ -166,7 +189,14 @@ export function runCase(env: Record<string, string>, stdin: string, timeoutMs = 
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
-      resolve({ exitCode, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdinText: stdin, env });
+      resolve({
+        exitCode,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdinText: stdin,
+        env,
+      });
     });
     child.stdin.end(stdin);
   });
@@ -186,7 +216,8 @@ export interface PrintedError {
  */
 export function parseErrorJson(stdout: string): PrintedError {
   const body = stdout.endsWith('\n') ? stdout.slice(0, -1) : stdout;
-  if (body === '' || body.includes('\n') || body.trim() !== body) throw new Error(`stdout is not one JSON document on one line: ${JSON.stringify(stdout)}`);
+  if (body === '' || body.includes('\n') || body.trim() !== body)
+    throw new Error(`stdout is not one JSON document on one line: ${JSON.stringify(stdout)}`);
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -197,8 +228,12 @@ export function parseErrorJson(stdout: string): PrintedError {
   const extra = Object.keys(value).filter((k) => !['cniVersion', 'code', 'msg', 'details'].includes(k));
   const problems = [
     extra.length > 0 ? `unexpected keys ${extra.join(', ')}` : '',
-    typeof value['cniVersion'] === 'string' && /^\d+\.\d+\.\d+$/u.test(value['cniVersion']) ? '' : 'cniVersion is not a version string',
-    typeof value['code'] === 'number' && Number.isInteger(value['code']) && value['code'] > 0 ? '' : 'code is not a positive integer',
+    typeof value['cniVersion'] === 'string' && /^\d+\.\d+\.\d+$/u.test(value['cniVersion'])
+      ? ''
+      : 'cniVersion is not a version string',
+    typeof value['code'] === 'number' && Number.isInteger(value['code']) && value['code'] > 0
+      ? ''
+      : 'code is not a positive integer',
     typeof value['msg'] === 'string' && value['msg'] !== '' ? '' : 'msg is not a non-empty string',
     value['details'] === undefined || typeof value['details'] === 'string' ? '' : 'details is not a string',
   ].filter((p) => p !== '');
@@ -227,16 +262,27 @@ export function leftovers(ctx: CaseContext, net: string): Record<string, unknown
     if (list.length > 0) found[key] = list;
   };
   if (ctx.netnsName !== undefined) {
-    put('links in the pod netns besides lo', netnsLinkNames(ctx.netnsName).filter((l) => l !== 'lo'));
+    put(
+      'links in the pod netns besides lo',
+      netnsLinkNames(ctx.netnsName).filter((l) => l !== 'lo'),
+    );
     put('host links into the pod netns', hostLinksInto(ctx.netnsName));
   }
-  put('cache files', cacheFiles(ctx.cniDir).filter((f) => !ctx.seededCache.includes(f)));
+  put(
+    'cache files',
+    cacheFiles(ctx.cniDir).filter((f) => !ctx.seededCache.includes(f)),
+  );
   put('host-local leases', leaseFiles(ctx.ipamDir));
   put(
     `cache files in ${SYSTEM_CACHE_DIR}`,
-    existsSync(SYSTEM_CACHE_DIR) ? readdirSync(SYSTEM_CACHE_DIR).filter((f) => f.startsWith(`${ctx.containerId}-`)) : [],
+    existsSync(SYSTEM_CACHE_DIR)
+      ? readdirSync(SYSTEM_CACHE_DIR).filter((f) => f.startsWith(`${ctx.containerId}-`))
+      : [],
   );
-  put('bridge ports', ctx.bridges.flatMap((b) => bridgePorts(b)));
+  put(
+    'bridge ports',
+    ctx.bridges.flatMap((b) => bridgePorts(b)),
+  );
   put(`host addresses in ${net}.0.0/16`, hostAddrsWithPrefix(`${net}.`));
   put('running processes', processesUsing(ctx.caseDir));
   return found;
@@ -245,7 +291,11 @@ export function leftovers(ctx: CaseContext, net: string): Record<string, unknown
 /** The output plugin's calls in this case ("ADD eth0", ...), from its call log. */
 export function outputPluginCalls(ctx: CaseContext): string[] {
   const log = join(ctx.caseDir, 'calls.log');
-  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : [];
+  return existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 }
 
 /** Stack frames in what multus printed (stdout or its stderr logs). */

@@ -18,7 +18,8 @@ export function writeLockProbe(binDir: string, log: string, sleepSeconds: number
   const script = [
     '#!/bin/sh',
     'conf=$(cat)',
-    `if [ "$CNI_COMMAND" = VERSION ]; then printf '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}'; exit 0; fi`,
+    `if [ "$CNI_COMMAND" = VERSION ]; then printf ` +
+      `'{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}'; exit 0; fi`,
     'case "$conf" in',
     `  *'"hang":true'*) if [ "$CNI_COMMAND" = ADD ]; then exec sleep infinity; fi ;;`,
     'esac',
@@ -39,7 +40,9 @@ export function overlappingCalls(log: string): string[] {
   if (!existsSync(log)) return [];
   const open = new Set<string>();
   const overlaps: string[] = [];
-  for (const line of readFileSync(log, 'utf8').split('\n').filter((l) => l !== '')) {
+  for (const line of readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')) {
     const [kind, pid, command] = line.split(' ');
     if (kind === 'start') {
       if (open.size > 0) overlaps.push(`${command ?? ''} (pid ${pid ?? ''}) started while ${[...open].join(', ')} ran`);
@@ -59,8 +62,12 @@ export function overlappingCalls(log: string): string[] {
 export async function waitForLockedChild(lockFile: string, timeoutMs: number): Promise<{ pid: number; child: number }> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const [pid, , child] = (existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : '').trim().split(/\s+/u).map(Number);
-    if (pid !== undefined && child !== undefined && Number.isInteger(pid) && Number.isInteger(child) && child > 0) return { pid, child };
+    const [pid, , child] = (existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : '')
+      .trim()
+      .split(/\s+/u)
+      .map(Number);
+    if (pid !== undefined && child !== undefined && Number.isInteger(pid) && Number.isInteger(child) && child > 0)
+      return { pid, child };
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`${lockFile} did not name a running delegate within ${timeoutMs} ms`);

@@ -16,7 +16,10 @@ export class SharedPodNetwork {
   /** Network name (host-local keeps its leases under `<dataDir>/<name>/`) → subnet, per pod interface. */
   readonly ranges: ReadonlyArray<{ readonly network: string; readonly ifname: string; readonly subnet: string }>;
   readonly bridges: readonly [string, string];
-  /** The start of every address of this file, e.g. `10.240.`: any host address with it is a leftover (ptp puts the gateway on host veths). */
+  /**
+   * The start of every address of this file, e.g. `10.240.`: any host address with it is a leftover (ptp puts the
+   * gateway on host veths).
+   */
   readonly hostPrefix: string;
 
   constructor(
@@ -38,7 +41,11 @@ export class SharedPodNetwork {
   /** The multus config every pod gets (cniVersion 1.0.0, so DEL gets prevResult). */
   config(): Record<string, unknown> {
     const [master, ptp, side] = this.ranges;
-    const ipam = (subnet: string | undefined): Record<string, unknown> => ({ type: 'host-local', subnet, dataDir: this.ws.ipamDir });
+    const ipam = (subnet: string | undefined): Record<string, unknown> => ({
+      type: 'host-local',
+      subnet,
+      dataDir: this.ws.ipamDir,
+    });
     return {
       name: 'cc-pods',
       type: 'multus',
@@ -46,7 +53,13 @@ export class SharedPodNetwork {
       cniDir: this.ws.cniDir,
       logLevel: 'warn',
       delegates: [
-        { name: master?.network, type: 'bridge', bridge: this.bridges[0], ipam: ipam(master?.subnet), masterplugin: true },
+        {
+          name: master?.network,
+          type: 'bridge',
+          bridge: this.bridges[0],
+          ipam: ipam(master?.subnet),
+          masterplugin: true,
+        },
         { name: ptp?.network, type: 'ptp', ipam: ipam(ptp?.subnet) },
         { name: side?.network, type: 'bridge', bridge: this.bridges[1], ipam: ipam(side?.subnet) },
       ],
@@ -54,12 +67,17 @@ export class SharedPodNetwork {
   }
 }
 
-/** A pod's IPv4 addresses (without prefix length) by interface, read with `ip -n NS -j addr` (asynchronously, so other runs go on). */
+/**
+ * A pod's IPv4 addresses (without prefix length) by interface, read with `ip -n NS -j addr` (asynchronously, so other
+ * runs go on).
+ */
 export async function podAddresses(ns: string): Promise<Record<string, string[]>> {
   const { stdout } = await execFileAsync('ip', ['-n', ns, '-j', 'addr'], { encoding: 'utf8' });
   const links = (stdout.trim() === '' ? [] : JSON.parse(stdout)) as IpLink[];
   return Object.fromEntries(
-    links.filter((l) => l.ifname !== 'lo').map((l) => [l.ifname, (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local)]),
+    links
+      .filter((l) => l.ifname !== 'lo')
+      .map((l) => [l.ifname, (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local)]),
   );
 }
 
@@ -107,13 +125,16 @@ export function podLeftovers(ws: Workspace, network: SharedPodNetwork, namespace
   const ours = new Set(namespaces);
   for (const ns of namespaces) {
     if (!netnsExists(ns)) continue;
-    const links = (JSON.parse(ip(['-n', ns, '-j', 'link']).trim() || '[]') as IpLink[]).map((l) => l.ifname).filter((n) => n !== 'lo');
+    const links = (JSON.parse(ip(['-n', ns, '-j', 'link']).trim() || '[]') as IpLink[])
+      .map((l) => l.ifname)
+      .filter((n) => n !== 'lo');
     for (const l of links) found.push(`netns ${ns}: link ${l}`);
   }
   const ids = JSON.parse(ip(['-j', 'netns', 'list-id']).trim() || '[]') as Array<{ nsid: number; name?: string }>;
   const ourIds = new Set(ids.filter((i) => i.name !== undefined && ours.has(i.name)).map((i) => i.nsid));
   for (const l of hostLinks()) {
-    if (l.link_netnsid !== undefined && ourIds.has(l.link_netnsid)) found.push(`host link ${l.ifname} into a pod netns`);
+    if (l.link_netnsid !== undefined && ourIds.has(l.link_netnsid))
+      found.push(`host link ${l.ifname} into a pod netns`);
   }
   for (const b of network.bridges) for (const p of bridgePorts(b)) found.push(`port ${p} on bridge ${b}`);
   for (const a of hostAddrsWithPrefix(network.hostPrefix)) found.push(`host address ${a}`);

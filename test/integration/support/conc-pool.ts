@@ -14,7 +14,11 @@ export interface BoundedRun<R> {
  * take the next item), and measures the highest number in flight: the concurrency actually
  * reached, so a test can show it ran as wide as it claims and never wider.
  */
-export async function runBounded<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<BoundedRun<R>> {
+export async function runBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<BoundedRun<R>> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   let inFlight = 0;
@@ -35,7 +39,10 @@ export async function runBounded<T, R>(items: readonly T[], limit: number, task:
   return { results, maxInFlight, wallMs: Date.now() - started };
 }
 
-/** One multus run as the concurrency tests keep it: a run that could not even be read (spawn error, stdout not one JSON document) is a failure too, never an exception that stops the others. */
+/**
+ * One multus run as the concurrency tests keep it: a run that could not even be read (spawn error, stdout not one JSON
+ * document) is a failure too, never an exception that stops the others.
+ */
 export interface SettledRun {
   readonly command: MultusCall['command'];
   readonly containerId: string;
@@ -54,10 +61,27 @@ export async function runSettled(call: MultusCall): Promise<SettledRun> {
   try {
     run = await runMultus(call);
   } catch (err) {
-    return { command: call.command, containerId: call.containerId, exitCode: null, json: undefined, problem: (err as Error).message, startedAt, endedAt: Date.now() };
+    return {
+      command: call.command,
+      containerId: call.containerId,
+      exitCode: null,
+      json: undefined,
+      problem: (err as Error).message,
+      startedAt,
+      endedAt: Date.now(),
+    };
   }
-  const problem = run.exitCode === 0 ? undefined : `exit ${String(run.exitCode)}: ${run.stdout.trim()} ${lastLines(run.stderr, 3)}`;
-  return { command: call.command, containerId: call.containerId, exitCode: run.exitCode, json: run.json, problem, startedAt, endedAt: Date.now() };
+  const problem =
+    run.exitCode === 0 ? undefined : `exit ${String(run.exitCode)}: ${run.stdout.trim()} ${lastLines(run.stderr, 3)}`;
+  return {
+    command: call.command,
+    containerId: call.containerId,
+    exitCode: run.exitCode,
+    json: run.json,
+    problem,
+    startedAt,
+    endedAt: Date.now(),
+  };
 }
 
 function lastLines(text: string, n: number): string {

@@ -11,7 +11,8 @@ export const FAULT_PLUGIN = join(__dirname, '..', '..', 'plugins', 'fault-plugin
 /** What test/plugins/fault-plugin.js understands in its config's `fault` object. */
 export interface FaultSpec {
   readonly on?: 'ADD' | 'DEL' | 'CHECK' | 'any';
-  readonly do: 'fail' | 'hang' | 'garbage' | 'empty' | 'unknown-version' | 'error-exit0' | 'die' | 'kill-parent-then-hang';
+  readonly do:
+    'fail' | 'hang' | 'garbage' | 'empty' | 'unknown-version' | 'error-exit0' | 'die' | 'kill-parent-then-hang';
   readonly code?: number;
   readonly msg?: string;
   readonly signal?: string;
@@ -118,7 +119,9 @@ export class FaultCell {
     mkdirSync(this.faultDir, { recursive: true });
     // Safety net, run last: a process of this cell still alive (a hung delegate multus failed
     // to kill) is killed by pid, so a failing cell leaks no process either.
-    cleanup.add(`processes of ${this.containerId}`, () => killPids([...this.hangPids(), ...processesWithEnv('CNI_CONTAINERID', this.containerId)]));
+    cleanup.add(`processes of ${this.containerId}`, () =>
+      killPids([...this.hangPids(), ...processesWithEnv('CNI_CONTAINERID', this.containerId)]),
+    );
     this.netnsPath = createNetns(this.ns, cleanup);
   }
 
@@ -133,13 +136,25 @@ export class FaultCell {
     });
     const real: Array<Record<string, unknown>> = [
       { name: POD_DELEGATES[0].network, type: 'bridge', bridge: bridges[0], isGateway: true, ipam: hostLocal(1) },
-      { name: POD_DELEGATES[1].network, type: 'ptp', ipam: hostLocal(2, { routes: [{ dst: '0.0.0.0/0' }], gateway: `10.${net}.2.1` }) },
+      {
+        name: POD_DELEGATES[1].network,
+        type: 'ptp',
+        ipam: hostLocal(2, { routes: [{ dst: '0.0.0.0/0' }], gateway: `10.${net}.2.1` }),
+      },
       { name: POD_DELEGATES[2].network, type: 'bridge', bridge: bridges[1], ipam: hostLocal(3) },
     ];
     const delegates = real.map((conf, i) => {
       const fault = options.faults?.[i];
       const standIn = fault !== undefined || options.recorded?.includes(i) === true;
-      const shaped = standIn ? { ...conf, type: 'fault', delegateTo: conf['type'], faultDir: this.faultDir, ...(fault === undefined ? {} : { fault }) } : conf;
+      const shaped = standIn
+        ? {
+            ...conf,
+            type: 'fault',
+            delegateTo: conf['type'],
+            faultDir: this.faultDir,
+            ...(fault === undefined ? {} : { fault }),
+          }
+        : conf;
       return i === 0 ? { ...shaped, masterplugin: true } : shaped;
     });
     return {
@@ -150,7 +165,9 @@ export class FaultCell {
       logToStderr: true,
       cniDir: this.cniDir,
       binDir,
-      ...(options.delegateTimeoutSeconds === undefined ? {} : { delegateTimeoutSeconds: options.delegateTimeoutSeconds }),
+      ...(options.delegateTimeoutSeconds === undefined
+        ? {}
+        : { delegateTimeoutSeconds: options.delegateTimeoutSeconds }),
       delegates,
     };
   }
@@ -195,7 +212,9 @@ export class FaultCell {
     expect(hostAddrsWithPrefix(`10.${this.bed.net}.2.`)).toEqual([]);
     expect(leaseFiles(this.ipamDir)).toEqual([]);
     expect(cacheFiles(this.cniDir)).toEqual([]);
-    const running = (): number[] => [...new Set([...this.hangPids().filter(isRunning), ...processesWithEnv('CNI_CONTAINERID', this.containerId)])];
+    const running = (): number[] => [
+      ...new Set([...this.hangPids().filter(isRunning), ...processesWithEnv('CNI_CONTAINERID', this.containerId)]),
+    ];
     for (let waited = 0; running().length > 0 && waited < 10_000; waited += 50) await sleep(50);
     expect(describeProcesses(running())).toBe('');
   }

@@ -37,7 +37,11 @@ export function startMultus(call: MultusCall): RunningMultus {
         try {
           json = JSON.parse(stdout) as Record<string, unknown>;
         } catch {
-          reject(new Error(`${call.command}: stdout is not one JSON document: ${JSON.stringify(stdout)}\nstderr:\n${stderr}`));
+          reject(
+            new Error(
+              `${call.command}: stdout is not one JSON document: ${JSON.stringify(stdout)}\nstderr:\n${stderr}`,
+            ),
+          );
           return;
         }
       }

@@ -19,7 +19,8 @@ export const NETWORK_STATUS_ANNOTATION = 'k8s.v1.cni.cncf.io/network-status';
 export const POD_ANNOTATIONS_KEY = 'io.kubernetes.cri.pod-annotations';
 
 /** The seed README's pod annotation: br-net-1 (master), br-net-2 twice, ptp-net. */
-export const SEED_POD_ANNOTATION = '[ { "name": "br-net-1" }, { "name": "br-net-2" }, { "name": "br-net-2" }, { "name": "ptp-net" } ]';
+export const SEED_POD_ANNOTATION =
+  '[ { "name": "br-net-1" }, { "name": "br-net-2" }, { "name": "br-net-2" }, { "name": "ptp-net" } ]';
 
 /**
  * Fails (does not skip) unless this machine can run the Kubernetes integration tests: root,
@@ -28,8 +29,14 @@ export const SEED_POD_ANNOTATION = '[ { "name": "br-net-1" }, { "name": "br-net-
  */
 export function assertKubePrerequisites(plugins: readonly string[] = []): void {
   assertIntegrationPrerequisites();
-  const missing = [...plugins.map((p) => join(REFERENCE_PLUGINS, p)), '/usr/bin/openssl'].filter((path) => !existsSync(path));
-  if (missing.length > 0) throw new Error(`Kubernetes integration tests cannot run: missing ${missing.join(', ')} (apt-get install -y containernetworking-plugins openssl)`);
+  const missing = [...plugins.map((p) => join(REFERENCE_PLUGINS, p)), '/usr/bin/openssl'].filter(
+    (path) => !existsSync(path),
+  );
+  if (missing.length > 0)
+    throw new Error(
+      `Kubernetes integration tests cannot run: missing ${missing.join(', ')} (apt-get install -y ` +
+        `containernetworking-plugins openssl)`,
+    );
 }
 
 export interface KubeCluster {
@@ -65,7 +72,12 @@ export function podCniArgs(pod: PodId, containerId: string): string {
 /** The seed's CRD `networks.kubernetes.com`, stored as an apiextensions.k8s.io/v1 object (with a schema). */
 export function addNetworkCrd(server: KubeTestServer): void {
   server.addObject(
-    { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', name: 'networks.kubernetes.com' },
+    {
+      group: 'apiextensions.k8s.io',
+      version: 'v1',
+      plural: 'customresourcedefinitions',
+      name: 'networks.kubernetes.com',
+    },
     {
       spec: {
         group: 'kubernetes.com',
@@ -92,12 +104,27 @@ export function addNetworkTpr(server: KubeTestServer): void {
   );
 }
 
-/** A seed `Network` object (`kubernetes.com/v1`): top-level `plugin`, and `args` a JSON string holding a list of one config. */
-export function addSeedNetwork(server: KubeTestServer, namespace: string, name: string, plugin: string, conf: Record<string, unknown>): void {
-  server.addObject({ group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace, name }, { plugin, args: JSON.stringify([conf], undefined, 4) });
+/**
+ * A seed `Network` object (`kubernetes.com/v1`): top-level `plugin`, and `args` a JSON string holding a list of one
+ * config.
+ */
+export function addSeedNetwork(
+  server: KubeTestServer,
+  namespace: string,
+  name: string,
+  plugin: string,
+  conf: Record<string, unknown>,
+): void {
+  server.addObject(
+    { group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace, name },
+    { plugin, args: JSON.stringify([conf], undefined, 4) },
+  );
 }
 
-/** A NetworkAttachmentDefinition (`k8s.cni.cncf.io/v1`) whose `spec.config` is the JSON of `config` (a config or a conflist). */
+/**
+ * A NetworkAttachmentDefinition (`k8s.cni.cncf.io/v1`) whose `spec.config` is the JSON of `config` (a config or a
+ * conflist).
+ */
 export function addNad(server: KubeTestServer, namespace: string, name: string, config: Record<string, unknown>): void {
   server.addObject(
     { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name },
@@ -116,7 +143,11 @@ export interface NetworkStatusEntry {
 }
 
 /** The pod's network-status annotation as the server stores it now (undefined when not written). */
-export function networkStatus(server: KubeTestServer, namespace: string, name: string): NetworkStatusEntry[] | undefined {
+export function networkStatus(
+  server: KubeTestServer,
+  namespace: string,
+  name: string,
+): NetworkStatusEntry[] | undefined {
   const text = server.pod(namespace, name)?.metadata.annotations?.[NETWORK_STATUS_ANNOTATION];
   return text === undefined ? undefined : (JSON.parse(text) as NetworkStatusEntry[]);
 }
@@ -134,7 +165,12 @@ export function expectStatusMatchesPod(status: readonly NetworkStatusEntry[], ns
 }
 
 /** The requests the server saw for one pod (`/api/v1/namespaces/<ns>/pods/<name>`), optionally of one method. */
-export function podRequests(server: KubeTestServer, namespace: string, name: string, method?: string): KubeTestRequest[] {
+export function podRequests(
+  server: KubeTestServer,
+  namespace: string,
+  name: string,
+  method?: string,
+): KubeTestRequest[] {
   const path = `/api/v1/namespaces/${namespace}/pods/${name}`;
   return server.requests.filter((r) => r.path === path && (method === undefined || r.method === method));
 }

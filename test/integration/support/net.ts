@@ -86,7 +86,14 @@ export function netnsLink(ns: string, ifname: string): IpLink | undefined {
 
 /** `ip -d` details of a link in a namespace: its kind (veth, macvlan, ...) and the kind's data. */
 export function netnsLinkKind(ns: string, ifname: string): { kind?: string; data?: Record<string, unknown> } {
-  const [link] = ipJson<Array<{ linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> } }>>(['-n', ns, '-d', 'link', 'show', ifname]);
+  const [link] = ipJson<Array<{ linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> } }>>([
+    '-n',
+    ns,
+    '-d',
+    'link',
+    'show',
+    ifname,
+  ]);
   return { kind: link?.linkinfo?.info_kind, data: link?.linkinfo?.info_data };
 }
 
@@ -130,7 +137,8 @@ export function hostAddrsWithPrefix(prefix: string): string[] {
 
 function ipv4ToInt(ipv4: string): number {
   const parts = ipv4.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${ipv4}`);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new Error(`not an IPv4 address: ${ipv4}`);
   return parts.reduce((acc, p) => acc * 256 + p, 0);
 }
 

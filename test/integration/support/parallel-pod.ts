@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import type { Cleanup } from './cleanup';
 import { readFaultCalls, readHangPids, type FaultCall, type FaultSpec } from './fault-cell';
 import { describeProcesses, isRunning, killPids, processesWithEnv, sleep } from './fault-run';
-import { bridgePorts, createNetns, createVethPair, hostAddrsWithPrefix, hostLinksInto, netnsExists, netnsLinkNames } from './net';
+import {
+  bridgePorts,
+  createNetns,
+  createVethPair,
+  hostAddrsWithPrefix,
+  hostLinksInto,
+  netnsExists,
+  netnsLinkNames,
+} from './net';
 import { cacheFile, cacheFiles, leaseFiles, type Workspace } from './workspace';
 
 /** 10.247.0.0/16 belongs to the parallel-delegates tests. */
@@ -24,7 +32,9 @@ export const POD = [
 export type PodIfname = (typeof POD)[number]['ifname'];
 
 /** What the wrapper waits for on ADD before running its plugin (see parallel-wrapper.ts). */
-export type Await = { readonly event: 'start' | 'end'; readonly ifname: string; readonly ms: number } | { readonly hangIn: string; readonly ms: number };
+export type Await =
+  | { readonly event: 'start' | 'end'; readonly ifname: string; readonly ms: number }
+  | { readonly hangIn: string; readonly ms: number };
 
 export interface PodOptions {
   readonly parallel: boolean;
@@ -143,7 +153,9 @@ export class ParallelPod {
     createVethPair(this.macvlanMasters[1], `${ws.prefix}${suffix}n2`, cleanup);
     // Safety net, run before the netns and links go: any process of this pod still alive (a
     // hung delegate multus failed to kill, multus itself after a watchdog) is killed by pid.
-    cleanup.add(`processes of ${this.containerId}`, () => killPids([...this.hangPids(), ...processesWithEnv('CNI_CONTAINERID', this.containerId)]));
+    cleanup.add(`processes of ${this.containerId}`, () =>
+      killPids([...this.hangPids(), ...processesWithEnv('CNI_CONTAINERID', this.containerId)]),
+    );
     this.netnsPath = createNetns(this.ns, cleanup);
   }
 
@@ -161,7 +173,11 @@ export class ParallelPod {
 
   /** The multus config of the 8-delegate pod. */
   config(options: PodOptions): Record<string, unknown> {
-    const ipam = (index: number): Record<string, unknown> => ({ type: 'host-local', subnet: this.subnet(index), dataDir: this.ipamDir });
+    const ipam = (index: number): Record<string, unknown> => ({
+      type: 'host-local',
+      subnet: this.subnet(index),
+      dataDir: this.ipamDir,
+    });
     const [b0, b1] = this.bridges;
     const [m1, m2] = this.macvlanMasters;
     const real: Array<Record<string, unknown>> = [
@@ -201,7 +217,9 @@ export class ParallelPod {
       cniDir: this.cniDir,
       binDir: this.binDir,
       parallelDelegates: options.parallel,
-      ...(options.delegateTimeoutSeconds === undefined ? {} : { delegateTimeoutSeconds: options.delegateTimeoutSeconds }),
+      ...(options.delegateTimeoutSeconds === undefined
+        ? {}
+        : { delegateTimeoutSeconds: options.delegateTimeoutSeconds }),
       delegates,
     };
   }
@@ -263,7 +281,10 @@ export class ParallelPod {
     for (const [name, placeholder] of names) text = text.split(name).join(placeholder);
     text = text.replace(/veth[0-9a-f]{8}/gu, '<veth>');
     text = text.replace(/\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b/giu, '<mac>');
-    text = text.replace(new RegExp(`\\b10\\.${NET}\\.(\\d+)\\.`, 'gu'), (_, third: string) => `10.${NET}.<${Number(third) - this.base}>.`);
+    text = text.replace(
+      new RegExp(`\\b10\\.${NET}\\.(\\d+)\\.`, 'gu'),
+      (_, third: string) => `10.${NET}.<${Number(third) - this.base}>.`,
+    );
     return JSON.parse(text) as unknown;
   }
 
@@ -308,5 +329,8 @@ export function lineIndex(lines: readonly string[], prefix: string): number {
 export function expectBefore(lines: readonly string[], first: string, second: string): void {
   const a = lineIndex(lines, first);
   const b = lineIndex(lines, second);
-  if (a >= b) throw new Error(`expected "${first}" (line ${a}) before "${second}" (line ${b}) in the event log:\n${lines.join('\n')}`);
+  if (a >= b)
+    throw new Error(
+      `expected "${first}" (line ${a}) before "${second}" (line ${b}) in the event log:\n${lines.join('\n')}`,
+    );
 }

@@ -31,14 +31,21 @@ export class RecordingBinDir {
 
   /** Names of the record files, e.g. `sriov-ADD-net0.json` (VERSION calls are counted apart: {@link versionCalls}). */
   files(): string[] {
-    return existsSync(this.records) ? readdirSync(this.records).filter((f) => f !== VERSION_LOG).sort() : [];
+    return existsSync(this.records)
+      ? readdirSync(this.records)
+          .filter((f) => f !== VERSION_LOG)
+          .sort()
+      : [];
   }
 
   /** The types asked VERSION, one entry per call, in order. */
   versionCalls(): string[] {
     const log = join(this.records, VERSION_LOG);
     if (!existsSync(log)) return [];
-    return readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { type: string }).type);
+    return readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
   }
 
   /** Makes the stand-in linked as `type` claim only `versions` (see recording-plugin.js). */
@@ -57,13 +64,21 @@ export class RecordingBinDir {
 
   read(type: string, command: string, ifname: string): Recorded {
     const file = join(this.records, `${type}-${command}-${ifname}.json`);
-    if (!existsSync(file)) throw new Error(`the stand-in was not called as ${type} ${command} ${ifname} (records: ${this.files().join(', ') || 'none'})`);
+    if (!existsSync(file))
+      throw new Error(
+        `the stand-in was not called as ${type} ${command} ${ifname} (records: ${this.files().join(', ') || 'none'})`,
+      );
     return JSON.parse(readFileSync(file, 'utf8')) as Recorded;
   }
 }
 
 /** What the stand-in prints for ADD (see recording-plugin.js): the prevResult multus must hand back. */
-export function standInResult(cniVersion: string, address: string, ifname: string, netns: string): Record<string, unknown> {
+export function standInResult(
+  cniVersion: string,
+  address: string,
+  ifname: string,
+  netns: string,
+): Record<string, unknown> {
   const gateway = address.replace(/\.\d+\/\d+$/u, '.1');
   if (cniVersion === '0.1.0' || cniVersion === '0.2.0') return { cniVersion, ip4: { ip: address, gateway } };
   const ip = { address, gateway, interface: 0, ...(cniVersion.startsWith('1.') ? {} : { version: '4' }) };

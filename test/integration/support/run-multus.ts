@@ -6,7 +6,9 @@ import { dirname, join } from 'node:path';
 export const MULTUS_BIN = join(__dirname, '..', '..', '..', 'dist', 'multus');
 /** Debian's containernetworking-plugins. */
 export const REFERENCE_PLUGINS = '/usr/lib/cni';
-/** The PATH given to multus: the dir of the node running jest (the recording stand-in's interpreter) and the usual ones. */
+/**
+ * The PATH given to multus: the dir of the node running jest (the recording stand-in's interpreter) and the usual ones.
+ */
 export const CALLER_PATH = `${dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin`;
 
 /**
@@ -22,7 +24,8 @@ export function assertIntegrationPrerequisites(): void {
     problems.push(`${MULTUS_BIN} is missing or not executable: run "node scripts/build.mjs" first`);
   }
   for (const plugin of ['bridge', 'ptp', 'macvlan', 'host-device', 'host-local']) {
-    if (!existsSync(join(REFERENCE_PLUGINS, plugin))) problems.push(`${REFERENCE_PLUGINS}/${plugin} is missing: apt-get install -y containernetworking-plugins`);
+    if (!existsSync(join(REFERENCE_PLUGINS, plugin)))
+      problems.push(`${REFERENCE_PLUGINS}/${plugin} is missing: apt-get install -y containernetworking-plugins`);
   }
   if (problems.length > 0) throw new Error(`integration tests cannot run:\n- ${problems.join('\n- ')}`);
 }
@@ -96,21 +99,28 @@ export function runMultus(call: MultusCall): Promise<MultusRun> {
 function oneJsonDocument(stdout: string): Record<string, unknown> | undefined {
   if (stdout === '') return undefined;
   const body = stdout.endsWith('\n') ? stdout.slice(0, -1) : stdout;
-  if (body.trim() !== body || body.includes('\n')) throw new Error(`stdout is not one JSON document on one line: ${JSON.stringify(stdout)}`);
+  if (body.trim() !== body || body.includes('\n'))
+    throw new Error(`stdout is not one JSON document on one line: ${JSON.stringify(stdout)}`);
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch {
     throw new Error(`stdout is not one JSON document: ${JSON.stringify(stdout)}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`stdout is not a JSON object: ${stdout}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`stdout is not a JSON object: ${stdout}`);
   return value as Record<string, unknown>;
 }
 
 /** A failed run, for assertions: exit 1 and the spec's error object as stdout, nothing more. */
-export function expectCniError(run: MultusRun, code: number): { cniVersion: string; code: number; msg: string; details?: string } {
+export function expectCniError(
+  run: MultusRun,
+  code: number,
+): { cniVersion: string; code: number; msg: string; details?: string } {
   if (run.exitCode !== 1 || run.json === undefined) {
-    throw new Error(`expected exit 1 with a CNI error, got exit ${String(run.exitCode)} stdout ${run.stdout} stderr ${run.stderr}`);
+    throw new Error(
+      `expected exit 1 with a CNI error, got exit ${String(run.exitCode)} stdout ${run.stdout} stderr ${run.stderr}`,
+    );
   }
   const error = run.json as { cniVersion: string; code: number; msg: string; details?: string };
   expect(Object.keys(error).filter((k) => !['cniVersion', 'code', 'msg', 'details'].includes(k))).toEqual([]);
@@ -122,7 +132,8 @@ export function expectCniError(run: MultusRun, code: number): { cniVersion: stri
 
 /** A successful run: exit 0; the stderr is shown when it is not (the logs say why). */
 export function expectSuccess(run: MultusRun): void {
-  if (run.exitCode !== 0) throw new Error(`expected exit 0, got ${String(run.exitCode)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  if (run.exitCode !== 0)
+    throw new Error(`expected exit 0, got ${String(run.exitCode)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
 }
 
 /** Lines holding a stack frame (`    at fn (file:line)`), also inside a JSON log line's escaped `stack`. */

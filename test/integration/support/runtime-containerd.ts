@@ -70,7 +70,16 @@ export class ContainerdEnv {
     this.logFile = join(dir, 'containerd.log');
     this.cgroupParent = `/${prefix}`;
     this.cri = { confDir: join(dir, 'cri-net.d'), binDir: join(dir, 'cri-bin'), runcRoot: join(dir, 'cri-runc') };
-    for (const d of [this.root, this.state, this.runcRoot, this.fifoDir, this.cri.confDir, this.cri.binDir, join(dir, 'opt')]) mkdirSync(d, { recursive: true });
+    for (const d of [
+      this.root,
+      this.state,
+      this.runcRoot,
+      this.fifoDir,
+      this.cri.confDir,
+      this.cri.binDir,
+      join(dir, 'opt'),
+    ])
+      mkdirSync(d, { recursive: true });
     writeFileSync(
       join(dir, 'config.toml'),
       [
@@ -114,14 +123,18 @@ export class ContainerdEnv {
   /** Starts the daemon and waits (bounded) until ctr can talk to it. */
   async start(): Promise<void> {
     const log = openSync(this.logFile, 'a');
-    const child = spawn('containerd', ['--config', join(this.dir, 'config.toml')], { stdio: ['ignore', log, log], detached: true });
+    const child = spawn('containerd', ['--config', join(this.dir, 'config.toml')], {
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
     closeSync(log);
     child.unref();
     this.pid = child.pid;
     await waitFor(
       'containerd to answer on its socket',
       async () => {
-        if (this.pid !== undefined && !processAlive(this.pid)) throw new Error(`containerd exited at start-up:\n${this.log()}`);
+        if (this.pid !== undefined && !processAlive(this.pid))
+          throw new Error(`containerd exited at start-up:\n${this.log()}`);
         if (!existsSync(this.socket)) return undefined;
         const version = await this.ctr(['version'], 5_000);
         return version.code === 0 ? true : undefined;
@@ -160,16 +173,45 @@ export class ContainerdEnv {
       'shift 3',
       'exec "$@"',
     ].join('\n');
-    return runTool('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', dirs.confDir, dirs.binDir, dirs.cacheDir, 'ctr', ...this.ctrArgs(args, namespace)], { timeoutMs });
+    return runTool(
+      'unshare',
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        'sh',
+        '-c',
+        script,
+        'sh',
+        dirs.confDir,
+        dirs.binDir,
+        dirs.cacheDir,
+        'ctr',
+        ...this.ctrArgs(args, namespace),
+      ],
+      { timeoutMs },
+    );
   }
 
   /** `ctr run --cni` flags that keep runc's state, the IO fifos and the cgroup ours. */
   runFlags(id: string): string[] {
-    return ['--cni', '--runc-root', this.runcRoot, '--fifo-dir', this.fifoDir, '--cgroup', `${this.cgroupParent}/${id}`];
+    return [
+      '--cni',
+      '--runc-root',
+      this.runcRoot,
+      '--fifo-dir',
+      this.fifoDir,
+      '--cgroup',
+      `${this.cgroupParent}/${id}`,
+    ];
   }
 
   async importImage(archive: string, namespace: string): Promise<void> {
-    expectToolOk(await this.ctr(['images', 'import', archive], CTR_TIMEOUT_MS, namespace), `ctr -n ${namespace} images import`);
+    expectToolOk(
+      await this.ctr(['images', 'import', archive], CTR_TIMEOUT_MS, namespace),
+      `ctr -n ${namespace} images import`,
+    );
   }
 
   /** Task ids (`ctr tasks ls -q`) and container ids (`ctr containers ls -q`) in `namespace`. */
@@ -191,15 +233,26 @@ export class ContainerdEnv {
     const problems: string[] = [];
     if (this.pid !== undefined && processAlive(this.pid)) {
       const ctr = (args: string[], namespace?: string): string => {
-        const r = spawnSync('ctr', this.ctrArgs(args, namespace), { timeout: 20_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        const r = spawnSync('ctr', this.ctrArgs(args, namespace), {
+          timeout: 20_000,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         return r.status === 0 ? r.stdout : '';
       };
-      for (const ns of ctr(['namespaces', 'ls', '-q']).split('\n').filter((l) => l !== '')) {
-        for (const task of ctr(['tasks', 'ls', '-q'], ns).split('\n').filter((l) => l !== '')) {
+      for (const ns of ctr(['namespaces', 'ls', '-q'])
+        .split('\n')
+        .filter((l) => l !== '')) {
+        for (const task of ctr(['tasks', 'ls', '-q'], ns)
+          .split('\n')
+          .filter((l) => l !== '')) {
           ctr(['tasks', 'kill', '--all', '--signal', 'SIGKILL', task], ns);
           ctr(['tasks', 'delete', '--force', task], ns);
         }
-        for (const c of ctr(['containers', 'ls', '-q'], ns).split('\n').filter((l) => l !== '')) ctr(['containers', 'delete', c], ns);
+        for (const c of ctr(['containers', 'ls', '-q'], ns)
+          .split('\n')
+          .filter((l) => l !== ''))
+          ctr(['containers', 'delete', c], ns);
       }
       if (!stopSync(this.pid, STOP_GRACE_MS)) problems.push(`containerd (pid ${this.pid}) did not stop`);
     }

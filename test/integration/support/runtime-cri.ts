@@ -1,4 +1,4 @@
-import { connect as http2Connect, constants as h2 } from 'node:http2';
+import { connect as http2Connect, constants as h2, type IncomingHttpHeaders } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 
 /**
@@ -41,7 +41,16 @@ function message(fields: ReadonlyArray<Field>): Buffer {
 
 /** map<string, string> fields: one entry message {1: key, 2: value} per pair. */
 function mapFields(number: number, map: Readonly<Record<string, string>> | undefined): Field[] {
-  return Object.entries(map ?? {}).map(([k, v]) => [number, message([[1, k], [2, v]])] as const);
+  return Object.entries(map ?? {}).map(
+    ([k, v]) =>
+      [
+        number,
+        message([
+          [1, k],
+          [2, v],
+        ]),
+      ] as const,
+  );
 }
 
 /** Decoded fields: number → raw values (varints as numbers, length-delimited as Buffers). */
@@ -90,7 +99,7 @@ function str(d: Decoded, n: number): string {
 
 function sub(d: Decoded, n: number): Decoded {
   const v = d.get(n)?.[0];
-  return Buffer.isBuffer(v) ? decode(v) : new Map();
+  return Buffer.isBuffer(v) ? decode(v) : new Map<number, Array<number | Buffer>>();
 }
 
 // ---- the CRI messages the tests use ----
@@ -117,7 +126,15 @@ const PROTOCOLS = { TCP: 0, UDP: 1, SCTP: 2 } as const;
 
 function podSandboxConfig(spec: PodSandboxSpec): Buffer {
   return message([
-    [1, message([[1, spec.name], [2, spec.uid], [3, spec.namespace], [4, 0]])],
+    [
+      1,
+      message([
+        [1, spec.name],
+        [2, spec.uid],
+        [3, spec.namespace],
+        [4, 0],
+      ]),
+    ],
     [2, spec.hostname],
     [3, spec.logDirectory],
     ...(spec.portMappings ?? []).map(
@@ -183,7 +200,15 @@ export class CriClient {
   }
 
   async podSandboxStatus(id: string): Promise<SandboxStatus> {
-    const d = decode(await this.call('PodSandboxStatus', message([[1, id], [2, 1]])));
+    const d = decode(
+      await this.call(
+        'PodSandboxStatus',
+        message([
+          [1, id],
+          [2, 1],
+        ]),
+      ),
+    );
     const status = sub(d, 1);
     const state = status.get(3)?.[0];
     const info: Record<string, string> = {};
@@ -216,7 +241,10 @@ export class CriClient {
         if (err !== undefined) reject(err);
         else resolve(body ?? Buffer.alloc(0));
       };
-      const timer = setTimeout(() => finish(new Error(`CRI ${method}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`CRI ${method}: no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       session.on('error', (e) => finish(e));
       const stream = session.request({
         [h2.HTTP2_HEADER_METHOD]: 'POST',
@@ -227,9 +255,10 @@ export class CriClient {
       });
       const chunks: Buffer[] = [];
       let status: { code: number; message: string } | undefined;
-      const readStatus = (headers: Record<string, unknown>): void => {
+      const readStatus = (headers: IncomingHttpHeaders): void => {
         const code = headers['grpc-status'];
-        if (code !== undefined) status = { code: Number(code), message: decodeURIComponent(String(headers['grpc-message'] ?? '')) };
+        if (code !== undefined)
+          status = { code: Number(code), message: decodeURIComponent(String(headers['grpc-message'] ?? '')) };
       };
       stream.on('response', (headers) => readStatus(headers));
       stream.on('trailers', (headers) => readStatus(headers));

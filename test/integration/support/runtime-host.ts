@@ -38,7 +38,11 @@ export interface ToolOptions {
 export function runTool(command: string, args: readonly string[], options: ToolOptions): Promise<ToolRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -80,7 +84,9 @@ function killGroup(pid: number | undefined): void {
 /** Exit 0, or an error showing the command line, how it ended and its output. */
 export function expectToolOk(run: ToolRun, what: string): void {
   if (run.code === 0 && !run.timedOut) return;
-  const how = run.timedOut ? `timed out after ${run.ms} ms` : `exit ${String(run.code)}${run.signal ? ` (${run.signal})` : ''}`;
+  const how = run.timedOut
+    ? `timed out after ${run.ms} ms`
+    : `exit ${String(run.code)}${run.signal ? ` (${run.signal})` : ''}`;
   throw new Error(`${what}: ${how}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
 }
 
@@ -90,7 +96,11 @@ export function expectToolOk(run: ToolRun, what: string): void {
  */
 export function runRuntimeSetup(): void {
   try {
-    execFileSync('bash', [RUNTIME_SETUP], { stdio: ['ignore', 'pipe', 'pipe'], timeout: SETUP_TIMEOUT_MS, encoding: 'utf8' });
+    execFileSync('bash', [RUNTIME_SETUP], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: SETUP_TIMEOUT_MS,
+      encoding: 'utf8',
+    });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
     throw new Error(`scripts/runtime-setup.sh failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
@@ -98,7 +108,12 @@ export function runRuntimeSetup(): void {
 }
 
 /** Polls `check` every `intervalMs` until it returns a value other than undefined, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -188,7 +203,10 @@ export function removeCgroup(relative: string): void {
  * does not exist now is removed at cleanup if it is empty by then (or, for `removeTree` ones,
  * with its content). A directory that already existed is never touched.
  */
-export function removeIfCreated(cleanup: Cleanup, dirs: ReadonlyArray<{ readonly path: string; readonly removeTree?: boolean }>): void {
+export function removeIfCreated(
+  cleanup: Cleanup,
+  dirs: ReadonlyArray<{ readonly path: string; readonly removeTree?: boolean }>,
+): void {
   for (const { path, removeTree } of dirs) {
     if (existsSync(path)) continue;
     cleanup.add(`created dir ${path}`, () => {
@@ -239,7 +257,10 @@ export function netnsNames(): string[] {
 
 /** `iptables -w -t nat -S`: every chain and rule of the nat table, one per line. */
 export function natRules(): string[] {
-  return execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  return execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
     .split('\n')
     .filter((l) => l !== '');
 }

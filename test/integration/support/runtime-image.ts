@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, chmodSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -17,7 +26,8 @@ export const BUSYBOX = '/bin/busybox';
 
 /** Builds the rootfs in `dir` (created); returns `dir`. */
 export function buildBusyboxRootfs(dir: string): string {
-  for (const sub of ['bin', 'etc', 'dev', 'proc', 'sys', 'tmp', 'root', 'run']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of ['bin', 'etc', 'dev', 'proc', 'sys', 'tmp', 'root', 'run'])
+    mkdirSync(join(dir, sub), { recursive: true });
   chmodSync(join(dir, 'tmp'), 0o1777);
   copyFileSync(BUSYBOX, join(dir, 'bin', 'busybox'));
   chmodSync(join(dir, 'bin', 'busybox'), 0o755);
@@ -35,7 +45,9 @@ export function buildBusyboxRootfs(dir: string): string {
 
 /** A tar of `rootfs` (numeric owners, entries relative to the root) written to `out`. */
 export function tarRootfs(rootfs: string, out: string): string {
-  execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', out, '.'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', out, '.'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return out;
 }
 
@@ -50,7 +62,14 @@ function sha256(data: Buffer): string {
 
 /** The OCI architecture name of this machine (Node says x64, OCI says amd64). */
 export function ociArch(): string {
-  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  const map: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+  };
   const arch = map[process.arch];
   if (arch === undefined) throw new Error(`no OCI architecture for ${process.arch}`);
   return arch;
@@ -61,7 +80,13 @@ export function ociArch(): string {
  * (the `io.containerd.image.name` annotation ctr reads), whose default command is `cmd`.
  * `work` is a scratch dir for the layout.
  */
-export function buildOciArchive(layerTar: string, name: string, cmd: readonly string[], work: string, out: string): string {
+export function buildOciArchive(
+  layerTar: string,
+  name: string,
+  cmd: readonly string[],
+  work: string,
+  out: string,
+): string {
   const blobs = join(work, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
   const put = (data: Buffer): Blob => {
@@ -107,7 +132,11 @@ export function buildOciArchive(layerTar: string, name: string, cmd: readonly st
     }),
   );
   const tmp = `${out}.tmp`;
-  execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', work, '-cf', tmp, 'oci-layout', 'index.json', 'blobs'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    'tar',
+    ['--numeric-owner', '--owner=0', '--group=0', '-C', work, '-cf', tmp, 'oci-layout', 'index.json', 'blobs'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   renameSync(tmp, out);
   if (statSync(out).size < layerData.length) throw new Error(`OCI archive ${out} is smaller than its layer`);
   return out;

@@ -61,9 +61,22 @@ export class RuntimePod {
       cniDir: this.cniDir,
       ...extra,
       delegates: [
-        { name: `${this.bridge}-master`, type: 'bridge', bridge: this.bridge, isGateway: true, masterplugin: true, ipam: ipam(this.subnets.master) },
+        {
+          name: `${this.bridge}-master`,
+          type: 'bridge',
+          bridge: this.bridge,
+          isGateway: true,
+          masterplugin: true,
+          ipam: ipam(this.subnets.master),
+        },
         { name: `${this.bridge}-ptp`, type: 'ptp', ipam: ipam(this.subnets.ptp) },
-        { name: `${this.bridge}-macvlan`, type: 'macvlan', master: this.macvlanMaster, mode: 'bridge', ipam: ipam(this.subnets.macvlan) },
+        {
+          name: `${this.bridge}-macvlan`,
+          type: 'macvlan',
+          master: this.macvlanMaster,
+          mode: 'bridge',
+          ipam: ipam(this.subnets.macvlan),
+        },
       ],
     };
   }
@@ -73,7 +86,11 @@ export class RuntimePod {
    * after it (both declaring the `portMappings` capability), as a node's primary network often
    * is: the runtime hands multus's result (the master bridge's) to portmap as prevResult.
    */
-  conflist(name: string, extra: Readonly<Record<string, unknown>> = {}, options: { readonly portmap?: boolean } = {}): Record<string, unknown> {
+  conflist(
+    name: string,
+    extra: Readonly<Record<string, unknown>> = {},
+    options: { readonly portmap?: boolean } = {},
+  ): Record<string, unknown> {
     const plugins = [this.multusPlugin(extra)];
     if (options.portmap === true) plugins.push(PORTMAP_PLUGIN);
     return { cniVersion: '1.0.0', name, plugins };
@@ -127,7 +144,10 @@ export class RuntimePod {
 }
 
 /** portmap chained after multus in a runtime's conflist. */
-export const PORTMAP_PLUGIN: Readonly<Record<string, unknown>> = { type: 'portmap', capabilities: { portMappings: true } };
+export const PORTMAP_PLUGIN: Readonly<Record<string, unknown>> = {
+  type: 'portmap',
+  capabilities: { portMappings: true },
+};
 
 export interface ChainCall {
   readonly command: 'ADD' | 'DEL';
@@ -141,7 +161,10 @@ export interface ChainCall {
  * cniVersion, the runtimeConfig keys it declared, and prevResult (ADD: multus's result; DEL: the
  * list's cached result). Returns its result (ADD) or undefined (DEL); throws on failure.
  */
-export function runPortmap(call: ChainCall, conf: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
+export function runPortmap(
+  call: ChainCall,
+  conf: Readonly<Record<string, unknown>>,
+): Record<string, unknown> | undefined {
   const child = spawnSync(join(REFERENCE_PLUGINS, 'portmap'), [], {
     input: JSON.stringify(conf),
     encoding: 'utf8',
@@ -156,7 +179,8 @@ export function runPortmap(call: ChainCall, conf: Readonly<Record<string, unknow
       CNI_PATH: REFERENCE_PLUGINS,
     },
   });
-  if (child.status !== 0) throw new Error(`portmap ${call.command} failed (${String(child.status)}): ${child.stdout} ${child.stderr}`);
+  if (child.status !== 0)
+    throw new Error(`portmap ${call.command} failed (${String(child.status)}): ${child.stdout} ${child.stderr}`);
   return child.stdout.trim() === '' ? undefined : (JSON.parse(child.stdout) as Record<string, unknown>);
 }
 
@@ -233,7 +257,13 @@ export class RecordingMultusDir {
           .filter((l) => l !== '')
           .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
-      return { command: env['CNI_COMMAND'] ?? '', env, stdin: read('stdin'), stdout: read('stdout'), exitCode: Number(read('rc').trim()) };
+      return {
+        command: env['CNI_COMMAND'] ?? '',
+        env,
+        stdin: read('stdin'),
+        stdout: read('stdout'),
+        exitCode: Number(read('rc').trim()),
+      };
     });
   }
 }

@@ -71,7 +71,10 @@ export class PodmanEnv {
         '',
       ].join('\n'),
     );
-    writeFileSync(storageConf, ['[storage]', 'driver = "vfs"', `runroot = "${runRoot}"`, `graphroot = "${this.root}"`, ''].join('\n'));
+    writeFileSync(
+      storageConf,
+      ['[storage]', 'driver = "vfs"', `runroot = "${runRoot}"`, `graphroot = "${this.root}"`, ''].join('\n'),
+    );
     this.env = { CONTAINERS_CONF: containersConf, CONTAINERS_STORAGE_CONF: storageConf };
     this.globalArgs = ['--root', this.root, '--runroot', runRoot, '--tmpdir', tmpDir, '--storage-driver', 'vfs'];
 
@@ -92,7 +95,12 @@ export class PodmanEnv {
 
   private podmanSync(args: readonly string[]): void {
     // Synchronous and bounded: cleanup steps are synchronous (Cleanup.runAll).
-    const r = spawnSync('podman', [...this.globalArgs, ...args], { env: { ...process.env, ...this.env }, timeout: PODMAN_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync('podman', [...this.globalArgs, ...args], {
+      env: { ...process.env, ...this.env },
+      timeout: PODMAN_TIMEOUT_MS,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`podman ${args.join(' ')}: exit ${String(r.status)} ${r.stderr}`);
   }
 
@@ -108,7 +116,18 @@ export class PodmanEnv {
 
   /** `podman run --rm` on `network`: the container's stdout etc.; cgroups under our parent. */
   run(name: string, network: string, image: string, command: readonly string[]): Promise<ToolRun> {
-    return this.podman(['run', '--rm', '--name', name, '--cgroup-parent', this.cgroupParent, '--network', network, image, ...command]);
+    return this.podman([
+      'run',
+      '--rm',
+      '--name',
+      name,
+      '--cgroup-parent',
+      this.cgroupParent,
+      '--network',
+      network,
+      image,
+      ...command,
+    ]);
   }
 
   /** Container names in this storage (`podman ps -a`). */

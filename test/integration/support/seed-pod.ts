@@ -160,7 +160,8 @@ export class SeedPod {
   /** What the bridge plugin printed for the master alone, with the default route the seed's rule adds. */
   withMasterDefaultRoute(result: Record<string, unknown> | undefined, cniVersion: string): Record<string, unknown> {
     const routes = [{ dst: '0.0.0.0/0', gw: this.masterGateway }];
-    if (cniVersion === '0.1.0' || cniVersion === '0.2.0') return { ...result, ip4: { ...(result?.['ip4'] as object), routes } };
+    if (cniVersion === '0.1.0' || cniVersion === '0.2.0')
+      return { ...result, ip4: { ...(result?.['ip4'] as object), routes } };
     return { ...result, routes };
   }
 }
@@ -183,11 +184,19 @@ export function resultShape(value: unknown): unknown {
   if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/u.test(value)) return '<mac>';
   if (/^veth[0-9a-f]{8}$/u.test(value)) return '<veth>';
   if (value.startsWith('/var/run/netns/')) return '<netns>';
-  return value.replace(/^(\d+\.\d+\.\d+)\.(\d+)\/(\d+)$/u, (_m, net: string, _host: string, len: string) => `${net}.<host>/${len}`);
+  return value.replace(
+    /^(\d+\.\d+\.\d+)\.(\d+)\/(\d+)$/u,
+    (_m, net: string, _host: string, len: string) => `${net}.<host>/${len}`,
+  );
 }
 
 /** Runs the bridge plugin itself (ADD or DEL) with `conf`: what multus's result is compared against. */
-export function runBridgeDirectly(command: 'ADD' | 'DEL', conf: Record<string, unknown>, netnsPath: string, containerId: string): Record<string, unknown> | undefined {
+export function runBridgeDirectly(
+  command: 'ADD' | 'DEL',
+  conf: Record<string, unknown>,
+  netnsPath: string,
+  containerId: string,
+): Record<string, unknown> | undefined {
   const child = spawnSync(join(REFERENCE_PLUGINS, 'bridge'), [], {
     input: JSON.stringify(conf),
     encoding: 'utf8',
@@ -201,6 +210,7 @@ export function runBridgeDirectly(command: 'ADD' | 'DEL', conf: Record<string, u
       CNI_ARGS: 'IgnoreUnknown=true',
     },
   });
-  if (child.status !== 0) throw new Error(`bridge ${command} failed (${String(child.status)}): ${child.stdout} ${child.stderr}`);
+  if (child.status !== 0)
+    throw new Error(`bridge ${command} failed (${String(child.status)}): ${child.stdout} ${child.stderr}`);
   return child.stdout.trim() === '' ? undefined : (JSON.parse(child.stdout) as Record<string, unknown>);
 }

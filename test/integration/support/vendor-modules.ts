@@ -19,7 +19,8 @@ export function compileToCjs(tsFile: string): string {
   });
   const problems = (out.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   if (problems.length > 0) throw new Error(`${tsFile} does not compile: ${problems.join('; ')}`);
-  if (/\brequire\(/u.test(out.outputText)) throw new Error(`${tsFile} has run-time imports: it cannot be loaded from adapterDirs on its own`);
+  if (/\brequire\(/u.test(out.outputText))
+    throw new Error(`${tsFile} has run-time imports: it cannot be loaded from adapterDirs on its own`);
   return out.outputText;
 }
 

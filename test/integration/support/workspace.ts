@@ -44,7 +44,11 @@ export function leaseFiles(dir: string): string[] {
  * container's state: they stay after the last DEL by design).
  */
 export function cacheFiles(cniDir: string): string[] {
-  return existsSync(cniDir) ? readdirSync(cniDir).filter((f) => f !== 'plugin-versions.json').sort() : [];
+  return existsSync(cniDir)
+    ? readdirSync(cniDir)
+        .filter((f) => f !== 'plugin-versions.json')
+        .sort()
+    : [];
 }
 
 export function cacheFile(cniDir: string, containerId: string, ifname = 'eth0'): string {

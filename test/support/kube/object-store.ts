@@ -45,7 +45,8 @@ export interface KubeTestObject {
 }
 
 /** Why a write failed, for the server to turn into a Status. */
-export type WriteResult = { readonly ok: true; readonly object: KubeTestObject } | { readonly ok: false; readonly status: 404 | 409 };
+export type WriteResult =
+  { readonly ok: true; readonly object: KubeTestObject } | { readonly ok: false; readonly status: 404 | 409 };
 
 export function resourceKey(r: { group: string; version: string; plural: string }): string {
   return `${r.group}/${r.version}/${r.plural}`;
@@ -65,7 +66,8 @@ export class ObjectStore {
     const meta = { ...(copy.metadata ?? {}) } as Partial<KubeTestObject['metadata']>;
     const object: KubeTestObject = {
       ...copy,
-      apiVersion: copy.apiVersion ?? (resource.group === '' ? resource.version : `${resource.group}/${resource.version}`),
+      apiVersion:
+        copy.apiVersion ?? (resource.group === '' ? resource.version : `${resource.group}/${resource.version}`),
       kind: copy.kind ?? resource.kind,
       metadata: {
         ...meta,
@@ -92,7 +94,9 @@ export class ObjectStore {
   /** Objects of one resource, in one namespace or (namespace undefined) all of them. */
   list(resource: KubeTestResource, namespace: string | undefined): KubeTestObject[] {
     const prefix = `${resourceKey(resource)}/${namespace === undefined ? '' : `${namespace}/`}`;
-    return [...this.objects.entries()].filter(([key]) => key.startsWith(prefix)).map(([, object]) => structuredClone(object));
+    return [...this.objects.entries()]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([, object]) => structuredClone(object));
   }
 
   /** Applies a patch; a resourceVersion in the patched object that is not the current one is a conflict. */
@@ -116,13 +120,17 @@ export class ObjectStore {
     if (current === undefined) return undefined;
     const next = structuredClone(current);
     change(next);
-    const result = this.write(ref, current, { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } });
+    const result = this.write(ref, current, {
+      ...next,
+      metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion },
+    });
     return result.ok ? result.object : undefined;
   }
 
   private write(ref: KubeTestObjectRef, current: KubeTestObject, next: KubeTestObject): WriteResult {
     const claimed = next.metadata?.resourceVersion;
-    if (claimed !== undefined && claimed !== '' && claimed !== current.metadata.resourceVersion) return { ok: false, status: 409 };
+    if (claimed !== undefined && claimed !== '' && claimed !== current.metadata.resourceVersion)
+      return { ok: false, status: 409 };
     const object: KubeTestObject = {
       ...next,
       apiVersion: current.apiVersion,

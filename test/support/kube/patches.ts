@@ -42,7 +42,11 @@ function locate(doc: Json, pointer: string): { parent: Json; key: string } {
   const key = tokens.pop() as string;
   let parent: Json = doc;
   for (const token of tokens) {
-    const next: Json | undefined = Array.isArray(parent) ? parent[Number(token)] : isObject(parent) ? parent[token] : undefined;
+    const next: Json | undefined = Array.isArray(parent)
+      ? parent[Number(token)]
+      : isObject(parent)
+        ? parent[token]
+        : undefined;
     if (next === undefined) throw new PatchError(422, `path "${pointer}" does not exist`);
     parent = next;
   }
@@ -62,8 +66,9 @@ function applyOp(doc: Json, op: { [key: string]: Json }): void {
       if (!(key in parent)) throw new PatchError(422, `remove: path "${path}" does not exist`);
       delete parent[key];
     } else if (kind === 'test') {
-      if (JSON.stringify(parent[key]) !== JSON.stringify(op['value'])) throw new PatchError(422, `test failed at "${path}"`);
-    } else throw new PatchError(422, `json patch operation "${String(kind)}" is not supported by the test server`);
+      if (JSON.stringify(parent[key]) !== JSON.stringify(op['value']))
+        throw new PatchError(422, `test failed at "${path}"`);
+    } else throw new PatchError(422, `json patch operation "${kind as string}" is not supported by the test server`);
     return;
   }
   if (Array.isArray(parent) && (kind === 'add' || kind === 'remove' || kind === 'replace')) {
@@ -73,12 +78,13 @@ function applyOp(doc: Json, op: { [key: string]: Json }): void {
     else parent[index] = structuredClone(op['value'] ?? null);
     return;
   }
-  throw new PatchError(422, `cannot ${String(kind)} at "${path}"`);
+  throw new PatchError(422, `cannot ${kind as string} at "${path}"`);
 }
 
 /** RFC 6902 add / remove / replace / test; a body that is not a list is a 400, as kube-apiserver answers. */
 export function jsonPatch(target: Json, patch: Json): Json {
-  if (!Array.isArray(patch)) throw new PatchError(400, 'json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
+  if (!Array.isArray(patch))
+    throw new PatchError(400, 'json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
   const doc = structuredClone(target);
   for (const op of patch) {
     if (!isObject(op)) throw new PatchError(400, 'json patch operation is not an object');
@@ -95,5 +101,10 @@ export function applyPatch(target: Json, contentType: string, patch: Json): Json
     return mergePatch(target, patch);
   }
   if (type === 'application/json-patch+json') return jsonPatch(target, patch);
-  throw new PatchError(415, `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got "${type}")`);
+  throw new PatchError(
+    415,
+    `the body of the request was in an unknown format - accepted media types include: ` +
+      `application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ` +
+      `"${type}")`,
+  );
 }

@@ -35,7 +35,8 @@ export function verbOf(method: string, route: KubeTestRoute | undefined): string
 }
 
 function splitApiPath(segments: readonly string[]): { group: string; version: string; rest: string[] } | undefined {
-  if (segments[0] === 'api' && segments[1] !== undefined) return { group: '', version: segments[1], rest: segments.slice(2) };
+  if (segments[0] === 'api' && segments[1] !== undefined)
+    return { group: '', version: segments[1], rest: segments.slice(2) };
   if (segments[0] === 'apis' && segments[1] !== undefined && segments[2] !== undefined) {
     return { group: segments[1], version: segments[2], rest: segments.slice(3) };
   }
@@ -43,7 +44,10 @@ function splitApiPath(segments: readonly string[]): { group: string; version: st
 }
 
 export function parseRoute(pathname: string, served: ReadonlyMap<string, KubeTestResource>): KubeTestRoute | undefined {
-  const segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   const api = splitApiPath(segments);
   if (api === undefined) return undefined;
   const { group, version, rest } = api;
@@ -64,8 +68,26 @@ export function parseRoute(pathname: string, served: ReadonlyMap<string, KubeTes
 /** What every test server serves unless told otherwise: pods and the objects multus reads. */
 export const DEFAULT_RESOURCES: readonly KubeTestResource[] = [
   { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
-  { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false },
-  { group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', kind: 'ThirdPartyResource', namespaced: false },
+  {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    plural: 'customresourcedefinitions',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+  },
+  {
+    group: 'extensions',
+    version: 'v1beta1',
+    plural: 'thirdpartyresources',
+    kind: 'ThirdPartyResource',
+    namespaced: false,
+  },
   { group: 'kubernetes.com', version: 'v1', plural: 'networks', kind: 'Network', namespaced: true },
-  { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', kind: 'NetworkAttachmentDefinition', namespaced: true },
+  {
+    group: 'k8s.cni.cncf.io',
+    version: 'v1',
+    plural: 'network-attachment-definitions',
+    kind: 'NetworkAttachmentDefinition',
+    namespaced: true,
+  },
 ];

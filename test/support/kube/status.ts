@@ -42,13 +42,24 @@ export function qualified(resource: ResourceName): string {
   return resource.group === '' ? resource.plural : `${resource.plural}.${resource.group}`;
 }
 
-export function statusBody(code: number, message: string, details?: { name?: string; resource?: ResourceName }): StatusBody {
+export function statusBody(
+  code: number,
+  message: string,
+  details?: { name?: string; resource?: ResourceName },
+): StatusBody {
   const reason = REASONS[code] ?? (STATUS_CODES[code] ?? 'Unknown').replace(/\s+/g, '');
   const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
   if (details === undefined) return body;
   const { name, resource } = details;
   const group = resource === undefined || resource.group === '' ? undefined : resource.group;
-  return { ...body, details: { ...(name === undefined ? {} : { name }), ...(group === undefined ? {} : { group }), ...(resource === undefined ? {} : { kind: resource.plural }) } };
+  return {
+    ...body,
+    details: {
+      ...(name === undefined ? {} : { name }),
+      ...(group === undefined ? {} : { group }),
+      ...(resource === undefined ? {} : { kind: resource.plural }),
+    },
+  };
 }
 
 export function notFoundStatus(resource: ResourceName, name: string): StatusBody {
@@ -56,17 +67,33 @@ export function notFoundStatus(resource: ResourceName, name: string): StatusBody
 }
 
 export function conflictStatus(resource: ResourceName, name: string): StatusBody {
-  return statusBody(409, `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
-    name,
-    resource,
-  });
+  return statusBody(
+    409,
+    `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please ` +
+      `apply your changes to the latest version and try again`,
+    {
+      name,
+      resource,
+    },
+  );
 }
 
-/** The RBAC denial text: `pods "pod1" is forbidden: User "multus" cannot get resource "pods" in API group "" in the namespace "ns1"`. */
-export function forbiddenStatus(resource: ResourceName, user: string, verb: string, namespace: string | undefined, name: string | undefined): StatusBody {
+/**
+ * The RBAC denial text: `pods "pod1" is forbidden: User "multus" cannot get resource "pods" in API group "" in the
+ * namespace "ns1"`.
+ */
+export function forbiddenStatus(
+  resource: ResourceName,
+  user: string,
+  verb: string,
+  namespace: string | undefined,
+  name: string | undefined,
+): StatusBody {
   const subject = name === undefined ? qualified(resource) : `${qualified(resource)} "${name}"`;
   const scope = namespace === undefined ? 'at the cluster scope' : `in the namespace "${namespace}"`;
-  const message = `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource.plural}" in API group "${resource.group}" ${scope}`;
+  const message =
+    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource.plural}" in API group ` +
+    `"${resource.group}" ${scope}`;
   return statusBody(403, message, { ...(name === undefined ? {} : { name }), resource });
 }
 

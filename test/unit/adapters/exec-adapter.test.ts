@@ -36,7 +36,9 @@ describe('ExecAdapter', () => {
     const signal = new AbortController().signal;
     const got = await new GenericExecAdapter(executor).add(invocation(conf, { signal }));
     expect(got).toBe(result);
-    expect(executor.requests).toEqual([{ type: 'macvlan', command: 'ADD', env: ENV, stdin: conf, binDirs: ['/opt/cni/bin'], signal }]);
+    expect(executor.requests).toEqual([
+      { type: 'macvlan', command: 'ADD', env: ENV, stdin: conf, binDirs: ['/opt/cni/bin'], signal },
+    ]);
   });
 
   test('ADD without prevResult sends no prevResult key', async () => {
@@ -45,18 +47,21 @@ describe('ExecAdapter', () => {
     expect(Object.keys(executor.requests[0]?.stdin ?? {})).not.toContain('prevResult');
   });
 
-  test.each(['del', 'check'] as const)('%s adds prevResult to stdin and leaves the config untouched', async (method) => {
-    const prevResult = { cniVersion: '0.4.0', interfaces: [{ name: 'net1' }] };
-    const executor = new ScriptedExecutor([undefined]);
-    const input = { ...conf, cniVersion: '0.4.0' };
-    const adapter = new GenericExecAdapter(executor);
-    await expect(adapter[method](invocation(input, { prevResult }))).resolves.toBeUndefined();
-    const request = executor.requests[0];
-    expect(request?.command).toBe(method.toUpperCase());
-    expect(request?.stdin).toEqual({ ...input, prevResult });
-    expect(request?.env).toBe(ENV);
-    expect(input).not.toHaveProperty('prevResult');
-  });
+  test.each(['del', 'check'] as const)(
+    '%s adds prevResult to stdin and leaves the config untouched',
+    async (method) => {
+      const prevResult = { cniVersion: '0.4.0', interfaces: [{ name: 'net1' }] };
+      const executor = new ScriptedExecutor([undefined]);
+      const input = { ...conf, cniVersion: '0.4.0' };
+      const adapter = new GenericExecAdapter(executor);
+      await expect(adapter[method](invocation(input, { prevResult }))).resolves.toBeUndefined();
+      const request = executor.requests[0];
+      expect(request?.command).toBe(method.toUpperCase());
+      expect(request?.stdin).toEqual({ ...input, prevResult });
+      expect(request?.env).toBe(ENV);
+      expect(input).not.toHaveProperty('prevResult');
+    },
+  );
 
   test('DEL ignores whatever the plugin printed', async () => {
     const executor = new ScriptedExecutor([{ unexpected: true }]);
@@ -101,7 +106,8 @@ describe('ExecAdapter', () => {
     const err = prepareError(new MacvlanAdapter(new ScriptedExecutor()), { type: 'macvlan', subnet: 'nope' });
     expect(err.code).toBe(7);
     expect(err.msg).toBe(
-      'network "net-a" (delegates[2], type "macvlan"): delegates[2].subnet: must be a CIDR such as 10.1.0.0/24, got "nope"; delegates[2].master: is required',
+      'network "net-a" (delegates[2], type "macvlan"): delegates[2].subnet: must be a CIDR such as 10.1.0.0/24, ' +
+        'got "nope"; delegates[2].master: is required',
     );
     expect(err.details).toBe('2 problems');
   });

@@ -28,7 +28,10 @@ test.each([
 test('no default route yet (an empty table, which `ip route flush` refuses): only the add', async () => {
   const executor = withRoutes('[]');
   await new NsenterPodRoutes(executor).setDefaultRoute('/var/run/netns/p', 'eth0', '10.1.1.1');
-  expect(executor.tools).toEqual(['nsenter --net=/var/run/netns/p -- ip -4 -j route show exact 0.0.0.0/0', 'nsenter --net=/var/run/netns/p -- ip -4 route add default via 10.1.1.1 dev eth0']);
+  expect(executor.tools).toEqual([
+    'nsenter --net=/var/run/netns/p -- ip -4 -j route show exact 0.0.0.0/0',
+    'nsenter --net=/var/run/netns/p -- ip -4 route add default via 10.1.1.1 dev eth0',
+  ]);
 });
 
 test('already the only default route: nothing changes', async () => {

@@ -23,7 +23,8 @@ describe('registerBuiltinAdapters', () => {
     registerBuiltinAdapters(container);
     const reg = registry(container);
     expect(reg.list().map((a) => a.name)).toEqual(['exec', 'bridge', 'ptp', 'flannel', 'sriov', 'vhostuser']);
-    for (const type of ['bridge', 'ptp', 'flannel', 'sriov', 'vhostuser']) expect(reg.pick({ type }, 'delegates[0]').name).toBe(type);
+    for (const type of ['bridge', 'ptp', 'flannel', 'sriov', 'vhostuser'])
+      expect(reg.pick({ type }, 'delegates[0]').name).toBe(type);
     expect(reg.pick({ type: 'macvlan' }, 'delegates[0]').name).toBe('exec');
   });
 
@@ -32,14 +33,21 @@ describe('registerBuiltinAdapters', () => {
     const container = containerWithExecutor(executor);
     registerBuiltinAdapters(container);
     const bridge = registry(container).pick({ type: 'bridge' }, 'delegates[0]');
-    await bridge.del({ conf: { type: 'bridge' }, env: { CNI_CONTAINERID: 'c', CNI_NETNS: '', CNI_IFNAME: 'eth0', CNI_ARGS: '', CNI_PATH: '' }, binDirs: [] });
+    await bridge.del({
+      conf: { type: 'bridge' },
+      env: { CNI_CONTAINERID: 'c', CNI_NETNS: '', CNI_IFNAME: 'eth0', CNI_ARGS: '', CNI_PATH: '' },
+      binDirs: [],
+    });
     expect(executor.requests).toHaveLength(1);
   });
 
   test("a vendor's adapter of higher priority overrides a built-in", () => {
     const container = containerWithExecutor(new ScriptedExecutor());
     registerBuiltinAdapters(container);
-    registerAdapter(container, (executor) => new ExecAdapter(executor, { name: 'vendor-bridge', priority: 50, types: ['bridge'] }));
+    registerAdapter(
+      container,
+      (executor) => new ExecAdapter(executor, { name: 'vendor-bridge', priority: 50, types: ['bridge'] }),
+    );
     expect(registry(container).pick({ type: 'bridge' }, 'delegates[0]').name).toBe('vendor-bridge');
   });
 });

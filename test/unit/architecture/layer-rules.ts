@@ -32,7 +32,8 @@ export function isPackage(specifier: string, name: string): boolean {
 
 /** A relative specifier resolved against its file, without extension ('src/adapters/x'); bare ones stay `undefined`. */
 export function resolveRelative(file: string, specifier: string): string | undefined {
-  if (!specifier.startsWith('./') && !specifier.startsWith('../') && specifier !== '.' && specifier !== '..') return undefined;
+  if (!specifier.startsWith('./') && !specifier.startsWith('../') && specifier !== '.' && specifier !== '..')
+    return undefined;
   return posix.join(posix.dirname(file), specifier).replace(/\.(d\.)?[cm]?[jt]sx?$/, '');
 }
 
@@ -110,7 +111,9 @@ export function pluginRoot(file: string): string | undefined {
  * or `undefined` for its own package's files and for other bare packages.
  */
 function pluginRepoTarget(file: string, specifier: string): string | undefined {
-  const target = isPackage(specifier, 'multus-ts') ? `src${specifier.slice('multus-ts'.length)}` : resolveRelative(file, specifier);
+  const target = isPackage(specifier, 'multus-ts')
+    ? `src${specifier.slice('multus-ts'.length)}`
+    : resolveRelative(file, specifier);
   if (target === undefined || isUnder(target, pluginRoot(file) as string)) return undefined;
   return target.replace(/\/index$/, '');
 }
@@ -140,7 +143,12 @@ export const pluginsImportTypesOnly: LayerRule = {
   },
 };
 
-export const LAYER_RULES: readonly LayerRule[] = [coreImportsNoInfrastructure, onlyExecutorSpawns, adaptersAndSourcesApart, pluginsImportTypesOnly];
+export const LAYER_RULES: readonly LayerRule[] = [
+  coreImportsNoInfrastructure,
+  onlyExecutorSpawns,
+  adaptersAndSourcesApart,
+  pluginsImportTypesOnly,
+];
 
 /** Every violation of `rule` in one source text, read as if it were `file`. */
 export function checkSource(rule: LayerRule, file: string, text: string): Violation[] {

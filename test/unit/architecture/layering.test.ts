@@ -108,65 +108,189 @@ function reported(rule: LayerRule, [file, text, specifier]: Planted): Violation[
 const PLANTED: ReadonlyArray<readonly [LayerRule, Planted]> = [
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import { execa } from 'execa';", 'execa']],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import type { Options } from 'execa/sub';", 'execa/sub']],
-  [coreImportsNoInfrastructure, ['src/core/planted.ts', "export { KubeConfig } from '@kubernetes/client-node';", '@kubernetes/client-node']],
+  [
+    coreImportsNoInfrastructure,
+    ['src/core/planted.ts', "export { KubeConfig } from '@kubernetes/client-node';", '@kubernetes/client-node'],
+  ],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import 'pino';", 'pino']],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "const g = import('@grpc/grpc-js');", '@grpc/grpc-js']],
-  [coreImportsNoInfrastructure, ['src/core/planted.ts', "const p = require('protobufjs/minimal');", 'protobufjs/minimal']],
-  [coreImportsNoInfrastructure, ['src/core/planted.ts', "import { readFile } from 'node:fs/promises';", 'node:fs/promises']],
+  [
+    coreImportsNoInfrastructure,
+    ['src/core/planted.ts', "const p = require('protobufjs/minimal');", 'protobufjs/minimal'],
+  ],
+  [
+    coreImportsNoInfrastructure,
+    ['src/core/planted.ts', "import { readFile } from 'node:fs/promises';", 'node:fs/promises'],
+  ],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import * as fs from 'fs';", 'fs']],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import cp = require('child_process');", 'child_process']],
-  [coreImportsNoInfrastructure, ['src/core/planted.ts', "import { spawn } from 'node:child_process';", 'node:child_process']],
+  [
+    coreImportsNoInfrastructure,
+    ['src/core/planted.ts', "import { spawn } from 'node:child_process';", 'node:child_process'],
+  ],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import { request } from 'node:https';", 'node:https']],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import http from 'http';", 'http']],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import { connect } from 'net';", 'net']],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import { isIP } from 'node:net';", 'node:net']],
-  [coreImportsNoInfrastructure, ['src/core/result/ip-cidr.ts', "import { isIP, createServer } from 'node:net';", 'node:net']],
-  [coreImportsNoInfrastructure, ['src/core/planted.ts', "import { BridgeAdapter } from '../adapters/bridge-adapter';", '../adapters/bridge-adapter']],
-  [coreImportsNoInfrastructure, ['src/core/result/planted.ts', "import { retry } from '../../sources/kube/retry';", '../../sources/kube/retry']],
-  [coreImportsNoInfrastructure, ['src/core/planted.ts', "import type { SystemClock } from '../runtime/system-clock';", '../runtime/system-clock']],
+  [
+    coreImportsNoInfrastructure,
+    ['src/core/result/ip-cidr.ts', "import { isIP, createServer } from 'node:net';", 'node:net'],
+  ],
+  [
+    coreImportsNoInfrastructure,
+    [
+      'src/core/planted.ts',
+      "import { BridgeAdapter } from '../adapters/bridge-adapter';",
+      '../adapters/bridge-adapter',
+    ],
+  ],
+  [
+    coreImportsNoInfrastructure,
+    ['src/core/result/planted.ts', "import { retry } from '../../sources/kube/retry';", '../../sources/kube/retry'],
+  ],
+  [
+    coreImportsNoInfrastructure,
+    ['src/core/planted.ts', "import type { SystemClock } from '../runtime/system-clock';", '../runtime/system-clock'],
+  ],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "const cli = import('../cli/cli-main');", '../cli/cli-main']],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', "import { MultusPlugin } from '../app';", '../app']],
-  [coreImportsNoInfrastructure, ['src/core/planted.ts', "import { buildContainer } from '../container.js';", '../container.js']],
+  [
+    coreImportsNoInfrastructure,
+    ['src/core/planted.ts', "import { buildContainer } from '../container.js';", '../container.js'],
+  ],
   [coreImportsNoInfrastructure, ['src/core/planted.ts', 'const m = import(name);', '<computed>']],
   [onlyExecutorSpawns, ['src/adapters/exec-adapter.ts', "import { execa } from 'execa';", 'execa']],
   [onlyExecutorSpawns, ['src/adapters/planted.ts', "import type { Options } from 'execa';", 'execa']],
-  [onlyExecutorSpawns, ['src/sources/kube/planted.ts', "import { spawn } from 'node:child_process';", 'node:child_process']],
+  [
+    onlyExecutorSpawns,
+    ['src/sources/kube/planted.ts', "import { spawn } from 'node:child_process';", 'node:child_process'],
+  ],
   [onlyExecutorSpawns, ['src/runtime/planted.ts', "const m = await import('execa/sub');", 'execa/sub']],
   [onlyExecutorSpawns, ['src/cli/planted.ts', "const cp = require('child_process');", 'child_process']],
   [onlyExecutorSpawns, ['src/main.ts', "export { execa } from 'execa';", 'execa']],
-  [adaptersAndSourcesApart, ['src/adapters/planted.ts', "import { FileSource } from '../sources/file-source';", '../sources/file-source']],
-  [adaptersAndSourcesApart, ['src/adapters/executor/planted.ts', "import type { X } from '../../sources/kube/retry';", '../../sources/kube/retry']],
-  [adaptersAndSourcesApart, ['src/sources/kube/planted.ts', "import { findPlugin } from '../../adapters/executor/plugin-finder';", '../../adapters/executor/plugin-finder']],
-  [adaptersAndSourcesApart, ['src/sources/planted.ts', "export * from '../adapters/exec-adapter';", '../adapters/exec-adapter']],
+  [
+    adaptersAndSourcesApart,
+    ['src/adapters/planted.ts', "import { FileSource } from '../sources/file-source';", '../sources/file-source'],
+  ],
+  [
+    adaptersAndSourcesApart,
+    [
+      'src/adapters/executor/planted.ts',
+      "import type { X } from '../../sources/kube/retry';",
+      '../../sources/kube/retry',
+    ],
+  ],
+  [
+    adaptersAndSourcesApart,
+    [
+      'src/sources/kube/planted.ts',
+      "import { findPlugin } from '../../adapters/executor/plugin-finder';",
+      '../../adapters/executor/plugin-finder',
+    ],
+  ],
+  [
+    adaptersAndSourcesApart,
+    ['src/sources/planted.ts', "export * from '../adapters/exec-adapter';", '../adapters/exec-adapter'],
+  ],
   [adaptersAndSourcesApart, ['src/sources/planted.ts', "const a = require('../adapters');", '../adapters']],
-  [pluginsImportTypesOnly, ['plugins/acme/src/index.ts', "import { CniError } from '../../../src/index';", '../../../src/index']],
-  [pluginsImportTypesOnly, ['plugins/acme/src/index.ts', "import { type CniError } from '../../../src/index';", '../../../src/index']],
+  [
+    pluginsImportTypesOnly,
+    ['plugins/acme/src/index.ts', "import { CniError } from '../../../src/index';", '../../../src/index'],
+  ],
+  [
+    pluginsImportTypesOnly,
+    ['plugins/acme/src/index.ts', "import { type CniError } from '../../../src/index';", '../../../src/index'],
+  ],
   [pluginsImportTypesOnly, ['plugins/acme/src/index.ts', "export { TOKENS } from '../../../src';", '../../../src']],
-  [pluginsImportTypesOnly, ['plugins/acme/src/deep/conf.ts', "import '../../../../src/index';", '../../../../src/index']],
-  [pluginsImportTypesOnly, ['plugins/acme/src/index.ts', "const api = require('../../../src/index');", '../../../src/index']],
-  [pluginsImportTypesOnly, ['plugins/acme/src/index.ts', "import type { Plan } from '../../../src/core/plan';", '../../../src/core/plan']],
-  [pluginsImportTypesOnly, ['plugins/acme/src/index.ts', "import { FakeExecutor } from '../../../src/testing';", '../../../src/testing']],
+  [
+    pluginsImportTypesOnly,
+    ['plugins/acme/src/deep/conf.ts', "import '../../../../src/index';", '../../../../src/index'],
+  ],
+  [
+    pluginsImportTypesOnly,
+    ['plugins/acme/src/index.ts', "const api = require('../../../src/index');", '../../../src/index'],
+  ],
+  [
+    pluginsImportTypesOnly,
+    ['plugins/acme/src/index.ts', "import type { Plan } from '../../../src/core/plan';", '../../../src/core/plan'],
+  ],
+  [
+    pluginsImportTypesOnly,
+    ['plugins/acme/src/index.ts', "import { FakeExecutor } from '../../../src/testing';", '../../../src/testing'],
+  ],
   [pluginsImportTypesOnly, ['plugins/acme/src/index.ts', "import { ADAPTER_API } from 'multus-ts';", 'multus-ts']],
-  [pluginsImportTypesOnly, ['plugins/acme/src/index.ts', "import type { Plan } from 'multus-ts/core/plan';", 'multus-ts/core/plan']],
-  [pluginsImportTypesOnly, ['plugins/acme/src/index.ts', "import type { X } from '../../macvlan/src/index';", '../../macvlan/src/index']],
-  [pluginsImportTypesOnly, ['plugins/acme/test/index.test.ts', "import { TOKENS } from '../../../src/core/tokens';", '../../../src/core/tokens']],
-  [pluginsImportTypesOnly, ['plugins/acme/test/index.test.ts', "import { run } from '../../../test/unit/core/planner.test';", '../../../test/unit/core/planner.test']],
+  [
+    pluginsImportTypesOnly,
+    ['plugins/acme/src/index.ts', "import type { Plan } from 'multus-ts/core/plan';", 'multus-ts/core/plan'],
+  ],
+  [
+    pluginsImportTypesOnly,
+    ['plugins/acme/src/index.ts', "import type { X } from '../../macvlan/src/index';", '../../macvlan/src/index'],
+  ],
+  [
+    pluginsImportTypesOnly,
+    [
+      'plugins/acme/test/index.test.ts',
+      "import { TOKENS } from '../../../src/core/tokens';",
+      '../../../src/core/tokens',
+    ],
+  ],
+  [
+    pluginsImportTypesOnly,
+    [
+      'plugins/acme/test/index.test.ts',
+      "import { run } from '../../../test/unit/core/planner.test';",
+      '../../../test/unit/core/planner.test',
+    ],
+  ],
 ];
 
 /** [rule, file, source text]: imports the rule allows, so a rule that fires on everything shows too. */
 const ALLOWED: ReadonlyArray<readonly [LayerRule, string, string]> = [
-  [coreImportsNoInfrastructure, 'src/core/planted.ts', "import { CniError } from './errors';\nimport { IsString } from 'class-validator';"],
-  [coreImportsNoInfrastructure, 'src/core/result/planted.ts', "import type { Version } from '../version';\nimport { fsck } from './fs';"],
-  [coreImportsNoInfrastructure, 'src/core/planted.ts', "import { http2 } from 'fs-extra-like';\nimport { netmask } from 'netmask';"],
+  [
+    coreImportsNoInfrastructure,
+    'src/core/planted.ts',
+    "import { CniError } from './errors';\nimport { IsString } from 'class-validator';",
+  ],
+  [
+    coreImportsNoInfrastructure,
+    'src/core/result/planted.ts',
+    "import type { Version } from '../version';\nimport { fsck } from './fs';",
+  ],
+  [
+    coreImportsNoInfrastructure,
+    'src/core/planted.ts',
+    "import { http2 } from 'fs-extra-like';\nimport { netmask } from 'netmask';",
+  ],
   [coreImportsNoInfrastructure, 'src/core/result/ip-cidr.ts', "import { isIP } from 'node:net';"],
   [onlyExecutorSpawns, EXECUTOR_FILE, "import type { Options } from 'execa';\nconst m = import('execa');"],
   [onlyExecutorSpawns, 'src/adapters/planted.ts', "import { execaLike } from 'execa-like';"],
   [onlyExecutorSpawns, 'test/unit/planted.ts', "import { spawn } from 'node:child_process';"],
-  [adaptersAndSourcesApart, 'src/adapters/planted.ts', "import { CniError } from '../core/errors';\nimport { x } from './sources-like';"],
-  [adaptersAndSourcesApart, 'src/cli/planted.ts', "import { x } from '../sources/kube/selection-rules';\nimport { y } from '../adapters/exec-adapter';"],
-  [pluginsImportTypesOnly, 'plugins/acme/src/index.ts', "import type { AdapterApi } from '../../../src/index';\nimport { conf } from './acme-conf';"],
-  [pluginsImportTypesOnly, 'plugins/acme/src/index.ts', "export type { AdapterApi } from 'multus-ts';\nimport { IsString } from 'class-validator';"],
-  [pluginsImportTypesOnly, 'plugins/acme/src/deep/conf.ts', "import type { AdapterApi } from '../../../../src';\nimport { a } from '../index';"],
+  [
+    adaptersAndSourcesApart,
+    'src/adapters/planted.ts',
+    "import { CniError } from '../core/errors';\nimport { x } from './sources-like';",
+  ],
+  [
+    adaptersAndSourcesApart,
+    'src/cli/planted.ts',
+    "import { x } from '../sources/kube/selection-rules';\nimport { y } from '../adapters/exec-adapter';",
+  ],
+  [
+    pluginsImportTypesOnly,
+    'plugins/acme/src/index.ts',
+    "import type { AdapterApi } from '../../../src/index';\nimport { conf } from './acme-conf';",
+  ],
+  [
+    pluginsImportTypesOnly,
+    'plugins/acme/src/index.ts',
+    "export type { AdapterApi } from 'multus-ts';\nimport { IsString } from 'class-validator';",
+  ],
+  [
+    pluginsImportTypesOnly,
+    'plugins/acme/src/deep/conf.ts',
+    "import type { AdapterApi } from '../../../../src';\nimport { a } from '../index';",
+  ],
   [
     pluginsImportTypesOnly,
     'plugins/acme/test/index.test.ts',
@@ -208,7 +332,10 @@ describe('each rule can fail: a planted violation is reported', () => {
 });
 
 describe('each rule lets the allowed imports through', () => {
-  test.each(ALLOWED.map(([rule, file, text]) => [rule.name, file, text, rule] as const))('%s: %s with %s', (_name, file, text, rule) => {
-    expect(unexcused(rule, checkSource(rule, file, text)).map(describeViolation)).toEqual([]);
-  });
+  test.each(ALLOWED.map(([rule, file, text]) => [rule.name, file, text, rule] as const))(
+    '%s: %s with %s',
+    (_name, file, text, rule) => {
+      expect(unexcused(rule, checkSource(rule, file, text)).map(describeViolation)).toEqual([]);
+    },
+  );
 });

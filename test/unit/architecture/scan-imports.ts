@@ -44,7 +44,9 @@ export function readSource(root: string, file: string): string {
 }
 
 function literalText(node: ts.Node | undefined): string | undefined {
-  return node !== undefined && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined;
+  return node !== undefined && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node))
+    ? node.text
+    : undefined;
 }
 
 function importClauseNames(clause: ts.ImportClause | undefined): string[] {
@@ -72,13 +74,28 @@ function isRequireCall(node: ts.CallExpression): boolean {
 function refOf(node: ts.Node): RefWithoutLine | undefined {
   if (ts.isImportDeclaration(node)) {
     const typeOnly = node.importClause?.isTypeOnly ?? false;
-    return { specifier: literalText(node.moduleSpecifier), form: 'import', typeOnly, names: importClauseNames(node.importClause) };
+    return {
+      specifier: literalText(node.moduleSpecifier),
+      form: 'import',
+      typeOnly,
+      names: importClauseNames(node.importClause),
+    };
   }
   if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined) {
-    return { specifier: literalText(node.moduleSpecifier), form: 'export-from', typeOnly: node.isTypeOnly, names: exportClauseNames(node) };
+    return {
+      specifier: literalText(node.moduleSpecifier),
+      form: 'export-from',
+      typeOnly: node.isTypeOnly,
+      names: exportClauseNames(node),
+    };
   }
   if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
-    return { specifier: literalText(node.moduleReference.expression), form: 'import-equals', typeOnly: node.isTypeOnly, names: ['*'] };
+    return {
+      specifier: literalText(node.moduleReference.expression),
+      form: 'import-equals',
+      typeOnly: node.isTypeOnly,
+      names: ['*'],
+    };
   }
   if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
     return { specifier: literalText(node.argument.literal), form: 'type-query', typeOnly: true, names: [] };

@@ -1,7 +1,13 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyFileAtomic, ensureFile, removeFile, tempPath, writeFileAtomic } from '../../../src/cli/install/atomic-file';
+import {
+  copyFileAtomic,
+  ensureFile,
+  removeFile,
+  tempPath,
+  writeFileAtomic,
+} from '../../../src/cli/install/atomic-file';
 
 let dir: string;
 beforeEach(() => {

@@ -2,7 +2,12 @@ import { InstallError } from '../../../src/cli/install/install-error';
 import { buildMultusConflist, validateMultusConflist } from '../../../src/cli/install/multus-conflist';
 import type { PrimaryConfig } from '../../../src/cli/install/primary-config';
 
-const primary = (cniVersion: string | undefined, capabilities: string[] = []): PrimaryConfig => ({ path: '/host/etc/cni/net.d/10-p.conf', conf: {}, cniVersion, capabilities });
+const primary = (cniVersion: string | undefined, capabilities: string[] = []): PrimaryConfig => ({
+  path: '/host/etc/cni/net.d/10-p.conf',
+  conf: {},
+  cniVersion,
+  capabilities,
+});
 
 describe('buildMultusConflist', () => {
   test('one multus plugin: the primary as clusterNetwork, its capabilities plus the pod annotations', () => {
@@ -29,7 +34,12 @@ describe('buildMultusConflist', () => {
   });
 
   test('a primary without cniVersion is 0.1.0, as libcni reads it', () => {
-    const list = buildMultusConflist({ primary: primary(undefined), primaryHostPath: '/p', kubeconfigHostPath: '/k', extra: {} });
+    const list = buildMultusConflist({
+      primary: primary(undefined),
+      primaryHostPath: '/p',
+      kubeconfigHostPath: '/k',
+      extra: {},
+    });
     expect(list['cniVersion']).toBe('0.1.0');
     expect(() => validateMultusConflist(list, '/p')).not.toThrow();
   });
@@ -37,7 +47,12 @@ describe('buildMultusConflist', () => {
 
 describe('validateMultusConflist', () => {
   const build = (extra: Record<string, unknown>, cniVersion = '0.4.0'): Record<string, unknown> =>
-    buildMultusConflist({ primary: primary(cniVersion), primaryHostPath: '/etc/cni/net.d/10-p.conf', kubeconfigHostPath: '/k', extra });
+    buildMultusConflist({
+      primary: primary(cniVersion),
+      primaryHostPath: '/etc/cni/net.d/10-p.conf',
+      kubeconfigHostPath: '/k',
+      extra,
+    });
 
   test('accepts what the plugin accepts', () => {
     expect(() => validateMultusConflist(build({ ifnameIndexFrom: 1, defaultNetworks: ['mon'] }), '/x')).not.toThrow();
@@ -55,7 +70,9 @@ describe('validateMultusConflist', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(InstallError);
-    expect((error as Error).message).toContain('the generated multus config (primary CNI config /host/p.conf) would not load: ');
+    expect((error as Error).message).toContain(
+      'the generated multus config (primary CNI config /host/p.conf) would not load: ',
+    );
     expect((error as Error).message).toContain(message);
   });
 });

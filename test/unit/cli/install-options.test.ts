@@ -7,7 +7,7 @@ const ENV = new Map([
 ]);
 
 describe('parseInstallOptions', () => {
-  test('defaults: the host\'s own dirs, auto primary, a service account kubeconfig in multus.d', () => {
+  test("defaults: the host's own dirs, auto primary, a service account kubeconfig in multus.d", () => {
     expect(parseInstallOptions([], ENV)).toEqual({
       mode: 'install',
       binDir: '/opt/cni/bin',
@@ -30,25 +30,62 @@ describe('parseInstallOptions', () => {
     });
   });
 
-  test('the DaemonSet\'s command line', () => {
+  test("the DaemonSet's command line", () => {
     const o = parseInstallOptions(
-      ['--host-prefix', '/host', '--cni-bin-dir', '/host/opt/cni/bin', '--cni-conf-dir=/host/etc/cni/net.d/', '--watch', '--interval', '2.5', '--cleanup-on-exit'],
+      [
+        '--host-prefix',
+        '/host',
+        '--cni-bin-dir',
+        '/host/opt/cni/bin',
+        '--cni-conf-dir=/host/etc/cni/net.d/',
+        '--watch',
+        '--interval',
+        '2.5',
+        '--cleanup-on-exit',
+      ],
       ENV,
     );
-    expect(o).toMatchObject({ hostPrefix: '/host', binDir: '/host/opt/cni/bin', confDir: '/host/etc/cni/net.d', watch: true, intervalMs: 2500, cleanupOnExit: true });
+    expect(o).toMatchObject({
+      hostPrefix: '/host',
+      binDir: '/host/opt/cni/bin',
+      confDir: '/host/etc/cni/net.d',
+      watch: true,
+      intervalMs: 2500,
+      cleanupOnExit: true,
+    });
     expect(o.credentials).toMatchObject({ kubeconfigOut: '/host/etc/cni/net.d/multus.d/multus.kubeconfig' });
   });
 
-  test('--host-prefix alone: the host\'s default dirs seen through it', () => {
-    expect(parseInstallOptions(['--host-prefix', '/host'], ENV)).toMatchObject({ binDir: '/host/opt/cni/bin', confDir: '/host/etc/cni/net.d' });
+  test("--host-prefix alone: the host's default dirs seen through it", () => {
+    expect(parseInstallOptions(['--host-prefix', '/host'], ENV)).toMatchObject({
+      binDir: '/host/opt/cni/bin',
+      confDir: '/host/etc/cni/net.d',
+    });
   });
 
   test('--kubeconfig: an existing kubeconfig, no API server needed', () => {
-    expect(parseInstallOptions(['--kubeconfig', '/etc/kubernetes/kubelet.conf'], new Map()).credentials).toEqual({ kind: 'existing', kubeconfig: '/etc/kubernetes/kubelet.conf' });
+    expect(parseInstallOptions(['--kubeconfig', '/etc/kubernetes/kubelet.conf'], new Map()).credentials).toEqual({
+      kind: 'existing',
+      kubeconfig: '/etc/kubernetes/kubelet.conf',
+    });
   });
 
   test('--set values are JSON when they parse, else strings', () => {
-    expect(parseInstallOptions(['--set', 'ifnameIndexFrom=1', '--set', 'namespaceIsolation=true', '--set', 'multusNamespace=nets', '--set', 'x=[1]'], ENV).extra).toEqual({
+    expect(
+      parseInstallOptions(
+        [
+          '--set',
+          'ifnameIndexFrom=1',
+          '--set',
+          'namespaceIsolation=true',
+          '--set',
+          'multusNamespace=nets',
+          '--set',
+          'x=[1]',
+        ],
+        ENV,
+      ).extra,
+    ).toEqual({
       ifnameIndexFrom: 1,
       namespaceIsolation: true,
       multusNamespace: 'nets',
@@ -66,14 +103,23 @@ describe('parseInstallOptions', () => {
     [['--conf-name', '00-multus.conf'], '--conf-name must be a file name ending in .conflist, got "00-multus.conf"'],
     [['--cleanup', '--watch'], '--cleanup runs once and writes nothing: not with --watch or --dry-run'],
     [['--watch', '--dry-run'], '--dry-run writes nothing, so there is nothing to --watch'],
-    [['--cleanup-on-exit'], '--cleanup-on-exit needs --watch (without it the command exits as soon as it has installed)'],
+    [
+      ['--cleanup-on-exit'],
+      '--cleanup-on-exit needs --watch (without it the command exits as soon as it has installed)',
+    ],
     [['--interval', '5'], '--interval needs --watch'],
     [['--watch', '--interval', '0'], '--interval must be a number of seconds, more than 0 and at most 3600, got "0"'],
-    [['--kubeconfig', '/k', '--api-server', 'https://a'], '--kubeconfig uses an existing kubeconfig; --api-server would write one'],
+    [
+      ['--kubeconfig', '/k', '--api-server', 'https://a'],
+      '--kubeconfig uses an existing kubeconfig; --api-server would write one',
+    ],
     [['--api-server', '10.0.0.1'], '--api-server must be a URL, got "10.0.0.1"'],
     [['--set', '=1'], '--set "=1": expected KEY=VALUE'],
     [['--set', 'clusterNetwork=x'], '--set clusterNetwork: the installer sets clusterNetwork itself'],
-    [['--host-prefix', '/host', '--cni-conf-dir', '/etc/cni/net.d'], '/etc/cni/net.d is not under --host-prefix /host, so the multus binary on the host could not find it'],
+    [
+      ['--host-prefix', '/host', '--cni-conf-dir', '/etc/cni/net.d'],
+      '/etc/cni/net.d is not under --host-prefix /host, so the multus binary on the host could not find it',
+    ],
   ])('%j is a usage error', (args, message) => {
     expect(() => parseInstallOptions(args, ENV)).toThrow(new UsageError(message));
   });

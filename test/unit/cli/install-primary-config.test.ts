@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InstallError } from '../../../src/cli/install/install-error';
-import { configFiles, configsBefore, findPrimary, isMultusConfig, primaryFrom, readPrimary } from '../../../src/cli/install/primary-config';
+import {
+  configFiles,
+  configsBefore,
+  findPrimary,
+  isMultusConfig,
+  primaryFrom,
+  readPrimary,
+} from '../../../src/cli/install/primary-config';
 
 let dir: string;
 beforeEach(() => {
@@ -24,17 +31,23 @@ describe('isMultusConfig', () => {
 });
 
 describe('primaryFrom', () => {
-  test('a conflist: its version and the union of its plugins\' true capabilities, sorted', () => {
+  test("a conflist: its version and the union of its plugins' true capabilities, sorted", () => {
     const p = primaryFrom('/f', {
       name: 'n',
       cniVersion: '1.0.0',
-      plugins: [{ type: 'a', capabilities: { portMappings: true, mac: false } }, { type: 'b', capabilities: { bandwidth: true, portMappings: true } }],
+      plugins: [
+        { type: 'a', capabilities: { portMappings: true, mac: false } },
+        { type: 'b', capabilities: { bandwidth: true, portMappings: true } },
+      ],
     });
     expect(p).toMatchObject({ path: '/f', cniVersion: '1.0.0', capabilities: ['bandwidth', 'portMappings'] });
   });
 
   test('a single conf, without cniVersion', () => {
-    expect(primaryFrom('/f', { name: 'n', type: 'bridge', capabilities: { ips: true } })).toMatchObject({ cniVersion: undefined, capabilities: ['ips'] });
+    expect(primaryFrom('/f', { name: 'n', type: 'bridge', capabilities: { ips: true } })).toMatchObject({
+      cniVersion: undefined,
+      capabilities: ['ips'],
+    });
   });
 
   test.each([
@@ -42,7 +55,10 @@ describe('primaryFrom', () => {
     [{ type: 'bridge', cniVersion: 1 }, 'CNI config /f: cniVersion must be a string'],
     [{ name: 'n', plugins: [] }, 'CNI config /f: plugins must be a non-empty list'],
     [{ name: 'n', plugins: 'x' }, 'CNI config /f: plugins must be a non-empty list'],
-    [{ name: 'n', plugins: [{ type: 'a' }, { type: '' }] }, 'CNI config /f: plugins[1] has no "type" (not a CNI network config)'],
+    [
+      { name: 'n', plugins: [{ type: 'a' }, { type: '' }] },
+      'CNI config /f: plugins[1] has no "type" (not a CNI network config)',
+    ],
     [{ name: 'n' }, 'CNI config /f: the config has no "type" (not a CNI network config)'],
     [{ plugins: [{ type: 'a' }] }, 'CNI config /f: a conflist needs a "name"'],
   ])('%j: %s', (conf, message) => {
@@ -62,7 +78,10 @@ describe('configFiles and findPrimary', () => {
   test('passes over ours and multus configs', async () => {
     writeFileSync(join(dir, '00-multus.conflist'), '{"name":"m","plugins":[{"type":"multus"}]}');
     writeFileSync(join(dir, '01-gomultus.conf'), '{"type":"multus"}');
-    writeFileSync(join(dir, '10-flannel.conflist'), '{"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel"}]}');
+    writeFileSync(
+      join(dir, '10-flannel.conflist'),
+      '{"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel"}]}',
+    );
     writeFileSync(join(dir, '20-x.conf'), 'broken, but after the primary');
     const found = await findPrimary(dir, '00-multus.conflist');
     expect(found.primary.path).toBe(join(dir, '10-flannel.conflist'));
@@ -71,8 +90,12 @@ describe('configFiles and findPrimary', () => {
 
   test('readPrimary refuses a multus config', async () => {
     writeFileSync(join(dir, 'm.conf'), '{"type":"multus"}');
-    await expect(readPrimary(join(dir, 'm.conf'))).rejects.toThrow(`CNI config ${join(dir, 'm.conf')} runs multus itself`);
-    await expect(readPrimary(join(dir, 'none.conf'))).rejects.toThrow(`cannot read CNI config ${join(dir, 'none.conf')}`);
+    await expect(readPrimary(join(dir, 'm.conf'))).rejects.toThrow(
+      `CNI config ${join(dir, 'm.conf')} runs multus itself`,
+    );
+    await expect(readPrimary(join(dir, 'none.conf'))).rejects.toThrow(
+      `cannot read CNI config ${join(dir, 'none.conf')}`,
+    );
   });
 });
 

@@ -27,7 +27,15 @@ describe('serviceAccountKubeconfig', () => {
     writeFileSync(join(dir, 'token'), 'tok-1');
     writeFileSync(join(dir, 'ca.crt'), 'CA');
     const path = join(dir, 'multus.kubeconfig');
-    writeFileSync(path, serviceAccountKubeconfig({ server: 'https://10.96.0.1:443', caFile: join(dir, 'ca.crt'), tokenFile: join(dir, 'token'), namespace: 'kube-system' }));
+    writeFileSync(
+      path,
+      serviceAccountKubeconfig({
+        server: 'https://10.96.0.1:443',
+        caFile: join(dir, 'ca.crt'),
+        tokenFile: join(dir, 'token'),
+        namespace: 'kube-system',
+      }),
+    );
     const k8s = await import('@kubernetes/client-node');
     const loaded = loadKubeconfig(k8s, path);
     expect(loaded).toMatchObject({ server: 'https://10.96.0.1:443', user: 'multus' });

@@ -1,4 +1,15 @@
-import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  closeSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CliIo } from '../../../src/cli/cli-io';
@@ -61,7 +72,18 @@ function io(env: ReadonlyMap<string, string> = ENV): CliIo & { text: { out: stri
 }
 
 function baseArgs(): string[] {
-  return ['--host-prefix', host, '--cni-bin-dir', binDir, '--cni-conf-dir', confDir, '--multus-bin', image, '--service-account-dir', saDir];
+  return [
+    '--host-prefix',
+    host,
+    '--cni-bin-dir',
+    binDir,
+    '--cni-conf-dir',
+    confDir,
+    '--multus-bin',
+    image,
+    '--service-account-dir',
+    saDir,
+  ];
 }
 
 async function multus(args: readonly string[], env?: ReadonlyMap<string, string>): Promise<Run> {
@@ -80,84 +102,104 @@ function readJson(path: string): Record<string, unknown> {
 
 /** Every file and dir under `dir`, relative, sorted. */
 function tree(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((p) => p).sort();
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((p) => p)
+    .sort();
 }
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
 
 describe('multus install', () => {
-  test('fresh install: binary 0755, a conflist wrapping the primary, a service account kubeconfig, all 0600 but the config', async () => {
-    writeConf('10-flannel.conflist', FLANNEL);
-    const run = await multus(baseArgs());
-    expect(run).toMatchObject({ code: 0, err: '' });
-    expect(run.out).toContain(`primary CNI config ${join(confDir, '10-flannel.conflist')}`);
+  test(
+    'fresh install: binary 0755, a conflist wrapping the primary, a service account kubeconfig, all 0600 but the ' +
+      'config',
+    async () => {
+      writeConf('10-flannel.conflist', FLANNEL);
+      const run = await multus(baseArgs());
+      expect(run).toMatchObject({ code: 0, err: '' });
+      expect(run.out).toContain(`primary CNI config ${join(confDir, '10-flannel.conflist')}`);
 
-    expect(readFileSync(join(binDir, 'multus'), 'utf8')).toBe(readFileSync(image, 'utf8'));
-    expect(mode(join(binDir, 'multus'))).toBe(0o755);
+      expect(readFileSync(join(binDir, 'multus'), 'utf8')).toBe(readFileSync(image, 'utf8'));
+      expect(mode(join(binDir, 'multus'))).toBe(0o755);
 
-    const conflist = readJson(join(confDir, '00-multus.conflist'));
-    expect(conflist).toEqual({
-      cniVersion: '0.3.1',
-      name: 'multus-cni-network',
-      plugins: [
-        {
-          type: 'multus',
-          capabilities: { bandwidth: true, portMappings: true, 'io.kubernetes.cri.pod-annotations': true },
-          kubeconfig: '/etc/cni/net.d/multus.d/multus.kubeconfig',
-          clusterNetwork: '/etc/cni/net.d/10-flannel.conflist',
-        },
-      ],
-    });
-    expect(mode(join(confDir, '00-multus.conflist'))).toBe(0o644);
+      const conflist = readJson(join(confDir, '00-multus.conflist'));
+      expect(conflist).toEqual({
+        cniVersion: '0.3.1',
+        name: 'multus-cni-network',
+        plugins: [
+          {
+            type: 'multus',
+            capabilities: { bandwidth: true, portMappings: true, 'io.kubernetes.cri.pod-annotations': true },
+            kubeconfig: '/etc/cni/net.d/multus.d/multus.kubeconfig',
+            clusterNetwork: '/etc/cni/net.d/10-flannel.conflist',
+          },
+        ],
+      });
+      expect(mode(join(confDir, '00-multus.conflist'))).toBe(0o644);
 
-    const kubeconfig = readFileSync(join(confDir, 'multus.d', 'multus.kubeconfig'), 'utf8');
-    expect(kubeconfig).toContain('server: "https://10.96.0.1:443"');
-    expect(kubeconfig).toContain('certificate-authority: "/etc/cni/net.d/multus.d/multus-ca.crt"');
-    expect(kubeconfig).toContain('tokenFile: "/etc/cni/net.d/multus.d/multus.token"');
-    expect(kubeconfig).not.toContain('token-1');
-    expect(readFileSync(join(confDir, 'multus.d', 'multus.token'), 'utf8')).toBe('token-1');
-    for (const f of ['multus.kubeconfig', 'multus.token', 'multus-ca.crt']) expect(mode(join(confDir, 'multus.d', f))).toBe(0o600);
-    expect(mode(join(confDir, 'multus.d'))).toBe(0o700);
+      const kubeconfig = readFileSync(join(confDir, 'multus.d', 'multus.kubeconfig'), 'utf8');
+      expect(kubeconfig).toContain('server: "https://10.96.0.1:443"');
+      expect(kubeconfig).toContain('certificate-authority: "/etc/cni/net.d/multus.d/multus-ca.crt"');
+      expect(kubeconfig).toContain('tokenFile: "/etc/cni/net.d/multus.d/multus.token"');
+      expect(kubeconfig).not.toContain('token-1');
+      expect(readFileSync(join(confDir, 'multus.d', 'multus.token'), 'utf8')).toBe('token-1');
+      for (const f of ['multus.kubeconfig', 'multus.token', 'multus-ca.crt'])
+        expect(mode(join(confDir, 'multus.d', f))).toBe(0o600);
+      expect(mode(join(confDir, 'multus.d'))).toBe(0o700);
 
-    // No temporary file is left behind.
-    expect(tree(host).filter((p) => p.includes('.tmp-'))).toEqual([]);
-  });
+      // No temporary file is left behind.
+      expect(tree(host).filter((p) => p.includes('.tmp-'))).toEqual([]);
+    },
+  );
 
-  test('the written config passes the plugin\'s own parser, as libcni hands it over', async () => {
+  test("the written config passes the plugin's own parser, as libcni hands it over", async () => {
     writeConf('10-flannel.conflist', FLANNEL);
     expect((await multus(baseArgs())).code).toBe(0);
     const list = readJson(join(confDir, '00-multus.conflist'));
-    const plugin = { ...(list['plugins'] as Array<Record<string, unknown>>)[0], name: list['name'], cniVersion: list['cniVersion'] };
+    const plugin = {
+      ...(list['plugins'] as Array<Record<string, unknown>>)[0],
+      name: list['name'],
+      cniVersion: list['cniVersion'],
+    };
     const parsed = parseMultusConfig(plugin);
     expect(parsed.kubeconfig).toBe('/etc/cni/net.d/multus.d/multus.kubeconfig');
     expect(parsed.kubernetes.clusterNetwork).toBe('/etc/cni/net.d/10-flannel.conflist');
     expect(parsed.cniVersion).toBe('0.3.1');
   });
 
-  test('re-install replaces the binary by rename: a new inode, and a reader of the old one keeps its content', async () => {
-    writeConf('10-flannel.conflist', FLANNEL);
-    expect((await multus(baseArgs())).code).toBe(0);
-    const target = join(binDir, 'multus');
-    const before = statSync(target).ino;
-    const held = openSync(target, 'r'); // as a running plugin holds its executable
-    try {
-      writeFileSync(image, '#!/bin/sh\necho multus v2\n', { mode: 0o755 });
-      const run = await multus(baseArgs());
-      expect(run.code).toBe(0);
-      expect(statSync(target).ino).not.toBe(before);
-      expect(readFileSync(target, 'utf8')).toContain('v2');
-      const buf = Buffer.alloc(64);
-      const n = readSync(held, buf, 0, 64, 0);
-      expect(buf.subarray(0, n).toString()).toContain('v1');
-    } finally {
-      closeSync(held);
-    }
-    expect(run2Lines(await multus(baseArgs()))).toContain('multus install: configs already up to date');
-  });
+  test(
+    're-install replaces the binary by rename: a new ' + 'inode, and a reader of the old one keeps its content',
+    async () => {
+      writeConf('10-flannel.conflist', FLANNEL);
+      expect((await multus(baseArgs())).code).toBe(0);
+      const target = join(binDir, 'multus');
+      const before = statSync(target).ino;
+      const held = openSync(target, 'r'); // as a running plugin holds its executable
+      try {
+        writeFileSync(image, '#!/bin/sh\necho multus v2\n', { mode: 0o755 });
+        const run = await multus(baseArgs());
+        expect(run.code).toBe(0);
+        expect(statSync(target).ino).not.toBe(before);
+        expect(readFileSync(target, 'utf8')).toContain('v2');
+        const buf = Buffer.alloc(64);
+        const n = readSync(held, buf, 0, 64, 0);
+        expect(buf.subarray(0, n).toString()).toContain('v1');
+      } finally {
+        closeSync(held);
+      }
+      expect(run2Lines(await multus(baseArgs()))).toContain('multus install: configs already up to date');
+    },
+  );
 
   test('auto-detection takes the first config by name that is neither ours nor a multus config', async () => {
-    writeConf('00-multus.conflist', { cniVersion: '0.3.1', name: 'multus-cni-network', plugins: [{ type: 'multus' }] }); // ours, from before
-    writeConf('05-multus-old.conf', { cniVersion: '0.3.1', name: 'old', type: 'multus', delegates: [{ type: 'bridge' }] });
+    // ours, from before
+    writeConf('00-multus.conflist', { cniVersion: '0.3.1', name: 'multus-cni-network', plugins: [{ type: 'multus' }] });
+    writeConf('05-multus-old.conf', {
+      cniVersion: '0.3.1',
+      name: 'old',
+      type: 'multus',
+      delegates: [{ type: 'bridge' }],
+    });
     writeConf('30-bridge.conf', { cniVersion: '0.4.0', name: 'br', type: 'bridge' });
     writeConf('20-calico.conflist', { cniVersion: '1.0.0', name: 'k8s-pod-network', plugins: [{ type: 'calico' }] });
     writeFileSync(join(confDir, '10-notes.txt'), 'not a config');
@@ -165,30 +207,47 @@ describe('multus install', () => {
     const run = await multus(baseArgs());
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
-    expect(run.out).toContain(`primary CNI config ${join(confDir, '20-calico.conflist')} (passed over 05-multus-old.conf: they run multus)`);
+    expect(run.out).toContain(
+      `primary CNI config ${join(confDir, '20-calico.conflist')} (passed over 05-multus-old.conf: they run multus)`,
+    );
     const list = readJson(join(confDir, '00-multus.conflist'));
     expect(list['cniVersion']).toBe('1.0.0');
-    expect((list['plugins'] as Array<Record<string, unknown>>)[0]?.['clusterNetwork']).toBe('/etc/cni/net.d/20-calico.conflist');
+    expect((list['plugins'] as Array<Record<string, unknown>>)[0]?.['clusterNetwork']).toBe(
+      '/etc/cni/net.d/20-calico.conflist',
+    );
   });
 
   test('--primary PATH names the primary explicitly', async () => {
     writeConf('10-flannel.conflist', FLANNEL);
     mkdirSync(join(host, 'etc', 'cni', 'multus'), { recursive: true });
     const other = join(host, 'etc', 'cni', 'multus', 'pod-net.conf');
-    writeFileSync(other, JSON.stringify({ cniVersion: '1.0.0', name: 'pod-net', type: 'ptp', capabilities: { ips: true } }));
+    writeFileSync(
+      other,
+      JSON.stringify({ cniVersion: '1.0.0', name: 'pod-net', type: 'ptp', capabilities: { ips: true } }),
+    );
     expect((await multus([...baseArgs(), '--primary', other])).code).toBe(0);
     const plugin = (readJson(join(confDir, '00-multus.conflist'))['plugins'] as Array<Record<string, unknown>>)[0];
-    expect(plugin).toMatchObject({ clusterNetwork: '/etc/cni/multus/pod-net.conf', capabilities: { ips: true, 'io.kubernetes.cri.pod-annotations': true } });
+    expect(plugin).toMatchObject({
+      clusterNetwork: '/etc/cni/multus/pod-net.conf',
+      capabilities: { ips: true, 'io.kubernetes.cri.pod-annotations': true },
+    });
   });
 
   test('no primary config: exit 1, a message saying what to do, and nothing written', async () => {
-    writeConf('05-multus-old.conf', { cniVersion: '0.3.1', name: 'old', type: 'multus', delegates: [{ type: 'bridge' }] });
+    writeConf('05-multus-old.conf', {
+      cniVersion: '0.3.1',
+      name: 'old',
+      type: 'multus',
+      delegates: [{ type: 'bridge' }],
+    });
     const before = tree(host);
     const run = await multus(baseArgs());
     expect(run.code).toBe(1);
     expect(run.err).toBe(
-      `multus install: no primary CNI config in ${confDir}: no .conf/.conflist/.json file other than 00-multus.conflist ` +
-        '(passed over 05-multus-old.conf: they run multus). Install the cluster network (flannel, calico, ...) first, or name its config with --primary PATH\n',
+      `multus install: no primary CNI config in ${confDir}: no .conf/.conflist/.json file other than ` +
+        `00-multus.conflist ` +
+        '(passed over 05-multus-old.conf: they run multus). Install the cluster network (flannel, calico, ...) ' +
+        'first, or name its config with --primary PATH\n',
     );
     expect(tree(host)).toEqual(before);
   });
@@ -196,7 +255,12 @@ describe('multus install', () => {
   test.each([
     ['not JSON', '{"name": "cbr0", ', 'is not valid JSON'],
     ['no type', { name: 'cbr0', cniVersion: '0.3.1', plugins: [{ delegate: {} }] }, 'plugins[0] has no "type"'],
-    ['a cniVersion multus does not speak', { name: 'cbr0', cniVersion: '0.9.0', plugins: [{ type: 'flannel' }] }, 'would not load: invalid multus config: cniVersion: must be one of 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0, got "0.9.0"'],
+    [
+      'a cniVersion multus does not speak',
+      { name: 'cbr0', cniVersion: '0.9.0', plugins: [{ type: 'flannel' }] },
+      'would not load: invalid multus config: cniVersion: must be one of 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, ' +
+        '1.0.0, 1.1.0, got "0.9.0"',
+    ],
   ])('a broken primary (%s): exit 1 naming the file, nothing written', async (_case, conf, message) => {
     writeConf('10-flannel.conflist', conf);
     const before = tree(host);
@@ -233,7 +297,18 @@ describe('multus install', () => {
     const existing = join(host, 'etc', 'kubernetes', 'node.kubeconfig');
     mkdirSync(join(host, 'etc', 'kubernetes'));
     writeFileSync(existing, 'apiVersion: v1\n');
-    const args = ['--host-prefix', host, '--cni-bin-dir', binDir, '--cni-conf-dir', confDir, '--multus-bin', image, '--kubeconfig', existing];
+    const args = [
+      '--host-prefix',
+      host,
+      '--cni-bin-dir',
+      binDir,
+      '--cni-conf-dir',
+      confDir,
+      '--multus-bin',
+      image,
+      '--kubeconfig',
+      existing,
+    ];
     expect((await multus(args, new Map())).code).toBe(0);
     expect(readdirSync(confDir).sort()).toEqual(['00-multus.conflist', '10-flannel.conflist']);
     const plugin = (readJson(join(confDir, '00-multus.conflist'))['plugins'] as Array<Record<string, unknown>>)[0];
@@ -242,18 +317,39 @@ describe('multus install', () => {
     expect(readFileSync(existing, 'utf8')).toBe('apiVersion: v1\n');
   });
 
-  test('--log-level, --log-file and --set reach the config; a bad value is reported before anything is written', async () => {
-    writeConf('10-flannel.conflist', FLANNEL);
-    const ok = await multus([...baseArgs(), '--log-level', 'info', '--log-file', '/var/log/multus.log', '--set', 'ifnameIndexFrom=1', '--set', 'defaultNetworks=["mon"]', '--set', 'multusNamespace=net']);
-    expect(ok.code).toBe(0);
-    const plugin = (readJson(join(confDir, '00-multus.conflist'))['plugins'] as Array<Record<string, unknown>>)[0];
-    expect(plugin).toMatchObject({ logLevel: 'info', logFile: '/var/log/multus.log', ifnameIndexFrom: 1, defaultNetworks: ['mon'], multusNamespace: 'net' });
-    rmSync(join(confDir, '00-multus.conflist'));
-    const bad = await multus([...baseArgs(), '--set', 'ifnameIndexFrom=7']);
-    expect(bad.code).toBe(1);
-    expect(bad.err).toContain('ifnameIndexFrom: must be 0 or 1');
-    expect(readdirSync(confDir)).not.toContain('00-multus.conflist');
-  });
+  test(
+    '--log-level, --log-file and --set reach the config; ' + 'a bad value is reported before anything is written',
+    async () => {
+      writeConf('10-flannel.conflist', FLANNEL);
+      const ok = await multus([
+        ...baseArgs(),
+        '--log-level',
+        'info',
+        '--log-file',
+        '/var/log/multus.log',
+        '--set',
+        'ifnameIndexFrom=1',
+        '--set',
+        'defaultNetworks=["mon"]',
+        '--set',
+        'multusNamespace=net',
+      ]);
+      expect(ok.code).toBe(0);
+      const plugin = (readJson(join(confDir, '00-multus.conflist'))['plugins'] as Array<Record<string, unknown>>)[0];
+      expect(plugin).toMatchObject({
+        logLevel: 'info',
+        logFile: '/var/log/multus.log',
+        ifnameIndexFrom: 1,
+        defaultNetworks: ['mon'],
+        multusNamespace: 'net',
+      });
+      rmSync(join(confDir, '00-multus.conflist'));
+      const bad = await multus([...baseArgs(), '--set', 'ifnameIndexFrom=7']);
+      expect(bad.code).toBe(1);
+      expect(bad.err).toContain('ifnameIndexFrom: must be 0 or 1');
+      expect(readdirSync(confDir)).not.toContain('00-multus.conflist');
+    },
+  );
 
   test('--dry-run prints the config and writes nothing', async () => {
     writeConf('10-flannel.conflist', FLANNEL);
@@ -278,17 +374,20 @@ describe('multus install', () => {
     expect((await multus([...baseArgs(), '--cleanup'])).code).toBe(0);
   });
 
-  test('--cleanup leaves a config under our name that does not run multus, and a multus.d holding other files', async () => {
-    writeConf('10-flannel.conflist', FLANNEL);
-    expect((await multus(baseArgs())).code).toBe(0);
-    writeConf('00-multus.conflist', { cniVersion: '0.3.1', name: 'x', plugins: [{ type: 'bridge' }] });
-    writeFileSync(join(confDir, 'multus.d', 'someone-else'), '');
-    const run = await multus([...baseArgs(), '--cleanup']);
-    expect(run.code).toBe(0);
-    expect(run.out).toContain('it does not run multus, so it is not ours');
-    expect(readdirSync(confDir).sort()).toEqual(['00-multus.conflist', '10-flannel.conflist', 'multus.d']);
-    expect(readdirSync(join(confDir, 'multus.d'))).toEqual(['someone-else']);
-  });
+  test(
+    '--cleanup leaves a config under our name that does ' + 'not run multus, and a multus.d holding other files',
+    async () => {
+      writeConf('10-flannel.conflist', FLANNEL);
+      expect((await multus(baseArgs())).code).toBe(0);
+      writeConf('00-multus.conflist', { cniVersion: '0.3.1', name: 'x', plugins: [{ type: 'bridge' }] });
+      writeFileSync(join(confDir, 'multus.d', 'someone-else'), '');
+      const run = await multus([...baseArgs(), '--cleanup']);
+      expect(run.code).toBe(0);
+      expect(run.out).toContain('it does not run multus, so it is not ours');
+      expect(readdirSync(confDir).sort()).toEqual(['00-multus.conflist', '10-flannel.conflist', 'multus.d']);
+      expect(readdirSync(join(confDir, 'multus.d'))).toEqual(['someone-else']);
+    },
+  );
 
   test.each([
     [['--bogus'], 'unknown option --bogus'],
@@ -305,7 +404,26 @@ describe('multus install', () => {
   test('--help prints the usage, documenting every option', async () => {
     const run = await multus(['--help']);
     expect(run.code).toBe(0);
-    for (const flag of ['--cni-bin-dir', '--cni-conf-dir', '--host-prefix', '--multus-bin', '--primary', '--conf-name', '--kubeconfig-out', '--service-account-dir', '--api-server', '--kubeconfig', '--log-level', '--log-file', '--set', '--dry-run', '--watch', '--interval', '--cleanup-on-exit', '--cleanup']) {
+    for (const flag of [
+      '--cni-bin-dir',
+      '--cni-conf-dir',
+      '--host-prefix',
+      '--multus-bin',
+      '--primary',
+      '--conf-name',
+      '--kubeconfig-out',
+      '--service-account-dir',
+      '--api-server',
+      '--kubeconfig',
+      '--log-level',
+      '--log-file',
+      '--set',
+      '--dry-run',
+      '--watch',
+      '--interval',
+      '--cleanup-on-exit',
+      '--cleanup',
+    ]) {
       expect(run.out).toContain(flag);
     }
   });
@@ -398,7 +516,10 @@ describe('defaultMultusBin', () => {
     expect(defaultMultusBin(execPath)).toBe(expected);
   });
 
-  test.each(['/usr/bin/node', '/usr/local/bin/nodejs', '/root/.bun/bin/bun', '/usr/bin/node20'])('%s: a JavaScript runtime, never installed', (execPath) => {
-    expect(() => defaultMultusBin(execPath)).toThrow('pass --multus-bin PATH');
-  });
+  test.each(['/usr/bin/node', '/usr/local/bin/nodejs', '/root/.bun/bin/bun', '/usr/bin/node20'])(
+    '%s: a JavaScript runtime, never installed',
+    (execPath) => {
+      expect(() => defaultMultusBin(execPath)).toThrow('pass --multus-bin PATH');
+    },
+  );
 });

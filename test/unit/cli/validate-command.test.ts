@@ -6,7 +6,6 @@ import { bufferIo, pluginDirIn, writeConfIn } from './cli-test-support';
 import { RefusingExecutor } from '../../../src/cli/validate/refusing-executor';
 import { offlineContainer, validateFile } from '../../../src/cli/validate/validate-file';
 
-
 let root: string;
 let bin: string;
 
@@ -25,9 +24,23 @@ function seedConfig(): Record<string, unknown> {
     type: 'multus',
     cniVersion: '0.4.0',
     delegates: [
-      { name: 'seed-master', type: 'bridge', bridge: 'mbr0', isGateway: true, masterplugin: true, ipam: { type: 'host-local', subnet: '10.1.0.0/24' } },
-      { type: 'ptp', ipam: { type: 'host-local', subnet: '10.1.1.0/24', routes: [{ dst: '0.0.0.0/0' }], gateway: '10.1.1.1' } },
-      { type: 'bridge', bridge: 'mbr1', ipam: { type: 'host-local', subnet: '10.1.2.0/24', rangeStart: '10.1.2.10', rangeEnd: '10.1.2.20' } },
+      {
+        name: 'seed-master',
+        type: 'bridge',
+        bridge: 'mbr0',
+        isGateway: true,
+        masterplugin: true,
+        ipam: { type: 'host-local', subnet: '10.1.0.0/24' },
+      },
+      {
+        type: 'ptp',
+        ipam: { type: 'host-local', subnet: '10.1.1.0/24', routes: [{ dst: '0.0.0.0/0' }], gateway: '10.1.1.1' },
+      },
+      {
+        type: 'bridge',
+        bridge: 'mbr1',
+        ipam: { type: 'host-local', subnet: '10.1.2.0/24', rangeStart: '10.1.2.10', rangeEnd: '10.1.2.20' },
+      },
     ],
   };
 }
@@ -53,7 +66,9 @@ describe('multus validate: a good config', () => {
     const file = write('seed.conf', seedConfig());
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(0);
-    expect(r.out).toBe(`${file}: ok (3 delegates, master delegates[0] → eth0, delegates[1] → net0, delegates[2] → net1)\n`);
+    expect(r.out).toBe(
+      `${file}: ok (3 delegates, master delegates[0] → eth0, delegates[1] → net0, delegates[2] → net1)\n`,
+    );
     expect(r.err).toBe('');
   });
 
@@ -64,7 +79,7 @@ describe('multus validate: a good config', () => {
     expect(r.out).toContain('master delegates[0] → net1, delegates[1] → net2, delegates[2] → net3');
   });
 
-  test('the config\'s binDir is searched before --cni-path, as in an ADD', async () => {
+  test("the config's binDir is searched before --cni-path, as in an ADD", async () => {
     const empty = pluginDir('empty', []);
     const file = write('seed.conf', { ...seedConfig(), binDir: bin });
     const r = await validate(file, '--cni-path', empty);
@@ -97,7 +112,7 @@ describe('multus validate: every problem, one per line, with its JSON path', () 
     return { ...conf, logFile: 'var/log/multus.log' };
   }
 
-  test('a config key, two adapters\' checks and a missing binary: all reported, exit 1', async () => {
+  test("a config key, two adapters' checks and a missing binary: all reported, exit 1", async () => {
     const file = write('bad.conf', badConfig());
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(1);
@@ -123,11 +138,15 @@ describe('multus validate: every problem, one per line, with its JSON path', () 
       expect(typeof p['path']).toBe('string');
       expect(typeof p['message']).toBe('string');
     }
-    expect(json.problems).toContainEqual({ path: 'delegates[1].type', message: `failed to find plugin "ptpx" in path [${bin}]`, code: 101 });
+    expect(json.problems).toContainEqual({
+      path: 'delegates[1].type',
+      message: `failed to find plugin "ptpx" in path [${bin}]`,
+      code: 101,
+    });
     expect(json.problems.filter((p) => p['code'] === 7).length).toBeGreaterThanOrEqual(3);
   });
 
-  test('missing binaries: the delegate\'s and its IPAM plugin\'s, each with code 101', async () => {
+  test("missing binaries: the delegate's and its IPAM plugin's, each with code 101", async () => {
     const some = pluginDir('some', ['bridge']);
     const file = write('seed.conf', seedConfig());
     const r = await validate(file, '--cni-path', some, '--json');
@@ -155,12 +174,14 @@ describe('multus validate: every problem, one per line, with its JSON path', () 
     }
   });
 
-  test('two master marks: the planner\'s rule, reported', async () => {
+  test("two master marks: the planner's rule, reported", async () => {
     const conf = seedConfig();
     (conf['delegates'] as Array<Record<string, unknown>>)[2]!['masterplugin'] = true;
     const r = await validate(write('two.conf', conf), '--cni-path', bin);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('delegates[0], delegates[2] each set "masterplugin": true; only one delegate may be the master');
+    expect(r.out).toContain(
+      'delegates[0], delegates[2] each set "masterplugin": true; only one delegate may be the master',
+    );
   });
 
   test('a delegate type that is a path is refused before any lookup', async () => {
@@ -175,7 +196,11 @@ describe('multus validate: every problem, one per line, with its JSON path', () 
     const missing = join(root, 'nope.conf');
     const r1 = await validate(missing, '--json');
     expect(r1.code).toBe(1);
-    expect(JSON.parse(r1.out)).toEqual({ file: missing, ok: false, problems: [expect.objectContaining({ path: '(file)', code: 5 })] });
+    expect(JSON.parse(r1.out)).toEqual({
+      file: missing,
+      ok: false,
+      problems: [expect.objectContaining({ path: '(file)', code: 5 })],
+    });
     const r2 = await validate(write('junk.conf', '{"type": "multus",'));
     expect(r2.code).toBe(1);
     expect(r2.out).toMatch(/: \(file\): not valid JSON: /u);
@@ -183,7 +208,10 @@ describe('multus validate: every problem, one per line, with its JSON path', () 
 });
 
 describe('multus validate: a .conflist holding the multus config', () => {
-  function conflist(multus: Record<string, unknown>, after: Record<string, unknown> = { type: 'firewall' }): Record<string, unknown> {
+  function conflist(
+    multus: Record<string, unknown>,
+    after: Record<string, unknown> = { type: 'firewall' },
+  ): Record<string, unknown> {
     const { name: _n, cniVersion: _v, ...plugin } = multus;
     return { cniVersion: '1.0.0', name: 'multus-pod', plugins: [plugin, after] };
   }
@@ -193,7 +221,8 @@ describe('multus validate: a .conflist holding the multus config', () => {
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(0);
     expect(r.out).toBe(
-      `${file}: ok (plugins[0] is the multus config; 3 delegates, master plugins[0].delegates[0] → eth0, plugins[0].delegates[1] → net0, plugins[0].delegates[2] → net1)\n`,
+      `${file}: ok (plugins[0] is the multus config; 3 delegates, master plugins[0].delegates[0] → eth0, ` +
+        `plugins[0].delegates[1] → net0, plugins[0].delegates[2] → net1)\n`,
     );
   });
 
@@ -206,13 +235,19 @@ describe('multus validate: a .conflist holding the multus config', () => {
     expect(problems.map((p) => p.path)).toEqual(['plugins[0].delegates[1].type', 'plugins[1].type']);
   });
 
-  test('the list\'s cniVersion is the one checked (libcni puts it into the plugin)', async () => {
+  test("the list's cniVersion is the one checked (libcni puts it into the plugin)", async () => {
     const file = write('pod.conflist', { ...conflist(seedConfig()), cniVersion: '0.9.0' });
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(1);
     const escaped = file.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
-    // The problem is the list's cniVersion: at `cniVersion`, or inside the plugins[0] line until problems carry their paths.
-    expect(r.out).toMatch(new RegExp(`^${escaped}: (plugins\\[0\\]: invalid multus config: )?cniVersion: must be one of .*, got "0\\.9\\.0"$`, 'mu'));
+    // The problem is the list's cniVersion: at `cniVersion`, or inside the plugins[0] line until problems carry their
+    // paths.
+    expect(r.out).toMatch(
+      new RegExp(
+        `^${escaped}: (plugins\\[0\\]: invalid multus config: )?cniVersion: must be one of .*, got "0\\.9\\.0"$`,
+        'mu',
+      ),
+    );
   });
 
   test('a conflist without a multus plugin is one problem at plugins', async () => {
@@ -221,7 +256,13 @@ describe('multus validate: a .conflist holding the multus config', () => {
     expect(JSON.parse(r.out)).toEqual({
       file,
       ok: false,
-      problems: [{ path: 'plugins', message: 'no plugin of type "multus" in this conflist (types: "bridge"): nothing for multus to check', code: 7 }],
+      problems: [
+        {
+          path: 'plugins',
+          message: 'no plugin of type "multus" in this conflist (types: "bridge"): nothing for multus to check',
+          code: 7,
+        },
+      ],
     });
   });
 });
@@ -239,56 +280,111 @@ describe('multus validate: a config with a kubeconfig', () => {
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(0);
     expect(r.out).toBe(
-      `${file}: ok (networks come from Kubernetes (kubeconfig /etc/cni/net.d/multus.d/multus.kubeconfig; clusterNetwork cluster-net; defaultNetworks monitoring-net); the networks are looked up in the API, not checked)\n`,
+      `${file}: ok (networks come from Kubernetes (kubeconfig /etc/cni/net.d/multus.d/multus.kubeconfig; ` +
+        `clusterNetwork cluster-net; defaultNetworks monitoring-net); the networks are looked up in the API, not ` +
+        `checked)\n`,
     );
   });
 
   test('its delegates (for pods that select no network) are checked too', async () => {
-    const file = write('k8s.conf', { name: 'minion', type: 'multus', kubeconfig: '/etc/k.yaml', delegates: [{ type: 'weave-net', masterplugin: true }] });
+    const file = write('k8s.conf', {
+      name: 'minion',
+      type: 'multus',
+      kubeconfig: '/etc/k.yaml',
+      delegates: [{ type: 'weave-net', masterplugin: true }],
+    });
     const r = await validate(file, '--cni-path', bin, '--json');
     expect(JSON.parse(r.out)).toMatchObject({ ok: false, problems: [{ path: 'delegates[0].type', code: 101 }] });
-    const ok = await validate(write('k8s2.conf', { name: 'minion', type: 'multus', kubeconfig: '/etc/k.yaml', delegates: [{ type: 'macvlan', master: 'eth0' }] }), '--cni-path', bin);
-    expect(ok.out).toContain('ok (networks come from Kubernetes (kubeconfig /etc/k.yaml); a pod that selects no network gets master delegates[0] → eth0)');
-  });
-
-  test('with defaultNetworks (looked up in the API) its delegates are still checked, and the rest said to be unchecked', async () => {
-    const file = write('k8s.conf', { name: 'm', type: 'multus', kubeconfig: '/etc/k.yaml', defaultNetworks: ['mon'], delegates: [{ type: 'macvlan', master: 'eth0' }] });
-    const r = await validate(file, '--cni-path', bin);
-    expect(r.out).toBe(
-      `${file}: ok (networks come from Kubernetes (kubeconfig /etc/k.yaml; defaultNetworks mon); a pod that selects no network gets master delegates[0] → eth0; defaultNetworks are looked up in the API, not checked)\n`,
+    const ok = await validate(
+      write('k8s2.conf', {
+        name: 'minion',
+        type: 'multus',
+        kubeconfig: '/etc/k.yaml',
+        delegates: [{ type: 'macvlan', master: 'eth0' }],
+      }),
+      '--cni-path',
+      bin,
+    );
+    expect(ok.out).toContain(
+      'ok (networks come from Kubernetes (kubeconfig /etc/k.yaml); a pod that selects no network gets master ' +
+        'delegates[0] → eth0)',
     );
   });
 
-  test('a clusterNetwork given as a file (what multus install writes) is read and checked plugin by plugin', async () => {
-    const primary = write('10-cluster.conflist', {
-      cniVersion: '1.0.0',
-      name: 'cluster-net',
-      plugins: [{ type: 'bridge', bridge: 'cni0', ipam: { type: 'host-local', subnet: '10.244.1.0/24' } }, { type: 'portmap', capabilities: { portMappings: true } }],
-    });
-    const installed = { cniVersion: '1.0.0', name: 'multus-cni-network', plugins: [{ type: 'multus', kubeconfig: '/etc/k.yaml', clusterNetwork: primary }] };
-    const file = write('00-multus.conflist', installed);
-    const r = await validate(file, '--cni-path', bin, '--json');
-    expect(JSON.parse(r.out)).toEqual({
-      file,
-      ok: false,
-      problems: [{ path: `clusterNetwork (${primary}).plugins[1].type`, message: `failed to find plugin "portmap" in path [${bin}]`, code: 101 }],
-    });
-    const withPortmap = pluginDir('bin2', ['bridge', 'host-local', 'portmap']);
-    const ok = await validate(file, '--cni-path', withPortmap);
-    expect(ok.out).toBe(
-      `${file}: ok (plugins[0] is the multus config; networks come from Kubernetes (kubeconfig /etc/k.yaml; clusterNetwork ${primary}); a pod that selects no network gets master clusterNetwork (${primary}) → eth0)\n`,
-    );
-    rmSync(primary);
-    const gone = await validate(file, '--cni-path', withPortmap, '--json');
-    expect(JSON.parse(gone.out)).toMatchObject({ ok: false, problems: [{ path: '(networks)', code: 7 }] });
-    expect(gone.out).toContain(`cannot read CNI config file ${primary}`);
-  });
+  test(
+    'with defaultNetworks (looked up in the API) its delegates are still checked, and the rest said to be ' +
+      'unchecked',
+    async () => {
+      const file = write('k8s.conf', {
+        name: 'm',
+        type: 'multus',
+        kubeconfig: '/etc/k.yaml',
+        defaultNetworks: ['mon'],
+        delegates: [{ type: 'macvlan', master: 'eth0' }],
+      });
+      const r = await validate(file, '--cni-path', bin);
+      expect(r.out).toBe(
+        `${file}: ok (networks come from Kubernetes (kubeconfig /etc/k.yaml; defaultNetworks mon); a pod that ` +
+          `selects no network gets master delegates[0] → eth0; defaultNetworks are looked up in the API, not ` +
+          `checked)\n`,
+      );
+    },
+  );
+
+  test(
+    'a clusterNetwork given as a file (what multus ' + 'install writes) is read and checked plugin by plugin',
+    async () => {
+      const primary = write('10-cluster.conflist', {
+        cniVersion: '1.0.0',
+        name: 'cluster-net',
+        plugins: [
+          { type: 'bridge', bridge: 'cni0', ipam: { type: 'host-local', subnet: '10.244.1.0/24' } },
+          { type: 'portmap', capabilities: { portMappings: true } },
+        ],
+      });
+      const installed = {
+        cniVersion: '1.0.0',
+        name: 'multus-cni-network',
+        plugins: [{ type: 'multus', kubeconfig: '/etc/k.yaml', clusterNetwork: primary }],
+      };
+      const file = write('00-multus.conflist', installed);
+      const r = await validate(file, '--cni-path', bin, '--json');
+      expect(JSON.parse(r.out)).toEqual({
+        file,
+        ok: false,
+        problems: [
+          {
+            path: `clusterNetwork (${primary}).plugins[1].type`,
+            message: `failed to find plugin "portmap" in path [${bin}]`,
+            code: 101,
+          },
+        ],
+      });
+      const withPortmap = pluginDir('bin2', ['bridge', 'host-local', 'portmap']);
+      const ok = await validate(file, '--cni-path', withPortmap);
+      expect(ok.out).toBe(
+        `${file}: ok (plugins[0] is the multus config; networks come from Kubernetes (kubeconfig /etc/k.yaml; ` +
+          `clusterNetwork ${primary}); a pod that selects no network gets master clusterNetwork (${primary}) → ` +
+          `eth0)\n`,
+      );
+      rmSync(primary);
+      const gone = await validate(file, '--cni-path', withPortmap, '--json');
+      expect(JSON.parse(gone.out)).toMatchObject({ ok: false, problems: [{ path: '(networks)', code: 7 }] });
+      expect(gone.out).toContain(`cannot read CNI config file ${primary}`);
+    },
+  );
 
   test('a key it must not have is still found (clusterNetwork with delegates)', async () => {
-    const file = write('k8s.conf', { name: 'm', type: 'multus', kubeconfig: '/etc/k.yaml', clusterNetwork: 'x', delegates: [{ type: 'macvlan' }] });
+    const file = write('k8s.conf', {
+      name: 'm',
+      type: 'multus',
+      kubeconfig: '/etc/k.yaml',
+      clusterNetwork: 'x',
+      delegates: [{ type: 'macvlan' }],
+    });
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('clusterNetwork and delegates both name the pod\'s first network');
+    expect(r.out).toContain("clusterNetwork and delegates both name the pod's first network");
   });
 });
 
@@ -315,7 +411,7 @@ describe('multus validate: usage errors exit 2 with the usage', () => {
   });
 });
 
-describe('multus validate: vendor adapters from the config\'s adapterDirs', () => {
+describe("multus validate: vendor adapters from the config's adapterDirs", () => {
   /** A run-time adapter module (root-owned, as the loader insists; tests run as root). */
   function adapterDir(source: string): string {
     const dir = join(root, 'adapters');
@@ -341,17 +437,27 @@ describe('multus validate: vendor adapters from the config\'s adapterDirs', () =
 
   onlyAsRoot('the vendor adapter checks its delegates, as in an ADD', async () => {
     const acme = pluginDir('acme-bin', ['acme-vlan']);
-    const conf = { name: 'n', type: 'multus', cniVersion: '1.0.0', adapterDirs: [adapterDir(ACME)], delegates: [{ type: 'acme-vlan', vlanId: 'ten' }] };
+    const conf = {
+      name: 'n',
+      type: 'multus',
+      cniVersion: '1.0.0',
+      adapterDirs: [adapterDir(ACME)],
+      delegates: [{ type: 'acme-vlan', vlanId: 'ten' }],
+    };
     const r = await validate(write('acme.conf', conf), '--cni-path', acme);
     expect(r.code).toBe(1);
     expect(r.out).toContain('delegates[0].vlanId: must be an integer');
   });
 
   onlyAsRoot('a module that does not load is a problem at adapterDirs (code 108)', async () => {
-    const conf = { name: 'n', type: 'multus', adapterDirs: [adapterDir('module.exports = { name: "" };\n')], delegates: [{ type: 'bridge' }] };
+    const conf = {
+      name: 'n',
+      type: 'multus',
+      adapterDirs: [adapterDir('module.exports = { name: "" };\n')],
+      delegates: [{ type: 'bridge' }],
+    };
     const r = await validate(write('acme.conf', conf), '--cni-path', bin, '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toMatchObject({ problems: [{ path: 'adapterDirs', code: 108 }] });
   });
 });
-

@@ -30,7 +30,13 @@ const SEED = {
   type: 'multus',
   cniVersion: '0.4.0',
   delegates: [
-    { name: 'seed-master', type: 'bridge', bridge: 'mbr0', masterplugin: true, ipam: { type: 'host-local', subnet: '10.1.0.0/24' } },
+    {
+      name: 'seed-master',
+      type: 'bridge',
+      bridge: 'mbr0',
+      masterplugin: true,
+      ipam: { type: 'host-local', subnet: '10.1.0.0/24' },
+    },
     { type: 'ptp', ipam: { type: 'host-local', subnet: '10.1.1.0/24' } },
     { type: 'bridge', bridge: 'mbr1', ipam: { type: 'host-local', subnet: '10.1.2.0/24' } },
   ],
@@ -64,13 +70,19 @@ test('dist/multus validate: ok, problems with paths (exit 1), usage (exit 2)', (
     stdout: `${good}: ok (3 delegates, master delegates[0] → eth0, delegates[1] → net0, delegates[2] → net1)\n`,
     stderr: '',
   });
-  const bad = write('bad.conf', { ...SEED, delegates: [SEED.delegates[0], { ...SEED.delegates[1], type: 'ptpx' }, { ...SEED.delegates[2], vlan: 5000 }] });
+  const bad = write('bad.conf', {
+    ...SEED,
+    delegates: [SEED.delegates[0], { ...SEED.delegates[1], type: 'ptpx' }, { ...SEED.delegates[2], vlan: 5000 }],
+  });
   const r = run(['validate', bad, '--cni-path', bin, '--json']);
   expect(r.status).toBe(1);
   const json = JSON.parse(r.stdout) as { ok: boolean; problems: Array<{ path: string; code: number }> };
   expect(json.ok).toBe(false);
   expect(json.problems).toEqual(
-    expect.arrayContaining([expect.objectContaining({ path: 'delegates[1].type', code: 101 }), expect.objectContaining({ code: 7 })]),
+    expect.arrayContaining([
+      expect.objectContaining({ path: 'delegates[1].type', code: 101 }),
+      expect.objectContaining({ code: 7 }),
+    ]),
   );
   const usage = run(['validate']);
   expect(usage.status).toBe(2);
@@ -88,7 +100,9 @@ test('dist/multus explain: the plan with adapters, binaries and stdin; --json', 
   expect(r.stdout).toContain('attachment 2: network "seed-a" → net1');
   const j = run(['explain', file, '--cni-path', bin, '--json']);
   expect(j.status).toBe(0);
-  const e = JSON.parse(j.stdout) as { attachments: Array<{ ifname: string; plugins: Array<{ adapter: string; stdin: Record<string, unknown> }> }> };
+  const e = JSON.parse(j.stdout) as {
+    attachments: Array<{ ifname: string; plugins: Array<{ adapter: string; stdin: Record<string, unknown> }> }>;
+  };
   expect(e.attachments.map((a) => [a.ifname, a.plugins[0]?.adapter])).toEqual([
     ['eth0', 'bridge'],
     ['net0', 'ptp'],

@@ -23,10 +23,12 @@ describe('problemsOf', () => {
   });
 
   test('any other error is one Problem at the location the caller knows, with its code and message', () => {
-    expect(problemsOf(new CniError(CniCode.DelegateNotFound, 'failed to find plugin "x"'), 'delegates[0].type')).toEqual([
-      { path: 'delegates[0].type', message: 'failed to find plugin "x"', code: 101 },
+    expect(
+      problemsOf(new CniError(CniCode.DelegateNotFound, 'failed to find plugin "x"'), 'delegates[0].type'),
+    ).toEqual([{ path: 'delegates[0].type', message: 'failed to find plugin "x"', code: 101 }]);
+    expect(problemsOf(new Error('boom'), '(plan)')).toEqual([
+      { path: '(plan)', message: 'internal error: boom', code: 999 },
     ]);
-    expect(problemsOf(new Error('boom'), '(plan)')).toEqual([{ path: '(plan)', message: 'internal error: boom', code: 999 }]);
   });
 
   test('joinJsonPath and uniqueProblems', () => {
@@ -59,27 +61,48 @@ describe('readConfigFile', () => {
     expect(read.config.mapPath('delegates[0].type')).toBe('delegates[0].type');
   });
 
-  test('a conflist: its multus plugin with the list\'s name and cniVersion put in (libcni), the others as the chain', async () => {
-    const read = await readConfigFile(
-      write({ cniVersion: '1.0.0', name: 'pod', plugins: [{ type: 'loopback' }, { type: 'multus', name: 'own', delegates: [{ type: 'ptp' }] }, { type: 'portmap' }] }),
-    );
-    if (!read.ok) throw new Error('expected ok');
-    const c = read.config;
-    expect(c.raw).toEqual({ type: 'multus', name: 'pod', cniVersion: '1.0.0', delegates: [{ type: 'ptp' }] });
-    expect(c.pluginPath).toBe('plugins[1]');
-    expect(c.chain.map((p) => p.path)).toEqual(['plugins[0]', 'plugins[2]']);
-    expect(c.mapPath('delegates[0].ipam.subnet')).toBe('plugins[1].delegates[0].ipam.subnet');
-    expect(c.mapPath('cniVersion')).toBe('cniVersion');
-    expect(c.mapPath('name')).toBe('name');
-    expect(c.mapPath('(config)')).toBe('plugins[1]');
-    // Not a path into the multus config: another file, named as the source names it.
-    expect(c.mapPath('clusterNetwork (/etc/cni/net.d/10-x.conflist).plugins[0].type')).toBe('clusterNetwork (/etc/cni/net.d/10-x.conflist).plugins[0].type');
-    expect(c.mapPath('annotation "k8s.v1.cni.cncf.io/networks" entry 1')).toBe('annotation "k8s.v1.cni.cncf.io/networks" entry 1');
-  });
+  test(
+    "a conflist: its multus plugin with the list's name " + 'and cniVersion put in (libcni), the others as the chain',
+    async () => {
+      const read = await readConfigFile(
+        write({
+          cniVersion: '1.0.0',
+          name: 'pod',
+          plugins: [
+            { type: 'loopback' },
+            { type: 'multus', name: 'own', delegates: [{ type: 'ptp' }] },
+            { type: 'portmap' },
+          ],
+        }),
+      );
+      if (!read.ok) throw new Error('expected ok');
+      const c = read.config;
+      expect(c.raw).toEqual({ type: 'multus', name: 'pod', cniVersion: '1.0.0', delegates: [{ type: 'ptp' }] });
+      expect(c.pluginPath).toBe('plugins[1]');
+      expect(c.chain.map((p) => p.path)).toEqual(['plugins[0]', 'plugins[2]']);
+      expect(c.mapPath('delegates[0].ipam.subnet')).toBe('plugins[1].delegates[0].ipam.subnet');
+      expect(c.mapPath('cniVersion')).toBe('cniVersion');
+      expect(c.mapPath('name')).toBe('name');
+      expect(c.mapPath('(config)')).toBe('plugins[1]');
+      // Not a path into the multus config: another file, named as the source names it.
+      expect(c.mapPath('clusterNetwork (/etc/cni/net.d/10-x.conflist).plugins[0].type')).toBe(
+        'clusterNetwork (/etc/cni/net.d/10-x.conflist).plugins[0].type',
+      );
+      expect(c.mapPath('annotation "k8s.v1.cni.cncf.io/networks" entry 1')).toBe(
+        'annotation "k8s.v1.cni.cncf.io/networks" entry 1',
+      );
+    },
+  );
 
   test('not an object, plugins not a list', async () => {
-    expect(await readConfigFile(write([1]))).toEqual({ ok: false, problems: [expect.objectContaining({ path: '(config)', code: 7 })] });
-    expect(await readConfigFile(write({ plugins: {} }))).toEqual({ ok: false, problems: [expect.objectContaining({ path: 'plugins', code: 7 })] });
+    expect(await readConfigFile(write([1]))).toEqual({
+      ok: false,
+      problems: [expect.objectContaining({ path: '(config)', code: 7 })],
+    });
+    expect(await readConfigFile(write({ plugins: {} }))).toEqual({
+      ok: false,
+      problems: [expect.objectContaining({ path: 'plugins', code: 7 })],
+    });
   });
 });
 
@@ -91,7 +114,21 @@ describe('parseCliArgs', () => {
   ];
 
   test('flags, values (both spellings), repeats, positionals and --', () => {
-    const p = parseCliArgs(['f', '--json', '--cni-path', '/a', '--cni-path=/b', '--pod-annotation', 'a=1', '--pod-annotation=b=2', '--', '--x'], specs);
+    const p = parseCliArgs(
+      [
+        'f',
+        '--json',
+        '--cni-path',
+        '/a',
+        '--cni-path=/b',
+        '--pod-annotation',
+        'a=1',
+        '--pod-annotation=b=2',
+        '--',
+        '--x',
+      ],
+      specs,
+    );
     expect(p.positionals).toEqual(['f', '--x']);
     expect([...p.flags]).toEqual(['json']);
     expect(p.values.get('cni-path')).toEqual(['/b']);
@@ -103,7 +140,10 @@ describe('parseCliArgs', () => {
   });
 
   test('pathAndIfname: defaults, and usage errors for an empty path or a bad name', () => {
-    expect(pathAndIfname({ cniPath: undefined, ifname: undefined })).toEqual({ cniPath: ['/opt/cni/bin', '/usr/lib/cni'], ifname: 'eth0' });
+    expect(pathAndIfname({ cniPath: undefined, ifname: undefined })).toEqual({
+      cniPath: ['/opt/cni/bin', '/usr/lib/cni'],
+      ifname: 'eth0',
+    });
     expect(pathAndIfname({ cniPath: '/a::/b', ifname: 'net1' })).toEqual({ cniPath: ['/a', '/b'], ifname: 'net1' });
     expect(() => pathAndIfname({ cniPath: ':', ifname: undefined })).toThrow(UsageError);
     expect(() => pathAndIfname({ cniPath: undefined, ifname: 'a-name-longer-than-15' })).toThrow(UsageError);
@@ -113,7 +153,9 @@ describe('parseCliArgs', () => {
 test('RefusingExecutor records and refuses every call', async () => {
   const ex = new RefusingExecutor();
   const env = { CNI_CONTAINERID: 'c', CNI_NETNS: '/n', CNI_IFNAME: 'eth0', CNI_ARGS: '', CNI_PATH: '/bin' };
-  await expect(ex.run({ type: 'bridge', command: 'ADD', env, stdin: {}, binDirs: [] })).rejects.toMatchObject({ code: 999 });
+  await expect(ex.run({ type: 'bridge', command: 'ADD', env, stdin: {}, binDirs: [] })).rejects.toMatchObject({
+    code: 999,
+  });
   await expect(ex.runTool('nsenter', ['-t', '1'])).rejects.toBeInstanceOf(CniError);
   expect(ex.attempts).toEqual(['ADD bridge', 'tool nsenter -t 1']);
 });

@@ -20,7 +20,13 @@ function adapter(name: string, priority: number, types?: string[]): DelegateAdap
 }
 
 describe('AdapterRegistry.pick', () => {
-  const registry = new AdapterRegistry([adapter('exec', 0), adapter('bridge', 10, ['bridge']), adapter('vendor-bridge', 20, ['bridge']), adapter('twin', 10, ['ptp']), adapter('twin-late', 10, ['ptp'])]);
+  const registry = new AdapterRegistry([
+    adapter('exec', 0),
+    adapter('bridge', 10, ['bridge']),
+    adapter('vendor-bridge', 20, ['bridge']),
+    adapter('twin', 10, ['ptp']),
+    adapter('twin-late', 10, ['ptp']),
+  ]);
   test.each([
     ['bridge', 'vendor-bridge'],
     ['macvlan', 'exec'],

@@ -21,7 +21,11 @@ describe('hostObjects', () => {
 });
 
 /** Runs with a gate per attachment, recording starts and ends, so overlaps can be asserted. */
-async function trace(attachments: PreparedAttachment[], parallel: boolean, fail?: number): Promise<{ events: string[]; error: unknown }> {
+async function trace(
+  attachments: PreparedAttachment[],
+  parallel: boolean,
+  fail?: number,
+): Promise<{ events: string[]; error: unknown }> {
   const events: string[] = [];
   let error: unknown;
   await runAttachments(attachments, parallel, async (a, signal) => {
@@ -47,7 +51,11 @@ test('sequential: one after the other', async () => {
 });
 
 test('parallel: independent attachments start together; one sharing a bridge waits for the earlier', async () => {
-  const list = [att(0, { type: 'bridge', bridge: 'b' }), att(1, { type: 'ptp' }), att(2, { type: 'bridge', bridge: 'b' })];
+  const list = [
+    att(0, { type: 'bridge', bridge: 'b' }),
+    att(1, { type: 'ptp' }),
+    att(2, { type: 'bridge', bridge: 'b' }),
+  ];
   const { events } = await trace(list, true);
   expect(events.slice(0, 2)).toEqual(['start 0', 'start 1']);
   expect(events.indexOf('start 2')).toBeGreaterThan(events.indexOf('end 0'));

@@ -3,7 +3,8 @@
  * CIDRs is tested against: config validators, selection annotations and delegate results.
  * `[text, family, prefix]` for accepted text; `[text, undefined, why]` for refused text.
  */
-export type CidrCase = readonly [text: string, family: 4 | 6, prefix: number] | readonly [text: string, family: undefined, why: string];
+export type CidrCase =
+  readonly [text: string, family: 4 | 6, prefix: number] | readonly [text: string, family: undefined, why: string];
 
 export const CIDR_CASES: readonly CidrCase[] = [
   ['10.0.0.5/24', 4, 24],

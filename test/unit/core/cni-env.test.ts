@@ -62,7 +62,7 @@ describe('parseCniEnv', () => {
     [{ ...full, CNI_ARGS: 'FOO=1' }, 'CNI_ARGS: unknown keys FOO'],
     [{ ...full, CNI_ARGS: 'IgnoreUnknown=maybe' }, 'IgnoreUnknown="maybe"'],
   ])('invalid env %# is code 4: %s', (vars, fragment) => {
-    const err = envError(vars as Record<string, string>);
+    const err = envError(vars);
     expect(err.code).toBe(4);
     expect(err.msg).toContain(fragment);
   });

@@ -16,20 +16,40 @@ const config = (extra: Record<string, unknown> = {}): Record<string, unknown> =>
   ...extra,
   delegates: [
     { name: 'flannel', type: 'flannel', masterplugin: true },
-    { type: 'ptp', ipam: { type: 'host-local', subnet: '10.0.0.0/24', routes: [{ dst: '0.0.0.0/0' }], gateway: '10.0.0.1' } },
-    { type: 'bridge', ipam: { type: 'host-local', subnet: '10.1.0.0/24', routes: [{ dst: '0.0.0.0/0' }], gateway: '10.1.0.1' } },
+    {
+      type: 'ptp',
+      ipam: { type: 'host-local', subnet: '10.0.0.0/24', routes: [{ dst: '0.0.0.0/0' }], gateway: '10.0.0.1' },
+    },
+    {
+      type: 'bridge',
+      ipam: { type: 'host-local', subnet: '10.1.0.0/24', routes: [{ dst: '0.0.0.0/0' }], gateway: '10.1.0.1' },
+    },
   ],
 });
 
-const ADDRESS: Readonly<Record<string, [string, string]>> = { flannel: ['10.244.1.5/24', '10.244.1.1'], ptp: ['10.0.0.2/24', '10.0.0.1'], bridge: ['10.1.0.2/24', '10.1.0.1'] };
+const ADDRESS: Readonly<Record<string, [string, string]>> = {
+  flannel: ['10.244.1.5/24', '10.244.1.1'],
+  ptp: ['10.0.0.2/24', '10.0.0.1'],
+  bridge: ['10.1.0.2/24', '10.1.0.1'],
+};
 
-/** Results as the plugins print them: each with its gateway; the minions with their default route, the master with a /16. */
-function seedScript(masterRoutes: unknown[] = [{ dst: '10.244.0.0/16', gw: '10.244.1.1' }]): (req: ExecRequest) => unknown {
+/**
+ * Results as the plugins print them: each with its gateway; the minions with their default route, the master with a
+ * /16.
+ */
+function seedScript(
+  masterRoutes: unknown[] = [{ dst: '10.244.0.0/16', gw: '10.244.1.1' }],
+): (req: ExecRequest) => unknown {
   return (req) => {
     if (req.command !== 'ADD') return defaultScript(req);
     const [address, gateway] = ADDRESS[req.type] as [string, string];
     const routes = req.type === 'flannel' ? masterRoutes : [{ dst: '0.0.0.0/0', gw: gateway }];
-    return { cniVersion: '1.0.0', interfaces: [{ name: req.env.CNI_IFNAME, sandbox: req.env.CNI_NETNS }], ips: [{ address, gateway, interface: 0 }], routes };
+    return {
+      cniVersion: '1.0.0',
+      interfaces: [{ name: req.env.CNI_IFNAME, sandbox: req.env.CNI_NETNS }],
+      ips: [{ address, gateway, interface: 0 }],
+      routes,
+    };
   };
 }
 
@@ -76,7 +96,9 @@ describe("the seed's rule: the master owns the pod's default route", () => {
   test('a master without a gateway of that family leaves the family alone', async () => {
     const noGateway = (req: ExecRequest): unknown => {
       const result = seedScript()(req) as Record<string, unknown> | undefined;
-      return req.type !== 'flannel' || result === undefined ? result : { ...result, ips: [{ address: '10.244.1.5/24', interface: 0 }], routes: [] };
+      return req.type !== 'flannel' || result === undefined
+        ? result
+        : { ...result, ips: [{ address: '10.244.1.5/24', interface: 0 }], routes: [] };
     };
     const t = testContainer(new FakeExecutor(noGateway));
     expect((await runPlugin(t.container, { command: 'ADD', config: config() })).code).toBe(0);

@@ -54,7 +54,16 @@ const plan: NetworkPlan = {
   ],
 };
 
-const config = { name: 'multus', type: 'multus', cniVersion: '1.0.0', kubeconfig: '/k', runtimeConfig: { portMappings: [{ hostPort: 80, containerPort: 8080, protocol: 'tcp' }], 'io.kubernetes.cri.pod-annotations': { a: 'b' } } };
+const config = {
+  name: 'multus',
+  type: 'multus',
+  cniVersion: '1.0.0',
+  kubeconfig: '/k',
+  runtimeConfig: {
+    portMappings: [{ hostPort: 80, containerPort: 8080, protocol: 'tcp' }],
+    'io.kubernetes.cri.pod-annotations': { a: 'b' },
+  },
+};
 
 function setup(executor = new FakeExecutor()): TestContainer & { reporter: RecordingReporter } {
   const t = testContainer(executor);
@@ -118,7 +127,9 @@ test('DEL runs the chain in reverse with the cached result as prevResult', async
 
 test('a failing status report rolls the ADD back', async () => {
   const t = setup();
-  t.container.rebind(TOKENS.StatusReporter).toConstantValue({ report: () => Promise.reject(Object.assign(new Error('x'), {})) });
+  t.container
+    .rebind(TOKENS.StatusReporter)
+    .toConstantValue({ report: () => Promise.reject(Object.assign(new Error('x'), {})) });
   const run = await runPlugin(t.container, { command: 'ADD', config });
   expect(run.code).toBe(1);
   expect(t.executor.sequence().slice(-3)).toEqual(['DEL macvlan data0', 'DEL portmap eth0', 'DEL bridge eth0']);
@@ -133,16 +144,24 @@ test('one selection with two IPv4 gateways in default-route is code 7 before any
   const run = await runPlugin(t.container, { command: 'ADD', config });
   expect(run.json).toMatchObject({
     code: 7,
-    msg: 'annotation entry 0: default-route lists two IPv4 gateways (10.50.0.1, 10.50.0.2); multus does not support ECMP for default-route: give one gateway per IP family',
+    msg:
+      'annotation entry 0: default-route lists two IPv4 gateways (10.50.0.1, 10.50.0.2); multus does not support ' +
+      'ECMP for default-route: give one gateway per IP family',
   });
   expect(t.executor.calls).toHaveLength(0);
 });
 
 test('two attachments asking for the IPv4 default route is code 7 before anything runs', async () => {
   const t = testContainer();
-  const twice = { ...plan, attachments: [{ ...plan.attachments[0], defaultRoute: ['10.244.0.1'] }, plan.attachments[1]] } as NetworkPlan;
+  const twice = {
+    ...plan,
+    attachments: [{ ...plan.attachments[0], defaultRoute: ['10.244.0.1'] }, plan.attachments[1]],
+  } as NetworkPlan;
   t.container.rebind(TOKENS.NetworkSource).toConstantValue(new FixedSource(twice));
   const run = await runPlugin(t.container, { command: 'ADD', config });
-  expect(run.json).toMatchObject({ code: 7, msg: 'clusterNetwork and annotation entry 0 both ask for the IPv4 default route; only one attachment may' });
+  expect(run.json).toMatchObject({
+    code: 7,
+    msg: 'clusterNetwork and annotation entry 0 both ask for the IPv4 default route; only one attachment may',
+  });
   expect(t.executor.calls).toHaveLength(0);
 });

@@ -11,7 +11,13 @@ const config = {
   cniVersion: '1.0.0',
   cniDir: '/cache',
   delegates: [
-    { type: 'bridge', name: 'br-a', bridge: 'br-a', masterplugin: true, ipam: { type: 'host-local', subnet: '10.10.0.0/24' } },
+    {
+      type: 'bridge',
+      name: 'br-a',
+      bridge: 'br-a',
+      masterplugin: true,
+      ipam: { type: 'host-local', subnet: '10.10.0.0/24' },
+    },
     { type: 'ptp', ipam: { type: 'host-local', subnet: '10.20.0.0/24' } },
     { type: 'vendor-thing', name: 'v', cniVersion: '0.3.1', custom: { keep: true } },
   ],
@@ -19,7 +25,8 @@ const config = {
 
 function failOn(type: string, command = 'ADD', code = 11): (req: ExecRequest) => unknown {
   return (req) => {
-    if (req.type === type && req.command === command) throw new CniError(code, `${type} says no`, { details: 'delegate details' });
+    if (req.type === type && req.command === command)
+      throw new CniError(code, `${type} says no`, { details: 'delegate details' });
     return defaultScript(req);
   };
 }
@@ -31,7 +38,13 @@ describe('ADD', () => {
     expect(run.code).toBe(0);
     expect(t.executor.sequence()).toEqual(['ADD bridge eth0', 'ADD ptp net0', 'ADD vendor-thing net1']);
     const [bridge, ptp, vendor] = t.executor.calls;
-    expect(bridge?.stdin).toEqual({ type: 'bridge', name: 'br-a', bridge: 'br-a', cniVersion: '1.0.0', ipam: { type: 'host-local', subnet: '10.10.0.0/24' } });
+    expect(bridge?.stdin).toEqual({
+      type: 'bridge',
+      name: 'br-a',
+      bridge: 'br-a',
+      cniVersion: '1.0.0',
+      ipam: { type: 'host-local', subnet: '10.10.0.0/24' },
+    });
     expect(ptp?.stdin).toMatchObject({ name: 'multus-net', cniVersion: '1.0.0' });
     expect(vendor?.stdin).toEqual({ type: 'vendor-thing', name: 'v', cniVersion: '0.3.1', custom: { keep: true } });
     expect(bridge?.env).toEqual({
@@ -54,7 +67,13 @@ describe('ADD', () => {
       'added,added,added',
     ]);
     const entry = t.cache.history[3];
-    expect(entry).toMatchObject({ kind: 'multus-ts/attachments', version: 2, containerId: 'ctr1', ifname: 'eth0', createdAt: '2026-01-02T03:04:05.000Z' });
+    expect(entry).toMatchObject({
+      kind: 'multus-ts/attachments',
+      version: 2,
+      containerId: 'ctr1',
+      ifname: 'eth0',
+      createdAt: '2026-01-02T03:04:05.000Z',
+    });
     expect(entry?.attachments.map((a) => [a.ifname, a.type, a.master])).toEqual([
       ['eth0', 'bridge', true],
       ['net0', 'ptp', false],
@@ -65,7 +84,17 @@ describe('ADD', () => {
   test.each([
     ['bridge', ['ADD bridge eth0', 'DEL bridge eth0']],
     ['ptp', ['ADD bridge eth0', 'ADD ptp net0', 'DEL ptp net0', 'DEL bridge eth0']],
-    ['vendor-thing', ['ADD bridge eth0', 'ADD ptp net0', 'ADD vendor-thing net1', 'DEL vendor-thing net1', 'DEL ptp net0', 'DEL bridge eth0']],
+    [
+      'vendor-thing',
+      [
+        'ADD bridge eth0',
+        'ADD ptp net0',
+        'ADD vendor-thing net1',
+        'DEL vendor-thing net1',
+        'DEL ptp net0',
+        'DEL bridge eth0',
+      ],
+    ],
   ])('failure of %s rolls back k..0 in reverse, removes the cache entry, keeps the code', async (type, sequence) => {
     const t = testContainer(new FakeExecutor(failOn(type)));
     const run = await runPlugin(t.container, { command: 'ADD', config });
@@ -92,7 +121,9 @@ describe('ADD', () => {
   });
 
   test('a delegate that prints nothing on ADD is an error and is rolled back', async () => {
-    const t = testContainer(new FakeExecutor((req) => (req.type === 'ptp' && req.command === 'ADD' ? undefined : defaultScript(req))));
+    const t = testContainer(
+      new FakeExecutor((req) => (req.type === 'ptp' && req.command === 'ADD' ? undefined : defaultScript(req))),
+    );
     const run = await runPlugin(t.container, { command: 'ADD', config });
     expect(run.json).toMatchObject({ code: 102 });
     expect(run.json?.['msg']).toContain('printed nothing on ADD');
@@ -100,7 +131,10 @@ describe('ADD', () => {
   });
 
   test('an invalid delegate config fails before anything runs', async () => {
-    const bad = { ...config, delegates: [config.delegates[0], { type: 'ptp', ipam: { type: 'host-local', subnet: '10.20.0.0/33' } }] };
+    const bad = {
+      ...config,
+      delegates: [config.delegates[0], { type: 'ptp', ipam: { type: 'host-local', subnet: '10.20.0.0/33' } }],
+    };
     const t = testContainer();
     const run = await runPlugin(t.container, { command: 'ADD', config: bad });
     expect(run.json).toMatchObject({ code: 7 });
@@ -109,17 +143,30 @@ describe('ADD', () => {
     expect(t.cache.history).toHaveLength(0);
   });
 
-  test.each([['../../bin/sh'], ['/usr/bin/evil'], ['a\\b']])('a delegate type %j that could escape the plugin dirs is refused before anything runs', async (type) => {
-    const t = testContainer();
-    const run = await runPlugin(t.container, { command: 'ADD', config: { ...config, delegates: [config.delegates[0], { type }] } });
-    expect(run.json).toMatchObject({ code: 7 });
-    expect(run.json?.['msg']).toContain('delegates[1].type:');
-    expect(run.json?.['msg']).toContain('is not a plain plugin name');
-    expect(t.executor.calls).toHaveLength(0);
-  });
+  test.each([['../../bin/sh'], ['/usr/bin/evil'], ['a\\b']])(
+    'a delegate type %j that could escape the plugin dirs is refused before anything runs',
+    async (type) => {
+      const t = testContainer();
+      const run = await runPlugin(t.container, {
+        command: 'ADD',
+        config: { ...config, delegates: [config.delegates[0], { type }] },
+      });
+      expect(run.json).toMatchObject({ code: 7 });
+      expect(run.json?.['msg']).toContain('delegates[1].type:');
+      expect(run.json?.['msg']).toContain('is not a plain plugin name');
+      expect(t.executor.calls).toHaveLength(0);
+    },
+  );
 
   test('problems of several delegates are all reported at once', async () => {
-    const bad = { ...config, delegates: [{ type: 'bridge', mtu: 5 }, config.delegates[1], { type: 'ptp', ipam: { type: 'host-local', subnet: 'x' } }] };
+    const bad = {
+      ...config,
+      delegates: [
+        { type: 'bridge', mtu: 5 },
+        config.delegates[1],
+        { type: 'ptp', ipam: { type: 'host-local', subnet: 'x' } },
+      ],
+    };
     const t = testContainer();
     const run = await runPlugin(t.container, { command: 'ADD', config: bad });
     expect(run.json).toMatchObject({ code: 7, details: '2 attachments have problems' });
@@ -131,7 +178,14 @@ describe('ADD', () => {
     const noIp = (req: ExecRequest): unknown =>
       req.command === 'ADD' ? { cniVersion: '1.0.0', interfaces: [{ name: req.env.CNI_IFNAME }] } : undefined;
     const t = testContainer(new FakeExecutor(noIp));
-    const cfg = { ...config, cniVersion: '0.2.0', delegates: [{ type: 'x-a', cniVersion: '1.0.0' }, { type: 'x-b', cniVersion: '1.0.0' }] };
+    const cfg = {
+      ...config,
+      cniVersion: '0.2.0',
+      delegates: [
+        { type: 'x-a', cniVersion: '1.0.0' },
+        { type: 'x-b', cniVersion: '1.0.0' },
+      ],
+    };
     const run = await runPlugin(t.container, { command: 'ADD', config: cfg });
     expect(run.json).toMatchObject({ code: 1 });
     expect(run.json?.['msg']).toContain('master network');
@@ -147,7 +201,9 @@ describe('parallelDelegates', () => {
     const a = await runPlugin(seq.container, { command: 'ADD', config });
     const b = await runPlugin(par.container, { command: 'ADD', config: { ...config, parallelDelegates: true } });
     expect(Object.keys(b.json ?? {})).toEqual(Object.keys(a.json ?? {}));
-    expect(par.executor.calls.map((c) => `${c.type} ${c.ifname}`).sort()).toEqual(seq.executor.calls.map((c) => `${c.type} ${c.ifname}`).sort());
+    expect(par.executor.calls.map((c) => `${c.type} ${c.ifname}`).sort()).toEqual(
+      seq.executor.calls.map((c) => `${c.type} ${c.ifname}`).sort(),
+    );
     const entry = [...par.cache.entries.values()][0];
     expect(entry?.attachments.map((x) => [x.index, x.ifname, x.state])).toEqual([
       [0, 'eth0', 'added'],
@@ -172,7 +228,14 @@ describe('the container lock', () => {
     await runPlugin(t.container, { command: 'ADD', config });
     await runPlugin(t.container, { command: 'CHECK', config });
     await runPlugin(t.container, { command: 'DEL', config });
-    expect(t.lock.events).toEqual(['acquire ctr1-eth0', 'release ctr1-eth0', 'acquire ctr1-eth0', 'release ctr1-eth0', 'acquire ctr1-eth0', 'release ctr1-eth0']);
+    expect(t.lock.events).toEqual([
+      'acquire ctr1-eth0',
+      'release ctr1-eth0',
+      'acquire ctr1-eth0',
+      'release ctr1-eth0',
+      'acquire ctr1-eth0',
+      'release ctr1-eth0',
+    ]);
   });
 
   test('delegates started under the lock are recorded in it', async () => {
@@ -214,7 +277,11 @@ describe('stopping (SIGTERM)', () => {
       },
       runTool: () => Promise.resolve(''),
     });
-    await runPlugin(t.container, { command: 'ADD', config: { ...config, delegateTimeoutSeconds: 2.5 }, signal: new AbortController().signal });
+    await runPlugin(t.container, {
+      command: 'ADD',
+      config: { ...config, delegateTimeoutSeconds: 2.5 },
+      signal: new AbortController().signal,
+    });
     expect(seen).toEqual([
       [true, 2500],
       [true, 2500],
@@ -286,13 +353,19 @@ describe('CHECK', () => {
     expect(run.json?.['msg']).toContain('interface net0): CHECK failed: ptp says no');
   });
 
-  test('CHECK without ADD is code 3, and leaves no trace: the lock (which makes the cache dir) is not taken', async () => {
-    const t = testContainer();
-    const run = await runPlugin(t.container, { command: 'CHECK', config });
-    expect(run.json).toMatchObject({ code: 3, msg: 'no attachments recorded for container ctr1 interface eth0 in /cache' });
-    expect(t.lock.events).toEqual([]);
-    expect(t.cache.history).toEqual([]);
-  });
+  test(
+    'CHECK without ADD is code 3, and leaves no trace: ' + 'the lock (which makes the cache dir) is not taken',
+    async () => {
+      const t = testContainer();
+      const run = await runPlugin(t.container, { command: 'CHECK', config });
+      expect(run.json).toMatchObject({
+        code: 3,
+        msg: 'no attachments recorded for container ctr1 interface eth0 in /cache',
+      });
+      expect(t.lock.events).toEqual([]);
+      expect(t.cache.history).toEqual([]);
+    },
+  );
 
   test('CHECK below 0.4.0 is code 1', async () => {
     const t = testContainer();

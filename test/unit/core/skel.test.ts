@@ -9,7 +9,10 @@ const handlers: PluginHandlers = {
   status: () => Promise.resolve(),
 };
 
-async function run(vars: Record<string, string>, stdin: string): Promise<{ code: number; out: string; loaded: boolean }> {
+async function run(
+  vars: Record<string, string>,
+  stdin: string,
+): Promise<{ code: number; out: string; loaded: boolean }> {
   let out = '';
   let loaded = false;
   const code = await runSkel(
@@ -28,7 +31,10 @@ describe('runSkel', () => {
   test('VERSION lists every supported version and loads nothing else', async () => {
     const r = await run({ CNI_COMMAND: 'VERSION' }, '');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ cniVersion: '1.1.0', supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    expect(JSON.parse(r.out)).toEqual({
+      cniVersion: '1.1.0',
+      supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+    });
     expect(r.loaded).toBe(false);
   });
 
@@ -55,15 +61,24 @@ describe('runSkel', () => {
     expect(JSON.parse(r.out)).toEqual({
       cniVersion: '1.1.0',
       code: 1,
-      msg: 'cniVersion: incompatible CNI versions: config is "0.9.0", plugin supports [0.1.0 0.2.0 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0]',
+      msg:
+        'cniVersion: incompatible CNI versions: config is "0.9.0", plugin supports [0.1.0 0.2.0 0.3.0 0.3.1 0.4.0 ' +
+        '1.0.0 1.1.0]',
     });
   });
 
   test('the error JSON carries the config cniVersion and the handler error', async () => {
-    const failing: PluginHandlers = { ...handlers, del: () => Promise.reject(new CniError(11, 'later', { details: 'd' })) };
+    const failing: PluginHandlers = {
+      ...handlers,
+      del: () => Promise.reject(new CniError(11, 'later', { details: 'd' })),
+    };
     let out = '';
     const code = await runSkel(
-      { env: new Map(Object.entries({ ...env, CNI_COMMAND: 'DEL' })), readStdin: () => Promise.resolve('{"cniVersion":"0.4.0"}'), writeStdout: (t) => (out += t) },
+      {
+        env: new Map(Object.entries({ ...env, CNI_COMMAND: 'DEL' })),
+        readStdin: () => Promise.resolve('{"cniVersion":"0.4.0"}'),
+        writeStdout: (t) => (out += t),
+      },
       () => Promise.resolve(failing),
     );
     expect(code).toBe(1);

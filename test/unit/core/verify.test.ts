@@ -18,7 +18,10 @@ class CheckingAdapter extends ExecAdapter {
 
   override verify(conf: DelegateConf, context: VerifyContext): Promise<void> {
     this.seen.push(`${context.origin} ${context.network} ${context.netns} [${context.madeEarlier.join(',')}]`);
-    if (conf['present'] === false) return Promise.reject(new CniError(CniCode.InvalidConfig, `device ${String(conf['device'])} is not on this host`));
+    if (conf['present'] === false)
+      return Promise.reject(
+        new CniError(CniCode.InvalidConfig, `device ${String(conf['device'])} is not on this host`),
+      );
     return Promise.resolve();
   }
 }
@@ -36,17 +39,27 @@ const config = (present: boolean): Record<string, unknown> => ({
 });
 
 describe('adapter verify', () => {
-  test('runs for every delegate before the first one, told the links earlier delegates make; a failing last delegate creates nothing', async () => {
-    const seen: string[] = [];
-    const t = testContainer();
-    registerAdapter(t.container, (e) => new CheckingAdapter(e, seen), 'test');
-    const run = await runPlugin(t.container, { command: 'ADD', config: config(false) });
-    // The bridge before them creates its bridge (cni0 by default): they are told it may not exist yet.
-    expect(seen).toEqual(['delegates[1] v1 /var/run/netns/test [cni0]', 'delegates[2] v2 /var/run/netns/test [cni0]']);
-    expect(run.json).toMatchObject({ code: 7, msg: 'network "v2" (delegates[2], type "vendor"): device b is not on this host' });
-    expect(t.executor.calls).toEqual([]);
-    expect(t.cache.history).toEqual([]);
-  });
+  test(
+    'runs for every delegate before the first one, told the links earlier delegates make; a failing last delegate ' +
+      'creates nothing',
+    async () => {
+      const seen: string[] = [];
+      const t = testContainer();
+      registerAdapter(t.container, (e) => new CheckingAdapter(e, seen), 'test');
+      const run = await runPlugin(t.container, { command: 'ADD', config: config(false) });
+      // The bridge before them creates its bridge (cni0 by default): they are told it may not exist yet.
+      expect(seen).toEqual([
+        'delegates[1] v1 /var/run/netns/test [cni0]',
+        'delegates[2] v2 /var/run/netns/test [cni0]',
+      ]);
+      expect(run.json).toMatchObject({
+        code: 7,
+        msg: 'network "v2" (delegates[2], type "vendor"): device b is not on this host',
+      });
+      expect(t.executor.calls).toEqual([]);
+      expect(t.cache.history).toEqual([]);
+    },
+  );
 
   test('passing checks: the delegates run as usual; DEL does not verify', async () => {
     const seen: string[] = [];

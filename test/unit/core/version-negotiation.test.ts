@@ -73,7 +73,8 @@ describe('ADD: delegates without cniVersion run at the highest version they and 
     const run = await runPlugin(t.container, { command: 'ADD', config: config('1.0.0', [bridge, ptp]) });
     expect(run.json).toMatchObject({ code: 1 });
     expect(run.json?.['msg']).toBe(
-      'network "p2p" (delegates[1], type "ptp"): no CNI version up to 1.0.0 (the multus config\'s cniVersion) that the plugin supports; it supports [1.1.0]; nothing was run',
+      'network "p2p" (delegates[1], type "ptp"): no CNI version up to 1.0.0 (the multus config\'s cniVersion) ' +
+        'that the plugin supports; it supports [1.1.0]; nothing was run',
     );
     expect(t.executor.calls).toEqual([]);
     expect(t.cache.history).toEqual([]);
@@ -81,23 +82,43 @@ describe('ADD: delegates without cniVersion run at the highest version they and 
 });
 
 describe('ADD: an explicit cniVersion is checked against the plugin before anything runs', () => {
-  test('unsupported: code 1 naming network, place, type, version and the plugin list; nothing runs or is recorded', async () => {
-    const t = testContainer(new FakeExecutor(), new FakePluginVersions({ ptp: DEBIAN }));
-    const run = await runPlugin(t.container, { command: 'ADD', config: config('1.1.0', [bridge, { ...ptp, cniVersion: '1.1.0' }]) });
-    expect(run.code).toBe(1);
-    expect(run.json).toEqual({
-      cniVersion: '1.1.0',
-      code: 1,
-      msg: 'network "p2p" (delegates[1], type "ptp"): cniVersion "1.1.0" is not supported by the plugin, which supports [0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0]; nothing was run',
-    });
-    expect(t.executor.calls).toEqual([]);
-    expect(t.cache.history).toEqual([]);
-  });
+  test(
+    'unsupported: code 1 naming network, place, type, ' + 'version and the plugin list; nothing runs or is recorded',
+    async () => {
+      const t = testContainer(new FakeExecutor(), new FakePluginVersions({ ptp: DEBIAN }));
+      const run = await runPlugin(t.container, {
+        command: 'ADD',
+        config: config('1.1.0', [bridge, { ...ptp, cniVersion: '1.1.0' }]),
+      });
+      expect(run.code).toBe(1);
+      expect(run.json).toEqual({
+        cniVersion: '1.1.0',
+        code: 1,
+        msg:
+          'network "p2p" (delegates[1], type "ptp"): cniVersion "1.1.0" is not supported by the plugin, which ' +
+          'supports [0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0]; nothing was run',
+      });
+      expect(t.executor.calls).toEqual([]);
+      expect(t.cache.history).toEqual([]);
+    },
+  );
 
   test('two delegates with problems are both reported', async () => {
     const t = testContainer(new FakeExecutor(), new FakePluginVersions({ bridge: ['0.3.1'], ptp: ['0.3.1'] }));
-    const run = await runPlugin(t.container, { command: 'ADD', config: config('1.0.0', [{ ...bridge, cniVersion: '1.0.0' }, { ...ptp, cniVersion: '0.4.0' }]) });
-    expect(run.json?.['msg']).toMatch(/^network "br" \(delegates\[0\], type "bridge"\): cniVersion "1\.0\.0".*; network "p2p" \(delegates\[1\], type "ptp"\): cniVersion "0\.4\.0"/u);
+    const run = await runPlugin(t.container, {
+      command: 'ADD',
+      config: config('1.0.0', [
+        { ...bridge, cniVersion: '1.0.0' },
+        { ...ptp, cniVersion: '0.4.0' },
+      ]),
+    });
+    expect(run.json?.['msg']).toMatch(
+      new RegExp(
+        /^network "br" \(delegates\[0\], type "bridge"\): cniVersion "1\.0\.0".*; /u.source +
+          /network "p2p" \(delegates\[1\], type "ptp"\): cniVersion "0\.4\.0"/u.source,
+        'u',
+      ),
+    );
     expect(run.json?.['details']).toBe('2 attachments have problems');
   });
 
@@ -116,7 +137,13 @@ describe('DEL and CHECK use the version recorded at ADD', () => {
     t.executor.calls.length = 0;
     expect((await runPlugin(t.container, { command: 'CHECK', config: c })).code).toBe(0);
     expect((await runPlugin(t.container, { command: 'DEL', config: c })).code).toBe(0);
-    expect(t.executor.calls.map((c2) => [c2.command, c2.stdin['cniVersion'], (c2.stdin['prevResult'] as { cniVersion?: string })?.cniVersion])).toEqual([
+    expect(
+      t.executor.calls.map((c2) => [
+        c2.command,
+        c2.stdin['cniVersion'],
+        (c2.stdin['prevResult'] as { cniVersion?: string })?.cniVersion,
+      ]),
+    ).toEqual([
       ['CHECK', '1.0.0', '1.0.0'],
       ['DEL', '1.0.0', '1.0.0'],
     ]);
@@ -131,7 +158,11 @@ describe('STATUS and GC go only to plugins that speak CNI 1.1', () => {
     const run = await runPlugin(t.container, { command: 'STATUS', config: config('1.1.0', [bridge, ptp]) });
     expect(run).toMatchObject({ code: 0, stdout: '' });
     expect(t.executor.calls).toEqual([]);
-    expect(t.logger.lines.filter((l) => l.level === 'debug' && /STATUS skipped/u.test(l.msg ?? '')).map((l) => (l.obj as { type: string }).type)).toEqual(['bridge', 'ptp']);
+    expect(
+      t.logger.lines
+        .filter((l) => l.level === 'debug' && /STATUS skipped/u.test(l.msg ?? ''))
+        .map((l) => (l.obj as { type: string }).type),
+    ).toEqual(['bridge', 'ptp']);
   });
 
   test('STATUS goes to a plugin that speaks 1.1.0, at 1.1.0, and to each plugin of a conflist', async () => {
@@ -149,14 +180,19 @@ describe('STATUS and GC go only to plugins that speak CNI 1.1', () => {
     const c = config('1.1.0', [bridge, { type: 'vendor', name: 'v' }]);
     await runPlugin(t.container, { command: 'ADD', config: c, containerId: 'keep' });
     t.executor.calls.length = 0;
-    const gc = await runPlugin(t.container, { command: 'GC', config: { ...c, 'cni.dev/valid-attachments': [{ containerID: 'keep', ifname: 'eth0' }] } });
+    const gc = await runPlugin(t.container, {
+      command: 'GC',
+      config: { ...c, 'cni.dev/valid-attachments': [{ containerID: 'keep', ifname: 'eth0' }] },
+    });
     expect(gc.code).toBe(0);
-    expect(t.executor.calls.map((call) => `${call.command} ${call.type} ${String(call.stdin['cniVersion'])}`)).toEqual(['GC vendor 1.1.0']);
+    expect(t.executor.calls.map((call) => `${call.command} ${call.type} ${String(call.stdin['cniVersion'])}`)).toEqual([
+      'GC vendor 1.1.0',
+    ]);
   });
 });
 
 describe('a DEL without a record is best effort', () => {
-  test('a plugin that cannot be asked (gone from the node) does not stop the other delegates\' DEL', async () => {
+  test("a plugin that cannot be asked (gone from the node) does not stop the other delegates' DEL", async () => {
     const versions = new FakePluginVersions({ bridge: DEBIAN, ptp: DEBIAN });
     versions.supported = async (query) => {
       versions.queries.push(query);

@@ -46,11 +46,20 @@ function loadDocs(path: string): Doc[] {
 
 /** Each kind deploy/ may hold: its schema validator and its API type name. A kind not listed fails the test. */
 const KINDS: Readonly<Record<string, { validate: (o: Obj) => void; apiType: string }>> = {
-  'apiextensions.k8s.io/v1 CustomResourceDefinition': { validate: (o) => new CustomResourceDefinition(o as never).validate(), apiType: 'V1CustomResourceDefinition' },
-  'apps/v1 DaemonSet': { validate: (o) => new DaemonSet(o as never).validate(), apiType: 'V1DaemonSet' },
-  'rbac.authorization.k8s.io/v1 ClusterRole': { validate: (o) => new ClusterRole(o as never).validate(), apiType: 'V1ClusterRole' },
-  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': { validate: (o) => new ClusterRoleBinding(o as never).validate(), apiType: 'V1ClusterRoleBinding' },
-  'v1 ServiceAccount': { validate: (o) => new ServiceAccount(o as never).validate(), apiType: 'V1ServiceAccount' },
+  'apiextensions.k8s.io/v1 CustomResourceDefinition': {
+    validate: (o) => new CustomResourceDefinition(o as never).validate(),
+    apiType: 'V1CustomResourceDefinition',
+  },
+  'apps/v1 DaemonSet': { validate: (o) => new DaemonSet(o).validate(), apiType: 'V1DaemonSet' },
+  'rbac.authorization.k8s.io/v1 ClusterRole': {
+    validate: (o) => new ClusterRole(o).validate(),
+    apiType: 'V1ClusterRole',
+  },
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': {
+    validate: (o) => new ClusterRoleBinding(o as never).validate(),
+    apiType: 'V1ClusterRoleBinding',
+  },
+  'v1 ServiceAccount': { validate: (o) => new ServiceAccount(o).validate(), apiType: 'V1ServiceAccount' },
 };
 
 interface AttributeInfo {
@@ -67,9 +76,11 @@ function attributes(type: string): readonly AttributeInfo[] | undefined {
 function unknownFields(value: unknown, type: string, path: string): string[] {
   if (value === null || typeof value !== 'object') return [];
   const array = /^Array<(.+)>$/u.exec(type);
-  if (array !== null) return Array.isArray(value) ? value.flatMap((v, i) => unknownFields(v, array[1] as string, `${path}[${i}]`)) : [];
+  if (array !== null)
+    return Array.isArray(value) ? value.flatMap((v, i) => unknownFields(v, array[1] as string, `${path}[${i}]`)) : [];
   const map = /^\{ \[key: string\]: (.+); \}$/u.exec(type);
-  if (map !== null) return Object.entries(value).flatMap(([k, v]) => unknownFields(v, map[1] as string, `${path}.${k}`));
+  if (map !== null)
+    return Object.entries(value).flatMap(([k, v]) => unknownFields(v, map[1] as string, `${path}.${k}`));
   const attrs = attributes(type);
   if (attrs === undefined || Array.isArray(value)) return [];
   return Object.entries(value).flatMap(([k, v]) => {
@@ -104,9 +115,12 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 describe('deploy/ manifests', () => {
   test('hold the expected objects, one file per apply step', () => {
-    expect(docs.map((d) => `${d.file}: ${String(d.obj['kind'])}/${String((d.obj['metadata'] as Obj)['name'])}`)).toEqual([
+    expect(
+      docs.map((d) => `${d.file}: ${String(d.obj['kind'])}/${String((d.obj['metadata'] as Obj)['name'])}`),
+    ).toEqual([
       'deploy/01-crd-networks.yaml: CustomResourceDefinition/networks.kubernetes.com',
-      'deploy/02-crd-network-attachment-definitions.yaml: CustomResourceDefinition/network-attachment-definitions.k8s.cni.cncf.io',
+      'deploy/02-crd-network-attachment-definitions.yaml: ' +
+        'CustomResourceDefinition/network-attachment-definitions.k8s.cni.cncf.io',
       'deploy/03-rbac.yaml: ServiceAccount/multus',
       'deploy/03-rbac.yaml: ClusterRole/multus',
       'deploy/03-rbac.yaml: ClusterRoleBinding/multus',
@@ -114,12 +128,17 @@ describe('deploy/ manifests', () => {
     ]);
   });
 
-  test.each(docs.map((d) => [`${d.file} ${String(d.obj['kind'])}`, d.obj]))('%s is valid against the Kubernetes API schemas', (_name, obj) => {
-    expect(problems(obj)).toEqual([]);
-  });
+  test.each(docs.map((d) => [`${d.file} ${String(d.obj['kind'])}`, d.obj]))(
+    '%s is valid against the Kubernetes API schemas',
+    (_name, obj) => {
+      expect(problems(obj)).toEqual([]);
+    },
+  );
 
-  test('the CRDs are the examples\' CRDs', () => {
-    const examples = ['examples/crd/networks-crd.yaml', 'examples/nad/network-attachment-definition-crd.yaml'].flatMap((f) => loadDocs(join(root, f)));
+  test("the CRDs are the examples' CRDs", () => {
+    const examples = ['examples/crd/networks-crd.yaml', 'examples/nad/network-attachment-definition-crd.yaml'].flatMap(
+      (f) => loadDocs(join(root, f)),
+    );
     for (const example of examples) {
       const name = (example.obj['metadata'] as Obj)['name'];
       const deployed = byKind('CustomResourceDefinition').find((c) => (c['metadata'] as Obj)['name'] === name);
@@ -132,11 +151,20 @@ describe('deploy/ manifests', () => {
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'patch'] },
       { apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['get'] },
       { apiGroups: ['kubernetes.com'], resources: ['networks'], verbs: ['get'] },
-      { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], resourceNames: ['networks.kubernetes.com'], verbs: ['get'] },
+      {
+        apiGroups: ['apiextensions.k8s.io'],
+        resources: ['customresourcedefinitions'],
+        resourceNames: ['networks.kubernetes.com'],
+        verbs: ['get'],
+      },
     ]);
     const sa = one('ServiceAccount')['metadata'] as Obj;
     const binding = one('ClusterRoleBinding');
-    expect(binding['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: (one('ClusterRole')['metadata'] as Obj)['name'] });
+    expect(binding['roleRef']).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: (one('ClusterRole')['metadata'] as Obj)['name'],
+    });
     expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: sa['name'], namespace: sa['namespace'] }]);
     const pod = ((one('DaemonSet')['spec'] as Obj)['template'] as Obj)['spec'] as Obj;
     expect(pod['serviceAccountName']).toBe(sa['name']);
@@ -146,25 +174,43 @@ describe('deploy/ manifests', () => {
   test('the DaemonSet runs `multus install` with options the command accepts, on host dirs it mounts', () => {
     const ds = one('DaemonSet');
     const pod = ((ds['spec'] as Obj)['template'] as Obj)['spec'] as Obj;
-    expect(pod).toMatchObject({ hostNetwork: true, tolerations: [{ operator: 'Exists' }], automountServiceAccountToken: true });
+    expect(pod).toMatchObject({
+      hostNetwork: true,
+      tolerations: [{ operator: 'Exists' }],
+      automountServiceAccountToken: true,
+    });
     const [container] = pod['containers'] as Obj[];
     expect(container?.['image']).toBe('ghcr.io/example/multus-ts:0.1.0');
     expect(container?.['command']).toEqual(['/usr/local/bin/multus']);
-    expect(readFileSync(join(deployDir, 'image', 'Dockerfile'), 'utf8')).toContain('COPY dist/multus /usr/local/bin/multus');
+    expect(readFileSync(join(deployDir, 'image', 'Dockerfile'), 'utf8')).toContain(
+      'COPY dist/multus /usr/local/bin/multus',
+    );
     const [sub, ...args] = container?.['args'] as string[];
     expect(sub).toBe('install');
     const options = parseInstallOptions(args, new Map([['KUBERNETES_SERVICE_HOST', '10.96.0.1']]));
-    expect(options).toMatchObject({ mode: 'install', watch: true, cleanupOnExit: true, multusBin: undefined, primary: 'auto' });
+    expect(options).toMatchObject({
+      mode: 'install',
+      watch: true,
+      cleanupOnExit: true,
+      multusBin: undefined,
+      primary: 'auto',
+    });
 
     const volumes = new Map((pod['volumes'] as Obj[]).map((v) => [v['name'], v]));
     const mounts = container?.['volumeMounts'] as Obj[];
     for (const dir of [options.binDir, options.confDir]) {
       const mount = mounts.find((m) => m['mountPath'] === dir);
       expect(mount).toBeDefined();
-      expect(volumes.get(mount?.['name'])?.['hostPath']).toEqual({ path: toHostPath(options.hostPrefix, dir), type: 'DirectoryOrCreate' });
+      expect(volumes.get(mount?.['name'])?.['hostPath']).toEqual({
+        path: toHostPath(options.hostPrefix, dir),
+        type: 'DirectoryOrCreate',
+      });
     }
     // The kubeconfig and its credentials go on the host too, inside the conf dir's mount.
-    expect(options.credentials.kind === 'service-account' && options.credentials.kubeconfigOut.startsWith(`${options.confDir}/`)).toBe(true);
+    expect(
+      options.credentials.kind === 'service-account' &&
+        options.credentials.kubeconfigOut.startsWith(`${options.confDir}/`),
+    ).toBe(true);
   });
 });
 
@@ -192,11 +238,13 @@ describe('the checker', () => {
     expect(problems(broken)).toEqual(['fields the API does not have: .spec.template.spec.hostNetWork']);
   });
 
-  test('finds misspelt fields at any depth: in a CRD\'s schema, in an RBAC rule', () => {
+  test("finds misspelt fields at any depth: in a CRD's schema, in an RBAC rule", () => {
     const crd = clone(byKind('CustomResourceDefinition')[0] as Obj);
     const schema = ((((crd['spec'] as Obj)['versions'] as Obj[])[0] as Obj)['schema'] as Obj)['openAPIV3Schema'] as Obj;
     ((schema['properties'] as Obj)['plugin'] as Obj)['descripton'] = 'x';
-    expect(problems(crd)).toEqual(['fields the API does not have: .spec.versions[0].schema.openAPIV3Schema.properties.plugin.descripton']);
+    expect(problems(crd)).toEqual([
+      'fields the API does not have: .spec.versions[0].schema.openAPIV3Schema.properties.plugin.descripton',
+    ]);
     const role = clone(one('ClusterRole'));
     ((role['rules'] as Obj[])[3] as Obj)['resourceName'] = ['x'];
     expect(problems(role)).toEqual(['fields the API does not have: .rules[3].resourceName']);
@@ -212,6 +260,8 @@ describe('the checker', () => {
   });
 
   test('fails a kind it has no schema for', () => {
-    expect(problems({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).toEqual(['no schema for v1 ConfigMap: add it to KINDS']);
+    expect(problems({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).toEqual([
+      'no schema for v1 ConfigMap: add it to KINDS',
+    ]);
   });
 });

@@ -41,7 +41,10 @@ test('acquire writes a 0600 lock holding our pid and the delegate we note; relea
 test('a lock held by a live process makes the second wait, then fail with code 11 naming it', async () => {
   const lock = new FileContainerLock();
   const held = await lock.acquire(key(), 100);
-  await expect(lock.acquire(key(), 60)).rejects.toMatchObject({ code: 11, msg: expect.stringContaining(`(pid ${process.pid})`) });
+  await expect(lock.acquire(key(), 60)).rejects.toMatchObject({
+    code: 11,
+    msg: expect.stringContaining(`(pid ${process.pid})`),
+  });
   await held.release();
 });
 
@@ -63,7 +66,7 @@ test("a dead holder's lock is taken over, and its orphaned delegate's process gr
   await held.release();
 });
 
-test("a recorded delegate whose pid now belongs to another process (different start time) is not killed", async () => {
+test('a recorded delegate whose pid now belongs to another process (different start time) is not killed', async () => {
   const bystander = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
   writeFileSync(lockFile(), `${await deadPid()} 1 ${bystander.pid} 12345\n`);
   const held = await new FileContainerLock().acquire(key(), 100);
@@ -78,7 +81,9 @@ test('two processes taking over one stale lock: only one holds it', async () => 
   const lock = new FileContainerLock();
   const results = await Promise.allSettled([lock.acquire(key(), 200), lock.acquire(key(), 200)]);
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-  expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual([11]);
+  expect(results.filter((r) => r.status === 'rejected').map((r) => (r.reason as { code?: unknown }).code)).toEqual([
+    11,
+  ]);
   for (const r of results) if (r.status === 'fulfilled') await r.value.release();
 });
 

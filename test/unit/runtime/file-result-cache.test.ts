@@ -20,7 +20,20 @@ const entry: CacheEntry = {
   network: 'n',
   cniArgs: 'IgnoreUnknown=true',
   createdAt: '2026-01-01T00:00:00.000Z',
-  attachments: [{ index: 0, network: 'n', type: 'bridge', ifname: 'eth0', master: true, origin: 'delegates[0]', confs: [{ type: 'bridge' }], origins: ['delegates[0]'], cniVersion: '1.0.0', state: 'pending' }],
+  attachments: [
+    {
+      index: 0,
+      network: 'n',
+      type: 'bridge',
+      ifname: 'eth0',
+      master: true,
+      origin: 'delegates[0]',
+      confs: [{ type: 'bridge' }],
+      origins: ['delegates[0]'],
+      cniVersion: '1.0.0',
+      state: 'pending',
+    },
+  ],
 };
 
 describe('FileResultCache', () => {
@@ -59,7 +72,9 @@ describe('FileResultCache', () => {
 
   test('an unwritable location is code 5 naming the file', async () => {
     writeFileSync(join(root, 'file'), '');
-    await expect(new FileResultCache().save({ dir: join(root, 'file'), containerId: 'c1', ifname: 'eth0' }, entry)).rejects.toMatchObject({
+    await expect(
+      new FileResultCache().save({ dir: join(root, 'file'), containerId: 'c1', ifname: 'eth0' }, entry),
+    ).rejects.toMatchObject({
       code: 5,
       msg: expect.stringContaining('cannot write cache file'),
     });
@@ -79,19 +94,28 @@ test("a temp record left by a killed process is removed by the container's next 
 });
 
 describe('records written before (format version 1)', () => {
-  test('a record written by the previous binary is read as version 2, without the unused cniPath and binDirs', async () => {
-    const fixture = join(__dirname, '..', '..', 'fixtures', 'records', 'version-1-record.json');
-    const dir = join(root, 'cni');
-    mkdirSync(dir, { mode: 0o700 });
-    copyFileSync(fixture, join(dir, 'ctr-v1-eth0.json'));
-    const read = await new FileResultCache().load({ dir, containerId: 'ctr-v1', ifname: 'eth0' });
-    expect(read).toMatchObject({ kind: 'multus-ts/attachments', version: 2, containerId: 'ctr-v1', ifname: 'eth0', cniArgs: expect.stringContaining('K8S_POD_NAME=pod1') });
-    expect(read).not.toHaveProperty('cniPath');
-    expect(read).not.toHaveProperty('binDirs');
-    expect(read?.attachments.map((a) => [a.ifname, a.type, a.state, a.cniVersion])).toEqual([
-      ['eth0', 'bridge', 'added', '1.0.0'],
-      ['net0', 'ptp', 'added', '1.0.0'],
-    ]);
-    await expect(new FileResultCache().list(dir)).resolves.toHaveLength(1);
-  });
+  test(
+    'a record written by the previous binary is read as ' + 'version 2, without the unused cniPath and binDirs',
+    async () => {
+      const fixture = join(__dirname, '..', '..', 'fixtures', 'records', 'version-1-record.json');
+      const dir = join(root, 'cni');
+      mkdirSync(dir, { mode: 0o700 });
+      copyFileSync(fixture, join(dir, 'ctr-v1-eth0.json'));
+      const read = await new FileResultCache().load({ dir, containerId: 'ctr-v1', ifname: 'eth0' });
+      expect(read).toMatchObject({
+        kind: 'multus-ts/attachments',
+        version: 2,
+        containerId: 'ctr-v1',
+        ifname: 'eth0',
+        cniArgs: expect.stringContaining('K8S_POD_NAME=pod1'),
+      });
+      expect(read).not.toHaveProperty('cniPath');
+      expect(read).not.toHaveProperty('binDirs');
+      expect(read?.attachments.map((a) => [a.ifname, a.type, a.state, a.cniVersion])).toEqual([
+        ['eth0', 'bridge', 'added', '1.0.0'],
+        ['net0', 'ptp', 'added', '1.0.0'],
+      ]);
+      await expect(new FileResultCache().list(dir)).resolves.toHaveLength(1);
+    },
+  );
 });

@@ -14,7 +14,10 @@ test('writes JSON lines at the level asked to a 0600 log file, with child bindin
   const log = new PinoLoggerFactory().create({ level: 'info', file, toStderr: false });
   log.child({ containerId: 'c1' }).info({ network: 'n' }, 'hello');
   log.debug({}, 'not at info');
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatchObject({ level: 30, msg: 'hello', containerId: 'c1', network: 'n', plugin: 'multus' });
   expect(statSync(file).mode & 0o777).toBe(0o600);

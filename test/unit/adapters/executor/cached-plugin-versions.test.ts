@@ -18,7 +18,9 @@ async function plugin(name: string, body = '#!/bin/sh\n'): Promise<void> {
 }
 
 /** Answers VERSION as Debian's reference plugins do; counts nothing itself (FakeExecutor records calls). */
-function versionScript(answer: unknown = { cniVersion: '1.0.0', supportedVersions: DEBIAN }): (req: ExecRequest) => unknown {
+function versionScript(
+  answer: unknown = { cniVersion: '1.0.0', supportedVersions: DEBIAN },
+): (req: ExecRequest) => unknown {
   return (req) => {
     if (req.command !== 'VERSION') throw new Error(`unexpected ${req.command}`);
     if (answer instanceof Error) throw answer;
@@ -39,7 +41,11 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const query = (type = 'bridge'): { type: string; binDirs: string[]; cacheDir: string } => ({ type, binDirs: [bin], cacheDir: cache });
+const query = (type = 'bridge'): { type: string; binDirs: string[]; cacheDir: string } => ({
+  type,
+  binDirs: [bin],
+  cacheDir: cache,
+});
 
 describe('CachedPluginVersions', () => {
   test('asks VERSION once with an empty env but CNI_PATH, then answers from memory', async () => {
@@ -48,7 +54,12 @@ describe('CachedPluginVersions', () => {
     await expect(versions.supported(query())).resolves.toEqual(DEBIAN);
     await expect(versions.supported(query())).resolves.toEqual(DEBIAN);
     expect(executor.calls.map((c) => [c.command, c.type, c.env, c.stdin])).toEqual([
-      ['VERSION', 'bridge', { CNI_CONTAINERID: '', CNI_NETNS: '', CNI_IFNAME: '', CNI_ARGS: '', CNI_PATH: bin }, { cniVersion: '1.1.0' }],
+      [
+        'VERSION',
+        'bridge',
+        { CNI_CONTAINERID: '', CNI_NETNS: '', CNI_IFNAME: '', CNI_ARGS: '', CNI_PATH: bin },
+        { cniVersion: '1.1.0' },
+      ],
     ]);
   });
 
@@ -56,7 +67,11 @@ describe('CachedPluginVersions', () => {
     await new CachedPluginVersions(new FakeExecutor(versionScript())).supported(query());
     const file = join(cache, VERSIONS_FILE);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ kind: 'multus-ts/plugin-versions', version: 1, plugins: { [join(bin, 'bridge')]: { supportedVersions: DEBIAN } } });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      kind: 'multus-ts/plugin-versions',
+      version: 1,
+      plugins: { [join(bin, 'bridge')]: { supportedVersions: DEBIAN } },
+    });
     const executor = new FakeExecutor(versionScript());
     await expect(new CachedPluginVersions(executor).supported(query())).resolves.toEqual(DEBIAN);
     expect(executor.calls).toEqual([]);
@@ -66,14 +81,18 @@ describe('CachedPluginVersions', () => {
     await plugin('ptp');
     await plugin('macvlan');
     const versions = new CachedPluginVersions(new FakeExecutor(versionScript()));
-    await Promise.all([versions.supported(query('bridge')), versions.supported(query('ptp')), versions.supported(query('macvlan'))]);
+    await Promise.all([
+      versions.supported(query('bridge')),
+      versions.supported(query('ptp')),
+      versions.supported(query('macvlan')),
+    ]);
     const fresh = new FakeExecutor(versionScript());
     const next = new CachedPluginVersions(fresh);
     await Promise.all(['bridge', 'ptp', 'macvlan'].map((t) => next.supported(query(t))));
     expect(fresh.calls).toEqual([]);
   });
 
-  test('another process\'s answers written meanwhile are kept when this one writes', async () => {
+  test("another process's answers written meanwhile are kept when this one writes", async () => {
     await plugin('ptp');
     await plugin('macvlan');
     const a = new CachedPluginVersions(new FakeExecutor(versionScript()));

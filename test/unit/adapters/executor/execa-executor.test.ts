@@ -12,7 +12,9 @@ let second = '';
 
 /** Throwaway plugins: each a /bin/sh script; `record` saves its stdin and env for the test to read. */
 const PLUGINS: Record<string, string> = {
-  ok: `cat > "$RECORD_DIR/stdin"; env > "$RECORD_DIR/env"; echo '{"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24"}]}'`,
+  ok:
+    `cat > "$RECORD_DIR/stdin"; env > "$RECORD_DIR/env"; echo ` +
+    `'{"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24"}]}'`,
   quiet: 'cat >/dev/null; exit 0',
   'err-json': `echo '{"cniVersion":"1.0.0","code":11,"msg":"resource busy","details":"retry in 1s"}'; exit 1`,
   'err-json-exit0': `echo '{"cniVersion":"1.0.0","code":7,"msg":"bad config"}'`,
@@ -51,7 +53,13 @@ function request(type: string, over: Partial<ExecRequest> = {}): ExecRequest {
   return {
     type,
     command: 'ADD',
-    env: { CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/t', CNI_IFNAME: 'net1', CNI_ARGS: 'IgnoreUnknown=true', CNI_PATH: '/opt/cni/bin' },
+    env: {
+      CNI_CONTAINERID: 'c1',
+      CNI_NETNS: '/run/netns/t',
+      CNI_IFNAME: 'net1',
+      CNI_ARGS: 'IgnoreUnknown=true',
+      CNI_PATH: '/opt/cni/bin',
+    },
     stdin: { cniVersion: '1.0.0', name: 'n', type },
     binDirs: [bin],
     ...over,
@@ -94,8 +102,15 @@ async function failure(req: ExecRequest, exec: ExecaExecutor = executor): Promis
 
 describe('ExecaExecutor', () => {
   test('success: parsed JSON, stdin is the config, env is only CNI_* and PATH', async () => {
-    await expect(executor.run(request('ok'))).resolves.toEqual({ cniVersion: '1.0.0', ips: [{ address: '10.1.0.5/24' }] });
-    expect(JSON.parse(await readFile(join(root, 'stdin'), 'utf8'))).toEqual({ cniVersion: '1.0.0', name: 'n', type: 'ok' });
+    await expect(executor.run(request('ok'))).resolves.toEqual({
+      cniVersion: '1.0.0',
+      ips: [{ address: '10.1.0.5/24' }],
+    });
+    expect(JSON.parse(await readFile(join(root, 'stdin'), 'utf8'))).toEqual({
+      cniVersion: '1.0.0',
+      name: 'n',
+      type: 'ok',
+    });
     const env = Object.fromEntries(
       (await readFile(join(root, 'env'), 'utf8'))
         .trim()
@@ -170,13 +185,28 @@ describe('ExecaExecutor', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('pod gone')), 50);
     const err = await failure(request('slow', { signal: controller.signal }));
-    expect([err.code, err.msg]).toEqual([100, 'plugin "slow" ADD was cancelled: pod gone; its process group was killed']);
+    expect([err.code, err.msg]).toEqual([
+      100,
+      'plugin "slow" ADD was cancelled: pod gone; its process group was killed',
+    ]);
   });
 
   test('a timeout kills the whole process group: a child the plugin forked dies too', async () => {
     // The executor's timer is jest's, run once the plugin has forked its child: on a loaded
     // machine a real 200 ms timer could kill the plugin before it forks.
-    jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'] });
+    jest.useFakeTimers({
+      doNotFake: [
+        'Date',
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+      ],
+    });
     let ended: Promise<CniError>;
     let pid: number;
     try {
@@ -194,7 +224,10 @@ describe('ExecaExecutor', () => {
 
   test('the timeout option kills a slow plugin', async () => {
     const err = await failure(request('slow'), new ExecaExecutor({ path: '/usr/bin:/bin', timeoutMs: 100 }));
-    expect([err.code, err.msg]).toEqual([106, 'plugin "slow" ADD timed out after 100 ms; its process group was killed']);
+    expect([err.code, err.msg]).toEqual([
+      106,
+      'plugin "slow" ADD timed out after 100 ms; its process group was killed',
+    ]);
   });
 
   test('more stdout than allowed is 102', async () => {

@@ -78,6 +78,8 @@ describe('plugin directories and binaries others could replace', () => {
     await chmod(dir, dirMode);
     const err = (await findPlugin('p', [dir]).catch((e: unknown) => e)) as CniError;
     expect(err.code).toBe(107);
-    expect(err.msg).toContain(`${what} ${what === 'plugin binary' ? join(dir, 'p') : dir} is writable by group or others (mode ${shown})`);
+    expect(err.msg).toContain(
+      `${what} ${what === 'plugin binary' ? join(dir, 'p') : dir} is writable by group or others (mode ${shown})`,
+    );
   });
 });

@@ -17,7 +17,10 @@ function failure(over: Partial<PluginOutcome>): CniError {
 
 describe('decodePluginOutput', () => {
   test('exit 0 with JSON is the parsed result', () => {
-    expect(decodePluginOutput(outcome({ stdout: '{"cniVersion":"1.0.0","ips":[]}\n' }))).toEqual({ cniVersion: '1.0.0', ips: [] });
+    expect(decodePluginOutput(outcome({ stdout: '{"cniVersion":"1.0.0","ips":[]}\n' }))).toEqual({
+      cniVersion: '1.0.0',
+      ips: [],
+    });
   });
 
   test('exit 0 with nothing (or only white space) is undefined', () => {
@@ -38,7 +41,11 @@ describe('decodePluginOutput', () => {
   });
 
   test('non-zero with an error JSON carries code, msg and details', () => {
-    const err = failure({ exitCode: 1, stdout: '{"cniVersion":"1.0.0","code":7,"msg":"bad bridge","details":"br0"}', stderr: 'ignored' });
+    const err = failure({
+      exitCode: 1,
+      stdout: '{"cniVersion":"1.0.0","code":7,"msg":"bad bridge","details":"br0"}',
+      stderr: 'ignored',
+    });
     expect([err.code, err.msg, err.details]).toEqual([7, 'bad bridge', 'br0']);
   });
 
@@ -54,7 +61,9 @@ describe('decodePluginOutput', () => {
   });
 
   test('non-zero with only garbage on stdout quotes stdout', () => {
-    expect(failure({ exitCode: 1, stdout: 'panic: boom' }).msg).toBe('plugin "bridge" ADD exited with code 1: stdout "panic: boom"');
+    expect(failure({ exitCode: 1, stdout: 'panic: boom' }).msg).toBe(
+      'plugin "bridge" ADD exited with code 1: stdout "panic: boom"',
+    );
   });
 
   test('non-zero with nothing printed says so', () => {

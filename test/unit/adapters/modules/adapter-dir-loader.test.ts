@@ -17,21 +17,35 @@ import { testContainer } from '../../../../src/testing';
 import { runPlugin } from '../../../support/run-plugin';
 
 /** A CommonJS vendor module extending the API's ExecAdapter; `extra` runs at its top level. */
-function vendorModule(options: { module: string; adapter: string; priority: number; type: string; extra?: string; set?: Record<string, unknown> }): string {
-  return `'use strict';
+function vendorModule(options: {
+  module: string;
+  adapter: string;
+  priority: number;
+  type: string;
+  extra?: string;
+  set?: Record<string, unknown>;
+}): string {
+  return (
+    `'use strict';
 ${options.extra ?? ''}
 module.exports = (api) => {
-  class VendorAdapter extends api.ExecAdapter {
+  class VendorAdapter extends ` +
+    `api.ExecAdapter {
     constructor(executor) {
-      super(executor, { name: ${JSON.stringify(options.adapter)}, priority: ${options.priority}, types: [${JSON.stringify(options.type)}] });
+      super(executor, { name: ` +
+    `${JSON.stringify(options.adapter)}, priority: ${options.priority}, types: [${JSON.stringify(options.type)}] ` +
+    `});
     }
     prepare(conf, context) {
-      return { ...super.prepare(conf, context), ...${JSON.stringify(options.set ?? {})} };
+      return { ...super.prepare(conf, context), ` +
+    `...${JSON.stringify(options.set ?? {})} };
     }
   }
-  return { name: ${JSON.stringify(options.module)}, adapters: [(executor) => new VendorAdapter(executor)] };
+  return { name: ${JSON.stringify(options.module)}, ` +
+    `adapters: [(executor) => new VendorAdapter(executor)] };
 };
-`;
+`
+  );
 }
 
 const DPDK = vendorModule({ module: 'acme-dpdk', adapter: 'acme-dpdk', priority: 20, type: 'dpdk' });
@@ -73,30 +87,59 @@ async function loadError(loader: AdapterDirLoader, container: Container, dirs: s
 }
 
 describe('AdapterDirLoader: the run-time path', () => {
-  test('registers every .js, .mjs and .cjs module of each directory, in name order; other files are not code', async () => {
-    const dir = adapterDir({
-      'b-dpdk.cjs': DPDK,
-      'a-vpp.js': vendorModule({ module: 'acme-vpp', adapter: 'acme-vpp', priority: 20, type: 'vpp' }),
-      'c-ovs.mjs': `export default (api) => ({ name: 'acme-ovs', adapters: [(e) => new api.ExecAdapter(e, { name: 'acme-ovs', priority: 20, types: ['ovs'] })] });\n`,
-      'README.md': 'not code',
-      'notes.json': '{}',
-      'draft.ts': 'this is not loaded',
-    });
-    const { container } = testContainer();
-    await new AdapterDirLoader().load(container, [dir]);
-    const names = registry(container).list().map((a) => a.name);
-    expect(names.slice(-3)).toEqual(['acme-vpp', 'acme-dpdk', 'acme-ovs']);
-    expect(adapterOrigin(registry(container).pick({ type: 'dpdk' }, 'delegates[0]'))).toBe(`${join(dir, 'b-dpdk.cjs')} (acme-dpdk)`);
-  });
+  test(
+    'registers every .js, .mjs and .cjs module of each ' + 'directory, in name order; other files are not code',
+    async () => {
+      const dir = adapterDir({
+        'b-dpdk.cjs': DPDK,
+        'a-vpp.js': vendorModule({ module: 'acme-vpp', adapter: 'acme-vpp', priority: 20, type: 'vpp' }),
+        'c-ovs.mjs':
+          `export default (api) => ({ name: 'acme-ovs', adapters: [(e) => new api.ExecAdapter(e, { name: ` +
+          `'acme-ovs', priority: 20, types: ['ovs'] })] });\n`,
+        'README.md': 'not code',
+        'notes.json': '{}',
+        'draft.ts': 'this is not loaded',
+      });
+      const { container } = testContainer();
+      await new AdapterDirLoader().load(container, [dir]);
+      const names = registry(container)
+        .list()
+        .map((a) => a.name);
+      expect(names.slice(-3)).toEqual(['acme-vpp', 'acme-dpdk', 'acme-ovs']);
+      expect(adapterOrigin(registry(container).pick({ type: 'dpdk' }, 'delegates[0]'))).toBe(
+        `${join(dir, 'b-dpdk.cjs')} (acme-dpdk)`,
+      );
+    },
+  );
 
-  test('a module of higher priority overrides the built-in: the plugin gets what it made (a whole in-process CNI call)', async () => {
-    const dir = adapterDir({ 'acme-bridge.cjs': vendorModule({ module: 'acme', adapter: 'acme-bridge', priority: 20, type: 'bridge', set: { vlan: 42 } }) });
-    const t = testContainer();
-    const config = { cniVersion: '1.0.0', name: 'n', type: 'multus', adapterDirs: [dir], delegates: [{ name: 'pods', type: 'bridge', ipam: {} }] };
-    const run = await runPlugin(t.container, { command: 'ADD', config });
-    expect(run.code).toBe(0);
-    expect(t.executor.calls.map((c) => c.stdin)).toEqual([{ name: 'pods', type: 'bridge', ipam: {}, cniVersion: '1.0.0', vlan: 42 }]);
-  });
+  test(
+    'a module of higher priority overrides the built-in: the plugin gets what it made (a whole in-process CNI ' +
+      'call)',
+    async () => {
+      const dir = adapterDir({
+        'acme-bridge.cjs': vendorModule({
+          module: 'acme',
+          adapter: 'acme-bridge',
+          priority: 20,
+          type: 'bridge',
+          set: { vlan: 42 },
+        }),
+      });
+      const t = testContainer();
+      const config = {
+        cniVersion: '1.0.0',
+        name: 'n',
+        type: 'multus',
+        adapterDirs: [dir],
+        delegates: [{ name: 'pods', type: 'bridge', ipam: {} }],
+      };
+      const run = await runPlugin(t.container, { command: 'ADD', config });
+      expect(run.code).toBe(0);
+      expect(t.executor.calls.map((c) => c.stdin)).toEqual([
+        { name: 'pods', type: 'bridge', ipam: {}, cniVersion: '1.0.0', vlan: 42 },
+      ]);
+    },
+  );
 });
 
 describe('AdapterDirLoader: refusals are code 108 naming the file or directory, never skipped', () => {
@@ -118,14 +161,30 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
     expect(error.msg).toBe(`adapter module ${join(dir, 'x.cjs')} failed to load: licence server unreachable`);
   });
 
-  test('a module registering a name a built-in has: the CNI call fails with code 108 naming the file, nothing runs', async () => {
-    const dir = adapterDir({ 'copycat.cjs': vendorModule({ module: 'copycat', adapter: 'bridge', priority: 50, type: 'bridge' }) });
-    const t = testContainer();
-    const config = { cniVersion: '1.0.0', name: 'n', type: 'multus', adapterDirs: [dir], delegates: [{ name: 'pods', type: 'bridge' }] };
-    const run = await runPlugin(t.container, { command: 'ADD', config });
-    expect(run.json).toEqual(expect.objectContaining({ code: 108, msg: expect.stringContaining(`by built-in and by ${join(dir, 'copycat.cjs')} (copycat)`) }));
-    expect(t.executor.calls).toEqual([]);
-  });
+  test(
+    'a module registering a name a built-in has: the CNI ' + 'call fails with code 108 naming the file, nothing runs',
+    async () => {
+      const dir = adapterDir({
+        'copycat.cjs': vendorModule({ module: 'copycat', adapter: 'bridge', priority: 50, type: 'bridge' }),
+      });
+      const t = testContainer();
+      const config = {
+        cniVersion: '1.0.0',
+        name: 'n',
+        type: 'multus',
+        adapterDirs: [dir],
+        delegates: [{ name: 'pods', type: 'bridge' }],
+      };
+      const run = await runPlugin(t.container, { command: 'ADD', config });
+      expect(run.json).toEqual(
+        expect.objectContaining({
+          code: 108,
+          msg: expect.stringContaining(`by built-in and by ${join(dir, 'copycat.cjs')} (copycat)`),
+        }),
+      );
+      expect(t.executor.calls).toEqual([]);
+    },
+  );
 
   test.each([
     ['writable by all (0777)', 0o777, '0777'],
@@ -135,7 +194,11 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
     const dir = adapterDir({ 'ok.cjs': DPDK });
     chmodSync(dir, mode);
     const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
-    expect([error.code, error.msg]).toEqual([108, `adapter directory ${dir} is writable by group or others (mode ${shown}): refusing to load code from it; fix with chmod go-w ${dir}`]);
+    expect([error.code, error.msg]).toEqual([
+      108,
+      `adapter directory ${dir} is writable by group or others (mode ${shown}): refusing to load code from it; ` +
+        `fix with chmod go-w ${dir}`,
+    ]);
   });
 
   test.each([
@@ -146,14 +209,21 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
     const file = join(dir, 'b-open.cjs');
     chmodSync(file, mode);
     const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
-    expect([error.code, error.msg]).toEqual([108, `adapter module ${file} is writable by group or others (mode ${shown}): refusing to load code from it; fix with chmod go-w ${file}`]);
+    expect([error.code, error.msg]).toEqual([
+      108,
+      `adapter module ${file} is writable by group or others (mode ${shown}): refusing to load code from it; ` +
+        `fix with chmod go-w ${file}`,
+    ]);
   });
 
   test('a module file not owned by root', async () => {
     const dir = adapterDir({ 'theirs.cjs': DPDK });
     chownSync(join(dir, 'theirs.cjs'), 65534, 65534);
     const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
-    expect([error.code, error.msg]).toEqual([108, `adapter module ${join(dir, 'theirs.cjs')} is owned by uid 65534, not root: refusing to load code from it`]);
+    expect([error.code, error.msg]).toEqual([
+      108,
+      `adapter module ${join(dir, 'theirs.cjs')} is owned by uid 65534, not root: refusing to load code from it`,
+    ]);
   });
 
   test('a directory not owned by root', async () => {
@@ -174,9 +244,17 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
     const dir = adapterDir({ 'ok.cjs': DPDK });
     chmodSync(dir, 0o777);
     const t = testContainer();
-    const config = { cniVersion: '1.0.0', name: 'n', type: 'multus', adapterDirs: [dir], delegates: [{ name: 'pods', type: 'bridge' }] };
+    const config = {
+      cniVersion: '1.0.0',
+      name: 'n',
+      type: 'multus',
+      adapterDirs: [dir],
+      delegates: [{ name: 'pods', type: 'bridge' }],
+    };
     const run = await runPlugin(t.container, { command: 'ADD', config });
-    expect(run.json).toEqual(expect.objectContaining({ code: 108, msg: expect.stringContaining(`adapter directory ${dir} is writable`) }));
+    expect(run.json).toEqual(
+      expect.objectContaining({ code: 108, msg: expect.stringContaining(`adapter directory ${dir} is writable`) }),
+    );
     expect(t.executor.calls).toEqual([]);
   });
 });
@@ -195,7 +273,8 @@ describe('AdapterDirLoader: once per process', () => {
     await loader.load(first, [dir]); // a second call on one container registers nothing twice
     await loader.load(second, [dir]);
     expect(globalThis.vaModuleLoads).toBe(1);
-    for (const container of [first, second]) expect(registry(container).pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
+    for (const container of [first, second])
+      expect(registry(container).pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
   });
 
   test('clear() forgets the imported modules: the next load imports again', async () => {

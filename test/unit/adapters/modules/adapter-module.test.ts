@@ -7,7 +7,12 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import * as macvlanPackage from '../../../../plugins/macvlan';
 import * as acmeBridgePackage from '../../../../plugins/vendor-bridge/src/index';
-import { ADAPTER_API, registerAdapterModule, type AdapterApi, type AdapterModule } from '../../../../src/adapters/modules/adapter-module';
+import {
+  ADAPTER_API,
+  registerAdapterModule,
+  type AdapterApi,
+  type AdapterModule,
+} from '../../../../src/adapters/modules/adapter-module';
 import { registerBuiltinAdapters } from '../../../../src/adapters/register-builtins';
 import { AdapterRegistry, adapterOrigin, type AdapterFactory } from '../../../../src/core/adapter-registry';
 import { CniError } from '../../../../src/core/errors';
@@ -39,7 +44,10 @@ function thrown(work: () => unknown): CniError {
   throw new Error('expected a CniError, nothing was thrown');
 }
 
-const typed = (name: string, priority: number, types: string[]): AdapterFactory => (e) => new ExecAdapter(e, { name, priority, types });
+const typed =
+  (name: string, priority: number, types: string[]): AdapterFactory =>
+  (e) =>
+    new ExecAdapter(e, { name, priority, types });
 
 describe('registerAdapterModule: the build-time path', () => {
   test('an imported package module (the generated file passes the namespace) registers after the built-ins', () => {
@@ -47,7 +55,15 @@ describe('registerAdapterModule: the build-time path', () => {
     const module = registerAdapterModule(container, macvlanPackage, 'build-time ./plugins/macvlan');
     expect(module.name).toBe('multus-adapter-macvlan');
     const registry = registryOf(container);
-    expect(registry.list().map((a) => a.name)).toEqual(['exec', 'bridge', 'ptp', 'flannel', 'sriov', 'vhostuser', 'macvlan']);
+    expect(registry.list().map((a) => a.name)).toEqual([
+      'exec',
+      'bridge',
+      'ptp',
+      'flannel',
+      'sriov',
+      'vhostuser',
+      'macvlan',
+    ]);
     const picked = registry.pick({ type: 'macvlan' }, 'delegates[0]');
     expect(adapterOrigin(picked)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
   });
@@ -55,7 +71,15 @@ describe('registerAdapterModule: the build-time path', () => {
   test.each([
     ['a module object as default export', { default: { name: 'm', adapters: [typed('x', 5, ['x'])] } }],
     ['the module object itself (no default)', { name: 'm', adapters: [typed('x', 5, ['x'])] }],
-    ['a function of the adapter API as default export', { default: (api: AdapterApi): AdapterModule => ({ name: 'm', adapters: [(e) => new api.ExecAdapter(e, { name: 'x', priority: 5, types: ['x'] })] }) }],
+    [
+      'a function of the adapter API as default export',
+      {
+        default: (api: AdapterApi): AdapterModule => ({
+          name: 'm',
+          adapters: [(e) => new api.ExecAdapter(e, { name: 'x', priority: 5, types: ['x'] })],
+        }),
+      },
+    ],
   ])('accepts %s', (_label, exported) => {
     const container = builtins();
     registerAdapterModule(container, exported, 'test');
@@ -64,7 +88,11 @@ describe('registerAdapterModule: the build-time path', () => {
 
   test('a function module is handed the adapter API, version 1', () => {
     let given: AdapterApi | undefined;
-    registerAdapterModule(builtins(), (api: AdapterApi) => ((given = api), { name: 'm', adapters: [typed('x', 1, ['x'])] }), 'test');
+    registerAdapterModule(
+      builtins(),
+      (api: AdapterApi) => ((given = api), { name: 'm', adapters: [typed('x', 1, ['x'])] }),
+      'test',
+    );
     expect(given).toBe(ADAPTER_API);
     expect(given?.apiVersion).toBe(1);
   });
@@ -86,10 +114,26 @@ describe('registerAdapterModule: the build-time path', () => {
 
 describe('registerAdapterModule: broken modules are code 108 naming the module, never skipped', () => {
   test.each([
-    ['no name', { default: { adapters: [typed('x', 1, ['x'])] } }, 'adapter module /vendor/x.cjs: must export (as default) {name, adapters}'],
-    ['nothing useful exported', { other: 1 }, 'adapter module /vendor/x.cjs: must export (as default) {name, adapters}'],
-    ['no adapters', { name: 'm', adapters: [] }, 'adapter module /vendor/x.cjs: "m": adapters must be a non-empty list of factories'],
-    ['adapters that are not factories', { name: 'm', adapters: [{ name: 'x' }] }, 'adapter module /vendor/x.cjs: "m": adapters must be a non-empty list of factories'],
+    [
+      'no name',
+      { default: { adapters: [typed('x', 1, ['x'])] } },
+      'adapter module /vendor/x.cjs: must export (as default) {name, adapters}',
+    ],
+    [
+      'nothing useful exported',
+      { other: 1 },
+      'adapter module /vendor/x.cjs: must export (as default) {name, adapters}',
+    ],
+    [
+      'no adapters',
+      { name: 'm', adapters: [] },
+      'adapter module /vendor/x.cjs: "m": adapters must be a non-empty list of factories',
+    ],
+    [
+      'adapters that are not factories',
+      { name: 'm', adapters: [{ name: 'x' }] },
+      'adapter module /vendor/x.cjs: "m": adapters must be a non-empty list of factories',
+    ],
     [
       'a setup function that throws',
       () => {
@@ -103,19 +147,30 @@ describe('registerAdapterModule: broken modules are code 108 naming the module, 
     expect(error.msg).toContain(message);
   });
 
-  test('a factory that throws: refused when the adapters are made (the first resolution), naming module and index', () => {
-    const container = builtins();
-    const boom: AdapterFactory = () => {
-      throw new Error('no device plugin socket');
-    };
-    registerAdapterModule(container, { name: 'm', adapters: [typed('ok', 1, ['ok']), boom] }, '/vendor/x.cjs');
-    const error = thrown(() => registryOf(container));
-    expect([error.code, error.msg]).toEqual([108, 'adapter module /vendor/x.cjs: adapters[1] threw when created: no device plugin socket']);
-  });
+  test(
+    'a factory that throws: refused when the adapters are ' + 'made (the first resolution), naming module and index',
+    () => {
+      const container = builtins();
+      const boom: AdapterFactory = () => {
+        throw new Error('no device plugin socket');
+      };
+      registerAdapterModule(container, { name: 'm', adapters: [typed('ok', 1, ['ok']), boom] }, '/vendor/x.cjs');
+      const error = thrown(() => registryOf(container));
+      expect([error.code, error.msg]).toEqual([
+        108,
+        'adapter module /vendor/x.cjs: adapters[1] threw when created: no device plugin socket',
+      ]);
+    },
+  );
 
   test('a factory that makes something that is not an adapter: refused, saying what is missing', () => {
     const container = builtins();
-    const half = (() => ({ name: 'half', priority: 1, supports: () => true, prepare: (c: unknown) => c })) as unknown as AdapterFactory;
+    const half = (() => ({
+      name: 'half',
+      priority: 1,
+      supports: () => true,
+      prepare: (c: unknown) => c,
+    })) as unknown as AdapterFactory;
     registerAdapterModule(container, { name: 'm', adapters: [half] }, '/vendor/x.cjs');
     const error = thrown(() => registryOf(container));
     expect(error.code).toBe(108);
@@ -125,10 +180,16 @@ describe('registerAdapterModule: broken modules are code 108 naming the module, 
 
   test('an adapter name taken by a built-in: refused naming both origins (a priority is how to override)', () => {
     const container = builtins();
-    registerAdapterModule(container, { name: 'copycat', adapters: [typed('bridge', 50, ['bridge'])] }, '/vendor/copycat.cjs');
+    registerAdapterModule(
+      container,
+      { name: 'copycat', adapters: [typed('bridge', 50, ['bridge'])] },
+      '/vendor/copycat.cjs',
+    );
     const error = thrown(() => registryOf(container));
     expect(error.code).toBe(108);
-    expect(error.msg).toContain('adapter name "bridge" is registered twice: by built-in and by /vendor/copycat.cjs (copycat)');
+    expect(error.msg).toContain(
+      'adapter name "bridge" is registered twice: by built-in and by /vendor/copycat.cjs (copycat)',
+    );
   });
 
   test('the same name from two vendor modules: refused naming both', () => {
@@ -152,7 +213,9 @@ describe('in the production container, through a whole CNI call', () => {
     registerAdapterModule(t.container, acmeBridgePackage, 'build-time ./plugins/vendor-bridge');
     const run = await runPlugin(t.container, { command: 'ADD', config });
     expect(run.code).toBe(0);
-    expect(t.executor.calls.map((c) => c.stdin)).toEqual([{ ...config.delegates[0], cniVersion: '1.0.0', hairpinMode: true, mtu: 9000 }]);
+    expect(t.executor.calls.map((c) => c.stdin)).toEqual([
+      { ...config.delegates[0], cniVersion: '1.0.0', hairpinMode: true, mtu: 9000 },
+    ]);
   });
 
   test('without it, the built-in ran: the config as written', async () => {
@@ -163,9 +226,15 @@ describe('in the production container, through a whole CNI call', () => {
 
   test('a duplicate adapter name fails the call with code 108, and no delegate runs', async () => {
     const t = testContainer();
-    registerAdapterModule(t.container, { name: 'copycat', adapters: [typed('ptp', 50, ['ptp'])] }, '/vendor/copycat.cjs');
+    registerAdapterModule(
+      t.container,
+      { name: 'copycat', adapters: [typed('ptp', 50, ['ptp'])] },
+      '/vendor/copycat.cjs',
+    );
     const run = await runPlugin(t.container, { command: 'ADD', config });
-    expect(run.json).toEqual(expect.objectContaining({ code: 108, msg: expect.stringContaining('/vendor/copycat.cjs (copycat)') }));
+    expect(run.json).toEqual(
+      expect.objectContaining({ code: 108, msg: expect.stringContaining('/vendor/copycat.cjs (copycat)') }),
+    );
     expect(t.executor.calls).toEqual([]);
   });
 });

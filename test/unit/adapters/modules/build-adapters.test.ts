@@ -14,11 +14,17 @@ import { BUILD_ADAPTER_MODULES } from '../../../../src/generated/build-adapters'
 
 const root = join(__dirname, '..', '..', '..', '..');
 
-test('src/generated/build-adapters.ts is what the generator makes of package.json (run `node scripts/gen-build-adapters.mjs` when not)', () => {
-  const script = `import(${JSON.stringify(join(root, 'scripts', 'gen-build-adapters.mjs'))}).then((m) => process.stdout.write(m.generate()))`;
-  const generated = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-  expect(readFileSync(join(root, 'src', 'generated', 'build-adapters.ts'), 'utf8')).toBe(generated);
-});
+test(
+  'src/generated/build-adapters.ts is what the generator makes of package.json (run `node ' +
+    'scripts/gen-build-adapters.mjs` when not)',
+  () => {
+    const script =
+      `import(${JSON.stringify(join(root, 'scripts', 'gen-build-adapters.mjs'))}).then((m) => ` +
+      `process.stdout.write(m.generate()))`;
+    const generated = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(readFileSync(join(root, 'src', 'generated', 'build-adapters.ts'), 'utf8')).toBe(generated);
+  },
+);
 
 test('package.json lists the macvlan example, and the manifest holds one module per entry', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { multusAdapters?: string[] };
@@ -26,9 +32,20 @@ test('package.json lists the macvlan example, and the manifest holds one module 
   expect(BUILD_ADAPTER_MODULES.map((m) => m.source)).toEqual(['build-time ./plugins/macvlan']);
 });
 
-test('the production container registers the build-time modules after the built-ins, naming where they came from', () => {
-  const registry = buildContainer().get<AdapterRegistry>(TOKENS.AdapterRegistry);
-  expect(registry.list().map((a) => a.name)).toEqual(['exec', 'bridge', 'ptp', 'flannel', 'sriov', 'vhostuser', 'macvlan']);
-  const macvlan = registry.pick({ type: 'macvlan' }, 'delegates[0]');
-  expect(adapterOrigin(macvlan)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
-});
+test(
+  'the production container registers the build-time ' + 'modules after the built-ins, naming where they came from',
+  () => {
+    const registry = buildContainer().get<AdapterRegistry>(TOKENS.AdapterRegistry);
+    expect(registry.list().map((a) => a.name)).toEqual([
+      'exec',
+      'bridge',
+      'ptp',
+      'flannel',
+      'sriov',
+      'vhostuser',
+      'macvlan',
+    ]);
+    const macvlan = registry.pick({ type: 'macvlan' }, 'delegates[0]');
+    expect(adapterOrigin(macvlan)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
+  },
+);

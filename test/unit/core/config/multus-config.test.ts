@@ -9,7 +9,10 @@ const seed = {
   delegates: [
     { name: 'flannel', type: 'flannel', masterplugin: true },
     { type: 'ptp', ipam: { type: 'host-local', subnet: '10.0.0.0/24' } },
-    { type: 'bridge', ipam: { type: 'host-local', subnet: '11.0.0.0/24', rangeStart: '11.0.0.10', rangeEnd: '11.0.0.20' } },
+    {
+      type: 'bridge',
+      ipam: { type: 'host-local', subnet: '11.0.0.0/24', rangeStart: '11.0.0.10', rangeEnd: '11.0.0.20' },
+    },
   ],
 };
 
@@ -50,36 +53,143 @@ describe('parseMultusConfig', () => {
       ifnameIndexFrom: 1,
       delegates: [{ type: 'bridge' }],
     });
-    expect(c).toMatchObject({ name: 'n', cniVersion: '1.0.0', cacheDir: '/run/multus', binDir: '/opt/vendor/bin', ifnameIndexFrom: 1 });
+    expect(c).toMatchObject({
+      name: 'n',
+      cniVersion: '1.0.0',
+      cacheDir: '/run/multus',
+      binDir: '/opt/vendor/bin',
+      ifnameIndexFrom: 1,
+    });
     expect(c.log).toEqual({ level: 'info', file: '/var/log/multus.log', toStderr: false });
   });
 
   test.each([
     ['no delegates', { type: 'multus' }, 7, 'delegates: must be a non-empty list'],
     ['empty delegates', { type: 'multus', delegates: [] }, 7, 'delegates: must list at least one delegate'],
-    ['delegate not an object', { type: 'multus', delegates: [{ type: 'a' }, 'x'] }, 7, 'delegates[1]: must be a JSON object'],
-    ['delegate without type', { type: 'multus', delegates: [{ type: 'a' }, { name: 'b' }] }, 7, 'delegates[1].type: must be a non-empty string'],
-    ['masterplugin not boolean', { type: 'multus', delegates: [{ type: 'a', masterplugin: 'yes' }] }, 7, 'delegates[0].masterplugin: must be true or false'],
-    ['two masters', { type: 'multus', delegates: [{ type: 'a', masterplugin: true }, { type: 'b', masterplugin: true }] }, 7, 'delegates[0], delegates[1] each set "masterplugin": true'],
-    ['bad cniVersion', { type: 'multus', cniVersion: '0.5.0', delegates: [{ type: 'a' }] }, 7, 'cniVersion: must be one of 0.1.0'],
-    ['bad delegate cniVersion', { type: 'multus', delegates: [{ type: 'a', cniVersion: 2 }] }, 7, 'delegates[0].cniVersion: must be one of'],
-    ['relative kubeconfig', { type: 'multus', kubeconfig: 'kube.conf', delegates: [{ type: 'a' }] }, 7, 'kubeconfig: must be an absolute path, got "kube.conf"'],
-    ['relative cniDir', { type: 'multus', cniDir: 'x', delegates: [{ type: 'a' }] }, 7, 'cniDir: must be an absolute path'],
-    ['relative binDir', { type: 'multus', binDir: 'bin', delegates: [{ type: 'a' }] }, 7, 'binDir: must be an absolute path'],
-    ['unknown log level', { type: 'multus', log_level: 'loud', delegates: [{ type: 'a' }] }, 7, 'log_level: must be one of'],
-    ['levels disagree', { type: 'multus', log_level: 'debug', logLevel: 'error', delegates: [{ type: 'a' }] }, 7, 'log_level "debug" and logLevel "error" disagree'],
-    ['logToStderr not boolean', { type: 'multus', logToStderr: 'no', delegates: [{ type: 'a' }] }, 7, 'logToStderr: must be true or false'],
-    ['ifnameIndexFrom 2', { type: 'multus', ifnameIndexFrom: 2, delegates: [{ type: 'a' }] }, 7, 'ifnameIndexFrom: must be 0 or 1'],
+    [
+      'delegate not an object',
+      { type: 'multus', delegates: [{ type: 'a' }, 'x'] },
+      7,
+      'delegates[1]: must be a JSON object',
+    ],
+    [
+      'delegate without type',
+      { type: 'multus', delegates: [{ type: 'a' }, { name: 'b' }] },
+      7,
+      'delegates[1].type: must be a non-empty string',
+    ],
+    [
+      'masterplugin not boolean',
+      { type: 'multus', delegates: [{ type: 'a', masterplugin: 'yes' }] },
+      7,
+      'delegates[0].masterplugin: must be true or false',
+    ],
+    [
+      'two masters',
+      {
+        type: 'multus',
+        delegates: [
+          { type: 'a', masterplugin: true },
+          { type: 'b', masterplugin: true },
+        ],
+      },
+      7,
+      'delegates[0], delegates[1] each set "masterplugin": true',
+    ],
+    [
+      'bad cniVersion',
+      { type: 'multus', cniVersion: '0.5.0', delegates: [{ type: 'a' }] },
+      7,
+      'cniVersion: must be one of 0.1.0',
+    ],
+    [
+      'bad delegate cniVersion',
+      { type: 'multus', delegates: [{ type: 'a', cniVersion: 2 }] },
+      7,
+      'delegates[0].cniVersion: must be one of',
+    ],
+    [
+      'relative kubeconfig',
+      { type: 'multus', kubeconfig: 'kube.conf', delegates: [{ type: 'a' }] },
+      7,
+      'kubeconfig: must be an absolute path, got "kube.conf"',
+    ],
+    [
+      'relative cniDir',
+      { type: 'multus', cniDir: 'x', delegates: [{ type: 'a' }] },
+      7,
+      'cniDir: must be an absolute path',
+    ],
+    [
+      'relative binDir',
+      { type: 'multus', binDir: 'bin', delegates: [{ type: 'a' }] },
+      7,
+      'binDir: must be an absolute path',
+    ],
+    [
+      'unknown log level',
+      { type: 'multus', log_level: 'loud', delegates: [{ type: 'a' }] },
+      7,
+      'log_level: must be one of',
+    ],
+    [
+      'levels disagree',
+      { type: 'multus', log_level: 'debug', logLevel: 'error', delegates: [{ type: 'a' }] },
+      7,
+      'log_level "debug" and logLevel "error" disagree',
+    ],
+    [
+      'logToStderr not boolean',
+      { type: 'multus', logToStderr: 'no', delegates: [{ type: 'a' }] },
+      7,
+      'logToStderr: must be true or false',
+    ],
+    [
+      'ifnameIndexFrom 2',
+      { type: 'multus', ifnameIndexFrom: 2, delegates: [{ type: 'a' }] },
+      7,
+      'ifnameIndexFrom: must be 0 or 1',
+    ],
     ['no type', { delegates: [{ type: 'a' }] }, 7, 'type: must be a non-empty string'],
     ['name empty', { name: '', type: 'multus', delegates: [{ type: 'a' }] }, 7, 'name: must be a non-empty string'],
-    ['a thick-plugin key', { type: 'multus', socketDir: '/x', delegates: [{ type: 'a' }] }, 2, 'socketDir: is a setting of Go Multus\'s thick plugin'],
-    ['clusterNetwork and delegates', { type: 'multus', kubeconfig: '/k', clusterNetwork: 'a', delegates: [{ type: 'a' }] }, 7, 'clusterNetwork and delegates both'],
-    ['defaultNetworks without kubeconfig', { type: 'multus', defaultNetworks: ['a'], delegates: [{ type: 'a' }] }, 7, 'defaultNetworks need kubeconfig'],
+    [
+      'a thick-plugin key',
+      { type: 'multus', socketDir: '/x', delegates: [{ type: 'a' }] },
+      2,
+      "socketDir: is a setting of Go Multus's thick plugin",
+    ],
+    [
+      'clusterNetwork and delegates',
+      { type: 'multus', kubeconfig: '/k', clusterNetwork: 'a', delegates: [{ type: 'a' }] },
+      7,
+      'clusterNetwork and delegates both',
+    ],
+    [
+      'defaultNetworks without kubeconfig',
+      { type: 'multus', defaultNetworks: ['a'], delegates: [{ type: 'a' }] },
+      7,
+      'defaultNetworks need kubeconfig',
+    ],
     ['no delegates without kubeconfig', { type: 'multus', name: 'x' }, 7, 'or set kubeconfig'],
-    ['defaultNetworks not names', { type: 'multus', kubeconfig: '/k', defaultNetworks: [1] }, 7, 'defaultNetworks: must be a list of names'],
-    ['namespaceIsolation not boolean', { type: 'multus', kubeconfig: '/k', namespaceIsolation: 'yes' }, 7, 'namespaceIsolation: must be true or false'],
+    [
+      'defaultNetworks not names',
+      { type: 'multus', kubeconfig: '/k', defaultNetworks: [1] },
+      7,
+      'defaultNetworks: must be a list of names',
+    ],
+    [
+      'namespaceIsolation not boolean',
+      { type: 'multus', kubeconfig: '/k', namespaceIsolation: 'yes' },
+      7,
+      'namespaceIsolation: must be true or false',
+    ],
     ['relative confDir', { type: 'multus', kubeconfig: '/k', confDir: 'd' }, 7, 'confDir: must be an absolute path'],
-    ['relative podResourcesSocket', { type: 'multus', kubeconfig: '/k', podResourcesSocket: 'kubelet.sock' }, 7, 'podResourcesSocket: must be an absolute path'],
+    [
+      'relative podResourcesSocket',
+      { type: 'multus', kubeconfig: '/k', podResourcesSocket: 'kubelet.sock' },
+      7,
+      'podResourcesSocket: must be an absolute path',
+    ],
   ])('%s', (_name, conf, code, fragment) => {
     const err = problem(conf);
     expect(err.code).toBe(code);
@@ -95,7 +205,11 @@ describe('parseMultusConfig', () => {
   });
 
   test("the seed's kubeconfig-only config, with Go Multus's Kubernetes defaults", () => {
-    const c = parseMultusConfig({ name: 'minion-cni-network', type: 'multus', kubeconfig: '/etc/kubernetes/node-kubeconfig.yaml' });
+    const c = parseMultusConfig({
+      name: 'minion-cni-network',
+      type: 'multus',
+      kubeconfig: '/etc/kubernetes/node-kubeconfig.yaml',
+    });
     expect(c.delegates).toEqual([]);
     expect(c.kubernetes).toEqual({
       clusterNetwork: undefined,
@@ -135,7 +249,10 @@ describe('parseMultusConfig', () => {
   });
 
   test('keys the plugin owns pass through untouched', () => {
-    const c = parseMultusConfig({ type: 'multus', delegates: [{ type: 'bridge', vendorKey: { a: [1, 2] }, masterplugin: false }] });
+    const c = parseMultusConfig({
+      type: 'multus',
+      delegates: [{ type: 'bridge', vendorKey: { a: [1, 2] }, masterplugin: false }],
+    });
     expect(c.delegates[0]?.conf).toEqual({ type: 'bridge', vendorKey: { a: [1, 2] } });
   });
 });

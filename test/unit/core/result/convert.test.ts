@@ -137,8 +137,14 @@ describe('down-conversion to 0.1.0/0.2.0', () => {
 
   test('a 0.2.0 result without IP addresses stays convertible between 0.1.0 and 0.2.0 and upwards', () => {
     const raw = { cniVersion: '0.2.0', dns: { domain: 'example.local' } };
-    expectGolden(convertResult(raw, '0.1.0', '0.2.0', WHERE), { cniVersion: '0.1.0', dns: { domain: 'example.local' } });
-    expectGolden(convertResult(raw, '1.1.0', '0.2.0', WHERE), { cniVersion: '1.1.0', dns: { domain: 'example.local' } });
+    expectGolden(convertResult(raw, '0.1.0', '0.2.0', WHERE), {
+      cniVersion: '0.1.0',
+      dns: { domain: 'example.local' },
+    });
+    expectGolden(convertResult(raw, '1.1.0', '0.2.0', WHERE), {
+      cniVersion: '1.1.0',
+      dns: { domain: 'example.local' },
+    });
   });
 });
 

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CniCode, CniError } from '../../../../src/core/errors';
 import type { KubeClient } from '../../../../src/core/ports/kube-client';
-import { ClientNodeKubeClientProvider, type ClientNodeKubeClientOptions } from '../../../../src/sources/kube/client-node-kube-client';
+import {
+  ClientNodeKubeClientProvider,
+  type ClientNodeKubeClientOptions,
+} from '../../../../src/sources/kube/client-node-kube-client';
 import { type KubeTestServer, startKubeTestServer } from '../../../support/kube-test-server';
 import { ManualAttemptTimer } from '../../../support/manual-attempt-timer';
 
@@ -68,7 +71,12 @@ const statuses = (): Array<[string, string, number]> => server.requests.map((r) 
 
 describe('getPod', () => {
   test('returns the pod identity, resourceVersion and annotations', async () => {
-    server.addPod({ namespace: 'ns1', name: 'pod1', uid: 'uid-1', annotations: { 'k8s.v1.cni.cncf.io/networks': 'net-a' } });
+    server.addPod({
+      namespace: 'ns1',
+      name: 'pod1',
+      uid: 'uid-1',
+      annotations: { 'k8s.v1.cni.cncf.io/networks': 'net-a' },
+    });
     const kube = await client();
     const pod = await kube.getPod('ns1', 'pod1');
     expect(pod).toEqual({
@@ -93,7 +101,10 @@ describe('getPod', () => {
     const kube = await client(server.writeKubeconfig(undefined, { token: 'not-the-token', user: 'multus-sa' }));
     const err = await failure(kube.getPod('ns1', 'pod1'));
     expect(err.code).toBe(CniCode.KubernetesAccessDenied);
-    expect(err.msg).toBe(`Kubernetes API ${server.url} did not accept the credentials of user "multus-sa" (401 Unauthorized: Unauthorized) (GET pods ns1/pod1)`);
+    expect(err.msg).toBe(
+      `Kubernetes API ${server.url} did not accept the credentials of user "multus-sa" (401 Unauthorized: ` +
+        `Unauthorized) (GET pods ns1/pod1)`,
+    );
     expect(err.msg).not.toContain('not-the-token');
     expect(statuses()).toEqual([['GET', POD_PATH, 401]]);
   });
@@ -104,7 +115,8 @@ describe('getPod', () => {
     const err = await failure((await client()).getPod('ns1', 'pod1'));
     expect(err.code).toBe(CniCode.KubernetesAccessDenied);
     expect(err.msg).toBe(
-      `Kubernetes API ${server.url}: user "multus" may not get pods ns1/pod1 (403 Forbidden: pods "pod1" is forbidden: ` +
+      `Kubernetes API ${server.url}: user "multus" may not get pods ns1/pod1 (403 Forbidden: pods "pod1" is ` +
+        `forbidden: ` +
         `User "multus" cannot get resource "pods" in API group "" in the namespace "ns1")`,
     );
     expect(err.msg).not.toContain(server.token);
@@ -126,14 +138,19 @@ describe('getPod', () => {
     expect(statuses().map((s) => s[2])).toEqual([0, 200]);
   });
 
-  test('a server that stays down is code 11 naming the server, after one attempt per backoff step plus one', async () => {
-    const kube = await client();
-    await server.stop();
-    const err = await failure(kube.getPod('ns1', 'pod1'));
-    expect(err.code).toBe(CniCode.TryAgainLater);
-    expect(err.msg).toBe(`Kubernetes API ${server.url} unreachable: ECONNREFUSED after 3 attempts (GET pods ns1/pod1)`);
-    expect(sleeps).toEqual([10, 20]);
-  });
+  test(
+    'a server that stays down is code 11 naming the ' + 'server, after one attempt per backoff step plus one',
+    async () => {
+      const kube = await client();
+      await server.stop();
+      const err = await failure(kube.getPod('ns1', 'pod1'));
+      expect(err.code).toBe(CniCode.TryAgainLater);
+      expect(err.msg).toBe(
+        `Kubernetes API ${server.url} unreachable: ECONNREFUSED after 3 attempts (GET pods ns1/pod1)`,
+      );
+      expect(sleeps).toEqual([10, 20]);
+    },
+  );
 
   test('a server that never answers is code 11 after per-attempt timeouts', async () => {
     server.failNext({ pathPrefix: POD_PATH }, { hang: true, times: Infinity });
@@ -141,7 +158,9 @@ describe('getPod', () => {
     server.beforeNext({ pathPrefix: POD_PATH }, () => expect(timers.expireRunning()).toBe(1), Infinity);
     const err = await failure((await client(undefined, { ...options, attemptTimeoutMs: 300 })).getPod('ns1', 'pod1'));
     expect(err.code).toBe(CniCode.TryAgainLater);
-    expect(err.msg).toBe(`Kubernetes API ${server.url} unreachable: no answer within 300 ms after 3 attempts (GET pods ns1/pod1)`);
+    expect(err.msg).toBe(
+      `Kubernetes API ${server.url} unreachable: no answer within 300 ms after 3 attempts (GET pods ns1/pod1)`,
+    );
     expect(statuses()).toEqual([
       ['GET', POD_PATH, 0],
       ['GET', POD_PATH, 0],
@@ -151,13 +170,24 @@ describe('getPod', () => {
     expect(sleeps).toEqual([10, 20]);
   });
 
-  test('without an injected timer, a real one bounds the attempt (the server never answers, so only the timer decides)', async () => {
-    server.failNext({ pathPrefix: POD_PATH }, { hang: true, times: Infinity });
-    const err = await failure((await client(undefined, { ...options, attemptTimer: undefined, attemptTimeoutMs: 300, backoffMs: [] })).getPod('ns1', 'pod1'));
-    expect(err.code).toBe(CniCode.TryAgainLater);
-    expect(err.msg).toBe(`Kubernetes API ${server.url} unreachable: no answer within 300 ms after 1 attempt (GET pods ns1/pod1)`);
-    expect(timers.started).toEqual([]);
-  });
+  test(
+    'without an injected timer, a real one bounds the attempt (the server never answers, so only the timer ' +
+      'decides)',
+    async () => {
+      server.failNext({ pathPrefix: POD_PATH }, { hang: true, times: Infinity });
+      const err = await failure(
+        (await client(undefined, { ...options, attemptTimer: undefined, attemptTimeoutMs: 300, backoffMs: [] })).getPod(
+          'ns1',
+          'pod1',
+        ),
+      );
+      expect(err.code).toBe(CniCode.TryAgainLater);
+      expect(err.msg).toBe(
+        `Kubernetes API ${server.url} unreachable: no answer within 300 ms after 1 attempt (GET pods ns1/pod1)`,
+      );
+      expect(timers.started).toEqual([]);
+    },
+  );
 
   test('retries stop when the budget is spent, even with backoff steps left', async () => {
     server.failNext({ pathPrefix: POD_PATH }, { status: 503, times: Infinity });
@@ -165,7 +195,9 @@ describe('getPod', () => {
     server.beforeNext({ pathPrefix: POD_PATH }, () => (clock += 2000), Infinity);
     const err = await failure((await client(undefined, { ...options, retryBudgetMs: 1500 })).getPod('ns1', 'pod1'));
     expect(err.code).toBe(CniCode.TryAgainLater);
-    expect(err.msg).toMatch(/unreachable: 503 Service Unavailable: injected failure after 1 attempt \(GET pods ns1\/pod1\)$/);
+    expect(err.msg).toMatch(
+      /unreachable: 503 Service Unavailable: injected failure after 1 attempt \(GET pods ns1\/pod1\)$/,
+    );
     expect(server.requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
     // The attempt was bounded by what was left of the budget, not by attemptTimeoutMs.
@@ -182,8 +214,19 @@ describe('getPod', () => {
 });
 
 describe('getObject', () => {
-  const net = { group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace: 'ns1', name: 'br-net-1' } as const;
-  const crd = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', name: 'networks.kubernetes.com' } as const;
+  const net = {
+    group: 'kubernetes.com',
+    version: 'v1',
+    plural: 'networks',
+    namespace: 'ns1',
+    name: 'br-net-1',
+  } as const;
+  const crd = {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    plural: 'customresourcedefinitions',
+    name: 'networks.kubernetes.com',
+  } as const;
 
   test('returns namespaced and cluster-scoped objects', async () => {
     server.addObject(net, { plugin: 'bridge', args: '[{"type":"bridge"}]' });
@@ -196,7 +239,10 @@ describe('getObject', () => {
       plugin: 'bridge',
       args: '[{"type":"bridge"}]',
     });
-    await expect(kube.getObject(crd)).resolves.toMatchObject({ kind: 'CustomResourceDefinition', spec: { group: 'kubernetes.com' } });
+    await expect(kube.getObject(crd)).resolves.toMatchObject({
+      kind: 'CustomResourceDefinition',
+      spec: { group: 'kubernetes.com' },
+    });
     expect(statuses()).toEqual([
       ['GET', '/apis/kubernetes.com/v1/namespaces/ns1/networks/br-net-1', 200],
       ['GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/networks.kubernetes.com', 200],
@@ -215,13 +261,18 @@ describe('getObject', () => {
     server.failNext({ pathPrefix: '/apis/kubernetes.com/' }, { status: 403 });
     const err = await failure((await client()).getObject(net));
     expect(err.code).toBe(CniCode.KubernetesAccessDenied);
-    expect(err.msg).toContain(`user "multus" may not get networks.kubernetes.com ns1/br-net-1 (403 Forbidden: networks.kubernetes.com "br-net-1" is forbidden`);
+    expect(err.msg).toContain(
+      `user "multus" may not get networks.kubernetes.com ns1/br-net-1 (403 Forbidden: networks.kubernetes.com ` +
+        `"br-net-1" is forbidden`,
+    );
   });
 
   test('5xx is retried', async () => {
     server.addObject(crd, {});
     server.failNext({ method: 'GET' }, { status: 503 });
-    await expect((await client()).getObject(crd)).resolves.toMatchObject({ metadata: { name: 'networks.kubernetes.com' } });
+    await expect((await client()).getObject(crd)).resolves.toMatchObject({
+      metadata: { name: 'networks.kubernetes.com' },
+    });
     expect(statuses().map((s) => s[2])).toEqual([503, 200]);
   });
 });
@@ -264,7 +315,9 @@ describe('setPodAnnotation', () => {
     server.failNext({ method: 'PATCH' }, { status: 409, times: Infinity });
     const err = await failure((await client()).setPodAnnotation('ns1', 'pod1', KEY, 'v'));
     expect(err.code).toBe(CniCode.TryAgainLater);
-    expect(err.msg).toBe(`Kubernetes API ${server.url}: pod ns1/pod1 kept changing, 6 conflicting updates (PATCH pods ns1/pod1)`);
+    expect(err.msg).toBe(
+      `Kubernetes API ${server.url}: pod ns1/pod1 kept changing, 6 conflicting updates (PATCH pods ns1/pod1)`,
+    );
     expect(server.requests.filter((r) => r.method === 'PATCH')).toHaveLength(6);
   });
 
@@ -345,7 +398,9 @@ describe('kubeconfig and provider', () => {
   test('src/sources/kube imports client-node for types only: file-only pods never load it', () => {
     const dir = join(__dirname, '../../../../src/sources/kube');
     const sources = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
-    const staticImports = sources.flatMap((s) => [...s.matchAll(/^import\s+(type\s+)?[^;]*from\s+'@kubernetes\/client-node[^']*';/gm)]);
+    const staticImports = sources.flatMap((s) => [
+      ...s.matchAll(/^import\s+(type\s+)?[^;]*from\s+'@kubernetes\/client-node[^']*';/gm),
+    ]);
     expect(staticImports.length).toBeGreaterThan(0);
     expect(staticImports.filter((m) => m[1] === undefined)).toEqual([]);
     expect(sources.join('\n')).toContain("await import('@kubernetes/client-node/dist/config.js')");

@@ -18,7 +18,11 @@ interface Answer {
   body: unknown;
 }
 
-function call(method: string, path: string, options: { body?: unknown; contentType?: string; token?: string | null } = {}): Promise<Answer> {
+function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; contentType?: string; token?: string | null } = {},
+): Promise<Answer> {
   const token = options.token === undefined ? server.token : options.token;
   const headers: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token}` };
   if (options.contentType !== undefined) headers['Content-Type'] = options.contentType;
@@ -29,7 +33,11 @@ function call(method: string, path: string, options: { body?: unknown; contentTy
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const json = res.headers['content-type'] === 'application/json';
-        resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body: json ? JSON.parse(text) : text });
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers['content-type'],
+          body: json ? JSON.parse(text) : text,
+        });
       });
     });
     req.on('error', reject);
@@ -37,7 +45,13 @@ function call(method: string, path: string, options: { body?: unknown; contentTy
   });
 }
 
-const net = (name: string, namespace = 'ns1') => ({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name });
+const net = (name: string, namespace = 'ns1') => ({
+  group: 'k8s.cni.cncf.io',
+  version: 'v1',
+  plural: 'network-attachment-definitions',
+  namespace,
+  name,
+});
 
 test('TLS with its own CA; a missing or wrong token is a 401 Status', async () => {
   expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
@@ -45,13 +59,19 @@ test('TLS with its own CA; a missing or wrong token is a 401 Status', async () =
     status: 401,
     body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 },
   });
-  await expect(call('GET', '/api/v1/namespaces/ns1/pods/p', { token: 'wrong' })).resolves.toMatchObject({ status: 401 });
+  await expect(call('GET', '/api/v1/namespaces/ns1/pods/p', { token: 'wrong' })).resolves.toMatchObject({
+    status: 401,
+  });
   server.addToken('other', 'someone');
-  await expect(call('GET', '/api/v1/namespaces/ns1/pods/p', { token: 'other' })).resolves.toMatchObject({ status: 404 });
+  await expect(call('GET', '/api/v1/namespaces/ns1/pods/p', { token: 'other' })).resolves.toMatchObject({
+    status: 404,
+  });
 });
 
 test('404s: a Status naming the object, or a bare page-not-found for unserved types', async () => {
-  await expect(call('GET', '/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/a')).resolves.toEqual({
+  await expect(
+    call('GET', '/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/a'),
+  ).resolves.toEqual({
     status: 404,
     contentType: 'application/json',
     body: {
@@ -65,26 +85,48 @@ test('404s: a Status naming the object, or a bare page-not-found for unserved ty
       code: 404,
     },
   });
-  await expect(call('GET', '/apis/example.com/v1/namespaces/ns1/things/a')).resolves.toMatchObject({ status: 404, body: '404 page not found\n' });
-  await expect(call('GET', '/apis/apiextensions.k8s.io/v1/namespaces/ns1/customresourcedefinitions/x')).resolves.toMatchObject({ status: 404, body: '404 page not found\n' });
+  await expect(call('GET', '/apis/example.com/v1/namespaces/ns1/things/a')).resolves.toMatchObject({
+    status: 404,
+    body: '404 page not found\n',
+  });
+  await expect(
+    call('GET', '/apis/apiextensions.k8s.io/v1/namespaces/ns1/customresourcedefinitions/x'),
+  ).resolves.toMatchObject({ status: 404, body: '404 page not found\n' });
 });
 
 test('get and list, namespaced and across namespaces; cluster-scoped CRDs and TPRs', async () => {
   server.addObject(net('a'), { spec: { config: '{}' } });
   server.addObject(net('b'), { spec: { config: '' } });
   server.addObject(net('c', 'ns2'), {});
-  server.addObject({ group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: 'network.kubernetes.com' }, { versions: [{ name: 'v1' }] });
+  server.addObject(
+    { group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: 'network.kubernetes.com' },
+    { versions: [{ name: 'v1' }] },
+  );
   const one = await call('GET', '/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/a');
-  expect(one.body).toMatchObject({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'a', namespace: 'ns1' }, spec: { config: '{}' } });
+  expect(one.body).toMatchObject({
+    apiVersion: 'k8s.cni.cncf.io/v1',
+    kind: 'NetworkAttachmentDefinition',
+    metadata: { name: 'a', namespace: 'ns1' },
+    spec: { config: '{}' },
+  });
   const list = await call('GET', '/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions');
   expect(list.body).toMatchObject({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinitionList' });
-  expect((list.body as { items: Array<{ metadata: { name: string } }> }).items.map((i) => i.metadata.name)).toEqual(['a', 'b']);
+  expect((list.body as { items: Array<{ metadata: { name: string } }> }).items.map((i) => i.metadata.name)).toEqual([
+    'a',
+    'b',
+  ]);
   const all = await call('GET', '/apis/k8s.cni.cncf.io/v1/network-attachment-definitions');
   expect((all.body as { items: unknown[] }).items).toHaveLength(3);
   const tpr = await call('GET', '/apis/extensions/v1beta1/thirdpartyresources/network.kubernetes.com');
-  expect(tpr.body).toMatchObject({ kind: 'ThirdPartyResource', metadata: { name: 'network.kubernetes.com' }, versions: [{ name: 'v1' }] });
+  expect(tpr.body).toMatchObject({
+    kind: 'ThirdPartyResource',
+    metadata: { name: 'network.kubernetes.com' },
+    versions: [{ name: 'v1' }],
+  });
   expect(server.removeObject(net('a'))).toBe(true);
-  await expect(call('GET', '/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/a')).resolves.toMatchObject({ status: 404 });
+  await expect(
+    call('GET', '/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/a'),
+  ).resolves.toMatchObject({ status: 404 });
 });
 
 describe('pod writes', () => {
@@ -94,32 +136,63 @@ describe('pod writes', () => {
   test('merge and strategic merge patches bump the resourceVersion; a stale one is a 409', async () => {
     server.addPod({ namespace: 'ns1', name: 'p', annotations: { a: '1', b: '2' } });
     const first = rv();
-    const merged = await call('PATCH', path, { contentType: 'application/merge-patch+json', body: { metadata: { resourceVersion: first, annotations: { b: null, c: '3' } } } });
+    const merged = await call('PATCH', path, {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { resourceVersion: first, annotations: { b: null, c: '3' } } },
+    });
     expect(merged.status).toBe(200);
     expect(server.pod('ns1', 'p')?.metadata.annotations).toEqual({ a: '1', c: '3' });
     expect(Number(rv())).toBeGreaterThan(Number(first));
-    const stale = await call('PATCH', path, { contentType: 'application/strategic-merge-patch+json', body: { metadata: { resourceVersion: first, annotations: { d: '4' } } } });
+    const stale = await call('PATCH', path, {
+      contentType: 'application/strategic-merge-patch+json',
+      body: { metadata: { resourceVersion: first, annotations: { d: '4' } } },
+    });
     expect(stale).toMatchObject({
       status: 409,
-      body: { reason: 'Conflict', message: 'Operation cannot be fulfilled on pods "p": the object has been modified; please apply your changes to the latest version and try again' },
+      body: {
+        reason: 'Conflict',
+        message:
+          'Operation cannot be fulfilled on pods "p": the object has been modified; please apply your changes ' +
+          'to the latest version and try again',
+      },
     });
-    await expect(call('PATCH', path, { contentType: 'application/strategic-merge-patch+json', body: { metadata: { annotations: { d: '4' } } } })).resolves.toMatchObject({ status: 200 });
+    await expect(
+      call('PATCH', path, {
+        contentType: 'application/strategic-merge-patch+json',
+        body: { metadata: { annotations: { d: '4' } } },
+      }),
+    ).resolves.toMatchObject({ status: 200 });
     expect(server.pod('ns1', 'p')?.metadata.annotations).toEqual({ a: '1', c: '3', d: '4' });
   });
 
   test('JSON patch, PUT with resourceVersion, and what the server refuses', async () => {
     server.addPod({ namespace: 'ns1', name: 'p', uid: 'uid-p' });
     const ops = [{ op: 'add', path: '/metadata/annotations/x~1y', value: 'z' }];
-    await expect(call('PATCH', path, { contentType: 'application/json-patch+json', body: ops })).resolves.toMatchObject({ status: 200 });
+    await expect(call('PATCH', path, { contentType: 'application/json-patch+json', body: ops })).resolves.toMatchObject(
+      { status: 200 },
+    );
     expect(server.pod('ns1', 'p')?.metadata.annotations).toEqual({ 'x/y': 'z' });
-    await expect(call('PATCH', path, { contentType: 'application/json-patch+json', body: { metadata: {} } })).resolves.toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
-    await expect(call('PATCH', path, { contentType: 'application/apply-patch+yaml', body: {} })).resolves.toMatchObject({ status: 415 });
+    await expect(
+      call('PATCH', path, { contentType: 'application/json-patch+json', body: { metadata: {} } }),
+    ).resolves.toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
+    await expect(call('PATCH', path, { contentType: 'application/apply-patch+yaml', body: {} })).resolves.toMatchObject(
+      { status: 415 },
+    );
     const pod = server.pod('ns1', 'p');
     const stale = { ...pod, metadata: { ...pod?.metadata, resourceVersion: '1' } };
-    await expect(call('PUT', path, { contentType: 'application/json', body: stale })).resolves.toMatchObject({ status: 409 });
-    await expect(call('PUT', path, { contentType: 'application/json', body: { ...pod, metadata: { ...pod?.metadata, labels: { l: 'v' } } } })).resolves.toMatchObject({ status: 200 });
+    await expect(call('PUT', path, { contentType: 'application/json', body: stale })).resolves.toMatchObject({
+      status: 409,
+    });
+    await expect(
+      call('PUT', path, {
+        contentType: 'application/json',
+        body: { ...pod, metadata: { ...pod?.metadata, labels: { l: 'v' } } },
+      }),
+    ).resolves.toMatchObject({ status: 200 });
     expect(server.pod('ns1', 'p')?.metadata).toMatchObject({ uid: 'uid-p', labels: { l: 'v' } });
-    await expect(call('PATCH', '/api/v1/namespaces/ns1/pods/gone', { contentType: 'application/merge-patch+json', body: {} })).resolves.toMatchObject({ status: 404 });
+    await expect(
+      call('PATCH', '/api/v1/namespaces/ns1/pods/gone', { contentType: 'application/merge-patch+json', body: {} }),
+    ).resolves.toMatchObject({ status: 404 });
   });
 });
 
@@ -129,12 +202,17 @@ test('faults: counted statuses with kube-apiserver wording, delays, hooks, and t
   const denied = await call('GET', '/api/v1/namespaces/ns1/pods/p');
   expect(denied.body).toMatchObject({
     reason: 'Forbidden',
-    message: 'pods "p" is forbidden: User "system:serviceaccount:kube-system:multus" cannot get resource "pods" in API group "" in the namespace "ns1"',
+    message:
+      'pods "p" is forbidden: User "system:serviceaccount:kube-system:multus" cannot get resource "pods" in API ' +
+      'group "" in the namespace "ns1"',
   });
   await expect(call('GET', '/api/v1/namespaces/ns1/pods/p')).resolves.toMatchObject({ status: 403 });
   await expect(call('GET', '/api/v1/namespaces/ns1/pods/p')).resolves.toMatchObject({ status: 200 });
   server.failNext({}, { status: 500, delayMs: 20 });
-  await expect(call('GET', '/api/v1/namespaces/ns1/pods')).resolves.toMatchObject({ status: 500, body: { reason: 'InternalError' } });
+  await expect(call('GET', '/api/v1/namespaces/ns1/pods')).resolves.toMatchObject({
+    status: 500,
+    body: { reason: 'InternalError' },
+  });
   let ran = 0;
   server.beforeNext({ method: 'GET' }, () => (ran += 1));
   await call('GET', '/api/v1/namespaces/ns1/pods/p');
@@ -150,15 +228,18 @@ test('faults: counted statuses with kube-apiserver wording, delays, hooks, and t
   ]);
 });
 
-test('stop() refuses connections, restart() serves the same objects on the same port, close() removes the temp dir', async () => {
-  server.addPod({ namespace: 'ns1', name: 'p' });
-  const port = server.port;
-  const kubeconfig = server.writeKubeconfig();
-  await server.stop();
-  await expect(call('GET', '/api/v1/namespaces/ns1/pods/p')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-  await server.restart();
-  expect(server.port).toBe(port);
-  await expect(call('GET', '/api/v1/namespaces/ns1/pods/p')).resolves.toMatchObject({ status: 200 });
-  await server.close();
-  expect(existsSync(kubeconfig)).toBe(false);
-});
+test(
+  'stop() refuses connections, restart() serves the same ' + 'objects on the same port, close() removes the temp dir',
+  async () => {
+    server.addPod({ namespace: 'ns1', name: 'p' });
+    const port = server.port;
+    const kubeconfig = server.writeKubeconfig();
+    await server.stop();
+    await expect(call('GET', '/api/v1/namespaces/ns1/pods/p')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await server.restart();
+    expect(server.port).toBe(port);
+    await expect(call('GET', '/api/v1/namespaces/ns1/pods/p')).resolves.toMatchObject({ status: 200 });
+    await server.close();
+    expect(existsSync(kubeconfig)).toBe(false);
+  },
+);

@@ -19,11 +19,25 @@ function seedCluster(annotations: Record<string, string>, kind: 'CRD' | 'TPR' = 
   return new FakeKubeClient()
     .addPod('ns1', 'pod1', annotations)
     .addNetwork('ns1', 'ptp-net', 'ptp', { name: 'ptp-net', type: 'ptp', ipam: ipam('10.248.246.144/28') }, kind)
-    .addNetwork('ns1', 'br-net-1', 'bridge', { name: 'br-net-1', type: 'bridge', bridge: 'br-net-1', ipam: ipam('10.1.10.0/24') }, kind)
-    .addNetwork('ns1', 'br-net-2', 'bridge', { name: 'br-net-2', bridge: 'br-net-2', ipam: ipam('10.11.1.0/24') }, kind);
+    .addNetwork(
+      'ns1',
+      'br-net-1',
+      'bridge',
+      { name: 'br-net-1', type: 'bridge', bridge: 'br-net-1', ipam: ipam('10.1.10.0/24') },
+      kind,
+    )
+    .addNetwork(
+      'ns1',
+      'br-net-2',
+      'bridge',
+      { name: 'br-net-2', bridge: 'br-net-2', ipam: ipam('10.11.1.0/24') },
+      kind,
+    );
 }
 
-const seedAnnotation = { networks: '[ { "name": "br-net-1" }, { "name": "br-net-2" }, { "name": "br-net-2" }, { "name": "ptp-net" } ]' };
+const seedAnnotation = {
+  networks: '[ { "name": "br-net-1" }, { "name": "br-net-2" }, { "name": "br-net-2" }, { "name": "ptp-net" } ]',
+};
 
 describe.each(['CRD', 'TPR'] as const)("the seed's %s walkthrough", (kind) => {
   test('eth0 from br-net-1, net0 and net1 from br-net-2, net2 from ptp-net; network-status written', async () => {
@@ -32,14 +46,20 @@ describe.each(['CRD', 'TPR'] as const)("the seed's %s walkthrough", (kind) => {
     expect(run.code).toBe(0);
     expect(t.executor.sequence()).toEqual(['ADD bridge eth0', 'ADD bridge net0', 'ADD bridge net1', 'ADD ptp net2']);
     expect(t.executor.calls[1]?.stdin).toMatchObject({ name: 'br-net-2', type: 'bridge', cniVersion: '1.0.0' });
-    const status = JSON.parse(t.kube.pods.get('ns1/pod1')?.annotations['k8s.v1.cni.cncf.io/network-status'] ?? '[]') as Array<Record<string, unknown>>;
+    const status = JSON.parse(
+      t.kube.pods.get('ns1/pod1')?.annotations['k8s.v1.cni.cncf.io/network-status'] ?? '[]',
+    ) as Array<Record<string, unknown>>;
     expect(status.map((s) => [s['name'], s['interface'], s['default']])).toEqual([
       ['ns1/br-net-1', 'eth0', true],
       ['ns1/br-net-2', 'net0', false],
       ['ns1/br-net-2', 'net1', false],
       ['ns1/ptp-net', 'net2', false],
     ]);
-    expect(t.kube.calls).toContain(kind === 'CRD' ? 'getObject apiextensions.k8s.io/customresourcedefinitions /networks.kubernetes.com' : 'getObject extensions/thirdpartyresources /network.kubernetes.com');
+    expect(t.kube.calls).toContain(
+      kind === 'CRD'
+        ? 'getObject apiextensions.k8s.io/customresourcedefinitions /networks.kubernetes.com'
+        : 'getObject extensions/thirdpartyresources /network.kubernetes.com',
+    );
   });
 });
 
@@ -47,36 +67,85 @@ test('NADs in the JSON form: interface, ips, mac, cni-args and default-route rea
   const kube = new FakeKubeClient()
     .addPod('ns1', 'pod1', {
       'k8s.v1.cni.cncf.io/networks': JSON.stringify([
-        { name: 'macvlan-conf', interface: 'data0', ips: ['10.60.0.5/24'], mac: '02:00:00:00:00:05', 'cni-args': { k: 'v' }, 'default-route': ['10.60.0.1'] },
+        {
+          name: 'macvlan-conf',
+          interface: 'data0',
+          ips: ['10.60.0.5/24'],
+          mac: '02:00:00:00:00:05',
+          'cni-args': { k: 'v' },
+          'default-route': ['10.60.0.1'],
+        },
       ]),
     })
-    .addNad('ns1', 'macvlan-conf', { cniVersion: '1.0.0', name: 'macvlan-conf', type: 'macvlan', capabilities: { ips: true, mac: true }, ipam: { type: 'static' } });
+    .addNad('ns1', 'macvlan-conf', {
+      cniVersion: '1.0.0',
+      name: 'macvlan-conf',
+      type: 'macvlan',
+      capabilities: { ips: true, mac: true },
+      ipam: { type: 'static' },
+    });
   const t = setup(kube);
-  const run = await runPlugin(t.container, { command: 'ADD', config: { ...base, delegates: [{ type: 'bridge', name: 'cluster', ipam: ipam('10.244.0.0/24') }] }, args });
+  const run = await runPlugin(t.container, {
+    command: 'ADD',
+    config: { ...base, delegates: [{ type: 'bridge', name: 'cluster', ipam: ipam('10.244.0.0/24') }] },
+    args,
+  });
   expect(run.code).toBe(0);
   expect(t.executor.sequence()).toEqual(['ADD macvlan eth0']);
-  expect(t.executor.calls[0]?.stdin).toMatchObject({ runtimeConfig: { ips: ['10.60.0.5/24'], mac: '02:00:00:00:00:05' }, args: { cni: { k: 'v' } } });
+  expect(t.executor.calls[0]?.stdin).toMatchObject({
+    runtimeConfig: { ips: ['10.60.0.5/24'], mac: '02:00:00:00:00:05' },
+    args: { cni: { k: 'v' } },
+  });
 });
 
-test('clusterNetwork mode: cluster network first, then defaultNetworks, then the comma-form selections with @interface', async () => {
-  const kube = new FakeKubeClient()
-    .addPod('ns1', 'pod1', { 'k8s.v1.cni.cncf.io/networks': 'other/sriov-net@vf0, macvlan-conf' })
-    .addNad('kube-system', 'cluster', { cniVersion: '1.0.0', name: 'cluster', type: 'bridge', ipam: ipam('10.244.0.0/24') })
-    .addNad('kube-system', 'monitoring', { cniVersion: '1.0.0', name: 'monitoring', type: 'ptp', ipam: ipam('10.70.0.0/24') })
-    .addNad('other', 'sriov-net', { cniVersion: '1.0.0', name: 'sriov-net', type: 'host-device', device: 'veth9' })
-    .addNad('ns1', 'macvlan-conf', { cniVersion: '1.0.0', name: 'macvlan-conf', type: 'macvlan', master: 'eth1' });
-  const t = setup(kube);
-  const config = { ...base, clusterNetwork: 'cluster', defaultNetworks: ['monitoring'], ifnameIndexFrom: 1 };
-  const run = await runPlugin(t.container, { command: 'ADD', config, args });
-  expect(run.code).toBe(0);
-  expect(t.executor.sequence()).toEqual(['ADD bridge eth0', 'ADD ptp net1', 'ADD host-device vf0', 'ADD macvlan net2']);
-});
+test(
+  'clusterNetwork mode: cluster network first, then defaultNetworks, then the comma-form selections with ' +
+    '@interface',
+  async () => {
+    const kube = new FakeKubeClient()
+      .addPod('ns1', 'pod1', { 'k8s.v1.cni.cncf.io/networks': 'other/sriov-net@vf0, macvlan-conf' })
+      .addNad('kube-system', 'cluster', {
+        cniVersion: '1.0.0',
+        name: 'cluster',
+        type: 'bridge',
+        ipam: ipam('10.244.0.0/24'),
+      })
+      .addNad('kube-system', 'monitoring', {
+        cniVersion: '1.0.0',
+        name: 'monitoring',
+        type: 'ptp',
+        ipam: ipam('10.70.0.0/24'),
+      })
+      .addNad('other', 'sriov-net', { cniVersion: '1.0.0', name: 'sriov-net', type: 'host-device', device: 'veth9' })
+      .addNad('ns1', 'macvlan-conf', { cniVersion: '1.0.0', name: 'macvlan-conf', type: 'macvlan', master: 'eth1' });
+    const t = setup(kube);
+    const config = { ...base, clusterNetwork: 'cluster', defaultNetworks: ['monitoring'], ifnameIndexFrom: 1 };
+    const run = await runPlugin(t.container, { command: 'ADD', config, args });
+    expect(run.code).toBe(0);
+    expect(t.executor.sequence()).toEqual([
+      'ADD bridge eth0',
+      'ADD ptp net1',
+      'ADD host-device vf0',
+      'ADD macvlan net2',
+    ]);
+  },
+);
 
 test('pods of systemNamespaces get no defaultNetworks', async () => {
   const kube = new FakeKubeClient()
     .addPod('kube-system', 'coredns', {})
-    .addNad('kube-system', 'cluster', { cniVersion: '1.0.0', name: 'cluster', type: 'bridge', ipam: ipam('10.244.0.0/24') })
-    .addNad('kube-system', 'monitoring', { cniVersion: '1.0.0', name: 'monitoring', type: 'ptp', ipam: ipam('10.70.0.0/24') });
+    .addNad('kube-system', 'cluster', {
+      cniVersion: '1.0.0',
+      name: 'cluster',
+      type: 'bridge',
+      ipam: ipam('10.244.0.0/24'),
+    })
+    .addNad('kube-system', 'monitoring', {
+      cniVersion: '1.0.0',
+      name: 'monitoring',
+      type: 'ptp',
+      ipam: ipam('10.70.0.0/24'),
+    });
   const t = setup(kube);
   const config = { ...base, clusterNetwork: 'cluster', defaultNetworks: ['monitoring'] };
   await runPlugin(t.container, { command: 'ADD', config, args: 'K8S_POD_NAMESPACE=kube-system;K8S_POD_NAME=coredns' });
@@ -84,9 +153,16 @@ test('pods of systemNamespaces get no defaultNetworks', async () => {
 });
 
 test('annotations from runtimeConfig: no pod GET at all', async () => {
-  const kube = new FakeKubeClient().addNad('ns1', 'macvlan-conf', { cniVersion: '1.0.0', name: 'macvlan-conf', type: 'macvlan' });
+  const kube = new FakeKubeClient().addNad('ns1', 'macvlan-conf', {
+    cniVersion: '1.0.0',
+    name: 'macvlan-conf',
+    type: 'macvlan',
+  });
   const t = setup(kube.addPod('ns1', 'pod1'));
-  const config = { ...base, runtimeConfig: { 'io.kubernetes.cri.pod-annotations': { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' } } };
+  const config = {
+    ...base,
+    runtimeConfig: { 'io.kubernetes.cri.pod-annotations': { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' } },
+  };
   const run = await runPlugin(t.container, { command: 'ADD', config, args });
   expect(run.code).toBe(0);
   expect(t.executor.sequence()).toEqual(['ADD macvlan eth0']);
@@ -96,22 +172,40 @@ test('annotations from runtimeConfig: no pod GET at all', async () => {
 
 test('no annotation: the config delegates are the default networks (the seed)', async () => {
   const t = setup(new FakeKubeClient().addPod('ns1', 'pod1', {}));
-  const config = { ...base, delegates: [{ type: 'bridge', name: 'weave', hairpinMode: true, masterplugin: true, ipam: ipam('10.32.0.0/24') }] };
+  const config = {
+    ...base,
+    delegates: [{ type: 'bridge', name: 'weave', hairpinMode: true, masterplugin: true, ipam: ipam('10.32.0.0/24') }],
+  };
   const run = await runPlugin(t.container, { command: 'ADD', config, args });
   expect(run.code).toBe(0);
   expect(t.executor.sequence()).toEqual(['ADD bridge eth0']);
 });
 
 test('a NAD with an empty spec.config uses the file of that name in confDir', async () => {
-  const kube = new FakeKubeClient().addPod('ns1', 'pod1', { 'k8s.v1.cni.cncf.io/networks': 'disk-net' }).addNad('ns1', 'disk-net', undefined);
-  const confDir = new FakeConfDir({ '/etc/cni/multus/net.d/10-disk.conf': { cniVersion: '1.0.0', name: 'disk-net', type: 'ptp', ipam: ipam('10.80.0.0/24') } });
+  const kube = new FakeKubeClient()
+    .addPod('ns1', 'pod1', { 'k8s.v1.cni.cncf.io/networks': 'disk-net' })
+    .addNad('ns1', 'disk-net', undefined);
+  const confDir = new FakeConfDir({
+    '/etc/cni/multus/net.d/10-disk.conf': {
+      cniVersion: '1.0.0',
+      name: 'disk-net',
+      type: 'ptp',
+      ipam: ipam('10.80.0.0/24'),
+    },
+  });
   const t = setup(kube, confDir);
   expect((await runPlugin(t.container, { command: 'ADD', config: base, args })).code).toBe(0);
   expect(t.executor.sequence()).toEqual(['ADD ptp eth0']);
 });
 
 test.each([
-  ['namespaceIsolation', { namespaceIsolation: true }, { 'k8s.v1.cni.cncf.io/networks': 'other/x' }, 7, 'pod ns1/pod1 may not use network other/x'],
+  [
+    'namespaceIsolation',
+    { namespaceIsolation: true },
+    { 'k8s.v1.cni.cncf.io/networks': 'other/x' },
+    7,
+    'pod ns1/pod1 may not use network other/x',
+  ],
   ['a network that does not exist', {}, { 'k8s.v1.cni.cncf.io/networks': 'nope' }, 105, 'network ns1/nope not found'],
   ['a malformed annotation', {}, { 'k8s.v1.cni.cncf.io/networks': 'a/b/c' }, 7, '"a/b/c"'],
   ['no network at all', {}, {}, 7, 'pod ns1/pod1 selects no network'],
@@ -129,7 +223,11 @@ test('namespaceIsolation allows the default and global namespaces', async () => 
     .addNad('default', 'a', { cniVersion: '1.0.0', name: 'a', type: 'macvlan' })
     .addNad('shared', 'b', { cniVersion: '1.0.0', name: 'b', type: 'macvlan' });
   const t = setup(kube);
-  const run = await runPlugin(t.container, { command: 'ADD', config: { ...base, namespaceIsolation: true, globalNamespaces: 'shared' }, args });
+  const run = await runPlugin(t.container, {
+    command: 'ADD',
+    config: { ...base, namespaceIsolation: true, globalNamespaces: 'shared' },
+    args,
+  });
   expect(run.code).toBe(0);
 });
 
@@ -173,7 +271,9 @@ test('API down at DEL without a cache: logged, DEL succeeds', async () => {
   const t = setup(kube);
   const del = await runPlugin(t.container, { command: 'DEL', config: base, args });
   expect(del).toMatchObject({ code: 0, stdout: '' });
-  expect(t.logger.lines.some((l) => l.level === 'warn' && String(l.msg).includes('networks not resolvable'))).toBe(true);
+  expect(t.logger.lines.some((l) => l.level === 'warn' && String(l.msg).includes('networks not resolvable'))).toBe(
+    true,
+  );
 });
 
 test('a pod deleted before network-status is written: logged, ADD succeeds', async () => {
@@ -186,5 +286,7 @@ test('a pod deleted before network-status is written: logged, ADD succeeds', asy
   };
   const run = await runPlugin(t.container, { command: 'ADD', config: base, args });
   expect(run.code).toBe(0);
-  expect(t.logger.lines.some((l) => l.level === 'warn' && String(l.msg).includes('network-status not written'))).toBe(true);
+  expect(t.logger.lines.some((l) => l.level === 'warn' && String(l.msg).includes('network-status not written'))).toBe(
+    true,
+  );
 });

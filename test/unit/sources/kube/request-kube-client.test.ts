@@ -4,24 +4,43 @@ import { FakeConfDir, FakeKubeClient } from '../../../support/fake-kube';
 import { runPlugin } from '../../../support/run-plugin';
 import { testContainer } from '../../../support/test-container';
 
-const NAD = { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace: 'ns1', name: 'data' };
+const NAD = {
+  group: 'k8s.cni.cncf.io',
+  version: 'v1',
+  plural: 'network-attachment-definitions',
+  namespace: 'ns1',
+  name: 'data',
+};
 
 describe('requestKubeClient', () => {
-  test('identical GETs are made once, concurrent ones share the request in flight; other objects are their own GET', async () => {
-    const api = new FakeKubeClient().addPod('ns1', 'pod1').addNad('ns1', 'data', { type: 'bridge' });
-    let made = 0;
-    const client = requestKubeClient(() => {
-      made += 1;
-      return Promise.resolve(api);
-    });
-    const c = await client();
-    await Promise.all([c.getObject(NAD), c.getObject(NAD), c.getObject({ ...NAD }), c.getPod('ns1', 'pod1'), c.getPod('ns1', 'pod1')]);
-    await c.getObject({ ...NAD, name: 'other' });
-    await (await client()).getObject(NAD);
-    expect(made).toBe(1);
-    expect(api.calls).toEqual(['getObject k8s.cni.cncf.io/network-attachment-definitions ns1/data', 'getPod ns1/pod1', 'getObject k8s.cni.cncf.io/network-attachment-definitions ns1/other']);
-    expect(c.server).toBe(api.server);
-  });
+  test(
+    'identical GETs are made once, concurrent ones share ' + 'the request in flight; other objects are their own GET',
+    async () => {
+      const api = new FakeKubeClient().addPod('ns1', 'pod1').addNad('ns1', 'data', { type: 'bridge' });
+      let made = 0;
+      const client = requestKubeClient(() => {
+        made += 1;
+        return Promise.resolve(api);
+      });
+      const c = await client();
+      await Promise.all([
+        c.getObject(NAD),
+        c.getObject(NAD),
+        c.getObject({ ...NAD }),
+        c.getPod('ns1', 'pod1'),
+        c.getPod('ns1', 'pod1'),
+      ]);
+      await c.getObject({ ...NAD, name: 'other' });
+      await (await client()).getObject(NAD);
+      expect(made).toBe(1);
+      expect(api.calls).toEqual([
+        'getObject k8s.cni.cncf.io/network-attachment-definitions ns1/data',
+        'getPod ns1/pod1',
+        'getObject k8s.cni.cncf.io/network-attachment-definitions ns1/other',
+      ]);
+      expect(c.server).toBe(api.server);
+    },
+  );
 
   test('writes go through every time', async () => {
     const api = new FakeKubeClient().addPod('ns1', 'pod1');
@@ -32,19 +51,28 @@ describe('requestKubeClient', () => {
   });
 });
 
-test('a pod annotated with the same network 100 times makes one NAD GET (and one pod GET) in its ADD; the next ADD asks again', async () => {
-  const kube = new FakeKubeClient()
-    .addPod('ns1', 'pod1', { 'k8s.v1.cni.cncf.io/networks': Array(100).fill('data').join(',') })
-    .addNad('ns1', 'data', { cniVersion: '1.0.0', name: 'data', type: 'bridge', ipam: { type: 'host-local', subnet: '10.30.0.0/16' } });
-  const t = testContainer();
-  t.container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
-  t.container.rebind(TOKENS.ConfDirReader).toConstantValue(new FakeConfDir());
-  const config = { name: 'multus-net', type: 'multus', cniVersion: '1.0.0', kubeconfig: '/k' };
-  const args = 'IgnoreUnknown=1;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=pod1';
-  expect((await runPlugin(t.container, { command: 'ADD', config, args })).code).toBe(0);
-  expect(t.executor.calls).toHaveLength(100);
-  const gets = (): string[] => kube.calls.filter((c) => c.startsWith('get'));
-  expect(gets()).toEqual(['getPod ns1/pod1', 'getObject k8s.cni.cncf.io/network-attachment-definitions ns1/data']);
-  expect((await runPlugin(t.container, { command: 'ADD', config, args, containerId: 'ctr2' })).code).toBe(0);
-  expect(gets()).toHaveLength(4);
-});
+test(
+  'a pod annotated with the same network 100 times makes one NAD GET (and one pod GET) in its ADD; the next ADD ' +
+    'asks again',
+  async () => {
+    const kube = new FakeKubeClient()
+      .addPod('ns1', 'pod1', { 'k8s.v1.cni.cncf.io/networks': Array(100).fill('data').join(',') })
+      .addNad('ns1', 'data', {
+        cniVersion: '1.0.0',
+        name: 'data',
+        type: 'bridge',
+        ipam: { type: 'host-local', subnet: '10.30.0.0/16' },
+      });
+    const t = testContainer();
+    t.container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
+    t.container.rebind(TOKENS.ConfDirReader).toConstantValue(new FakeConfDir());
+    const config = { name: 'multus-net', type: 'multus', cniVersion: '1.0.0', kubeconfig: '/k' };
+    const args = 'IgnoreUnknown=1;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=pod1';
+    expect((await runPlugin(t.container, { command: 'ADD', config, args })).code).toBe(0);
+    expect(t.executor.calls).toHaveLength(100);
+    const gets = (): string[] => kube.calls.filter((c) => c.startsWith('get'));
+    expect(gets()).toEqual(['getPod ns1/pod1', 'getObject k8s.cni.cncf.io/network-attachment-definitions ns1/data']);
+    expect((await runPlugin(t.container, { command: 'ADD', config, args, containerId: 'ctr2' })).code).toBe(0);
+    expect(gets()).toHaveLength(4);
+  },
+);

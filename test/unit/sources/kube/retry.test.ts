@@ -1,4 +1,11 @@
-import { AttemptTimedOut, Deadline, realAttemptTimer, type RetryPolicy, retrying, withTimeout } from '../../../../src/sources/kube/retry';
+import {
+  AttemptTimedOut,
+  Deadline,
+  realAttemptTimer,
+  type RetryPolicy,
+  retrying,
+  withTimeout,
+} from '../../../../src/sources/kube/retry';
 import { ManualAttemptTimer } from '../../../support/manual-attempt-timer';
 
 /**
@@ -97,7 +104,8 @@ describe('retrying', () => {
   let sleeps: number[];
   let timers: ManualAttemptTimer;
   let policy: RetryPolicy;
-  const transient = (err: unknown): string | undefined => (err instanceof Error && err.message.startsWith('transient') ? err.message : undefined);
+  const transient = (err: unknown): string | undefined =>
+    err instanceof Error && err.message.startsWith('transient') ? err.message : undefined;
   const giveUp = (reason: string, attempts: number): Error => new Error(`gave up: ${reason} after ${attempts}`);
 
   beforeEach(() => {
@@ -118,7 +126,13 @@ describe('retrying', () => {
 
   test('transient failures are retried after each backoff step, then it succeeds', async () => {
     let n = 0;
-    const value = await retrying(() => (++n < 3 ? Promise.reject(new Error(`transient ${n}`)) : Promise.resolve(n)), policy, deadline(4000), transient, giveUp);
+    const value = await retrying(
+      () => (++n < 3 ? Promise.reject(new Error(`transient ${n}`)) : Promise.resolve(n)),
+      policy,
+      deadline(4000),
+      transient,
+      giveUp,
+    );
     expect(value).toBe(3);
     expect(sleeps).toEqual([200, 400]);
     expect(timers.timers.map((t) => [t.timeoutMs, t.state])).toEqual([
@@ -136,7 +150,9 @@ describe('retrying', () => {
 
   test('one attempt per backoff step plus one, then giveUp with the last reason', async () => {
     let n = 0;
-    const err = await rejection(retrying(() => Promise.reject(new Error(`transient ${++n}`)), policy, deadline(4000), transient, giveUp));
+    const err = await rejection(
+      retrying(() => Promise.reject(new Error(`transient ${++n}`)), policy, deadline(4000), transient, giveUp),
+    );
     expect((err as Error).message).toBe('gave up: transient 3 after 3');
     expect(sleeps).toEqual([200, 400]);
   });
@@ -183,7 +199,9 @@ describe('retrying', () => {
   test('an attempt started with the budget nearly spent still gets 50 ms', async () => {
     clock = 0;
     const nearlySpent = deadline(10);
-    await expect(retrying(() => Promise.resolve('ok'), { ...policy, backoffMs: [] }, nearlySpent, transient, giveUp)).resolves.toBe('ok');
+    await expect(
+      retrying(() => Promise.resolve('ok'), { ...policy, backoffMs: [] }, nearlySpent, transient, giveUp),
+    ).resolves.toBe('ok');
     expect(timers.started).toEqual([50]);
   });
 });
