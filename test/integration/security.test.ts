@@ -442,7 +442,9 @@ describe('security hardening', () => {
       writeFileSync(kubeconfig, `${lines(credentials).join('\n')}\n`, { mode: 0o600 });
       // The same credentials, then a line YAML cannot parse: a YAML error quotes the lines around it.
       brokenKubeconfig = join(dir, 'kubeconfig-broken');
-      writeFileSync(brokenKubeconfig, `${lines([...credentials, '    oops: [unclosed']).join(',')}\n`, { mode: 0o600 });
+      writeFileSync(brokenKubeconfig, `${lines([...credentials, '    oops: [unclosed']).join('\n')}\n`, {
+        mode: 0o600,
+      });
 
       const pemLines = [clientKeyPem, clientCertPem].flatMap((pem) => pem.split('\n').filter((l) => l.trim() !== ''));
       // Pieces of the base64 as the kubeconfig holds it, past the common "-----BEGIN ..." prefix.
