@@ -117,6 +117,7 @@ export function withOwnDefaultRoutes(
   routes: readonly DefaultRouteRequest[],
   where: string,
 ): CniResult {
+  if (routes.length === 0) return result;
   const json = result.asVersion('1.1.0').toJSON();
   const missing = routes.filter((r) => !hasDefaultRoute(json, r.family));
   if (missing.length === 0) return result;
