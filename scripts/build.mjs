@@ -19,7 +19,10 @@ if (!existsSync(bun)) {
 mkdirSync(join(root, 'dist'), { recursive: true });
 // Build-time vendor adapters (package.json "multusAdapters") are compiled in through a generated module.
 writeFileSync(join(root, 'src', 'generated', 'build-adapters.ts'), generate());
-const out = join(root, 'dist', 'multus');
+// `--out PATH` builds elsewhere (a developer's private copy; tests then take MULTUS_TEST_BIN=PATH).
+const outAt = process.argv.indexOf('--out');
+const out = outAt > 0 && process.argv[outAt + 1] !== undefined ? process.argv[outAt + 1] : join(root, 'dist', 'multus');
+mkdirSync(dirname(out), { recursive: true });
 const started = Date.now();
 execFileSync(
   bun,
@@ -37,4 +40,4 @@ execFileSync(
   { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
 );
 const mib = (statSync(out).size / 1048576).toFixed(1);
-console.error(`build: dist/multus (${mib} MiB) in ${Date.now() - started} ms`);
+console.error(`build: ${out} (${mib} MiB) in ${Date.now() - started} ms`);

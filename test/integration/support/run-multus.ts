@@ -3,7 +3,8 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The compiled binary under test (`node scripts/build.mjs`). */
-export const MULTUS_BIN = join(__dirname, '..', '..', '..', 'dist', 'multus');
+/** The binary under test: dist/multus, or a private build named by MULTUS_TEST_BIN (`build.mjs --out`). */
+export const MULTUS_BIN = process.env['MULTUS_TEST_BIN'] ?? join(__dirname, '..', '..', '..', 'dist', 'multus');
 /** Debian's containernetworking-plugins. */
 export const REFERENCE_PLUGINS = '/usr/lib/cni';
 /**
