@@ -1,16 +1,18 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { AdapterDirLoader } from './adapters/modules/adapter-dir-loader';
+import { AdapterDirCatalog } from './adapters/modules/adapter-dir-loader';
+import { MultusPlugin } from './app';
 import { registerAdapterModule } from './adapters/modules/adapter-module';
 import { NsenterPodRoutes } from './adapters/nsenter-pod-routes';
 import { BUILD_ADAPTER_MODULES } from './generated/build-adapters';
 import { registerBuiltinAdapters } from './adapters/register-builtins';
 import { CachedPluginVersions } from './adapters/executor/cached-plugin-versions';
 import { ExecaExecutor } from './adapters/executor/execa-executor';
-import { AdapterRegistry } from './core/adapter-registry';
+import { FsPluginFinder } from './adapters/executor/plugin-finder';
+import { registryOf, type AdapterRegistry } from './core/adapter-registry';
+import { Planner } from './core/dry-run';
 import { Housekeeper } from './core/housekeeper';
 import { Orchestrator } from './core/orchestrator';
-import type { DelegateAdapter } from './core/ports/delegate-adapter';
 import type { Executor } from './core/ports/executor';
 import type { NetworkSource } from './core/ports/network-source';
 import type { PodRoutes } from './core/ports/pod-routes';
@@ -27,27 +29,32 @@ import { KubeStatusReporter } from './sources/kube/kube-status-reporter';
 import { KubernetesSource } from './sources/kube/kubernetes-source';
 import { KubeletPodResources } from './sources/kube/kubelet-pod-resources';
 
-/**
- * Builds the one container of the process: every extension point bound to its production
- * implementation. Tests and vendors rebind tokens on the returned container
- * (`container.rebind(TOKENS.Executor).toConstantValue(fake)`) or register more adapters.
- */
+/** Extension points bound to a given value in place of the production one (tests, the offline CLI). */
+export type Replacements = Readonly<Partial<Record<keyof typeof TOKENS, unknown>>>;
+
 export interface ContainerOptions {
   /** PATH given to delegates (they may exec iptables and the like); the executor's default otherwise. */
   readonly path?: string;
+  /** `{Executor: fake}` binds the fake in place of the real executor; a NetworkSource replaces all sources. */
+  readonly replace?: Replacements;
+  /** Registers more adapters (vendors embedding multus), after the built-in and compiled-in ones. */
+  readonly register?: (container: Container) => void;
 }
 
+/**
+ * Builds the one container of the process: every extension point bound to its production
+ * implementation, or to its replacement. The container is not changed after this: what a
+ * request needs that varies with its config (the adapters of `adapterDirs`) is a snapshot of
+ * the AdapterCatalog, never a binding. Everything bound is a singleton that keeps no request's
+ * state, so one container serves concurrent requests.
+ */
 export function buildContainer(options: ContainerOptions = {}): Container {
-  const container = new Container();
+  const container = new Container({ defaultScope: 'Singleton' });
   const executorOptions = options.path === undefined ? {} : { path: options.path };
-  container
-    .bind<Executor>(TOKENS.Executor)
-    .toDynamicValue(() => new ExecaExecutor(executorOptions))
-    .inSingletonScope();
+  container.bind<Executor>(TOKENS.Executor).toDynamicValue(() => new ExecaExecutor(executorOptions));
   container
     .bind(TOKENS.PluginVersions)
-    .toDynamicValue((ctx) => new CachedPluginVersions(ctx.get<Executor>(TOKENS.Executor)))
-    .inSingletonScope();
+    .toDynamicValue((ctx) => new CachedPluginVersions(ctx.get<Executor>(TOKENS.Executor)));
   container.bind(TOKENS.ResultCache).toConstantValue(new FileResultCache());
   container.bind(TOKENS.ContainerLock).toConstantValue(new FileContainerLock());
   container.bind(TOKENS.Clock).toConstantValue(new SystemClock());
@@ -57,22 +64,30 @@ export function buildContainer(options: ContainerOptions = {}): Container {
   container.bind(TOKENS.ConfDirReader).toConstantValue(new FileConfDir());
   // The kubelet's pod-resources API; @grpc/grpc-js is loaded only when a network names a resourceName.
   container.bind(TOKENS.PodResources).toConstantValue(new KubeletPodResources());
-  container.bind<NetworkSource>(TOKENS.NetworkSource).to(KubernetesSource).inSingletonScope();
-  container.bind<NetworkSource>(TOKENS.NetworkSource).to(FileSource).inSingletonScope();
-  container.bind(TOKENS.StatusReporter).to(KubeStatusReporter).inSingletonScope();
+  container.bind<NetworkSource>(TOKENS.NetworkSource).to(KubernetesSource);
+  container.bind<NetworkSource>(TOKENS.NetworkSource).to(FileSource);
+  container.bind(TOKENS.StatusReporter).to(KubeStatusReporter);
   container
     .bind<PodRoutes>(TOKENS.PodRoutes)
-    .toDynamicValue((ctx) => new NsenterPodRoutes(ctx.get<Executor>(TOKENS.Executor)))
-    .inSingletonScope();
+    .toDynamicValue((ctx) => new NsenterPodRoutes(ctx.get<Executor>(TOKENS.Executor)));
   registerBuiltinAdapters(container);
   for (const { source, exported } of BUILD_ADAPTER_MODULES) registerAdapterModule(container, exported, source);
-  container.bind(TOKENS.AdapterLoader).toConstantValue(new AdapterDirLoader());
+  options.register?.(container);
+  container.bind(TOKENS.AdapterRegistry).toDynamicValue((ctx) => registryOf(ctx));
   container
-    .bind(TOKENS.AdapterRegistry)
-    .toDynamicValue((ctx) => new AdapterRegistry(ctx.getAll<DelegateAdapter>(TOKENS.DelegateAdapter)));
-  // Not singletons: adapters registered later (a config's adapterDirs) join the next resolution.
-  container.bind(TOKENS.Orchestrator).to(Orchestrator);
+    .bind(TOKENS.AdapterCatalog)
+    .toDynamicValue(
+      (ctx) =>
+        new AdapterDirCatalog(ctx.get<AdapterRegistry>(TOKENS.AdapterRegistry), ctx.get<Executor>(TOKENS.Executor)),
+    );
   container.bind(TOKENS.FileProbe).toConstantValue(new FsFileProbe());
+  container.bind(TOKENS.PluginFinder).toConstantValue(new FsPluginFinder());
+  container.bind(TOKENS.Planner).to(Planner);
+  container.bind(TOKENS.Orchestrator).to(Orchestrator);
   container.bind(TOKENS.Housekeeper).to(Housekeeper);
+  container.bind(TOKENS.Plugin).to(MultusPlugin);
+  for (const [name, value] of Object.entries(options.replace ?? {}) as [keyof typeof TOKENS, unknown][]) {
+    container.rebind(TOKENS[name]).toConstantValue(value);
+  }
   return container;
 }

@@ -9,7 +9,15 @@
 
 // The adapter contract and how to register adapters.
 export type { AdapterContext, DelegateAdapter, DelegateInvocation, VerifyContext } from './core/ports/delegate-adapter';
-export { AdapterRegistry, adapterOrigin, registerAdapter, type AdapterFactory } from './core/adapter-registry';
+export {
+  AdapterRegistry,
+  registerAdapter,
+  registryOf,
+  type AdapterFactory,
+  type AdapterRegistration,
+  type RegisteredAdapter,
+} from './core/adapter-registry';
+export type { AdapterCatalog } from './core/ports/adapter-catalog';
 export { ExecAdapter, GenericExecAdapter, type ExecAdapterOptions } from './adapters/exec-adapter';
 export {
   ADAPTER_API,
@@ -18,7 +26,7 @@ export {
   type AdapterModule,
   type AdapterModuleExport,
 } from './adapters/modules/adapter-module';
-export { AdapterDirLoader } from './adapters/modules/adapter-dir-loader';
+export { AdapterDirCatalog } from './adapters/modules/adapter-dir-loader';
 export { registerBuiltinAdapters } from './adapters/register-builtins';
 export { BridgeAdapter } from './adapters/bridge-adapter';
 export { PtpAdapter } from './adapters/ptp-adapter';

@@ -42,10 +42,13 @@ const io: PluginIo = {
   },
 };
 
-/** The composition root is loaded only for ADD/DEL/CHECK: VERSION pays for nothing else. */
+/**
+ * The composition root, the one place the plugin is resolved from the container; loaded only for
+ * ADD/DEL/CHECK/GC/STATUS: VERSION pays for nothing else.
+ */
 async function loadHandlers(): Promise<import('./core/skel').PluginHandlers> {
-  const [{ buildContainer }, { MultusPlugin }] = await Promise.all([import('./container'), import('./app')]);
-  return new MultusPlugin(buildContainer({ path: io.env.get('PATH') }));
+  const [{ buildContainer }, { TOKENS }] = await Promise.all([import('./container'), import('./core/tokens')]);
+  return buildContainer({ path: io.env.get('PATH') }).get(TOKENS.Plugin);
 }
 
 /**

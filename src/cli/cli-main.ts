@@ -37,7 +37,8 @@ function helpText(): string {
     '',
     ...lines,
     '',
-    'Options: --help, --version. Each command takes --help; validate and explain take --json.',
+    'Options: --help, --version. Each command takes --help; validate and explain take --json;',
+    'validate and install take --strict (a config key multus does not know is an error, not a warning).',
     '',
   ].join('\n');
 }

@@ -7,7 +7,10 @@ import {
   DEFAULT_INTERVAL_SECONDS,
   DEFAULT_SERVICE_ACCOUNT_DIR,
   parseInstallOptions,
+  unknownKeyMessages,
+  type InstallOptions,
 } from './install/install-options';
+import { InstallError } from './install/install-error';
 import { cleanup, install, watch } from './install/installer';
 
 const USAGE = `usage: multus install [options]
@@ -37,7 +40,10 @@ What:
   --log-level LEVEL          logLevel of the multus config (default: multus's, warn)
   --log-file PATH            logFile of the multus config (a path on the host)
   --set KEY=VALUE            any other key of the multus config; VALUE is JSON, or else a
-                             string (--set ifnameIndexFrom=1 --set 'defaultNetworks=["mon"]')
+                             string (--set ifnameIndexFrom=1 --set 'defaultNetworks=["mon"]');
+                             a key multus does not know is warned about on stderr, with the
+                             nearest known key (an ADD would ignore it)
+  --strict                   refuse an unknown --set key instead: write nothing, exit 1
 Credentials:
   --kubeconfig-out PATH      where to write the kubeconfig (default
                              <conf-dir>/multus.d/multus.kubeconfig, mode 0600); copies of the
@@ -57,7 +63,8 @@ How:
                              copies, and exit; the binary stays (pods set up through multus
                              still need it for their DEL)
 
-Exit status: 0 done, 1 failed (no primary config, unreadable files, ...), 2 usage error.`;
+Exit status: 0 done, 1 failed (no primary config, unreadable files, an unknown key with
+--strict, ...), 2 usage error.`;
 
 /** What the command takes from the process; injected so tests never touch it. */
 export interface InstallProcess {
@@ -85,6 +92,17 @@ export function defaultMultusBin(execPath: string): string {
   return execPath;
 }
 
+/** Warns on stderr of each unknown key; with --strict, refuses before anything is written. */
+function checkKeys(options: InstallOptions, io: CliIo): void {
+  const unknown = unknownKeyMessages(options);
+  const label = options.strict ? 'error' : 'warning';
+  for (const line of unknown) io.err(`multus install: ${label}: ${line}\n`);
+  if (options.strict && unknown.length > 0) {
+    const keys = unknown.length === 1 ? 'an unknown key' : `${unknown.length} unknown keys`;
+    throw new InstallError(`--strict: the multus config would have ${keys}; nothing written`);
+  }
+}
+
 async function run(args: readonly string[], io: CliIo, proc: InstallProcess): Promise<number> {
   const options = parseInstallOptions(args, io.env);
   const log = (line: string): void => io.out(`multus install: ${line}\n`);
@@ -93,6 +111,7 @@ async function run(args: readonly string[], io: CliIo, proc: InstallProcess): Pr
     await cleanup(options, env);
     return 0;
   }
+  checkKeys(options, io);
   const multusBin = options.multusBin ?? defaultMultusBin(proc.execPath);
   if (!options.watch) {
     const plan = await install(options, multusBin, env);

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { AdapterRegistry } from './adapter-registry';
+import { adaptersFor, type AdapterRegistry } from './adapter-registry';
 import { parseCniArgs } from './cni-env';
 import { isHostNetns } from './host-netns';
 import { delegateBinDirs, delegateEnv, delegateInvocation } from './delegate-call';
@@ -7,6 +7,7 @@ import { expandPlugins, type PluginConf } from './delegate-conf';
 import { attachmentFailure, DeleteRun } from './delete-run';
 import { CniCode, CniError, toCniError } from './errors';
 import type { DelegateConf, NetworkRequest } from './plan';
+import type { AdapterCatalog } from './ports/adapter-catalog';
 import type { Clock } from './ports/clock';
 import type { ContainerLock } from './ports/container-lock';
 import type { FileProbe } from './ports/file-probe';
@@ -61,7 +62,7 @@ function validAttachments(raw: Readonly<Record<string, unknown>>): ValidAttachme
 @injectable()
 export class Housekeeper {
   constructor(
-    @inject(TOKENS.AdapterRegistry) private readonly registry: AdapterRegistry,
+    @inject(TOKENS.AdapterCatalog) private readonly catalog: AdapterCatalog,
     @inject(TOKENS.ResultCache) private readonly cache: ResultCache,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.FileProbe) private readonly probe: FileProbe,
@@ -97,11 +98,12 @@ export class Housekeeper {
         `readiness indicator file ${file} does not exist: the cluster network is not ready`,
       );
     }
+    const adapters = await adaptersFor(this.catalog, request, log);
     for (const spec of request.config.delegates) {
       for (const plugin of expandPlugins(spec.conf, request.config, spec.path)) {
         const conf = await this.housekeepingConf(request, plugin, 'STATUS', log);
         if (conf === undefined) continue;
-        await this.runOnDelegate(request, conf, plugin.origin, 'STATUS').catch((err: unknown) => {
+        await this.runOnDelegate(request, adapters, conf, plugin.origin, 'STATUS').catch((err: unknown) => {
           throw toCniError(err).withContext(`${plugin.origin} (type "${String(conf['type'])}") STATUS`);
         });
       }
@@ -144,8 +146,9 @@ export class Housekeeper {
       valid.some((a) => a.containerID === e.containerId && a.ifname === e.ifname);
     const entries = await this.cache.list(request.config.cacheDir);
     const failures: CniError[] = [];
+    const adapters = await adaptersFor(this.catalog, request, log);
     for (const entry of entries.filter((e) => !isValid(e))) {
-      await this.collect(request, entry, log).catch((err: unknown) => failures.push(toCniError(err)));
+      await this.collect(request, adapters, entry, log).catch((err: unknown) => failures.push(toCniError(err)));
     }
     const kept = entries.filter(isValid);
     for (const [recorded, attachments] of delegatesToCollect(kept)) {
@@ -161,14 +164,21 @@ export class Housekeeper {
       });
       if (conf === undefined) continue;
       const gcConf = { ...conf, [VALID_ATTACHMENTS_KEY]: attachments };
-      await this.runOnDelegate(request, gcConf, origin, 'GC').catch((err: unknown) => failures.push(toCniError(err)));
+      await this.runOnDelegate(request, adapters, gcConf, origin, 'GC').catch((err: unknown) =>
+        failures.push(toCniError(err)),
+      );
     }
     log.info({ collected: entries.length - kept.length, kept: kept.length, failures: failures.length }, 'GC done');
     if (failures.length > 0) throw DeleteRun.aggregate(failures, 'GC');
   }
 
   /** Deletes one stale container's attachments from its record, under its lock. */
-  private async collect(request: NetworkRequest, entry: CacheEntry, log: Logger): Promise<void> {
+  private async collect(
+    request: NetworkRequest,
+    adapters: AdapterRegistry,
+    entry: CacheEntry,
+    log: Logger,
+  ): Promise<void> {
     const key = { dir: request.config.cacheDir, containerId: entry.containerId, ifname: entry.ifname };
     const held = await this.lock.acquire(key, GC_LOCK_WAIT_MS);
     try {
@@ -181,10 +191,7 @@ export class Housekeeper {
         netns,
         args: parseCniArgs(entry.cniArgs),
       };
-      const outcome = await new DeleteRun(this.registry, { ...request, env }, log).run(
-        entry,
-        entry.attachments.length - 1,
-      );
+      const outcome = await new DeleteRun(adapters, { ...request, env }, log).run(entry, entry.attachments.length - 1);
       if (outcome.failures.length === 0) await this.cache.remove(key);
       else {
         await this.cache.save(key, outcome.entry);
@@ -197,6 +204,7 @@ export class Housekeeper {
 
   private async runOnDelegate(
     request: NetworkRequest,
+    adapters: AdapterRegistry,
     conf: DelegateConf,
     origin: string,
     command: 'GC' | 'STATUS',
@@ -204,7 +212,7 @@ export class Housekeeper {
     const binDirs = delegateBinDirs(request.config, request.env);
     // GC and STATUS concern no one container: the spec passes them CNI_PATH only.
     const env = { ...delegateEnv(request.env, '', binDirs, ''), CNI_CONTAINERID: '', CNI_NETNS: '' };
-    const adapter = this.registry.pick(conf, origin);
+    const adapter = adapters.pick(conf, origin);
     const call = delegateInvocation(request, { conf, env, binDirs });
     try {
       await (command === 'GC' ? adapter.gc(call) : adapter.status(call));

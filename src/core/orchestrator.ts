@@ -1,21 +1,22 @@
-import { inject, injectable, multiInject } from 'inversify';
-import type { AdapterRegistry } from './adapter-registry';
+import { inject, injectable } from 'inversify';
+import { adaptersFor, type AdapterRegistry } from './adapter-registry';
 import { masterResult } from './aggregator';
 import { cacheKey, newCacheEntry, withState, type EntryContext } from './cache-entry';
 import { defaultRouteRequests, masterDefaultRoutes, withOwnDefaultRoutes, withoutDefaultRoutes } from './default-route';
-import { delegateBinDirs, delegateCniArgs, delegateEnv, delegateInvocation } from './delegate-call';
+import { delegateBinDirs, delegateCniArgs, delegateInvocation } from './delegate-call';
 import { attachmentFailure, DeleteRun, runRecorded, type DeleteOutcome } from './delete-run';
 import { AttachmentFailed, runAttachments } from './attachment-runner';
 import { CniCode, CniError, toCniError } from './errors';
 import { isHostNetns } from './host-netns';
 import { networkStatus } from './network-status';
 import type { NetworkRequest, PodRef } from './plan';
-import { prepareAttachments, type PreparedAttachment } from './planner';
+import type { Planner } from './dry-run';
+import type { PreparedAttachment } from './planner';
+import type { AdapterCatalog } from './ports/adapter-catalog';
 import type { Clock } from './ports/clock';
 import type { ContainerLock } from './ports/container-lock';
 import type { FileProbe } from './ports/file-probe';
 import type { Logger } from './ports/logger';
-import type { NetworkSource } from './ports/network-source';
 import type { PluginVersions } from './ports/plugin-versions';
 import type { PodRoutes } from './ports/pod-routes';
 import type { CacheEntry, CacheKey, ResultCache } from './ports/result-cache';
@@ -26,15 +27,28 @@ import { verifyAttachments } from './verify';
 import { negotiateVersions } from './version-negotiation';
 import { versionAtLeast } from './version';
 
+/** What a rollback needs to know about the ADD that failed. */
+interface Rollback {
+  readonly key: CacheKey;
+  readonly entry: CacheEntry;
+  /** The attachment that failed; undefined when the ADD failed after every delegate ran. */
+  readonly failed?: PreparedAttachment;
+  readonly cause: CniError;
+  /** Parallel ADD: attachments after the failed one may have been made too. */
+  readonly all?: boolean;
+}
+
 /** The error for an ADD stopped between two delegates. */
 function cancelled(signal: AbortSignal): CniError {
   const why = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
   return new CniError(CniCode.TryAgainLater, `ADD stopped: ${why}`);
 }
 
+/** The plan made runnable, with the adapters the request's config can use. */
 interface Prepared {
-  readonly attachments: PreparedAttachment[];
+  readonly attachments: readonly PreparedAttachment[];
   readonly pod: PodRef | undefined;
+  readonly adapters: AdapterRegistry;
 }
 
 /**
@@ -46,12 +60,12 @@ interface Prepared {
 @injectable()
 export class Orchestrator {
   constructor(
-    @inject(TOKENS.AdapterRegistry) private readonly registry: AdapterRegistry,
+    @inject(TOKENS.AdapterCatalog) private readonly catalog: AdapterCatalog,
+    @inject(TOKENS.Planner) private readonly planner: Planner,
     @inject(TOKENS.ResultCache) private readonly cache: ResultCache,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.PluginVersions) private readonly versions: PluginVersions,
     @inject(TOKENS.FileProbe) private readonly probe: FileProbe,
-    @multiInject(TOKENS.NetworkSource) private readonly sources: readonly NetworkSource[],
     @inject(TOKENS.PodRoutes) private readonly podRoutes: PodRoutes,
     @inject(TOKENS.StatusReporter) private readonly reporter: StatusReporter,
     @inject(TOKENS.ContainerLock) private readonly lock: ContainerLock,
@@ -60,7 +74,7 @@ export class Orchestrator {
   /** ADD: returns the master's result in the multus config's cniVersion. */
   async add(request: NetworkRequest, log: Logger): Promise<Record<string, unknown>> {
     await this.refuseHostNetns(request);
-    const prepared = await this.prepare(request, 'ADD');
+    const prepared = await this.prepare(request, 'ADD', await adaptersFor(this.catalog, request, log));
     return this.locked(request, (r) => this.addLocked(r, prepared, log));
   }
 
@@ -78,7 +92,8 @@ export class Orchestrator {
       );
       safe = { ...request, env: { ...request.env, netns: '' } };
     }
-    return this.locked(safe, (r) => this.delLocked(r, log));
+    const adapters = await adaptersFor(this.catalog, safe, log);
+    return this.locked(safe, (r) => this.delLocked(r, log, adapters));
   }
 
   /** CHECK: each added attachment's delegates CHECK with its cached result; stops at the first failure. */
@@ -86,7 +101,8 @@ export class Orchestrator {
     await this.refuseHostNetns(request);
     // Read-only: without a record, answer before the lock would create the cache dir.
     await this.recordToCheck(request);
-    return this.locked(request, (r) => this.checkLocked(r, log));
+    const adapters = await adaptersFor(this.catalog, request, log);
+    return this.locked(request, (r) => this.checkLocked(r, adapters, log));
   }
 
   /** The record CHECK works from; none is code 3. */
@@ -124,11 +140,11 @@ export class Orchestrator {
 
   private async addLocked(
     request: NetworkRequest,
-    { attachments, pod }: Prepared,
+    { attachments, pod, adapters }: Prepared,
     log: Logger,
   ): Promise<Record<string, unknown>> {
     const key = cacheKey(request);
-    await this.clearStale(key, request, log);
+    await this.clearStale(key, request, log, adapters);
     const ctx = this.entryContext(request);
     let entry = newCacheEntry(ctx, attachments);
     await this.cache.save(key, entry);
@@ -157,30 +173,35 @@ export class Orchestrator {
       // A stop (SIGTERM) that killed a running delegate is the stop's error, not the delegate's.
       const cause = request.signal?.aborted === true ? cancelled(request.signal) : toCniError(failed.error);
       // In parallel, attachments after the failed one may have been made too: roll back all.
-      throw await this.rollback(key, entry, failed.attachment, cause, request, log, parallel);
+      throw await this.rollback(
+        { key, entry, failed: failed.attachment, cause, all: parallel },
+        request,
+        log,
+        adapters,
+      );
     }
     try {
       return await this.finish(request, attachments, results, pod, log);
     } catch (err) {
-      throw await this.rollback(key, entry, undefined, toCniError(err), request, log);
+      throw await this.rollback({ key, entry, cause: toCniError(err) }, request, log, adapters);
     }
   }
 
-  private async delLocked(request: NetworkRequest, log: Logger): Promise<void> {
+  private async delLocked(request: NetworkRequest, log: Logger, adapters: AdapterRegistry): Promise<void> {
     const key = cacheKey(request);
     const entry = await this.loadForDelete(key, log);
     if (entry === undefined) {
       // Nothing recorded and a config that cannot say what to delete: its problem is the answer.
       if (request.configProblem !== undefined) throw request.configProblem;
-      await this.delWithoutCache(request, log);
+      await this.delWithoutCache(request, log, adapters);
       return;
     }
-    const outcome = await this.deleteRun(request, log).run(entry, entry.attachments.length - 1);
+    const outcome = await new DeleteRun(adapters, request, log).run(entry, entry.attachments.length - 1);
     await this.settle(key, outcome);
     if (outcome.failures.length > 0) throw DeleteRun.aggregate(outcome.failures, 'DEL');
   }
 
-  private async checkLocked(request: NetworkRequest, log: Logger): Promise<void> {
+  private async checkLocked(request: NetworkRequest, adapters: AdapterRegistry, log: Logger): Promise<void> {
     const entry = await this.recordToCheck(request);
     for (const cached of entry.attachments) {
       if (cached.state !== 'added' || cached.result === undefined) {
@@ -198,7 +219,7 @@ export class Orchestrator {
         continue;
       }
       try {
-        await runRecorded(this.registry, request, cached, 'CHECK');
+        await runRecorded(adapters, request, cached, 'CHECK');
       } catch (err) {
         throw attachmentFailure(cached, 'CHECK', toCniError(err));
       }
@@ -209,14 +230,8 @@ export class Orchestrator {
    * The plan, made runnable: attachments named and checked, each one's CNI version settled with
    * its plugins, and, for an ADD, every delegate's host checks passed; all before anything runs.
    */
-  private async prepare(request: NetworkRequest, command: 'ADD' | 'DEL'): Promise<Prepared> {
-    const source = this.sources.find((s) => s.supports(request));
-    if (source === undefined) {
-      const names = this.sources.map((s) => s.name).join(', ') || 'none';
-      throw new CniError(CniCode.InvalidConfig, `no network source can serve this request (sources: ${names})`);
-    }
-    const plan = await source.resolve(request);
-    const planned = prepareAttachments(plan, request, this.registry);
+  private async prepare(request: NetworkRequest, command: 'ADD' | 'DEL', adapters: AdapterRegistry): Promise<Prepared> {
+    const { attachments: planned, pod } = await this.planner.plan(request, adapters);
     const binDirs = delegateBinDirs(request.config, request.env);
     const attachments = await negotiateVersions(planned, {
       versions: this.versions,
@@ -225,7 +240,7 @@ export class Orchestrator {
       bestEffort: command === 'DEL',
     });
     if (command === 'ADD') await verifyAttachments(attachments, request.env.netns);
-    return { attachments, pod: plan.pod };
+    return { attachments, pod, adapters };
   }
 
   private entryContext(request: NetworkRequest): EntryContext {
@@ -235,7 +250,7 @@ export class Orchestrator {
 
   /** Runs an attachment's plugins in order, each after the first with the previous result as prevResult. */
   private async addOne(attachment: PreparedAttachment, request: NetworkRequest, ctx: EntryContext): Promise<CniResult> {
-    const env = delegateEnv(request.env, attachment.ifname, ctx.binDirs, ctx.cniArgs);
+    const env = attachment.env;
     let result: CniResult | undefined;
     for (const plugin of attachment.plugins) {
       const prevResult = result?.asVersion(attachment.cniVersion).toJSON();
@@ -295,20 +310,17 @@ export class Orchestrator {
     return masterResult(attachments, adjusted, request.config.cniVersion);
   }
 
-  /** Deletes attachments 0..failed (reverse) after an ADD failure; returns the error to report. */
+  /** Deletes attachments 0..failed (all, for a parallel ADD) in reverse after an ADD failure; returns the error. */
   private async rollback(
-    key: CacheKey,
-    entry: CacheEntry,
-    failed: PreparedAttachment | undefined,
-    cause: CniError,
+    { key, entry, failed, cause, all = false }: Rollback,
     request: NetworkRequest,
     log: Logger,
-    all = false,
+    adapters: AdapterRegistry,
   ): Promise<CniError> {
     const upTo = all || failed === undefined ? entry.attachments.length - 1 : failed.index;
     const error = failed === undefined ? cause : attachmentFailure(failed, 'ADD', cause);
     log.warn({ code: error.code, network: failed?.network, type: failed?.type }, 'ADD failed; rolling back');
-    const outcome = await this.deleteRun(request, log).run(entry, upTo);
+    const outcome = await new DeleteRun(adapters, request, log).run(entry, upTo);
     await this.settle(key, outcome).catch((err: unknown) =>
       outcome.failures.push(toCniError(err, 'removing the cache entry')),
     );
@@ -324,10 +336,6 @@ export class Orchestrator {
     });
   }
 
-  private deleteRun(request: NetworkRequest, log: Logger): DeleteRun {
-    return new DeleteRun(this.registry, request, log);
-  }
-
   /** Removes the entry when nothing is left to delete, else records what was deleted. */
   private async settle(key: CacheKey, outcome: DeleteOutcome): Promise<void> {
     if (outcome.failures.length === 0) await this.cache.remove(key);
@@ -335,11 +343,16 @@ export class Orchestrator {
   }
 
   /** An ADD for a container whose earlier attachments were never deleted: delete them first. */
-  private async clearStale(key: CacheKey, request: NetworkRequest, log: Logger): Promise<void> {
+  private async clearStale(
+    key: CacheKey,
+    request: NetworkRequest,
+    log: Logger,
+    adapters: AdapterRegistry,
+  ): Promise<void> {
     const stale = await this.loadForDelete(key, log);
     if (stale === undefined) return;
     log.warn({ dir: key.dir }, 'ADD found attachments of an earlier ADD without DEL; deleting them first');
-    const outcome = await this.deleteRun(request, log).run(stale, stale.attachments.length - 1);
+    const outcome = await new DeleteRun(adapters, request, log).run(stale, stale.attachments.length - 1);
     await this.settle(key, outcome);
     if (outcome.failures.length > 0) throw DeleteRun.aggregate(outcome.failures, 'DEL of the earlier ADD');
   }
@@ -357,10 +370,10 @@ export class Orchestrator {
    * interface another record of this container holds (an ADD under another CNI_IFNAME) is
    * that record's: it is skipped, and so is its lease.
    */
-  private async delWithoutCache(request: NetworkRequest, log: Logger): Promise<void> {
+  private async delWithoutCache(request: NetworkRequest, log: Logger, adapters: AdapterRegistry): Promise<void> {
     let prepared: Prepared;
     try {
-      prepared = await this.prepare(request, 'DEL');
+      prepared = await this.prepare(request, 'DEL', adapters);
     } catch (err) {
       log.warn({ err: toCniError(err).msg }, 'DEL without a cache entry: networks not resolvable, nothing deleted');
       return;
@@ -378,6 +391,6 @@ export class Orchestrator {
       );
     }
     const entry = newCacheEntry(this.entryContext(request), mine);
-    await this.deleteRun(request, log).run(entry, Number.MAX_SAFE_INTEGER);
+    await new DeleteRun(adapters, request, log).run(entry, Number.MAX_SAFE_INTEGER);
   }
 }

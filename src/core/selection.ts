@@ -86,6 +86,25 @@ export function parseNetworkSelections(annotationKey: string, text: string): Net
   return trimmed.split(',').map((item, i) => parseObjectName(`${where} entry ${i + 1}`, item));
 }
 
+/** What a pod's annotations select: which networks key was read, its selections, the default-network override. */
+export interface PodSelections {
+  /** `k8s.v1.cni.cncf.io/networks`, or the seed's `networks` when the pod has no such annotation. */
+  readonly key: string;
+  readonly selections: readonly NetworkSelection[];
+  readonly chosenDefault: NetworkSelection | undefined;
+}
+
+/** Reads a pod's annotations as the Kubernetes source does: the one place the key is chosen. */
+export function podSelections(annotations: Readonly<Record<string, string>>): PodSelections {
+  const key = annotations[NETWORKS_ANNOTATION] !== undefined ? NETWORKS_ANNOTATION : SEED_NETWORKS_ANNOTATION;
+  const override = annotations[DEFAULT_NETWORK_ANNOTATION];
+  return {
+    key,
+    selections: parseNetworkSelections(key, annotations[key] ?? ''),
+    chosenDefault: override === undefined || override.trim() === '' ? undefined : parseDefaultNetwork(override),
+  };
+}
+
 /**
  * Parses `v1.multus-cni.io/default-network`: exactly one selection, in either form. Go parses
  * it with the same parser and refuses more than one (and panics on none). Other fields are

@@ -1,7 +1,7 @@
 /**
  * The inversify tokens of every extension point. Each token is a Symbol paired with an
- * interface in `src/core/ports`; the container is built in one place (`src/container.ts`) and
- * tests rebind any of these.
+ * interface in `src/core/ports`; the container is built in one place (`src/container.ts`), where
+ * tests and the offline CLI replace any of these (`buildContainer({replace: {Executor: fake}})`).
  */
 export const TOKENS = {
   Executor: Symbol.for('multus.Executor'),
@@ -9,7 +9,7 @@ export const TOKENS = {
   LoggerFactory: Symbol.for('multus.LoggerFactory'),
   Clock: Symbol.for('multus.Clock'),
   NetworkSource: Symbol.for('multus.NetworkSource'),
-  DelegateAdapter: Symbol.for('multus.DelegateAdapter'),
+  AdapterRegistration: Symbol.for('multus.AdapterRegistration'),
   AdapterRegistry: Symbol.for('multus.AdapterRegistry'),
   Orchestrator: Symbol.for('multus.Orchestrator'),
   KubeClientProvider: Symbol.for('multus.KubeClientProvider'),
@@ -20,6 +20,9 @@ export const TOKENS = {
   ContainerLock: Symbol.for('multus.ContainerLock'),
   FileProbe: Symbol.for('multus.FileProbe'),
   Housekeeper: Symbol.for('multus.Housekeeper'),
-  AdapterLoader: Symbol.for('multus.AdapterLoader'),
+  AdapterCatalog: Symbol.for('multus.AdapterCatalog'),
+  Plugin: Symbol.for('multus.Plugin'),
+  Planner: Symbol.for('multus.Planner'),
+  PluginFinder: Symbol.for('multus.PluginFinder'),
   PluginVersions: Symbol.for('multus.PluginVersions'),
 } as const;

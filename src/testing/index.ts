@@ -2,7 +2,7 @@
  * The test-support entry: the fakes this project's own tests use, for vendors testing their
  * adapters and for anyone testing multus behaviour without processes, files or a cluster.
  * `testContainer()` is the production container with the executor, cache, lock, clock and
- * logger swapped; rebind any other token on it.
+ * logger replaced; its options replace any other token and register more adapters.
  */
 export {
   defaultScript,
@@ -17,4 +17,4 @@ export {
   type RecordedCall,
   type Script,
 } from './fakes';
-export { testContainer, type TestContainer } from './test-container';
+export { testContainer, type TestContainer, type TestContainerOptions } from './test-container';

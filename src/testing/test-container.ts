@@ -1,6 +1,5 @@
 import type { Container } from 'inversify';
-import { buildContainer } from '../container';
-import { TOKENS } from '../core/tokens';
+import { buildContainer, type Replacements } from '../container';
 import {
   FakeExecutor,
   FakeFileProbe,
@@ -21,22 +20,39 @@ export interface TestContainer {
   readonly probe: FakeFileProbe;
 }
 
+export interface TestContainerOptions {
+  /** More replacements (a fake Kubernetes client, a fixed source); they win over the fakes here. */
+  readonly replace?: Replacements;
+  /** Registers more adapters while the container is built (`registerAdapter(container, ...)`). */
+  readonly register?: (container: Container) => void;
+}
+
 /**
  * The production container with executor, cache, clock, lock, logger, plugin VERSION answers
- * and file probe swapped for fakes (every plugin speaks every version unless `versions` says).
+ * and file probe replaced by fakes (every plugin speaks every version unless `versions` says).
+ * Like the production one, it is not changed after it is built.
  */
-export function testContainer(executor = new FakeExecutor(), versions = new FakePluginVersions()): TestContainer {
-  const container = buildContainer();
+export function testContainer(
+  executor = new FakeExecutor(),
+  versions = new FakePluginVersions(),
+  options: TestContainerOptions = {},
+): TestContainer {
   const cache = new MemoryCache();
   const logger = new RecordingLogger();
   const lock = new MemoryLock();
   const probe = new FakeFileProbe();
-  container.rebind(TOKENS.Executor).toConstantValue(executor);
-  container.rebind(TOKENS.ResultCache).toConstantValue(cache);
-  container.rebind(TOKENS.Clock).toConstantValue(new FixedClock());
-  container.rebind(TOKENS.ContainerLock).toConstantValue(lock);
-  container.rebind(TOKENS.LoggerFactory).toConstantValue(logger);
-  container.rebind(TOKENS.PluginVersions).toConstantValue(versions);
-  container.rebind(TOKENS.FileProbe).toConstantValue(probe);
+  const container = buildContainer({
+    replace: {
+      Executor: executor,
+      ResultCache: cache,
+      Clock: new FixedClock(),
+      ContainerLock: lock,
+      LoggerFactory: logger,
+      PluginVersions: versions,
+      FileProbe: probe,
+      ...options.replace,
+    },
+    ...(options.register === undefined ? {} : { register: options.register }),
+  });
   return { container, executor, cache, logger, lock, versions, probe };
 }

@@ -7,7 +7,6 @@
  * CNI_NETNS (they release their leases and touch no link); (3) Go's `"readinessindicatorfile": ""`;
  * (4) a CHECK with nothing recorded is read-only: it makes no cache dir.
  */
-import { Cleanup, expectClean } from './support/cleanup';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -20,31 +19,15 @@ import {
   ipv4Of,
   netnsLinkNames,
 } from './support/net';
-import {
-  assertIntegrationPrerequisites,
-  expectCniError,
-  expectSuccess,
-  runMultus,
-  type MultusCall,
-} from './support/run-multus';
-import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { expectCniError, expectSuccess, runMultus, type MultusCall } from './support/run-multus';
+import { cacheFiles, leaseFiles, useWorkspace } from './support/workspace';
 
 const NET = 246; // 10.246.0.0/16 belongs to this file
 /** A path naming the host's network namespace: this jest worker's (it runs in the host's, as multus does). */
 const HOST_NETNS = `/proc/${process.pid}/ns/net`;
 
 describe('a DEL that deletes only what is its own', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-
-  beforeAll(() => {
-    assertIntegrationPrerequisites();
-    ws = createWorkspace('ds', perFile);
-  });
-
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(() => expectClean(perFile.runAll()));
+  const { ws, cleanup } = useWorkspace('ds');
 
   function setUp(suffix: string, third: number): { ns: string; bridge: string; call: MultusCall } {
     const ns = `${ws.prefix}-${suffix}`;

@@ -7,23 +7,14 @@
  * PCI address. The last test runs the real host-device plugin on a real netns: it finds the veth
  * end by the `pciBusID` multus wrote, through a fake PCI entry in a private mount namespace.
  */
-import { randomUUID } from 'node:crypto';
 import { chmodSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodResourcesTestServer } from '../support/pod-resources-test-server';
-import { Cleanup, expectClean } from './support/cleanup';
-import {
-  assertKubePrerequisites,
-  forgetStateAfterTest,
-  type KubeCluster,
-  NETWORKS_ANNOTATION,
-  podCniArgs,
-  startKubeCluster,
-} from './support/kube-cluster';
-import { createNetns, createVethPair, hostLink, inSubnet, ipv4Of, netnsLink, netnsLinkNames } from './support/net';
+import { type KubeCluster, NETWORKS_ANNOTATION, setUpKubePod, useKubeCluster } from './support/kube-cluster';
+import { createVethPair, hostLink, inSubnet, ipv4Of, netnsLink, netnsLinkNames } from './support/net';
 import { RecordingBinDir } from './support/recording';
 import { expectCniError, expectSuccess, REFERENCE_PLUGINS, runMultus } from './support/run-multus';
-import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { cacheFiles, leaseFiles } from './support/workspace';
 
 const NET = 249; // 10.249.0.0/16 belongs to this file
 const NAMESPACE = 'dev-ns';
@@ -49,16 +40,11 @@ function addNad(
 }
 
 describe('device IDs for sriov and host-device', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-  let cluster: KubeCluster;
+  const fx = useKubeCluster('dv');
+  const { ws, cleanup, perFile, cluster } = fx;
   let kubelet: PodResourcesTestServer;
 
   beforeAll(async () => {
-    assertKubePrerequisites();
-    ws = createWorkspace('dv', perFile);
-    cluster = await startKubeCluster(ws);
     kubelet = await PodResourcesTestServer.start();
     perFile.add('pod-resources test server', () => kubelet.close());
     addNad(
@@ -108,35 +94,22 @@ describe('device IDs for sriov and host-device', () => {
     });
   });
 
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(async () => {
-    await cluster.server.close();
-    expectClean(perFile.runAll());
-  });
-
   /** A netns, a pod in the API server with its networks annotation, a bin dir of stand-ins; the call for runMultus. */
-  function setUp(suffix: string, annotation: string, extra: Record<string, unknown> = {}) {
-    forgetStateAfterTest(ws, cleanup);
-    const ns = `${ws.prefix}-${suffix}`;
-    const netns = createNetns(ns, cleanup);
-    const pod = { namespace: NAMESPACE, name: `pod-${suffix}`, uid: randomUUID() };
-    cluster.server.addPod({ ...pod, annotations: { [NETWORKS_ANNOTATION]: annotation } });
+  function setUp(
+    suffix: string,
+    annotation: string,
+    extra: Record<string, unknown> = {},
+  ): ReturnType<typeof setUpKubePod> & { bin: RecordingBinDir } {
     const bin = new RecordingBinDir(join(ws.dir, `bin-${suffix}`), ['sriov', 'host-device', CLUSTER_TYPE]);
-    const containerId = `${ws.prefix}-ctr-${suffix}`;
     const config = {
-      name: 'multus-cni-network',
-      type: 'multus',
-      cniVersion: '1.0.0',
-      kubeconfig: cluster.kubeconfig,
       clusterNetwork: 'cluster-net',
       ifnameIndexFrom: 1,
       podResourcesSocket: kubelet.socketPath,
       binDir: bin.binDir,
-      cniDir: ws.cniDir,
-      logToStderr: true,
       ...extra,
     };
-    return { ns, pod, bin, call: { config, containerId, netns, cniArgs: podCniArgs(pod, containerId) } };
+    const annotations = { [NETWORKS_ANNOTATION]: annotation };
+    return { ...setUpKubePod(fx, { suffix, namespace: NAMESPACE, annotations, config }), bin };
   }
 
   function deviceInfos(namespace: string, name: string): unknown[] {

@@ -15,12 +15,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cleanup, expectClean } from './support/cleanup';
 import { FaultCell, installFaultPlugin, POD_DELEGATES, type FaultBed, type FaultSpec } from './support/fault-cell';
 import { isRunning, startMultus, waitFor, type SignalledRun } from './support/fault-run';
 import { hostLink, ip, netnsLinkNames } from './support/net';
-import { assertIntegrationPrerequisites, runMultus, stackTraceLines, type MultusRun } from './support/run-multus';
-import { createWorkspace } from './support/workspace';
+import { expectCleanSuccess, expectCniFailure, runMultus } from './support/run-multus';
+import { useWorkspace } from './support/workspace';
 
 const NET = 239; // 10.239.0.0/16 belongs to this file
 const FAULT_MSG = 'injected by the fault plugin';
@@ -35,38 +34,6 @@ const TIMEOUT_S = 5;
 /** A hang cell's ADD takes the timeout plus the real plugins around it; more means it was not ended by the timeout. */
 const HANG_ADD_BOUND_MS = (TIMEOUT_S + 8) * 1000;
 
-interface CniErrorJson {
-  readonly cniVersion: string;
-  readonly code: number;
-  readonly msg: string;
-  readonly details?: string;
-}
-
-/**
- * Exit 1, exactly one CNI error JSON on stdout with `code`, its msg holding every fragment; no stack trace anywhere.
- */
-function expectError(run: MultusRun, code: number, fragments: readonly string[]): CniErrorJson {
-  if (run.exitCode !== 1 || run.json === undefined) {
-    throw new Error(
-      `expected exit 1 with a CNI error, got exit ${String(run.exitCode)}\nstdout: ${run.stdout}\nstderr: ` +
-        `${run.stderr}`,
-    );
-  }
-  const error = run.json as unknown as CniErrorJson;
-  expect(Object.keys(error).filter((k) => !['cniVersion', 'code', 'msg', 'details'].includes(k))).toEqual([]);
-  expect({ code: error.code, msg: error.msg }).toEqual({ code, msg: expect.any(String) });
-  for (const fragment of fragments) expect(error.msg).toContain(fragment);
-  expect(stackTraceLines(run.stdout)).toEqual([]);
-  expect(stackTraceLines(run.stderr)).toEqual([]);
-  return error;
-}
-
-function expectOk(run: MultusRun): void {
-  if (run.exitCode !== 0)
-    throw new Error(`expected exit 0, got ${String(run.exitCode)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-  expect(stackTraceLines(run.stderr)).toEqual([]);
-}
-
 /** How multus names an attachment in its errors: `network "n" (delegates[i], type "t", interface x): CMD failed`. */
 function naming(position: number, type: string, command: 'ADD' | 'DEL' | 'CHECK'): string[] {
   const d = POD_DELEGATES[position] as (typeof POD_DELEGATES)[number];
@@ -74,21 +41,15 @@ function naming(position: number, type: string, command: 'ADD' | 'DEL' | 'CHECK'
 }
 
 describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/multus', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
+  const { ws, cleanup, perFile } = useWorkspace('fm');
   let bed: FaultBed;
   let cellCount = 0;
 
   beforeAll(() => {
-    assertIntegrationPrerequisites();
-    const ws = createWorkspace('fm', perFile);
     const bridges = [`${ws.prefix}b0`, `${ws.prefix}b1`] as const;
     bridges.forEach((b) => perFile.link(b));
     bed = { ws, binDir: installFaultPlugin(ws), bridges, net: NET };
   });
-
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(() => expectClean(perFile.runAll()));
 
   /** A fresh cell: netns, container id and state dirs of its own. */
   function newCell(): { cell: FaultCell; call: { containerId: string; netns: string } } {
@@ -102,7 +63,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
     call: { containerId: string; netns: string },
     config: Record<string, unknown>,
   ): Promise<void> {
-    expectOk(await runMultus({ ...call, config, command: 'ADD' }));
+    expectCleanSuccess(await runMultus({ ...call, config, command: 'ADD' }));
     expect(netnsLinkNames(cell.ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
     expect(cell.cachedStates()).toEqual(['added', 'added', 'added']);
   }
@@ -124,7 +85,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
           command: 'ADD',
         });
 
-        const error = expectError(add, 11, [...naming(position, 'fault', 'ADD'), FAULT_MSG]);
+        const error = expectCniFailure(add, 11, [...naming(position, 'fault', 'ADD'), FAULT_MSG]);
         expect(error.cniVersion).toBe('1.0.0');
         expect(error.details).toBeUndefined(); // every rollback DEL succeeded
         // The failing delegate was itself DELeted in the rollback (it may have made something).
@@ -188,7 +149,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         command: 'ADD',
       });
 
-      expectError(add, code, [...naming(1, 'fault', 'ADD'), ...mentions]);
+      expectCniFailure(add, code, [...naming(1, 'fault', 'ADD'), ...mentions]);
       expect(cell.callSummary()).toEqual(['ADD net0', 'DEL net0']);
       await cell.expectNothingLeft();
     });
@@ -209,7 +170,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         });
         const add = await runMultus({ ...call, config, command: 'ADD' });
 
-        expectError(add, 106, [
+        expectCniFailure(add, 106, [
           ...naming(1, 'fault', 'ADD'),
           `plugin "fault" ADD timed out after ${TIMEOUT_S} s; its process group was killed`,
         ]);
@@ -234,13 +195,13 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         await addAll(cell, call, config);
 
         const del = await runMultus({ ...call, config, command: 'DEL' });
-        expectError(del, 106, [...naming(1, 'fault', 'DEL'), `plugin "fault" DEL timed out after ${TIMEOUT_S} s`]);
+        expectCniFailure(del, 106, [...naming(1, 'fault', 'DEL'), `plugin "fault" DEL timed out after ${TIMEOUT_S} s`]);
         expect(cell.hangPids().filter(isRunning)).toEqual([]);
         // Nothing lost: the other two are deleted, the one that timed out stays recorded.
         expect(cell.cachedStates()).toEqual(['deleted', 'added', 'deleted']);
         expect(netnsLinkNames(cell.ns)).toEqual(['lo', 'net0']);
 
-        expectOk(await runMultus({ ...call, config, command: 'DEL' }));
+        expectCleanSuccess(await runMultus({ ...call, config, command: 'DEL' }));
         expect(cell.callSummary()).toEqual(['ADD net0', 'DEL net0', 'DEL net0']);
         await cell.expectNothingLeft();
       },
@@ -257,10 +218,10 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         await addAll(cell, call, config);
 
         const del = await runMultus({ ...call, config, command: 'DEL' });
-        expectError(del, 11, [...naming(1, 'fault', 'DEL'), FAULT_MSG]);
+        expectCniFailure(del, 11, [...naming(1, 'fault', 'DEL'), FAULT_MSG]);
         expect(cell.cachedStates()).toEqual(['deleted', 'added', 'deleted']);
 
-        expectOk(await runMultus({ ...call, config, command: 'DEL' }));
+        expectCleanSuccess(await runMultus({ ...call, config, command: 'DEL' }));
         await cell.expectNothingLeft();
       },
     );
@@ -277,12 +238,12 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
           },
         });
         const add = await runMultus({ ...call, config, command: 'ADD' });
-        const error = expectError(add, 11, [...naming(2, 'fault', 'ADD'), FAULT_MSG]);
+        const error = expectCniFailure(add, 11, [...naming(2, 'fault', 'ADD'), FAULT_MSG]);
         expect(error.details).toContain(`${naming(1, 'fault', 'DEL')[0]}: rollback DEL refused`);
         expect(error.details).toContain("stay recorded for the runtime's DEL");
         expect(cell.cachedStates()).toEqual(['deleted', 'added', 'deleted']);
 
-        expectOk(await runMultus({ ...call, config, command: 'DEL' }));
+        expectCleanSuccess(await runMultus({ ...call, config, command: 'DEL' }));
         await cell.expectNothingLeft();
       },
     );
@@ -312,7 +273,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         expect(existsSync(join(cell.cniDir, `${cell.containerId}-eth0.lock`))).toBe(true);
 
         const del = await runMultus({ ...call, config, command: 'DEL' });
-        expectOk(del);
+        expectCleanSuccess(del);
         expect(del.stdout).toBe('');
         expect(pids.filter(isRunning)).toEqual([]);
         await cell.expectNothingLeft();
@@ -333,7 +294,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         expect(netnsLinkNames(cell.ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
         expect(cell.cachedStates()).toEqual(['added', 'added', 'pending']);
 
-        expectOk(await runMultus({ ...call, config, command: 'DEL' }));
+        expectCleanSuccess(await runMultus({ ...call, config, command: 'DEL' }));
         expect(pids.filter(isRunning)).toEqual([]);
         await cell.expectNothingLeft();
       },
@@ -354,14 +315,14 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
 
         // The same config again: the fault fired once and now lets the real ptp plugin through.
         const retry = await runMultus({ ...call, config: hanging, command: 'ADD' });
-        expectOk(retry);
+        expectCleanSuccess(retry);
         expect(pids.filter(isRunning)).toEqual([]);
         expect(netnsLinkNames(cell.ns)).toEqual(['eth0', 'lo', 'net0', 'net1']);
         expect(cell.cachedStates()).toEqual(['added', 'added', 'added']);
         // ADD (hung), then the stale record's DEL of net0, then the retried ADD.
         expect(cell.callSummary()).toEqual(['ADD net0', 'DEL net0', 'ADD net0']);
 
-        expectOk(await runMultus({ ...call, config: hanging, command: 'DEL' }));
+        expectCleanSuccess(await runMultus({ ...call, config: hanging, command: 'DEL' }));
         await cell.expectNothingLeft();
       },
     );
@@ -385,7 +346,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         await cell.expectNothingLeft();
         // Code 11, as when the stop lands between two delegates (orchestrator `cancelled()`), not
         // 100: the runtime must see "try again later" whichever delegate was running.
-        expectError(add, 11, [...naming(1, 'fault', 'ADD'), 'multus received SIGTERM']);
+        expectCniFailure(add, 11, [...naming(1, 'fault', 'ADD'), 'multus received SIGTERM']);
       },
     );
   });
@@ -397,11 +358,11 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
       await addAll(cell, call, config);
 
       const first = await runMultus({ ...call, config, command: 'DEL' });
-      expectOk(first);
+      expectCleanSuccess(first);
       expect(first.stdout).toBe('');
       await cell.expectNothingLeft();
       const second = await runMultus({ ...call, config, command: 'DEL' });
-      expectOk(second);
+      expectCleanSuccess(second);
       expect(second.stdout).toBe('');
       await cell.expectNothingLeft();
     });
@@ -410,7 +371,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
       const { cell, call } = newCell();
       const config = cell.config({ recorded: [1] });
       const del = await runMultus({ ...call, config, command: 'DEL' });
-      expectOk(del);
+      expectCleanSuccess(del);
       expect(del.stdout).toBe('');
       // Without a record, the configured delegates get a best-effort DEL (IPAM leases would be released).
       expect(cell.callSummary()).toEqual(['DEL net0']);
@@ -424,7 +385,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
       ip(['netns', 'del', cell.ns]);
 
       const del = await runMultus({ ...call, config, command: 'DEL' });
-      expectOk(del);
+      expectCleanSuccess(del);
       expect(del.stdout).toBe('');
       await cell.expectNothingLeft();
     });
@@ -442,13 +403,13 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         const { cell, call } = newCell();
         const config = cell.config();
         await addAll(cell, call, config);
-        expectOk(await runMultus({ ...call, config, command: 'CHECK' }));
+        expectCleanSuccess(await runMultus({ ...call, config, command: 'CHECK' }));
 
         ip(['-n', cell.ns, 'link', 'del', ifname]);
         const check = await runMultus({ ...call, config, command: 'CHECK' });
-        expectError(check, 999, [...naming(position, type, 'CHECK'), ifname]);
+        expectCniFailure(check, 999, [...naming(position, type, 'CHECK'), ifname]);
 
-        expectOk(await runMultus({ ...call, config, command: 'DEL' }));
+        expectCleanSuccess(await runMultus({ ...call, config, command: 'DEL' }));
         await cell.expectNothingLeft();
       },
     );

@@ -5,34 +5,14 @@
  * no API: the cache says what to delete, and everything goes; the runtime's second DEL (no
  * cache any more, the API still down) succeeds too.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { Cleanup, expectClean } from './support/cleanup';
-import {
-  addNad,
-  assertKubePrerequisites,
-  expectNoStackTraces,
-  expectPodGone,
-  forgetStateAfterTest,
-  type KubeCluster,
-  networkStatus,
-  NETWORKS_ANNOTATION,
-  podCniArgs,
-  podRequests,
-  startKubeCluster,
-} from './support/kube-cluster';
-import {
-  bridgePorts,
-  createNetns,
-  hostAddrsWithPrefix,
-  hostLink,
-  hostLinksInto,
-  inSubnet,
-  ipv4Of,
-  netnsLinkNames,
-} from './support/net';
+import type { KubeTestServer } from '../support/kube-test-server';
+import { addNad, expectDelLeavesNothing, expectNoStackTraces, expectPodGone } from './support/kube-cluster';
+import { networkStatus, NETWORKS_ANNOTATION, podRequests, setUpKubePod, useKubeCluster } from './support/kube-cluster';
+import { bridgePorts, hostAddrsWithPrefix, hostLink, hostLinksInto, inSubnet, ipv4Of } from './support/net';
+import { netnsLinkNames } from './support/net';
 import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
-import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { cacheFile, cacheFiles, leaseFiles } from './support/workspace';
 
 const NET = 238; // 10.238.0.0/16 belongs to this file
 const sub = (third: number): string => `10.${NET}.${third}.0/24`;
@@ -41,16 +21,11 @@ const NAMESPACE = 'down-ns';
 const BOUNDED_MS = 12_000;
 
 describe('the API server is down', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-  let cluster: KubeCluster | undefined;
+  const fx = useKubeCluster('kd');
+  const { ws, cluster } = fx;
   const bridge = (suffix: string): string => `${ws.prefix}${suffix}`;
 
-  beforeAll(async () => {
-    assertKubePrerequisites();
-    ws = createWorkspace('kd', perFile);
-    cluster = await startKubeCluster(ws);
+  beforeAll(() => {
     const hostLocal = (third: number): Record<string, unknown> => ({
       type: 'host-local',
       subnet: sub(third),
@@ -73,78 +48,57 @@ describe('the API server is down', () => {
 
   // Whatever a test did to the server, the next one finds it up.
   afterEach(async () => {
-    cluster?.server.clearFaults();
-    await cluster?.server.restart();
-    expectClean(cleanup.runAll());
-  });
-  afterAll(async () => {
-    await cluster?.server.close();
-    expectClean(perFile.runAll());
+    await cluster.server.restart();
   });
 
-  function setUp(suffix: string) {
-    const { server, kubeconfig } = cluster as KubeCluster;
-    const ns = `${ws.prefix}-${suffix}`;
-    forgetStateAfterTest(ws, cleanup);
-    const netns = createNetns(ns, cleanup);
-    cleanup.link(bridge('b'));
-    const pod = { namespace: NAMESPACE, name: `pod-${suffix}`, uid: randomUUID() };
-    server.addPod({ ...pod, annotations: { [NETWORKS_ANNOTATION]: 'down-br,down-ptp' } });
-    const containerId = `${ws.prefix}-ctr-${suffix}`;
-    const config = {
-      name: 'multus-cni-network',
-      type: 'multus',
-      cniVersion: '1.0.0',
-      kubeconfig,
-      cniDir: ws.cniDir,
-      logToStderr: true,
-    };
-    return { ns, pod, call: { config, containerId, netns, cniArgs: podCniArgs(pod, containerId) } };
+  function setUp(suffix: string): ReturnType<typeof setUpKubePod> {
+    const annotations = { [NETWORKS_ANNOTATION]: 'down-br,down-ptp' };
+    return setUpKubePod(fx, { suffix, namespace: NAMESPACE, annotations, bridges: [bridge('b')] });
   }
 
-  it('at ADD: exit 1, code 11 naming the server, within the retry budget; nothing left behind', async () => {
-    const { server } = cluster as KubeCluster;
-    const { ns, call } = setUp('a');
-    await server.stop();
-
-    const add = await runMultus({ ...call, command: 'ADD' });
-    const error = expectCniError(add, 11);
-    expectNoStackTraces(add);
-    expect(error.msg).toContain(server.url);
-    expect(add.ms).toBeLessThan(BOUNDED_MS);
-    // Nothing ran: only lo, no bridge made, no lease, no cache entry.
+  /** Nothing ran: only lo, no host veth into the pod, no bridge made, no lease, no cache entry. */
+  function expectNothingMade(ns: string): void {
     expect(netnsLinkNames(ns)).toEqual(['lo']);
     expect(hostLinksInto(ns)).toEqual([]);
     expect(hostLink(bridge('b'))).toBeUndefined();
     expect(leaseFiles(ws.ipamDir)).toEqual([]);
     expect(cacheFiles(ws.cniDir)).toEqual([]);
-  });
+  }
 
-  it(
-    'at ADD, listening but never answering: code 11 once the retry budget is spent, not a hang; nothing left ' +
-      'behind',
-    async () => {
-      const { server } = cluster as KubeCluster;
-      const { ns, call } = setUp('h');
-      server.failNext({}, { hang: true, times: Infinity });
-
-      const add = await runMultus({ ...call, command: 'ADD' });
-      server.clearFaults();
-      const error = expectCniError(add, 11);
-      expectNoStackTraces(add);
-      expect(error.msg).toContain(server.url);
-      expect(add.ms).toBeLessThan(BOUNDED_MS);
-      expect(netnsLinkNames(ns)).toEqual(['lo']);
-      expect(hostLink(bridge('b'))).toBeUndefined();
-      expect(leaseFiles(ws.ipamDir)).toEqual([]);
-      expect(cacheFiles(ws.cniDir)).toEqual([]);
+  it.each([
+    {
+      title: 'at ADD: exit 1, code 11 naming the server, within the retry budget; nothing left behind',
+      suffix: 'a',
+      breakServer: (server: KubeTestServer): Promise<void> => server.stop(),
     },
-  );
+    {
+      title:
+        'at ADD, listening but never answering: code 11 once the retry budget is spent, not a hang; nothing left ' +
+        'behind',
+      suffix: 'h',
+      breakServer: (server: KubeTestServer): Promise<void> => {
+        server.failNext({}, { hang: true, times: Infinity });
+        return Promise.resolve();
+      },
+    },
+  ])('$title', async ({ suffix, breakServer }) => {
+    const { server } = cluster;
+    const { ns, call } = setUp(suffix);
+    await breakServer(server);
+
+    const add = await runMultus({ ...call, command: 'ADD' });
+    server.clearFaults();
+    const error = expectCniError(add, 11);
+    expectNoStackTraces(add);
+    expect(error.msg).toContain(server.url);
+    expect(add.ms).toBeLessThan(BOUNDED_MS);
+    expectNothingMade(ns);
+  });
 
   it(
     'at DEL after a good ADD: exit 0 from the cache, ' + 'everything removed; a second DEL (no cache) also succeeds',
     async () => {
-      const { server } = cluster as KubeCluster;
+      const { server } = cluster;
       const { ns, pod, call } = setUp('b');
       const add = await runMultus({ ...call, command: 'ADD' });
       expectSuccess(add);
@@ -157,12 +111,7 @@ describe('the API server is down', () => {
 
       await server.stop();
       server.clearRequests();
-      const del = await runMultus({ ...call, command: 'DEL' });
-      expectSuccess(del);
-      expect(del.stdout).toBe('');
-      expectNoStackTraces(del);
-      expectPodGone(ns, ws);
-      expect(hostLinksInto(ns)).toEqual([]);
+      await expectDelLeavesNothing(call, ns, ws);
       expect(bridgePorts(bridge('b'))).toEqual([]);
       expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
 

@@ -5,37 +5,13 @@
  * IPAM), `mac` (a bridge + tuning conflist: proves conflists run as chains with prevResult) and
  * `default-route` (the pod's only default route goes through the selected attachment).
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cleanup, expectClean } from './support/cleanup';
-import {
-  addNad,
-  assertKubePrerequisites,
-  expectNoStackTraces,
-  expectPodGone,
-  expectStatusMatchesPod,
-  forgetStateAfterTest,
-  type KubeCluster,
-  networkStatus,
-  NETWORKS_ANNOTATION,
-  podCniArgs,
-  startKubeCluster,
-} from './support/kube-cluster';
-import {
-  bridgePorts,
-  createNetns,
-  hostAddrsWithPrefix,
-  hostLinksInto,
-  inSubnet,
-  ipv4Of,
-  netnsLink,
-  netnsLinkKind,
-  netnsLinkNames,
-  netnsRoutes,
-} from './support/net';
+import { addNad, expectDelLeavesNothing, expectNoStackTraces, expectStatusMatchesPod } from './support/kube-cluster';
+import { networkStatus, NETWORKS_ANNOTATION, setUpKubePod, useKubeCluster } from './support/kube-cluster';
+import { bridgePorts, hostAddrsWithPrefix, inSubnet, ipv4Of, netnsLink, netnsLinkKind } from './support/net';
+import { netnsLinkNames, netnsRoutes } from './support/net';
 import { expectSuccess, runMultus } from './support/run-multus';
-import { createWorkspace, type Workspace } from './support/workspace';
 
 const NET = 236; // 10.236.0.0/16 belongs to this file
 const sub = (third: number): string => `10.${NET}.${third}.0/24`;
@@ -43,19 +19,14 @@ const NAMESPACE = 'nad-ns';
 const MULTUS_NAMESPACE = 'kube-system';
 
 describe('NetworkAttachmentDefinitions from the k8s.v1.cni.cncf.io/networks annotation', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-  let cluster: KubeCluster | undefined;
+  const fx = useKubeCluster('kn', { plugins: ['static', 'tuning'] });
+  const { ws, cluster } = fx;
   let tuningDir: string;
   const bridge = (suffix: string): string => `${ws.prefix}${suffix}`;
 
-  beforeAll(async () => {
-    assertKubePrerequisites(['static', 'tuning']);
-    ws = createWorkspace('kn', perFile);
+  beforeAll(() => {
     tuningDir = join(ws.dir, 'tuning');
     mkdirSync(tuningDir);
-    cluster = await startKubeCluster(ws);
     const { server } = cluster;
     const hostLocal = (third: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
       type: 'host-local',
@@ -106,39 +77,22 @@ describe('NetworkAttachmentDefinitions from the k8s.v1.cni.cncf.io/networks anno
     });
   });
 
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(async () => {
-    await cluster?.server.close();
-    expectClean(perFile.runAll());
-  });
-
   /** A netns, the bridges the test's NADs make, a pod in the server; the call to pass to runMultus. */
-  function setUp(suffix: string, bridges: readonly string[], annotation: string) {
-    const { server, kubeconfig } = cluster as KubeCluster;
-    const ns = `${ws.prefix}-${suffix}`;
-    forgetStateAfterTest(ws, cleanup);
-    const netns = createNetns(ns, cleanup);
-    for (const b of bridges) cleanup.link(bridge(b));
-    const pod = { namespace: NAMESPACE, name: `pod-${suffix}`, uid: randomUUID() };
-    server.addPod({ ...pod, annotations: { [NETWORKS_ANNOTATION]: annotation } });
-    const containerId = `${ws.prefix}-ctr-${suffix}`;
-    const config = {
-      name: 'multus-cni-network',
-      type: 'multus',
-      cniVersion: '1.0.0',
-      kubeconfig,
-      clusterNetwork: 'cluster-net',
-      cniDir: ws.cniDir,
-      logToStderr: true,
-    };
-    return { ns, pod, call: { config, containerId, netns, cniArgs: podCniArgs(pod, containerId) } };
+  function setUp(suffix: string, bridges: readonly string[], annotation: string): ReturnType<typeof setUpKubePod> {
+    return setUpKubePod(fx, {
+      suffix,
+      namespace: NAMESPACE,
+      annotations: { [NETWORKS_ANNOTATION]: annotation },
+      bridges: bridges.map(bridge),
+      config: { clusterNetwork: 'cluster-net' },
+    });
   }
 
   it(
     'comma form "nad-a,nad-b@custom0": eth0 from the cluster network, net0 from nad-a, custom0 from nad-b; DEL ' +
       'leaves nothing',
     async () => {
-      const { server } = cluster as KubeCluster;
+      const { server } = cluster;
       const { ns, pod, call } = setUp('a', ['c', 'b'], 'nad-a,nad-b@custom0');
 
       const add = await runMultus({ ...call, command: 'ADD' });
@@ -165,12 +119,7 @@ describe('NetworkAttachmentDefinitions from the k8s.v1.cni.cncf.io/networks anno
       ]);
       expectStatusMatchesPod(status, ns);
 
-      const del = await runMultus({ ...call, command: 'DEL' });
-      expectSuccess(del);
-      expect(del.stdout).toBe('');
-      expectNoStackTraces(del);
-      expectPodGone(ns, ws);
-      expect(hostLinksInto(ns)).toEqual([]);
+      await expectDelLeavesNothing(call, ns, ws);
       expect([...bridgePorts(bridge('c')), ...bridgePorts(bridge('b'))]).toEqual([]);
       expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
     },
@@ -180,7 +129,7 @@ describe('NetworkAttachmentDefinitions from the k8s.v1.cni.cncf.io/networks anno
     'JSON form: interface + ips via static IPAM, mac via a bridge+tuning chain, default-route through the ' +
       'selected attachment; DEL leaves nothing',
     async () => {
-      const { server } = cluster as KubeCluster;
+      const { server } = cluster;
       const staticAddress = `10.${NET}.20.5/24`;
       const mac = '02:00:0a:ec:15:07';
       const gateway = `10.${NET}.22.1`;
@@ -226,12 +175,7 @@ describe('NetworkAttachmentDefinitions from the k8s.v1.cni.cncf.io/networks anno
       expect(status.find((s) => s.interface === 'mc0')?.mac).toBe(mac);
       expectStatusMatchesPod(status, ns);
 
-      const del = await runMultus({ ...call, command: 'DEL' });
-      expectSuccess(del);
-      expect(del.stdout).toBe('');
-      expectNoStackTraces(del);
-      expectPodGone(ns, ws);
-      expect(hostLinksInto(ns)).toEqual([]);
+      await expectDelLeavesNothing(call, ns, ws);
       expect(['c', 's', 'm', 'r'].flatMap((b) => bridgePorts(bridge(b)))).toEqual([]);
       // tuning's DEL ran (with the chain, in reverse) and removed its backup.
       expect(readdirSync(tuningDir)).toEqual([]);

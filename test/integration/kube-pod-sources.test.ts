@@ -5,47 +5,21 @@
  * the config's delegates serve a pod without annotation, and only such a pod; (6)
  * namespaceIsolation: a pod may not use another namespace's network, but `default`'s.
  */
-import { randomUUID } from 'node:crypto';
-import { Cleanup, expectClean } from './support/cleanup';
-import {
-  addNad,
-  assertKubePrerequisites,
-  expectNoStackTraces,
-  expectPodGone,
-  expectStatusMatchesPod,
-  forgetStateAfterTest,
-  type KubeCluster,
-  networkStatus,
-  NETWORKS_ANNOTATION,
-  POD_ANNOTATIONS_KEY,
-  podCniArgs,
-  podRequests,
-  requestLog,
-  startKubeCluster,
-} from './support/kube-cluster';
-import {
-  bridgePorts,
-  createNetns,
-  hostAddrsWithPrefix,
-  hostLink,
-  hostLinksInto,
-  inSubnet,
-  ipv4Of,
-  netnsLinkKind,
-  netnsLinkNames,
-} from './support/net';
-import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
-import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { addNad, expectDelLeavesNothing, expectNoStackTraces, expectPodGone } from './support/kube-cluster';
+import { expectStatusMatchesPod, networkStatus, NETWORKS_ANNOTATION } from './support/kube-cluster';
+import { POD_ANNOTATIONS_KEY, podRequests, requestLog, setUpKubePod, useKubeCluster } from './support/kube-cluster';
+import { bridgePorts, hostAddrsWithPrefix, hostLink, inSubnet, ipv4Of, netnsLinkKind } from './support/net';
+import { netnsLinkNames } from './support/net';
+import { expectCniError, expectSuccess, runMultus, type MultusCall, type MultusRun } from './support/run-multus';
+import { cacheFiles, leaseFiles } from './support/workspace';
 
 const NET = 237; // 10.237.0.0/16 belongs to this file
 const sub = (third: number): string => `10.${NET}.${third}.0/24`;
 const NAMESPACE = 'ns1';
 
 describe('where the pod networks come from: runtimeConfig annotations, default delegates, namespaceIsolation', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-  let cluster: KubeCluster | undefined;
+  const fx = useKubeCluster('kp');
+  const { ws, cluster } = fx;
   const bridge = (suffix: string): string => `${ws.prefix}${suffix}`;
   const hostLocal = (third: number): Record<string, unknown> => ({
     type: 'host-local',
@@ -53,10 +27,7 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
     dataDir: ws.ipamDir,
   });
 
-  beforeAll(async () => {
-    assertKubePrerequisites();
-    ws = createWorkspace('kp', perFile);
-    cluster = await startKubeCluster(ws);
+  beforeAll(() => {
     const { server } = cluster;
     addNad(server, NAMESPACE, 'rc-a', {
       cniVersion: '1.0.0',
@@ -83,42 +54,29 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
     });
   });
 
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(async () => {
-    await cluster?.server.close();
-    expectClean(perFile.runAll());
-  });
-
   function setUp(
     suffix: string,
     bridges: readonly string[],
     annotations: Record<string, string>,
-    extra: Record<string, unknown> = {},
-  ) {
-    const { server, kubeconfig } = cluster as KubeCluster;
-    const ns = `${ws.prefix}-${suffix}`;
-    forgetStateAfterTest(ws, cleanup);
-    const netns = createNetns(ns, cleanup);
-    for (const b of bridges) cleanup.link(bridge(b));
-    const pod = { namespace: NAMESPACE, name: `pod-${suffix}`, uid: randomUUID() };
-    server.addPod({ ...pod, annotations });
-    const containerId = `${ws.prefix}-ctr-${suffix}`;
-    const config = {
-      name: 'multus-cni-network',
-      type: 'multus',
-      cniVersion: '1.0.0',
-      kubeconfig,
-      cniDir: ws.cniDir,
-      logToStderr: true,
-      ...extra,
-    };
-    return { ns, pod, call: { config, containerId, netns, cniArgs: podCniArgs(pod, containerId) } };
+    config: Record<string, unknown> = {},
+  ): ReturnType<typeof setUpKubePod> {
+    return setUpKubePod(fx, { suffix, namespace: NAMESPACE, annotations, bridges: bridges.map(bridge), config });
+  }
+
+  /** ADD of a pod given one network: exit 0, no stack trace, only eth0 (and lo), in the subnet `third`. */
+  async function addOneNetwork(call: Omit<MultusCall, 'command'>, ns: string, third: number): Promise<MultusRun> {
+    const add = await runMultus({ ...call, command: 'ADD' });
+    expectSuccess(add);
+    expectNoStackTraces(add);
+    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo']);
+    expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(third))).toBe(true);
+    return add;
   }
 
   it(
     'annotations from runtimeConfig: ADD works without a ' + 'pod GET, and network-status is still written (a PATCH)',
     async () => {
-      const { server } = cluster as KubeCluster;
+      const { server } = cluster;
       // The API's copy of the pod names a network that does not exist: reading it would fail the ADD.
       const runtimeConfig = {
         [POD_ANNOTATIONS_KEY]: { [NETWORKS_ANNOTATION]: 'rc-a,rc-b', 'io.kubernetes.pod.example': 'ignored' },
@@ -143,11 +101,7 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
         (r) => `${r.method} ${r.path} ${r.status}`,
       );
 
-      const del = await runMultus({ ...call, command: 'DEL' });
-      expectSuccess(del);
-      expectNoStackTraces(del);
-      expectPodGone(ns, ws);
-      expect(hostLinksInto(ns)).toEqual([]);
+      await expectDelLeavesNothing(call, ns, ws);
       expect(hostAddrsWithPrefix(`10.${NET}.2.`)).toEqual([]);
 
       // No pod GET at all during ADD: the annotations came from stdin, and the status is one PATCH.
@@ -173,14 +127,10 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
   it(
     'default delegates: a pod without annotation gets the ' + 'config delegates (eth0), and network-status says so',
     async () => {
-      const { server } = cluster as KubeCluster;
+      const { server } = cluster;
       const { ns, pod, call } = setUp('w', ['w'], {}, defaultNetworksConfig());
 
-      const add = await runMultus({ ...call, command: 'ADD' });
-      expectSuccess(add);
-      expectNoStackTraces(add);
-      expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo']);
-      expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(5))).toBe(true);
+      const add = await addOneNetwork(call, ns, 5);
       expect(bridgePorts(bridge('w'))).toHaveLength(1);
       expect(hostLink(bridge('w'))).toBeDefined();
       expect(add.json).toMatchObject({
@@ -202,22 +152,14 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
   );
 
   it('default delegates: a pod with an annotation gets its annotated networks only', async () => {
-    const { server } = cluster as KubeCluster;
-    const { ns, pod, call } = setUp(
-      'x',
-      ['x'],
-      { [NETWORKS_ANNOTATION]: 'rc-b' },
-      {
-        delegates: [{ name: 'weave-net', type: 'bridge', bridge: bridge('x'), masterplugin: true, ipam: hostLocal(6) }],
-      },
-    );
+    const { server } = cluster;
+    const annotations = { [NETWORKS_ANNOTATION]: 'rc-b' };
+    const { ns, pod, call } = setUp('x', ['x'], annotations, {
+      delegates: [{ name: 'weave-net', type: 'bridge', bridge: bridge('x'), masterplugin: true, ipam: hostLocal(6) }],
+    });
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expectNoStackTraces(add);
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo']);
+    await addOneNetwork(call, ns, 2);
     expect(netnsLinkKind(ns, 'eth0').kind).toBe('veth');
-    expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(2))).toBe(true);
     // The delegate never ran: its bridge was never made, no lease in its subnet.
     expect(hostLink(bridge('x'))).toBeUndefined();
     expect(leaseFiles(ws.ipamDir).filter((f) => f.includes(`10.${NET}.6.`))).toEqual([]);
@@ -235,13 +177,9 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
     'namespaceIsolation: a pod of ns1 selecting other/iso-net is refused (code 7, both namespaces named), nothing ' +
       'created',
     async () => {
-      const { server } = cluster as KubeCluster;
-      const { ns, pod, call } = setUp(
-        'i',
-        ['o'],
-        { [NETWORKS_ANNOTATION]: 'other/iso-net' },
-        { namespaceIsolation: true },
-      );
+      const { server } = cluster;
+      const annotations = { [NETWORKS_ANNOTATION]: 'other/iso-net' };
+      const { ns, pod, call } = setUp('i', ['o'], annotations, { namespaceIsolation: true });
       server.clearRequests();
 
       const add = await runMultus({ ...call, command: 'ADD' });
@@ -266,19 +204,11 @@ describe('where the pod networks come from: runtimeConfig annotations, default d
   );
 
   it('namespaceIsolation: a pod of ns1 may select default/iso-net', async () => {
-    const { server } = cluster as KubeCluster;
-    const { ns, pod, call } = setUp(
-      'j',
-      ['d'],
-      { [NETWORKS_ANNOTATION]: 'default/iso-net' },
-      { namespaceIsolation: true },
-    );
+    const { server } = cluster;
+    const annotations = { [NETWORKS_ANNOTATION]: 'default/iso-net' };
+    const { ns, pod, call } = setUp('j', ['d'], annotations, { namespaceIsolation: true });
 
-    const add = await runMultus({ ...call, command: 'ADD' });
-    expectSuccess(add);
-    expectNoStackTraces(add);
-    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo']);
-    expect(inSubnet(ipv4Of(ns, 'eth0')[0] ?? '', sub(4))).toBe(true);
+    await addOneNetwork(call, ns, 4);
     expect(bridgePorts(bridge('d'))).toHaveLength(1);
     expect((networkStatus(server, pod.namespace, pod.name) ?? []).map((s) => [s.name, s.interface, s.default])).toEqual(
       [['default/iso-net', 'eth0', true]],

@@ -8,42 +8,28 @@
  * This file owns the seed's own subnets (10.1.10.0/24, 10.11.1.0/24, 10.248.246.144/28, all
  * inside 10.0.0.0/8): its tests run one after another, and no other file uses them.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { Cleanup, expectClean } from './support/cleanup';
 import {
   addNetworkCrd,
   addNetworkTpr,
-  assertKubePrerequisites,
   addSeedNetwork,
+  expectDelLeavesNothing,
   expectedBridgeResult,
   expectNoStackTraces,
-  expectPodGone,
   expectStatusMatchesPod,
-  forgetStateAfterTest,
-  type KubeCluster,
   networkStatus,
-  podCniArgs,
   podRequests,
   requestLog,
   SEED_NETWORKS_ANNOTATION,
   SEED_POD_ANNOTATION,
-  startKubeCluster,
+  setUpKubePod,
+  useKubeCluster,
 } from './support/kube-cluster';
-import {
-  bridgePorts,
-  createNetns,
-  hostAddrsWithPrefix,
-  hostLinksInto,
-  inSubnet,
-  ipv4Of,
-  netnsLinkKind,
-  netnsLinkNames,
-  netnsRoutes,
-} from './support/net';
+import { bridgePorts, hostAddrsWithPrefix, hostLinksInto, inSubnet } from './support/net';
+import { ipv4Of, netnsLinkKind, netnsLinkNames, netnsRoutes } from './support/net';
 import { expectSuccess, runMultus } from './support/run-multus';
 import { withoutEmptyDns } from './support/seed-pod';
-import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { cacheFile, cacheFiles, leaseFiles } from './support/workspace';
 
 const SUBNETS = { brNet1: '10.1.10.0/24', brNet2: '10.11.1.0/24', ptpNet: '10.248.246.144/28' } as const;
 const PTP_HOST_PREFIX = '10.248.246.';
@@ -65,17 +51,12 @@ const CASES: readonly Case[] = [
 ];
 
 describe.each(CASES)("the seed's walkthrough with $kind Network objects (cniVersion $cniVersion)", (c) => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-  let cluster: KubeCluster | undefined;
+  const fx = useKubeCluster('ks', { kubeconfig: `kubeconfig-${c.suffix}` });
+  const { ws, cluster } = fx;
   let bridges: { brNet1: string; brNet2: string };
   const namespace = `seed-${c.suffix}`;
 
-  beforeAll(async () => {
-    assertKubePrerequisites();
-    ws = createWorkspace('ks', perFile);
-    cluster = await startKubeCluster(ws, `kubeconfig-${c.suffix}`);
+  beforeAll(() => {
     const { server } = cluster;
     // Unique bridge names (≤ 15 bytes) stand in for the seed's br-net-1 / br-net-2.
     bridges = { brNet1: `${ws.prefix}${c.suffix}1`, brNet2: `${ws.prefix}${c.suffix}2` };
@@ -100,36 +81,21 @@ describe.each(CASES)("the seed's walkthrough with $kind Network objects (cniVers
     });
   });
 
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(async () => {
-    await cluster?.server.close();
-    expectClean(perFile.runAll());
-  });
-
   it(
     'ADD: eth0 from br-net-1, net0 and net1 from br-net-2, net2 from ptp-net; br-net-1 result printed; ' +
       'network-status written; DEL leaves nothing',
     async () => {
-      const { server, kubeconfig } = cluster as KubeCluster;
-      const ns = `${ws.prefix}-${c.suffix}`;
-      forgetStateAfterTest(ws, cleanup);
-      const netnsPath = createNetns(ns, cleanup);
-      cleanup.link(bridges.brNet1);
-      cleanup.link(bridges.brNet2);
-      const pod = { namespace, name: 'crd-network-test', uid: randomUUID() };
-      server.addPod({ ...pod, annotations: { [SEED_NETWORKS_ANNOTATION]: SEED_POD_ANNOTATION } });
-      const containerId = `${ws.prefix}-ctr-${c.suffix}`;
+      const { server } = cluster;
       // The seed's "Configuring Multus to use the kubeconfig": no delegates at all.
-      const config = {
-        name: 'minion-cni-network',
-        type: 'multus',
-        cniVersion: c.cniVersion,
-        kubeconfig,
-        cniDir: ws.cniDir,
-        logToStderr: true,
-        logLevel: 'debug',
-      };
-      const call = { config, containerId, netns: netnsPath, cniArgs: podCniArgs(pod, containerId) };
+      const { ns, pod, call } = setUpKubePod(fx, {
+        suffix: c.suffix,
+        namespace,
+        podName: 'crd-network-test',
+        annotations: { [SEED_NETWORKS_ANNOTATION]: SEED_POD_ANNOTATION },
+        bridges: [bridges.brNet1, bridges.brNet2],
+        config: { name: 'minion-cni-network', cniVersion: c.cniVersion, logLevel: 'debug' },
+      });
+      const { containerId, netns: netnsPath } = call;
 
       const add = await runMultus({ ...call, command: 'ADD' });
       expectSuccess(add);
@@ -192,14 +158,9 @@ describe.each(CASES)("the seed's walkthrough with $kind Network objects (cniVers
       expectStatusMatchesPod(status ?? [], ns);
 
       server.clearRequests();
-      const del = await runMultus({ ...call, command: 'DEL' });
-      expectSuccess(del);
-      expect(del.stdout).toBe('');
-      expectNoStackTraces(del);
+      await expectDelLeavesNothing(call, ns, ws);
       // DEL works from the cache: the API is not asked.
       expect(requestLog(server)).toEqual([]);
-      expectPodGone(ns, ws);
-      expect(hostLinksInto(ns)).toEqual([]);
       expect(bridgePorts(bridges.brNet1)).toEqual([]);
       expect(bridgePorts(bridges.brNet2)).toEqual([]);
       expect(hostAddrsWithPrefix(PTP_HOST_PREFIX)).toEqual([]);

@@ -3,37 +3,17 @@
  * stand-in for an SR-IOV VF: no dummy/vlan link types and no VFs on this machine). After DEL
  * the device is back on the host under its own name and the pod holds nothing.
  */
-import { Cleanup, expectClean } from './support/cleanup';
-import {
-  createNetns,
-  createVethPair,
-  hostLink,
-  hostLinksInto,
-  inSubnet,
-  ipv4Of,
-  netnsLink,
-  netnsLinkKind,
-  netnsLinkNames,
-} from './support/net';
-import { assertIntegrationPrerequisites, expectSuccess, runMultus } from './support/run-multus';
-import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { createNetns, createVethPair, hostLink, hostLinksInto, inSubnet } from './support/net';
+import { ipv4Of, netnsLink, netnsLinkKind, netnsLinkNames } from './support/net';
+import { expectSuccess, runMultus } from './support/run-multus';
+import { cacheFiles, leaseFiles, useWorkspace } from './support/workspace';
 
 const NET = 233; // 10.233.0.0/16 belongs to this file
 const MACVLAN_SUBNET = `10.${NET}.1.0/24`;
 const DEVICE_SUBNET = `10.${NET}.2.0/24`;
 
 describe('macvlan on a veth master and host-device with a veth end', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-
-  beforeAll(() => {
-    assertIntegrationPrerequisites();
-    ws = createWorkspace('mh', perFile);
-  });
-
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(() => expectClean(perFile.runAll()));
+  const { ws, cleanup } = useWorkspace('mh');
 
   function setUp(suffix: string): {
     ns: string;

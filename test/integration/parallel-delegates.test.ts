@@ -44,8 +44,8 @@ import {
   type RecordedAttachment,
 } from './support/parallel-pod';
 import { installWrappers } from './support/parallel-wrapper';
-import { assertIntegrationPrerequisites, runMultus, stackTraceLines, type MultusRun } from './support/run-multus';
-import { createWorkspace, type Workspace } from './support/workspace';
+import { expectCleanSuccess, expectCniFailure, runMultus, type MultusRun } from './support/run-multus';
+import { useWorkspace } from './support/workspace';
 
 /** How long a wrapper waits for a line that should come (a partner's start in parallel mode). */
 const RENDEZVOUS_MS = 5000;
@@ -76,38 +76,6 @@ const CORRECTNESS_AWAITS: Readonly<Record<number, readonly Await[]>> = {
   4: [{ event: 'start', ifname: 'net0', ms: RENDEZVOUS_MS }],
   6: [{ event: 'start', ifname: 'net6', ms: ORDER_WAIT_MS }],
 };
-
-interface CniErrorJson {
-  readonly cniVersion: string;
-  readonly code: number;
-  readonly msg: string;
-  readonly details?: string;
-}
-
-function expectOk(run: MultusRun): void {
-  if (run.exitCode !== 0)
-    throw new Error(`expected exit 0, got ${String(run.exitCode)}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-  expect(stackTraceLines(run.stderr)).toEqual([]);
-}
-
-/**
- * Exit 1, exactly one CNI error JSON on stdout with `code`, its msg holding every fragment; no stack trace anywhere.
- */
-function expectError(run: MultusRun, code: number, fragments: readonly string[]): CniErrorJson {
-  if (run.exitCode !== 1 || run.json === undefined) {
-    throw new Error(
-      `expected exit 1 with a CNI error, got exit ${String(run.exitCode)}\nstdout: ${run.stdout}\nstderr: ` +
-        `${run.stderr}`,
-    );
-  }
-  const error = run.json as unknown as CniErrorJson;
-  expect(Object.keys(error).filter((k) => !['cniVersion', 'code', 'msg', 'details'].includes(k))).toEqual([]);
-  expect({ code: error.code, msg: error.msg }).toEqual({ code, msg: expect.any(String) });
-  for (const fragment of fragments) expect(error.msg).toContain(fragment);
-  expect(stackTraceLines(run.stdout)).toEqual([]);
-  expect(stackTraceLines(run.stderr)).toEqual([]);
-  return error;
-}
 
 /** How multus names an attachment in its errors. */
 function naming(index: number): string {
@@ -150,18 +118,13 @@ describe(
   'parallel delegates: an 8-delegate pod (bridge master, ptp ×3, macvlan on two masters, two bridges on one ' +
     'bridge) through dist/multus',
   () => {
-    const perFile = new Cleanup();
-    let ws: Workspace;
+    const { ws } = useWorkspace('pd');
     let binDir: string;
     let podCount = 0;
 
     beforeAll(() => {
-      assertIntegrationPrerequisites();
-      ws = createWorkspace('pd', perFile);
       binDir = installWrappers(ws).binDir;
     });
-
-    afterAll(() => expectClean(perFile.runAll()));
 
     /** A fresh pod with its own subnets 10.247.<10·n + index>.0/24. */
     function newPod(suffix: string, cleanup: Cleanup): ParallelPod {
@@ -198,7 +161,7 @@ describe(
         const pod = newPod(mode === 'sequential' ? 's' : 'p', cleanup);
         const config = pod.config({ parallel: mode === 'parallel', awaits: CORRECTNESS_AWAITS });
         const add = await runMultus({ ...pod.call(), config, command: 'ADD' });
-        expectOk(add);
+        expectCleanSuccess(add);
         const links = netnsLinkNames(pod.ns);
         const kinds = Object.fromEntries(IFNAMES.map((n) => [n, netnsLinkKind(pod.ns, n).kind]));
         const subnets = Object.fromEntries(
@@ -207,7 +170,7 @@ describe(
         const record = pod.recorded();
         const addLines = pod.eventLines('ADD');
         const del = await runMultus({ ...pod.call(), config, command: 'DEL' });
-        expectOk(del);
+        expectCleanSuccess(del);
         return {
           pod,
           add,
@@ -387,7 +350,7 @@ describe(
           };
           const add = await addWithWatchdog(pod.config(options), pod.call());
 
-          const error = expectError(add, 11, [naming(2), FAULT_MSG]);
+          const error = expectCniFailure(add, 11, [naming(2), FAULT_MSG]);
           expect(error.details).toBeUndefined(); // every rollback DEL succeeded
           const lines = pod.eventLines();
           const addLines = pod.eventLines('ADD');
@@ -434,7 +397,7 @@ describe(
           };
           const add = await addWithWatchdog(pod.config(options), pod.call());
 
-          const error = expectError(add, 106, [naming(3), `timed out after ${TIMEOUT_S} s`]);
+          const error = expectCniFailure(add, 106, [naming(3), `timed out after ${TIMEOUT_S} s`]);
           expect(error.details).toBeUndefined();
           const lines = pod.eventLines();
           const firstDel = lines.findIndex((l) => l.startsWith('start DEL'));
@@ -506,7 +469,7 @@ describe(
             const add = await running.done;
 
             expect([add.signal, add.exitCode]).toEqual([null, 1]);
-            const error = expectError(add, 11, ['multus received SIGTERM']);
+            const error = expectCniFailure(add, 11, ['multus received SIGTERM']);
             expect(HANGING.map((i) => error.msg.includes(naming(i)))).toContain(true);
             expect(pids.filter(isRunning)).toEqual([]);
             const lines = pod.eventLines();
@@ -560,7 +523,7 @@ describe(
               `${isRunning(lockChild) ? 'running' : 'ended'}`;
 
             const del = await runMultus({ ...pod.call(), config, command: 'DEL' });
-            expectOk(del);
+            expectCleanSuccess(del);
             expect(del.stdout).toBe('');
             // Every delegate the killed multus left running is killed, not only the one its lock names.
             for (let waited = 0; pids.some(isRunning) && waited < GONE_WITHIN_MS; waited += 50) await sleep(50);
@@ -595,7 +558,7 @@ describe(
             },
           });
           const add = await runMultus({ ...pod.call(), config, command: 'ADD' });
-          expectOk(add);
+          expectCleanSuccess(add);
 
           const lines = pod.eventLines('ADD');
           expect(lines.filter((l) => l.startsWith('found ') || l.startsWith('missed '))).toEqual([
@@ -612,7 +575,7 @@ describe(
           );
 
           const del = await runMultus({ ...pod.call(), config, command: 'DEL' });
-          expectOk(del);
+          expectCleanSuccess(del);
           expect(pod.eventLines('DEL')).toEqual(oneAtATime('DEL', [...IFNAMES].reverse()));
           expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
         },
@@ -644,7 +607,7 @@ describe(
           expectBefore(lines, 'end ADD eth0', 'start ADD net3');
           expect(netnsLinkKind(pod.ns, 'net3').kind).toBe('macvlan');
 
-          expectOk(await runMultus({ ...pod.call(), config, command: 'DEL' }));
+          expectCleanSuccess(await runMultus({ ...pod.call(), config, command: 'DEL' }));
           expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
         },
       );

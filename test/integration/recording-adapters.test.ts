@@ -5,18 +5,10 @@
  * and that an invalid config runs nothing.
  */
 import { join } from 'node:path';
-import { Cleanup, expectClean } from './support/cleanup';
-import { createNetns } from './support/net';
+import { sharedNetns } from './support/net';
 import { RecordingBinDir, standInResult } from './support/recording';
-import {
-  CALLER_PATH,
-  REFERENCE_PLUGINS,
-  assertIntegrationPrerequisites,
-  expectCniError,
-  expectSuccess,
-  runMultus,
-} from './support/run-multus';
-import { cacheFiles, createWorkspace, type Workspace } from './support/workspace';
+import { CALLER_PATH, REFERENCE_PLUGINS, expectCniError, expectSuccess, runMultus } from './support/run-multus';
+import { cacheFiles, useWorkspace } from './support/workspace';
 
 const NET = 235; // 10.235.0.0/16 belongs to this file (stand-in results only; nothing is configured)
 const TYPES = ['flannel', 'sriov', 'vhostuser'] as const;
@@ -61,19 +53,8 @@ function delegates(): Array<Record<string, unknown>> {
 }
 
 describe('flannel, sriov and vhostuser adapters through the recording stand-in', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-  let netns: string;
-
-  beforeAll(() => {
-    assertIntegrationPrerequisites();
-    ws = createWorkspace('ra', perFile);
-    netns = createNetns(`${ws.prefix}-pod`, perFile);
-  });
-
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(() => expectClean(perFile.runAll()));
+  const { ws, perFile } = useWorkspace('ra');
+  const podNetns = sharedNetns(() => `${ws.prefix}-pod`, perFile);
 
   function setUp(
     suffix: string,
@@ -93,7 +74,7 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
       command: 'ADD' as const,
       config,
       containerId: `${ws.prefix}-ctr-${suffix}`,
-      netns,
+      netns: podNetns(),
       cniArgs: CALLER_ARGS,
       extraEnv: { HOME: '/root', LANG: 'C.UTF-8', MULTUS_IT_MUST_NOT_LEAK: 'x' },
     };
@@ -133,7 +114,7 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
         String(conf['cniVersion']),
         String((conf['standIn'] as { address: string }).address),
         ifnames[i] ?? '',
-        netns,
+        podNetns(),
       );
     }
 
@@ -150,7 +131,7 @@ describe('flannel, sriov and vhostuser adapters through the recording stand-in',
           CNI_COMMAND: 'ADD',
           CNI_IFNAME: ifnames[i],
           CNI_CONTAINERID: call.containerId,
-          CNI_NETNS: netns,
+          CNI_NETNS: podNetns(),
           CNI_ARGS: DELEGATE_ARGS,
           CNI_PATH: `${bin.binDir}:${REFERENCE_PLUGINS}`,
           PATH: expect.any(String),

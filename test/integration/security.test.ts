@@ -24,19 +24,11 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { Cleanup, expectClean } from './support/cleanup';
-import {
-  addNad,
-  assertKubePrerequisites,
-  expectNoStackTraces,
-  type KubeCluster,
-  NETWORKS_ANNOTATION,
-  podCniArgs,
-  startKubeCluster,
-} from './support/kube-cluster';
+import { addNad, expectNoStackTraces, NETWORKS_ANNOTATION, podCniArgs, useKubeCluster } from './support/kube-cluster';
 import {
   bridgePorts,
   createNetns,
@@ -56,7 +48,7 @@ import {
   type MultusCall,
   type MultusRun,
 } from './support/run-multus';
-import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { cacheFile, cacheFiles, leaseFiles } from './support/workspace';
 
 const NET = 241; // 10.241.0.0/16 belongs to this file
 const sub = (third: number): string => `10.${NET}.${third}.0/24`;
@@ -65,40 +57,24 @@ const OUTPUT_PLUGIN = join(__dirname, '..', 'plugins', 'output-plugin.js');
 const NAMESPACE = 'se-ns';
 const MULTUS_NAMESPACE = 'kube-system';
 /** The seven variables the docs promise a delegate (docs/configuration.md, "Environment"). */
+/** One test's pod: its netns, container id, dirs (cniDir and ipamDir inside `dir`) and bridge name. */
+interface Pod {
+  readonly ns: string;
+  readonly netns: string;
+  readonly containerId: string;
+  readonly dir: string;
+  readonly cniDir: string;
+  readonly ipamDir: string;
+  readonly bridge: string;
+}
 const DELEGATE_ENV_KEYS = ['CNI_ARGS', 'CNI_COMMAND', 'CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_NETNS', 'CNI_PATH', 'PATH'];
 
 describe('security hardening', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-  let cluster: KubeCluster | undefined;
+  const { ws, cleanup, perFile, cluster } = useKubeCluster('se');
   let serial = 0;
 
-  beforeAll(async () => {
-    assertKubePrerequisites();
-    ws = createWorkspace('se', perFile);
-    cluster = await startKubeCluster(ws);
-  });
-
-  afterEach(() => {
-    cluster?.server.clearFaults();
-    expectClean(cleanup.runAll());
-  });
-  afterAll(async () => {
-    await cluster?.server.close();
-    expectClean(perFile.runAll());
-  });
-
   /** A fresh netns, container id, cniDir, ipam dir and bridge name for one test, all removed after it. */
-  function pod(): {
-    ns: string;
-    netns: string;
-    containerId: string;
-    dir: string;
-    cniDir: string;
-    ipamDir: string;
-    bridge: string;
-  } {
+  function pod(): Pod {
     const n = ++serial;
     const ns = `${ws.prefix}-${n}`;
     const dir = join(ws.dir, `t${n}`);
@@ -139,6 +115,39 @@ describe('security hardening', () => {
     return binDir;
   }
 
+  /** Multus's config for pod `p`: `delegates` from `binDir`, the cache in the pod's cniDir. */
+  function multusConfig(name: string, binDir: string, p: Pod, delegates: unknown[]): Record<string, unknown> {
+    return { name, type: 'multus', cniVersion: '1.0.0', binDir, cniDir: p.cniDir, delegates };
+  }
+
+  /** A bridge delegate on the pod's bridge, host-local in the subnet `third`. */
+  function bridgeDelegate(name: string, p: Pod, third: number): Record<string, unknown> {
+    const ipam = { type: 'host-local', subnet: sub(third), dataDir: p.ipamDir };
+    return { name, type: 'bridge', bridge: p.bridge, ipam };
+  }
+
+  function add(p: Pod, config: Record<string, unknown>): Promise<MultusRun> {
+    return runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+  }
+
+  /** A bin dir (0755) in the pod's dir holding a real copy of the bridge plugin: had it run, the bridge would exist. */
+  function bridgeCopyBinDir(p: Pod): { binDir: string; binary: string } {
+    const binDir = join(p.dir, 'bin');
+    mkdirSync(binDir, { mode: 0o755 });
+    const binary = join(binDir, 'bridge');
+    copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), binary);
+    return { binDir, binary };
+  }
+
+  /** Refused with `code` naming each of `fragments`, no stack trace, no bridge made, nothing of the pod left. */
+  function expectRefused(run: MultusRun, code: number, fragments: readonly string[], p: Pod): void {
+    const error = expectCniError(run, code);
+    for (const fragment of fragments) expect(error.msg).toContain(fragment);
+    expectNoStackTraces(run);
+    expect(hostLink(p.bridge)).toBeUndefined();
+    expectNothingLeft(p, []);
+  }
+
   function calls(callLog: string): string[] {
     return existsSync(callLog) ? readFileSync(callLog, 'utf8').trim().split('\n') : [];
   }
@@ -155,26 +164,16 @@ describe('security hardening', () => {
       const binDir = probeBinDir(p.dir);
       const callLog = join(p.dir, 'calls.log');
       const delegates: Array<Record<string, unknown>> = [
-        {
-          name: 'se-a-master',
-          type: 'bridge',
-          bridge: p.bridge,
-          ipam: { type: 'host-local', subnet: sub(10), dataDir: p.ipamDir },
-        },
+        bridgeDelegate('se-a-master', p, 10),
         { name: 'se-a-probe', type: 'probe', callLog },
         { name: 'se-a-ptp', type: 'ptp', ipam: { type: 'host-local', subnet: sub(11), dataDir: p.ipamDir } },
       ];
       delegates[at] = { name: 'se-a-bad', type };
-      const config = { name: 'se-a', type: 'multus', cniVersion: '1.0.0', binDir, cniDir: p.cniDir, delegates };
 
-      const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+      const run = await add(p, multusConfig('se-a', binDir, p, delegates));
 
-      const error = expectCniError(add, 7);
-      expect(error.msg).toContain(`delegates[${at}].type`);
-      expectNoStackTraces(add);
+      expectRefused(run, 7, [`delegates[${at}].type`], p);
       expect(calls(callLog)).toEqual([]);
-      expect(hostLink(p.bridge)).toBeUndefined();
-      expectNothingLeft(p, []);
     });
   });
 
@@ -190,33 +189,15 @@ describe('security hardening', () => {
         const binDir = probeBinDir(p.dir);
         chmodSync(binDir, mode);
         const callLog = join(p.dir, 'calls.log');
-        const config = {
-          name: 'se-b',
-          type: 'multus',
-          cniVersion: '1.0.0',
-          binDir,
-          cniDir: p.cniDir,
-          delegates: [
-            { name: 'se-b-probe', type: 'probe', callLog, printStdout: { cniVersion: '1.0.0' } },
-            {
-              name: 'se-b-br',
-              type: 'bridge',
-              bridge: p.bridge,
-              ipam: { type: 'host-local', subnet: sub(20), dataDir: p.ipamDir },
-            },
-          ],
-        };
+        const config = multusConfig('se-b', binDir, p, [
+          { name: 'se-b-probe', type: 'probe', callLog, printStdout: { cniVersion: '1.0.0' } },
+          bridgeDelegate('se-b-br', p, 20),
+        ]);
 
-        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+        const run = await add(p, config);
 
-        const error = expectCniError(add, 107);
-        expect(error.msg).toContain(`plugin directory ${binDir} `);
-        expect(error.msg).toContain(`mode ${shown}`);
-        expect(error.msg).toContain('"se-b-probe"');
-        expectNoStackTraces(add);
+        expectRefused(run, 107, [`plugin directory ${binDir} `, `mode ${shown}`, '"se-b-probe"'], p);
         expect(calls(callLog)).toEqual([]);
-        expect(hostLink(p.bridge)).toBeUndefined();
-        expectNothingLeft(p, []);
       },
     );
 
@@ -227,29 +208,17 @@ describe('security hardening', () => {
         const binDir = probeBinDir(p.dir);
         chmodSync(binDir, 0o777);
         const callLog = join(p.dir, 'calls.log');
-        const config = {
-          name: 'se-b',
-          type: 'multus',
-          cniVersion: '1.0.0',
-          binDir,
-          cniDir: p.cniDir,
-          delegates: [
-            {
-              name: 'se-b-br',
-              type: 'bridge',
-              bridge: p.bridge,
-              ipam: { type: 'host-local', subnet: sub(21), dataDir: p.ipamDir },
-            },
-            { name: 'se-b-probe', type: 'probe', callLog },
-          ],
-        };
+        const config = multusConfig('se-b', binDir, p, [
+          bridgeDelegate('se-b-br', p, 21),
+          { name: 'se-b-probe', type: 'probe', callLog },
+        ]);
 
-        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+        const run = await add(p, config);
 
-        const error = expectCniError(add, 107);
+        const error = expectCniError(run, 107);
         expect(error.msg).toContain(`plugin directory ${binDir} `);
         expect(error.msg).toContain('mode 0777');
-        expectNoStackTraces(add);
+        expectNoStackTraces(run);
         expect(calls(callLog)).toEqual([]);
         expectNothingLeft(p, [p.bridge]);
       },
@@ -262,121 +231,63 @@ describe('security hardening', () => {
       'a plugin binary $what in a safe dir: exit 1, code 107 naming the binary and mode, nothing made',
       async ({ mode, shown }) => {
         const p = pod();
-        const binDir = join(p.dir, 'bin');
-        mkdirSync(binDir, { mode: 0o755 });
-        // A real copy of the bridge plugin: had it run, the bridge would exist.
-        const binary = join(binDir, 'bridge');
-        copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), binary);
+        const { binDir, binary } = bridgeCopyBinDir(p);
         chmodSync(binary, mode);
-        const config = {
-          name: 'se-b',
-          type: 'multus',
-          cniVersion: '1.0.0',
-          binDir,
-          cniDir: p.cniDir,
-          delegates: [
-            {
-              name: 'se-b-br',
-              type: 'bridge',
-              bridge: p.bridge,
-              ipam: { type: 'host-local', subnet: sub(22), dataDir: p.ipamDir },
-            },
-          ],
-        };
 
-        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
+        const run = await add(p, multusConfig('se-b', binDir, p, [bridgeDelegate('se-b-br', p, 22)]));
 
-        const error = expectCniError(add, 107);
-        expect(error.msg).toContain(`plugin binary ${binary} `);
-        expect(error.msg).toContain(`mode ${shown}`);
-        expectNoStackTraces(add);
-        expect(hostLink(p.bridge)).toBeUndefined();
-        expectNothingLeft(p, []);
+        expectRefused(run, 107, [`plugin binary ${binary} `, `mode ${shown}`], p);
       },
     );
 
     // Both of these ran the plugin before e4f123b (the finder looked only at the mode bits of the
     // dir holding the name and of the file it resolved to, never at where a symlink leads or at
-    // ownership). On failure the test DELs what the ADD made before asserting.
-    it(
-      'a plugin that is a symlink into a world-writable dir: refused with code 107 (the binary there can be ' +
-        'replaced)',
-      async () => {
-        const p = pod();
-        const binDir = join(p.dir, 'bin');
-        mkdirSync(binDir, { mode: 0o755 });
-        const dropDir = join(p.dir, 'drop');
-        mkdirSync(dropDir);
-        chmodSync(dropDir, 0o777);
-        copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), join(dropDir, 'bridge'));
-        chmodSync(join(dropDir, 'bridge'), 0o755);
-        symlinkSync(join(dropDir, 'bridge'), join(binDir, 'bridge'));
-        const config = {
-          name: 'se-b',
-          type: 'multus',
-          cniVersion: '1.0.0',
-          binDir,
-          cniDir: p.cniDir,
-          delegates: [
-            {
-              name: 'se-b-br',
-              type: 'bridge',
-              bridge: p.bridge,
-              ipam: { type: 'host-local', subnet: sub(23), dataDir: p.ipamDir },
-            },
-          ],
-        };
-
-        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
-        // Whatever the outcome, undo it before asserting, so a failure leaves nothing behind.
-        if (add.exitCode === 0)
-          expectSuccess(await runMultus({ command: 'DEL', config, containerId: p.containerId, netns: p.netns }));
-
-        const error = expectCniError(add, 107);
-        expect(error.msg).toContain(dropDir);
-        expect(error.msg).toContain('mode 0777');
-        expect(hostLink(p.bridge)).toBeUndefined();
-        expectNothingLeft(p, []);
+    // ownership). Whatever the outcome, the test DELs what the ADD made before asserting, so a
+    // failure leaves nothing behind.
+    it.each([
+      {
+        what:
+          'a plugin that is a symlink into a world-writable dir: refused with code 107 (the binary there can be ' +
+          'replaced)',
+        third: 23,
+        /** The bridge copy moved into a 0777 dir, a symlink to it left in the bin dir. */
+        arrange: (p: Pod, binary: string): string[] => {
+          const dropDir = join(p.dir, 'drop');
+          mkdirSync(dropDir);
+          chmodSync(dropDir, 0o777);
+          copyFileSync(binary, join(dropDir, 'bridge'));
+          unlinkSync(binary);
+          chmodSync(join(dropDir, 'bridge'), 0o755);
+          symlinkSync(join(dropDir, 'bridge'), binary);
+          return [dropDir, 'mode 0777'];
+        },
       },
-    );
-
-    it(
-      'a plugin binary owned by another user (nobody, mode 0755): refused with code 107 (that user can replace ' +
-        'it)',
-      async () => {
-        const p = pod();
-        const binDir = join(p.dir, 'bin');
-        mkdirSync(binDir, { mode: 0o755 });
-        const binary = join(binDir, 'bridge');
-        copyFileSync(join(REFERENCE_PLUGINS, 'bridge'), binary);
-        chmodSync(binary, 0o755);
-        chownSync(binary, 65534, 65534);
-        const config = {
-          name: 'se-b',
-          type: 'multus',
-          cniVersion: '1.0.0',
-          binDir,
-          cniDir: p.cniDir,
-          delegates: [
-            {
-              name: 'se-b-br',
-              type: 'bridge',
-              bridge: p.bridge,
-              ipam: { type: 'host-local', subnet: sub(24), dataDir: p.ipamDir },
-            },
-          ],
-        };
-
-        const add = await runMultus({ command: 'ADD', config, containerId: p.containerId, netns: p.netns });
-        if (add.exitCode === 0)
-          expectSuccess(await runMultus({ command: 'DEL', config, containerId: p.containerId, netns: p.netns }));
-
-        const error = expectCniError(add, 107);
-        expect(error.msg).toContain(binary);
-        expect(hostLink(p.bridge)).toBeUndefined();
-        expectNothingLeft(p, []);
+      {
+        what:
+          'a plugin binary owned by another user (nobody, mode 0755): refused with code 107 (that user can replace ' +
+          'it)',
+        third: 24,
+        arrange: (_p: Pod, binary: string): string[] => {
+          chmodSync(binary, 0o755);
+          chownSync(binary, 65534, 65534);
+          return [binary];
+        },
       },
-    );
+    ])('$what', async ({ third, arrange }) => {
+      const p = pod();
+      const { binDir, binary } = bridgeCopyBinDir(p);
+      const fragments = arrange(p, binary);
+      const config = multusConfig('se-b', binDir, p, [bridgeDelegate('se-b-br', p, third)]);
+
+      const run = await add(p, config);
+      if (run.exitCode === 0)
+        expectSuccess(await runMultus({ command: 'DEL', config, containerId: p.containerId, netns: p.netns }));
+
+      const error = expectCniError(run, 107);
+      for (const fragment of fragments) expect(error.msg).toContain(fragment);
+      expect(hostLink(p.bridge)).toBeUndefined();
+      expectNothingLeft(p, []);
+    });
   });
 
   describe('(c) kubeconfig credentials never reach a log line', () => {
@@ -388,7 +299,7 @@ describe('security hardening', () => {
     let secrets: string[];
 
     beforeAll(() => {
-      const { server } = cluster as KubeCluster;
+      const { server } = cluster;
       const dir = join(ws.dir, 'client');
       mkdirSync(dir, { mode: 0o700 });
       execFileSync(
@@ -493,7 +404,7 @@ describe('security hardening', () => {
       'logLevel %s: good ADD and DEL, then ADDs failing on 403, 401 and a broken kubeconfig: no token, key or ' +
         'cert anywhere; log 0600, cache 0600 in 0700',
       async (level) => {
-        const { server } = cluster as KubeCluster;
+        const { server } = cluster;
         const p = pod();
         const logFile = join(p.dir, 'logs', 'multus.log');
         const ipamDir = join(ws.dir, 'ipam-c');

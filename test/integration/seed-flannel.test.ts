@@ -13,16 +13,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cleanup, expectClean } from './support/cleanup';
 import { createNetns, hostLinksInto, inRange, inSubnet, ipv4Of, netnsLinkNames, netnsRoutes } from './support/net';
-import {
-  REFERENCE_PLUGINS,
-  assertIntegrationPrerequisites,
-  expectSuccess,
-  runMultus,
-  type MultusCall,
-} from './support/run-multus';
-import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { REFERENCE_PLUGINS, expectSuccess, runMultus, type MultusCall } from './support/run-multus';
+import { cacheFiles, leaseFiles, useWorkspace } from './support/workspace';
 
 const NET = 244; // 10.244.0.0/16 belongs to this file
 const FLANNEL = join(__dirname, '..', '..', '..', 'shared', 'plugins', 'flannel');
@@ -32,21 +25,14 @@ const MASTER = REAL_FLANNEL
   : `a bridge master standing in for flannel (${FLANNEL} not found)`;
 
 describe(`the seed's flannel + ptp + bridge example, master: ${MASTER}`, () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
+  const { ws, cleanup } = useWorkspace('fl');
   let binDir: string;
 
   beforeAll(() => {
-    assertIntegrationPrerequisites();
-    ws = createWorkspace('fl', perFile);
     binDir = join(ws.dir, 'bin');
     mkdirSync(binDir, { mode: 0o755 });
     if (REAL_FLANNEL) symlinkSync(FLANNEL, join(binDir, 'flannel'));
   });
-
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(() => expectClean(perFile.runAll()));
 
   /** The subnets of one pod (`third` apart per test): flannel's, the ptp's, the ranged bridge's. */
   function setUp(

@@ -8,11 +8,10 @@
  * is sent them); DEL leaves nothing.
  */
 import { readFileSync } from 'node:fs';
-import { Cleanup, expectClean } from './support/cleanup';
 import { createNetns } from './support/net';
-import { assertIntegrationPrerequisites, expectCniError, expectSuccess, runMultus } from './support/run-multus';
+import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
 import { SeedPod, resultShape, runBridgeDirectly, withoutEmptyDns } from './support/seed-pod';
-import { cacheFile, createWorkspace, type Workspace } from './support/workspace';
+import { cacheFile, useWorkspace } from './support/workspace';
 
 const NET = 232; // 10.232.0.0/16 belongs to this file
 
@@ -29,17 +28,7 @@ function delegateVersion(version: string): string {
 }
 
 describe('seed three-delegate pod per cniVersion', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-
-  beforeAll(() => {
-    assertIntegrationPrerequisites();
-    ws = createWorkspace('sv', perFile);
-  });
-
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(() => expectClean(perFile.runAll()));
+  const { ws, cleanup } = useWorkspace('sv');
 
   it.each(VERSIONS)(
     'cniVersion $version: ADD, CHECK, STATUS, GC, DEL',

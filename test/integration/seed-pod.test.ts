@@ -3,27 +3,16 @@
  * cniVersion: a 0.1.0 result with ip4), run through the compiled dist/multus against Debian's
  * reference plugins in a real network namespace.
  */
-import { Cleanup, expectClean } from './support/cleanup';
 import { execFileSync } from 'node:child_process';
 import { bridgePorts, createNetns, hostAddrsWithPrefix } from './support/net';
-import { assertIntegrationPrerequisites, expectCniError, expectSuccess, runMultus } from './support/run-multus';
+import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
 import { SeedPod, resultShape, runBridgeDirectly, withoutEmptyDns } from './support/seed-pod';
-import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { cacheFiles, leaseFiles, useWorkspace } from './support/workspace';
 
 const NET = 231; // 10.231.0.0/16 belongs to this file
 
 describe('seed three-delegate pod, seed config (no cniVersion)', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-
-  beforeAll(() => {
-    assertIntegrationPrerequisites();
-    ws = createWorkspace('sp', perFile);
-  });
-
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(() => expectClean(perFile.runAll()));
+  const { ws, cleanup } = useWorkspace('sp');
 
   it('ADD makes eth0, net0, net1 and prints the bridge master result as 0.1.0; DEL leaves nothing', async () => {
     const ns = `${ws.prefix}-a`;

@@ -10,43 +10,24 @@
  */
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cleanup, expectClean } from './support/cleanup';
-import {
-  createNetns,
-  createVethPair,
-  hostLink,
-  inSubnet,
-  ipv4Of,
-  netnsLink,
-  netnsLinkKind,
-  netnsLinkNames,
-} from './support/net';
+import { createNetns, createVethPair, hostLink, inSubnet } from './support/net';
+import { ipv4Of, netnsLink, netnsLinkKind, netnsLinkNames } from './support/net';
 import { RecordingBinDir } from './support/recording';
-import {
-  assertIntegrationPrerequisites,
-  expectCniError,
-  expectSuccess,
-  runMultus,
-  type MultusCall,
-} from './support/run-multus';
+import { expectCniError, expectSuccess, runMultus, type MultusCall } from './support/run-multus';
 import { PLUGINS_DIR, compileToCjs, safeAdapterDir } from './support/vendor-modules';
-import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
+import { cacheFiles, leaseFiles, useWorkspace } from './support/workspace';
 
 const NET = 245; // 10.245.0.0/16 belongs to the vendor-adapter tests (this file: .1-.99)
 const MACVLAN_SUBNET = `10.${NET}.1.0/24`;
 
 describe('vendor adapters in dist/multus', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
+  const { ws, cleanup, perFile } = useWorkspace('va');
 
-  beforeAll(() => {
-    assertIntegrationPrerequisites();
-    ws = createWorkspace('va', perFile);
-  });
-
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(() => expectClean(perFile.runAll()));
+  /** The ADD of container `<prefix>-ctr-<suffix>`: multus named `va-<suffix>`, plugins from `bin`, `extra` keys. */
+  function addCall(suffix: string, bin: RecordingBinDir, netns: string, extra: Record<string, unknown>): MultusCall {
+    const config = { name: `va-${suffix}`, type: 'multus', cniVersion: '1.0.0', binDir: bin.binDir, cniDir: ws.cniDir };
+    return { command: 'ADD', config: { ...config, ...extra }, containerId: `${ws.prefix}-ctr-${suffix}`, netns };
+  }
 
   describe('build time: the macvlan adapter compiled in (package.json "multusAdapters")', () => {
     /** A pod netns, a veth master, and a stand-in `probe` delegate beside the macvlan one (to see what ran). */
@@ -72,15 +53,7 @@ describe('vendor adapters in dist/multus', () => {
       const delegates = probeFirst
         ? [{ ...probe, masterplugin: true }, data]
         : [{ ...data, masterplugin: true }, probe];
-      const config = {
-        name: `va-${suffix}`,
-        type: 'multus',
-        cniVersion: '1.0.0',
-        binDir: bin.binDir,
-        cniDir: ws.cniDir,
-        delegates,
-      };
-      return { ns, master, bin, call: { command: 'ADD', config, containerId: `${ws.prefix}-ctr-${suffix}`, netns } };
+      return { ns, master, bin, call: addCall(suffix, bin, netns, { delegates }) };
     }
 
     it("an invalid mode is refused with the adapter's message, code 7, before any delegate runs", async () => {
@@ -151,16 +124,8 @@ describe('vendor adapters in dist/multus', () => {
 
     function setUp(suffix: string, adapterDirs?: string[]): { bin: RecordingBinDir; call: MultusCall } {
       const bin = new RecordingBinDir(join(ws.dir, `bin-${suffix}`), ['bridge']);
-      const config = {
-        name: `va-${suffix}`,
-        type: 'multus',
-        cniVersion: '1.0.0',
-        binDir: bin.binDir,
-        cniDir: ws.cniDir,
-        ...(adapterDirs === undefined ? {} : { adapterDirs }),
-        delegates: [bridge],
-      };
-      return { bin, call: { command: 'ADD', config, containerId: `${ws.prefix}-ctr-${suffix}`, netns } };
+      const extra = adapterDirs === undefined ? {} : { adapterDirs };
+      return { bin, call: addCall(suffix, bin, netns, { ...extra, delegates: [bridge] }) };
     }
 
     it(

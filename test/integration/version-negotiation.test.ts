@@ -8,35 +8,17 @@
  */
 import { copyFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cleanup, expectClean } from './support/cleanup';
-import { createNetns } from './support/net';
+import { sharedNetns } from './support/net';
 import { RECORDING_PLUGIN, RecordingBinDir } from './support/recording';
-import {
-  assertIntegrationPrerequisites,
-  expectCniError,
-  expectSuccess,
-  runMultus,
-  type MultusCall,
-} from './support/run-multus';
-import { cacheFiles, createWorkspace, type Workspace } from './support/workspace';
+import { expectCniError, expectSuccess, runMultus, type MultusCall } from './support/run-multus';
+import { cacheFiles, useWorkspace } from './support/workspace';
 
 // 10.248.0.0/16 (but the seed walkthrough's 10.248.246.0/24): stand-in results only, nothing is configured
 const NET = 248;
 
 describe('version negotiation with the delegates (recording stand-in)', () => {
-  const perFile = new Cleanup();
-  const cleanup = new Cleanup(); // per test
-  let ws: Workspace;
-  let netns: string;
-
-  beforeAll(() => {
-    assertIntegrationPrerequisites();
-    ws = createWorkspace('vn', perFile);
-    netns = createNetns(`${ws.prefix}-pod`, perFile);
-  });
-
-  afterEach(() => expectClean(cleanup.runAll()));
-  afterAll(() => expectClean(perFile.runAll()));
+  const { ws, perFile } = useWorkspace('vn');
+  const podNetns = sharedNetns(() => `${ws.prefix}-pod`, perFile);
 
   function setUp(
     suffix: string,
@@ -47,7 +29,12 @@ describe('version negotiation with the delegates (recording stand-in)', () => {
     const config = { name: `vn-${suffix}`, type: 'multus', cniVersion: '1.0.0', binDir: bin.binDir, cniDir, delegates };
     return {
       bin,
-      call: (containerId) => ({ command: 'ADD', config, containerId: `${ws.prefix}-${containerId}`, netns }),
+      call: (containerId) => ({
+        command: 'ADD',
+        config,
+        containerId: `${ws.prefix}-${containerId}`,
+        netns: podNetns(),
+      }),
     };
   }
 

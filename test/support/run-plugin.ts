@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
-import { MultusPlugin } from '../../src/app';
-import { runSkel } from '../../src/core/skel';
+import { runSkel, type PluginHandlers } from '../../src/core/skel';
+import { TOKENS } from '../../src/core/tokens';
 
 export interface PluginRun {
   readonly code: number;
@@ -43,7 +43,7 @@ export async function runPlugin(container: Container, options: RunOptions): Prom
         stdout += t;
       },
     },
-    () => Promise.resolve(new MultusPlugin(container)),
+    () => Promise.resolve(container.get<PluginHandlers>(TOKENS.Plugin)),
   );
   return { code, stdout, json: stdout === '' ? undefined : (JSON.parse(stdout) as Record<string, unknown>) };
 }

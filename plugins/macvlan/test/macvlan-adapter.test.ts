@@ -2,10 +2,9 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import {
   ADAPTER_API,
-  AdapterRegistry,
   CniError,
   TOKENS,
-  adapterOrigin,
+  registryOf,
   registerAdapterModule,
   registerBuiltinAdapters,
   type DelegateAdapter,
@@ -237,9 +236,9 @@ describe('the macvlan adapter', () => {
     registerBuiltinAdapters(container);
     const module = registerAdapterModule(container, { default: macvlanModule }, 'plugins/macvlan');
     expect(module.name).toBe('multus-adapter-macvlan');
-    const registry = new AdapterRegistry(container.getAll<DelegateAdapter>(TOKENS.DelegateAdapter));
+    const registry = registryOf(container);
     const picked = registry.pick({ type: 'macvlan' }, 'delegates[0]');
-    expect([picked.name, adapterOrigin(picked)]).toEqual(['macvlan', 'plugins/macvlan (multus-adapter-macvlan)']);
+    expect([picked.name, registry.originOf(picked)]).toEqual(['macvlan', 'plugins/macvlan (multus-adapter-macvlan)']);
     expect(registry.pick({ type: 'ipvlan' }, 'delegates[0]').name).toBe('exec');
   });
 });

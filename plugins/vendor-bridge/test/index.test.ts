@@ -2,13 +2,12 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import {
   ADAPTER_API,
-  AdapterRegistry,
+  type AdapterRegistry,
   CniError,
   TOKENS,
-  adapterOrigin,
+  registryOf,
   registerAdapterModule,
   registerBuiltinAdapters,
-  type DelegateAdapter,
 } from '../../../src/index';
 import { FakeExecutor } from '../../../src/testing';
 import acmeBridgeModule, { ACME_BRIDGE_DEFAULTS, acmeBridgeProblems } from '../src/index';
@@ -36,7 +35,7 @@ function registryWith(withAcme: boolean): { registry: AdapterRegistry; executor:
   container.bind(TOKENS.Executor).toConstantValue(executor);
   registerBuiltinAdapters(container);
   if (withAcme) registerAdapterModule(container, { default: acmeBridgeModule }, 'plugins/vendor-bridge');
-  return { registry: new AdapterRegistry(container.getAll<DelegateAdapter>(TOKENS.DelegateAdapter)), executor };
+  return { registry: registryOf(container), executor };
 }
 
 /** What the bridge plugin gets on stdin for ADD of `conf`, through whichever adapter the registry picks. */
@@ -111,7 +110,9 @@ describe('the acme-bridge adapter', () => {
 
   test('with the module registered it runs instead of the built-in: the plugin gets the vendor defaults', async () => {
     const { registry } = registryWith(true);
-    expect(adapterOrigin(registry.pick(BRIDGE, CTX.origin))).toBe('plugins/vendor-bridge (multus-adapter-acme-bridge)');
+    expect(registry.originOf(registry.pick(BRIDGE, CTX.origin))).toBe(
+      'plugins/vendor-bridge (multus-adapter-acme-bridge)',
+    );
     expect(await bridgeStdin(true, BRIDGE)).toEqual({
       adapter: 'acme-bridge',
       stdin: { ...BRIDGE, hairpinMode: true, mtu: 9000 },

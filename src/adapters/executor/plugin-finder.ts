@@ -2,6 +2,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CniCode, CniError } from '../../core/errors';
 import { pluginTypeProblem } from '../../core/plugin-type';
+import type { PluginFinder } from '../../core/ports/plugin-finder';
 
 export { pluginTypeProblem };
 
@@ -69,4 +70,11 @@ export async function findPlugin(type: string, dirs: readonly string[]): Promise
     CniCode.DelegateNotFound,
     `failed to find plugin ${JSON.stringify(type)} in path [${dirs.join(' ')}]`,
   );
+}
+
+/** The PluginFinder port over {@link findPlugin}: the dry run finds binaries by the executor's own rule. */
+export class FsPluginFinder implements PluginFinder {
+  find(type: string, binDirs: readonly string[]): Promise<string> {
+    return findPlugin(type, binDirs);
+  }
 }

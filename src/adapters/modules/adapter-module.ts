@@ -1,5 +1,5 @@
 import type { Container } from 'inversify';
-import { registerAdapter, type AdapterFactory } from '../../core/adapter-registry';
+import { registerAdapter, type AdapterFactory, type AdapterRegistration } from '../../core/adapter-registry';
 import { interfaceNameProblem } from '../../core/cni-env';
 import { CniCode, CniError } from '../../core/errors';
 import { parseResult } from '../../core/result';
@@ -106,11 +106,21 @@ function checkedFactory(factory: AdapterFactory, source: string, index: number):
   };
 }
 
-/** Registers every adapter of a module's exports through the one registration call. */
+function registrationsOf(module: AdapterModule, source: string): AdapterRegistration[] {
+  return module.adapters.map((factory, i) => ({
+    factory: checkedFactory(factory, source, i),
+    origin: `${source} (${module.name})`,
+  }));
+}
+
+/** The registrations of every adapter of a module's exports (run time: a config's adapterDirs), each checked. */
+export function adapterModuleRegistrations(exported: unknown, source: string): AdapterRegistration[] {
+  return registrationsOf(moduleOf(exported, source), source);
+}
+
+/** Registers every adapter of a module's exports with a container being built (build-time modules). */
 export function registerAdapterModule(container: Container, exported: unknown, source: string): AdapterModule {
   const module = moduleOf(exported, source);
-  module.adapters.forEach((factory, i) =>
-    registerAdapter(container, checkedFactory(factory, source, i), `${source} (${module.name})`),
-  );
+  for (const { factory, origin } of registrationsOf(module, source)) registerAdapter(container, factory, origin);
   return module;
 }

@@ -1,30 +1,25 @@
 import type { Container } from 'inversify';
+import type { AdapterRegistry } from '../../core/adapter-registry';
 import { parseMultusConfig, type MultusConfig } from '../../core/config/multus-config';
-import { adapterOrigin, type AdapterRegistry } from '../../core/adapter-registry';
-import { delegateBinDirs, delegateCniArgs, delegateEnv } from '../../core/delegate-call';
 import { getIgnoringCase, POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';
+import type { BinaryFact, DryRun } from '../../core/dry-run';
 import { isObject } from '../../core/json';
-import type { NetworkPlan, NetworkRequest } from '../../core/plan';
-import { prepareAttachments, type PreparedAttachment, type PreparedPlugin } from '../../core/planner';
-import type { NetworkSource } from '../../core/ports/network-source';
-import {
-  DEFAULT_NETWORK_ANNOTATION,
-  NETWORKS_ANNOTATION,
-  parseDefaultNetwork,
-  parseNetworkSelections,
-  SEED_NETWORKS_ANNOTATION,
-  type NetworkSelection,
-} from '../../core/selection';
-import { TOKENS } from '../../core/tokens';
+import type { NetworkRequest } from '../../core/plan';
+import type { PreparedAttachment, PreparedPlugin } from '../../core/planner';
+import { DEFAULT_NETWORK_ANNOTATION, podSelections, type NetworkSelection } from '../../core/selection';
 import { runtimeRequests } from '../../sources/kube/selection-rules';
-import { offlineRequest } from '../validate/config-checks';
 import { readConfigFile, type ConfigFile } from '../validate/config-file';
-import { registryFor } from '../validate/config-registry';
-import { ipamType, lookupBinary, type BinaryLookup } from '../validate/plugin-binaries';
+import {
+  kubeconfigProblems,
+  offlineAdapters,
+  offlineContainer,
+  offlineRequest,
+  offlineServices,
+  planProblems,
+  type OfflineServices,
+} from '../validate/offline';
+import { apiNeeded } from '../validate/offline-kube';
 import { problemsOf, type Problem } from '../validate/problem';
-import { RefusingExecutor } from '../validate/refusing-executor';
-import { offlineContainer } from '../validate/validate-file';
-import { apiNeeded, OfflineKubeClientProvider } from '../validate/offline-kube';
 
 /** The pod `--pod` names: `namespace/name`, or a name alone (podman passes only K8S_POD_NAME). */
 export interface PodArg {
@@ -194,14 +189,13 @@ export async function explainFile(file: string, options: ExplainOptions): Promis
           .filter((p) => p !== '')
           .join(';');
   const request = offlineRequest(config, options.ifname, options.cniPath, cniArgs);
-  const container = options.container ?? offlineContainer(new RefusingExecutor());
-  let registry: AdapterRegistry;
-  try {
-    registry = await registryFor(container, config);
-  } catch (err) {
-    return { ...out, notes, problems: problemsOf(err, loaded.mapPath('adapterDirs'), loaded.mapPath) };
-  }
-  const planned = await plan(request, container, registry, loaded);
+  const services = offlineServices(options.container ?? offlineContainer());
+  const { adapters, problems } = await offlineAdapters(services, config, loaded);
+  if (adapters === undefined) return { ...out, notes, problems };
+  // Explain reads no kubeconfig to make its plan; what an ADD would find wrong with it is a note.
+  for (const p of await kubeconfigProblems(services, config, loaded))
+    notes.push(`an ADD would fail (code ${p.code}): ${p.path}: ${p.message}`);
+  const planned = await plan(request, services, adapters, loaded);
   return { ...out, ...planned, notes: [...notes, ...planned.notes] };
 }
 
@@ -221,14 +215,13 @@ type Planned = Pick<Explanation, 'source' | 'complete' | 'apiCalls' | 'attachmen
 
 async function plan(
   request: NetworkRequest,
-  container: Container,
-  registry: AdapterRegistry,
+  services: OfflineServices,
+  adapters: AdapterRegistry,
   loaded: ConfigFile,
 ): Promise<Planned> {
-  const kube = new OfflineKubeClientProvider();
-  container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
-  const empty: Planned = {
-    source: undefined,
+  const run = await services.planner.dryRun(request, adapters, { binaries: true });
+  const planned: Planned = {
+    source: run.source,
     complete: true,
     apiCalls: [],
     attachments: [],
@@ -236,37 +229,18 @@ async function plan(
     notes: [],
     problems: [],
   };
-  const where = loaded.mapPath('(config)');
-  // As the orchestrator picks: the first source that supports the request.
-  const source = container.getAll<NetworkSource>(TOKENS.NetworkSource).find((s) => s.supports(request));
-  if (source === undefined)
-    return { ...empty, problems: [{ path: where, message: 'no network source can serve this config', code: 7 }] };
-  let networkPlan: NetworkPlan;
-  try {
-    networkPlan = await source.resolve(request);
-  } catch (err) {
-    const needed = apiNeeded(err);
-    if (needed === undefined)
-      return { ...empty, source: source.name, problems: problemsOf(err, '(networks)', loaded.mapPath) };
-    return { ...empty, source: source.name, complete: false, apiCalls: [...new Set(kube.asked)] };
-  }
-  let prepared: PreparedAttachment[];
-  try {
-    prepared = prepareAttachments(networkPlan, request, registry);
-  } catch (err) {
-    return { ...empty, source: source.name, problems: problemsOf(err, '(plan)', loaded.mapPath) };
-  }
-  const binDirs = delegateBinDirs(request.config, request.env);
-  const attachments = await Promise.all(prepared.map((a) => attachmentView(a, request, binDirs, loaded)));
-  const master = prepared.find((a) => a.master);
+  if (run.problems.some((p) => apiNeeded(p.error) !== undefined))
+    return { ...planned, complete: false, apiCalls: [...new Set(services.kube.asked)] };
+  if (run.problems.length > 0) return { ...planned, problems: planProblems(run, loaded) };
+  const attachments = run.attachments.map((a) => attachmentView(a, run, adapters, loaded));
+  const master = run.attachments.find((a) => a.master);
   const notes =
-    networkPlan.pod === undefined
+    run.pod === undefined
       ? []
-      : [`the network-status annotation would be written to pod ${networkPlan.pod.namespace}/${networkPlan.pod.name}`];
+      : [`the network-status annotation would be written to pod ${run.pod.namespace}/${run.pod.name}`];
   if (master !== undefined) notes.push(defaultRouteNote(master.ifname, request.config.masterDefaultRoute));
   return {
-    ...empty,
-    source: source.name,
+    ...planned,
     attachments,
     notes,
     result:
@@ -290,13 +264,13 @@ function defaultRouteNote(masterIfname: string, masterDefaultRoute: boolean): st
   );
 }
 
-async function attachmentView(
+function attachmentView(
   a: PreparedAttachment,
-  request: NetworkRequest,
-  binDirs: readonly string[],
+  run: DryRun,
+  adapters: AdapterRegistry,
   loaded: ConfigFile,
-): Promise<AttachmentView> {
-  const env = delegateEnv(request.env, a.ifname, binDirs, delegateCniArgs(request.env.args));
+): AttachmentView {
+  const { CNI_IFNAME, CNI_ARGS, CNI_PATH } = a.env;
   return {
     index: a.index,
     network: a.network,
@@ -305,32 +279,34 @@ async function attachmentView(
     origin: loaded.mapPath(a.origin),
     statusName: a.statusName,
     cniVersion: a.cniVersion,
-    env: { CNI_COMMAND: 'ADD', CNI_IFNAME: env.CNI_IFNAME, CNI_ARGS: env.CNI_ARGS, CNI_PATH: env.CNI_PATH },
+    env: { CNI_COMMAND: 'ADD', CNI_IFNAME, CNI_ARGS, CNI_PATH },
     defaultRoute: a.defaultRoute,
-    plugins: await Promise.all(a.plugins.map((p, i) => pluginView(p, i > 0, binDirs, loaded))),
+    plugins: a.plugins.map((p, i) => pluginView(p, i > 0, run, adapters, loaded)),
   };
 }
 
-async function pluginView(
+function pluginView(
   p: PreparedPlugin,
   prevResult: boolean,
-  binDirs: readonly string[],
+  run: DryRun,
+  adapters: AdapterRegistry,
   loaded: ConfigFile,
-): Promise<PluginView> {
-  const ipam = ipamType(p.conf);
+): PluginView {
+  const binary = (at: string): BinaryFact | undefined => run.binaries.find((b) => b.at === at);
+  const ipam = binary(`${p.origin}.ipam.type`);
   return {
     origin: loaded.mapPath(p.origin),
     type: p.type,
     adapter: p.adapter.name,
-    adapterOrigin: adapterOrigin(p.adapter),
-    binary: binaryView(await lookupBinary(p.type, binDirs)),
-    ipam: ipam === undefined ? undefined : binaryView(await lookupBinary(ipam, binDirs)),
+    adapterOrigin: adapters.originOf(p.adapter),
+    binary: binaryView(binary(`${p.origin}.type`) ?? { at: '', type: p.type, path: undefined, error: undefined }),
+    ipam: ipam === undefined ? undefined : binaryView(ipam),
     stdin: p.conf,
     prevResult,
   };
 }
 
-function binaryView(found: BinaryLookup): BinaryView {
+function binaryView(found: BinaryFact): BinaryView {
   return { type: found.type, path: found.path, problem: found.error?.msg };
 }
 
@@ -371,13 +347,11 @@ function selectionViews(
   podNamespace: string,
   multusNamespace: string,
 ): SelectionsOutcome {
-  const key = annotations[NETWORKS_ANNOTATION] !== undefined ? NETWORKS_ANNOTATION : SEED_NETWORKS_ANNOTATION;
   const views: SelectionView[] = [];
   try {
-    const override = annotations[DEFAULT_NETWORK_ANNOTATION];
-    if (override !== undefined && override.trim() !== '')
-      views.push(view(DEFAULT_NETWORK_ANNOTATION, parseDefaultNetwork(override), multusNamespace));
-    views.push(...parseNetworkSelections(key, annotations[key] ?? '').map((s) => view(key, s, podNamespace)));
+    const { key, selections, chosenDefault } = podSelections(annotations);
+    if (chosenDefault !== undefined) views.push(view(DEFAULT_NETWORK_ANNOTATION, chosenDefault, multusNamespace));
+    views.push(...selections.map((s) => view(key, s, podNamespace)));
   } catch (err) {
     return { ok: false, problems: problemsOf(err, '--pod-annotation') };
   }

@@ -1,4 +1,5 @@
 import { isAbsolute, join, normalize } from 'node:path';
+import { describeUnknownKey, unknownKeys } from '../../core/config/known-keys';
 import { UsageError } from '../cli-io';
 import { RESERVED_KEYS } from './multus-conflist';
 import { apiServerFromEnv } from './service-account-kubeconfig';
@@ -42,6 +43,8 @@ export interface InstallOptions {
   readonly intervalMs: number;
   readonly cleanupOnExit: boolean;
   readonly dryRun: boolean;
+  /** `--strict`: refuse to install a config with a key multus does not know, rather than warn. */
+  readonly strict: boolean;
 }
 
 const VALUE_OPTIONS = [
@@ -60,7 +63,7 @@ const VALUE_OPTIONS = [
   'set',
   'interval',
 ] as const;
-const FLAG_OPTIONS = ['cleanup', 'watch', 'cleanup-on-exit', 'dry-run'] as const;
+const FLAG_OPTIONS = ['cleanup', 'watch', 'cleanup-on-exit', 'dry-run', 'strict'] as const;
 const REPEATABLE: ReadonlySet<string> = new Set(['set']);
 
 type ValueOption = (typeof VALUE_OPTIONS)[number];
@@ -212,6 +215,7 @@ export function parseInstallOptions(args: readonly string[], env: ReadonlyMap<st
     intervalMs: interval(raw),
     cleanupOnExit: has('cleanup-on-exit'),
     dryRun: has('dry-run'),
+    strict: has('strict'),
   };
   // Every path the host's multus will be told about must map to a host path.
   const onHost = [options.binDir, options.confDir, options.primary === 'auto' ? undefined : options.primary];
@@ -220,4 +224,14 @@ export function parseInstallOptions(args: readonly string[], env: ReadonlyMap<st
   );
   for (const p of onHost) if (p !== undefined) toHostPath(options.hostPrefix, p);
   return options;
+}
+
+/**
+ * One line per key given to the multus config (by `--set`) that multus does not know, naming
+ * the nearest known key: `--set paralleldelegates: unknown key, ignored by ADD; did you mean
+ * "parallelDelegates"?`. An ADD ignores such a key, so without this a misspelt setting would be
+ * installed and silently have no effect.
+ */
+export function unknownKeyMessages(options: Pick<InstallOptions, 'extra'>): string[] {
+  return unknownKeys(options.extra).map((u) => `--set ${u.key}: ${describeUnknownKey(u)}`);
 }

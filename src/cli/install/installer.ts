@@ -14,6 +14,8 @@ import {
   type PrimaryConfig,
 } from './primary-config';
 import { serviceAccountKubeconfig } from './service-account-kubeconfig';
+import { toCniError } from '../../core/errors';
+import { ClientNodeKubeClientProvider } from '../../sources/kube/client-node-kube-client';
 
 /** What the installer may touch besides the file system: injected so tests need no process. */
 export interface InstallerEnv {
@@ -90,6 +92,10 @@ async function credentialFiles(o: InstallOptions, paths: InstallPaths): Promise<
   if (c.kind === 'existing') {
     await fs.stat(c.kubeconfig).catch((err: unknown) => {
       throw new InstallError(`cannot use --kubeconfig ${c.kubeconfig}: ${(err as Error).message}`);
+    });
+    // The checks every ADD makes of it (readable, a cluster and user, https:// or insecure http://).
+    await new ClientNodeKubeClientProvider().get(c.kubeconfig).catch((err: unknown) => {
+      throw new InstallError(`cannot use --kubeconfig ${c.kubeconfig}: ${toCniError(err).msg}`);
     });
     return [];
   }

@@ -1,31 +1,24 @@
 import type { Container } from 'inversify';
-import type { AdapterRegistry } from '../../core/adapter-registry';
-import { parseCniArgs, type CniEnv } from '../../core/cni-env';
 import { parseMultusConfig, type MultusConfig } from '../../core/config/multus-config';
-import { checkDefaultRoutes } from '../../core/default-route';
-import { delegateBinDirs } from '../../core/delegate-call';
-import {
-  expandPlugins,
-  POD_ANNOTATIONS_KEY,
-  runtimeConfigForMaster,
-  withRuntimeRequests,
-} from '../../core/delegate-conf';
-import { CniCode } from '../../core/errors';
+import { POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';
+import type { DryRun } from '../../core/dry-run';
 import { isObject } from '../../core/json';
-import { assignInterfaceNames, selectMaster } from '../../core/naming';
-import type { Attachment, NetworkPlan, NetworkRequest } from '../../core/plan';
-import { prepareAttachments } from '../../core/planner';
-import { pluginTypeProblem } from '../../core/plugin-type';
-import type { NetworkSource } from '../../core/ports/network-source';
-import { TOKENS } from '../../core/tokens';
 import type { ConfigFile } from './config-file';
-import { registryFor } from './config-registry';
-import { apiNeeded, OfflineKubeClientProvider } from './offline-kube';
-import { ipamType, lookupBinary } from './plugin-binaries';
+import { apiNeeded } from './offline-kube';
+import {
+  dryRunProblems,
+  kubeconfigProblems,
+  offlineAdapters,
+  offlineRequest,
+  offlineServices,
+  type OfflineServices,
+} from './offline';
+import { lookupBinary } from './plugin-binaries';
 import { problemsOf, uniqueProblems, type Problem } from './problem';
+import type { AdapterRegistry } from '../../core/adapter-registry';
 
 export interface CheckOptions {
-  /** The container whose adapters and sources are used (the config's adapterDirs are loaded into it). */
+  /** The container whose planner and adapters are used: an offline one (nothing runs). */
   readonly container: Container;
   /** The runtime's CNI_PATH (`--cni-path`); the config's binDir is searched first, as in an ADD. */
   readonly cniPath: readonly string[];
@@ -50,41 +43,19 @@ const PLANNING_KEYS = [
   'adapterDirs',
 ] as const;
 
-/** The request an ADD for this config would make, short of a container: what the planner needs. */
-export function offlineRequest(
-  config: MultusConfig,
-  ifname: string,
-  cniPath: readonly string[],
-  cniArgs = '',
-): NetworkRequest {
-  const env: CniEnv = {
-    command: 'ADD',
-    containerId: 'offline',
-    netns: '',
-    ifname,
-    args: parseCniArgs(cniArgs),
-    path: [...cniPath],
-  };
-  return { env, config };
-}
-
-/** The attachments checked, as the source gave them, with the names the planner gives them. */
+/** The dry run checked, and (Kubernetes mode) what could not be checked offline. */
 interface Checked {
-  readonly request: NetworkRequest;
-  readonly plan: NetworkPlan;
-  readonly masterIndex: number;
-  readonly names: readonly string[] | undefined;
-  /** Kubernetes mode: what could not be checked offline. */
+  readonly run: DryRun;
   readonly skipped: string | undefined;
 }
 
 /**
- * Checks a multus config the way an ADD would before it runs anything, but collects every
- * problem instead of stopping at the first: the config itself, the master marks and interface
- * names, each delegate through the adapter that would handle it, and each plugin binary (and
- * IPAM plugin) in the directories the ADD would search. A config with a kubeconfig is checked
- * for what a pod without network annotations gets, as far as that is known without the API
- * (its delegates, or a clusterNetwork given as a file).
+ * Checks a multus config with the dry run of an ADD (the core planner, through the adapters that
+ * would run each delegate), collecting every problem instead of stopping at the first, plus the
+ * checks an ADD makes of its kubeconfig and each plugin binary (and IPAM plugin) in the
+ * directories the ADD would search. A config with a kubeconfig is checked for what a pod without
+ * network annotations gets, as far as that is known without the API (its delegates, or a
+ * clusterNetwork given as a file).
  */
 export async function checkConfig(file: ConfigFile, options: CheckOptions): Promise<CheckReport> {
   const problems: Problem[] = [];
@@ -95,24 +66,23 @@ export async function checkConfig(file: ConfigFile, options: CheckOptions): Prom
     problems.push(...problemsOf(err, file.mapPath('(config)'), file.mapPath));
     config = planningConfig(file.raw);
   }
-  const registry = config === undefined ? undefined : await loadRegistry(options.container, config, file, problems);
+  const services = offlineServices(options.container);
   let checked: Checked | undefined;
-  if (config !== undefined && registry !== undefined) {
-    checked = await offlinePlan(config, file, options, problems);
-    if (checked !== undefined) problems.push(...(await checkAttachments(checked, file, registry)));
+  if (config !== undefined) {
+    problems.push(...(await kubeconfigProblems(services, config, file)));
+    const { adapters, problems: loadProblems } = await offlineAdapters(services, config, file);
+    problems.push(...loadProblems);
+    if (adapters !== undefined) {
+      checked = await offlineDryRun(services, adapters, config, options);
+      if (checked !== undefined) problems.push(...dryRunProblems(checked.run, file));
+    }
   }
   // The conflist's other plugins are run by the runtime, from its own CNI_PATH.
   for (const { path, conf } of file.chain) {
-    if (typeof conf['type'] === 'string')
-      problems.push(...(await binaryProblems(conf['type'], options.cniPath, `${path}.type`)));
-  }
-  if (problems.length === 0 && checked !== undefined && registry !== undefined) {
-    // The planner itself, so validate never passes a config the ADD would refuse.
-    try {
-      prepareAttachments(checked.plan, checked.request, registry);
-    } catch (err) {
-      problems.push(...problemsOf(err, '(plan)', file.mapPath));
-    }
+    if (typeof conf['type'] !== 'string') continue;
+    const found = await lookupBinary(conf['type'], options.cniPath);
+    if (found.error !== undefined)
+      problems.push({ path: `${path}.type`, message: found.error.msg, code: found.error.code });
   }
   return { problems: uniqueProblems(problems), summary: config === undefined ? '' : summarize(file, config, checked) };
 }
@@ -134,41 +104,21 @@ function planningConfig(raw: Readonly<Record<string, unknown>>): MultusConfig | 
   return undefined;
 }
 
-/** The registry for this config; a module of adapterDirs that fails to load is a problem at `adapterDirs`. */
-async function loadRegistry(
-  container: Container,
-  config: MultusConfig,
-  file: ConfigFile,
-  problems: Problem[],
-): Promise<AdapterRegistry | undefined> {
-  try {
-    return await registryFor(container, config);
-  } catch (err) {
-    problems.push(...problemsOf(err, file.mapPath('adapterDirs'), file.mapPath));
-    return undefined;
-  }
-}
-
 /**
- * The plan the source would make, offline. File mode: the config's delegates. Kubernetes mode:
- * a pod without network annotations, whose annotations are given as the runtime would give them
- * so no pod is fetched; when that needs the API (a network name to look up), again for a pod of
- * a system namespace (no defaultNetworks); when that needs it too, nothing is checked.
+ * The dry run of the ADD, offline. File mode: the config's delegates. Kubernetes mode: a pod
+ * without network annotations, whose annotations are given as the runtime would give them so no
+ * pod is fetched; when that needs the API (a network name to look up), again for a pod of a
+ * system namespace (no defaultNetworks); when that needs it too, nothing is checked.
  */
-async function offlinePlan(
+async function offlineDryRun(
+  services: OfflineServices,
+  adapters: AdapterRegistry,
   config: MultusConfig,
-  file: ConfigFile,
   options: CheckOptions,
-  problems: Problem[],
 ): Promise<Checked | undefined> {
-  const kube = new OfflineKubeClientProvider();
-  options.container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
-  const sources = options.container.getAll<NetworkSource>(TOKENS.NetworkSource);
   if (config.kubeconfig === undefined) {
     const request = offlineRequest(config, options.ifname, options.cniPath);
-    const source = sources.find((s) => s.supports(request));
-    if (source === undefined) return undefined;
-    return named(request, await source.resolve(request), undefined, file, problems);
+    return { run: await services.planner.dryRun(request, adapters, { binaries: true }), skipped: undefined };
   }
   const rc = config.raw['runtimeConfig'];
   const withAnnotations = parseMultusConfig({
@@ -181,120 +131,20 @@ async function offlinePlan(
     ...(systemNamespace === undefined || config.kubernetes.defaultNetworks.length === 0 ? [] : [systemNamespace]),
   ];
   for (const [i, namespace] of namespaces.entries()) {
-    const request = offlineRequest(
-      withAnnotations,
-      options.ifname,
-      options.cniPath,
-      `K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=validate`,
-    );
-    const source = sources.find((s) => s.supports(request));
-    if (source === undefined) return undefined;
-    try {
-      const skipped = i === 0 ? undefined : 'defaultNetworks are looked up in the API, not checked';
-      return named(request, await source.resolve(request), skipped, file, problems);
-    } catch (err) {
-      if (apiNeeded(err) === undefined) {
-        problems.push(...problemsOf(err, '(networks)', file.mapPath));
-        return undefined;
-      }
-    }
+    const args = `K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=validate`;
+    const request = offlineRequest(withAnnotations, options.ifname, options.cniPath, args);
+    const run = await services.planner.dryRun(request, adapters, { binaries: true });
+    if (run.problems.some((p) => apiNeeded(p.error) !== undefined)) continue;
+    return { run, skipped: i === 0 ? undefined : 'defaultNetworks are looked up in the API, not checked' };
   }
   return undefined;
-}
-
-function named(
-  request: NetworkRequest,
-  plan: NetworkPlan,
-  skipped: string | undefined,
-  file: ConfigFile,
-  problems: Problem[],
-): Checked {
-  let masterIndex = 0;
-  let names: string[] | undefined;
-  try {
-    masterIndex = selectMaster(plan.attachments);
-    names = assignInterfaceNames(plan.attachments, masterIndex, request.env.ifname, request.config.ifnameIndexFrom);
-    checkDefaultRoutes(plan.attachments);
-  } catch (err) {
-    problems.push(...problemsOf(err, file.mapPath('delegates'), file.mapPath));
-  }
-  return { request, plan, masterIndex, names, skipped };
-}
-
-/** Every attachment's plugins, each through its adapter and its binary lookup. */
-async function checkAttachments(checked: Checked, file: ConfigFile, registry: AdapterRegistry): Promise<Problem[]> {
-  const { request, masterIndex } = checked;
-  const binDirs = delegateBinDirs(request.config, request.env);
-  const problems: Problem[] = [];
-  for (const [index, attachment] of checked.plan.attachments.entries()) {
-    const runtimeConfig =
-      index === masterIndex
-        ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig }
-        : attachment.runtimeConfig;
-    problems.push(...(await checkAttachment(attachment, request, runtimeConfig, binDirs, registry, file.mapPath)));
-  }
-  return problems;
-}
-
-async function checkAttachment(
-  attachment: Attachment,
-  request: NetworkRequest,
-  runtimeConfig: Readonly<Record<string, unknown>> | undefined,
-  binDirs: readonly string[],
-  registry: AdapterRegistry,
-  at: (path: string) => string,
-): Promise<Problem[]> {
-  const problems: Problem[] = [];
-  let plugins;
-  try {
-    plugins = expandPlugins(attachment.conf, request.config, attachment.origin);
-  } catch (err) {
-    return problemsOf(err, at(attachment.origin), at);
-  }
-  for (const { conf, origin } of plugins) {
-    const type = conf['type'];
-    const typeProblem = typeof type === 'string' ? pluginTypeProblem(type) : 'must be a string';
-    if (typeProblem !== undefined) {
-      problems.push({
-        path: at(`${origin}.type`),
-        message: `${JSON.stringify(type)} is not a plain plugin name: it ${typeProblem}`,
-        code: CniCode.InvalidConfig,
-      });
-      continue;
-    }
-    try {
-      const adapter = registry.pick(conf, origin);
-      adapter.prepare(withRuntimeRequests(conf, runtimeConfig, attachment.cniArgs), {
-        network: attachment.network,
-        origin,
-      });
-    } catch (err) {
-      problems.push(...problemsOf(err, at(origin), at));
-    }
-    problems.push(...(await binaryProblems(type as string, binDirs, at(`${origin}.type`))));
-    const ipam = ipamType(conf);
-    if (ipam !== undefined && pluginTypeProblem(ipam) === undefined)
-      problems.push(...(await binaryProblems(ipam, binDirs, at(`${origin}.ipam.type`))));
-  }
-  return problems;
-}
-
-async function binaryProblems(type: string, dirs: readonly string[], path: string): Promise<Problem[]> {
-  const found = await lookupBinary(type, dirs);
-  return found.error === undefined ? [] : [{ path, message: found.error.msg, code: found.error.code }];
 }
 
 function summarize(file: ConfigFile, config: MultusConfig, checked: Checked | undefined): string {
   const parts: string[] = [];
   if (file.pluginPath !== '') parts.push(`${file.pluginPath} is the multus config`);
-  const attachments = checked?.plan.attachments ?? [];
-  const names = checked?.names;
-  const listed =
-    names === undefined
-      ? []
-      : attachments.map(
-          (a, i) => `${i === checked?.masterIndex ? 'master ' : ''}${file.mapPath(a.origin)} → ${names[i] ?? '?'}`,
-        );
+  const attachments = checked?.run.attachments ?? [];
+  const listed = attachments.map((a) => `${a.master ? 'master ' : ''}${file.mapPath(a.origin)} → ${a.ifname}`);
   if (config.kubeconfig === undefined) {
     const n = attachments.length;
     parts.push([`${n} delegate${n === 1 ? '' : 's'}`, ...listed].join(', '));

@@ -26,6 +26,14 @@ export class OfflineKubeClientProvider implements KubeClientProvider {
   /** The API calls the source tried, in order (`GET network-attachment-definitions... ns/name`). */
   readonly asked: string[] = [];
 
+  /** `real` makes the client an ADD would make (kubeconfig read, TLS set up), which connects to nothing. */
+  constructor(private readonly real?: KubeClientProvider) {}
+
+  /** The checks an ADD makes of its kubeconfig before its first API call: readable, usable, TLS. */
+  async check(kubeconfigPath: string): Promise<void> {
+    await this.real?.get(kubeconfigPath);
+  }
+
   get(kubeconfigPath: string): Promise<KubeClient> {
     const refuse = (what: string): Promise<never> => {
       this.asked.push(what);

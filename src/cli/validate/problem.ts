@@ -9,6 +9,13 @@ export interface Problem {
   readonly code: number;
 }
 
+/** Something an ADD would not fail on but the operator should hear of (an unknown key); a problem with `--strict`. */
+export interface Warning {
+  /** The JSON path in the file, as a problem's. */
+  readonly path: string;
+  readonly message: string;
+}
+
 interface LocatedProblem {
   readonly path: string;
   readonly message: string;

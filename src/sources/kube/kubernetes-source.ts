@@ -8,10 +8,8 @@ import type { KubeClient, KubeClientProvider } from '../../core/ports/kube-clien
 import type { NetworkSource } from '../../core/ports/network-source';
 import type { PodResources } from '../../core/ports/pod-resources';
 import {
-  DEFAULT_NETWORK_ANNOTATION,
   NETWORKS_ANNOTATION,
-  parseDefaultNetwork,
-  parseNetworkSelections,
+  podSelections,
   SEED_NETWORKS_ANNOTATION,
   type NetworkSelection,
 } from '../../core/selection';
@@ -57,10 +55,7 @@ export class KubernetesSource implements NetworkSource {
     // Identical GETs within this request are made once (a network annotated many times).
     const client = requestKubeClient(() => this.clients.get(request.config.kubeconfig as string));
     const { annotations } = await this.annotations(request, pod, client);
-    const key = annotations[NETWORKS_ANNOTATION] !== undefined ? NETWORKS_ANNOTATION : SEED_NETWORKS_ANNOTATION;
-    const selections = parseNetworkSelections(key, annotations[key] ?? '');
-    const override = annotations[DEFAULT_NETWORK_ANNOTATION];
-    const chosenDefault = override === undefined || override.trim() === '' ? undefined : parseDefaultNetwork(override);
+    const { key, selections, chosenDefault } = podSelections(annotations);
     for (const s of selections) checkIsolation(settings, pod, s);
     const resolver = new NetworkResolver(client, this.confDir, settings.confDir);
     const order: LookupOrder = key === NETWORKS_ANNOTATION ? 'nad-first' : 'network-first';

@@ -1,10 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KubeTestRequest, type KubeTestServer, startKubeTestServer } from '../../support/kube-test-server';
 import type { Cleanup } from './cleanup';
-import { hostLinks, ipv4Of, netnsLink, netnsLinkNames } from './net';
-import { assertIntegrationPrerequisites, REFERENCE_PLUGINS, stackTraceLines, type MultusRun } from './run-multus';
-import { cacheFiles, leaseFiles, type Workspace } from './workspace';
+import { createNetns, hostLinks, hostLinksInto, ipv4Of, netnsLink, netnsLinkNames } from './net';
+import {
+  assertIntegrationPrerequisites,
+  expectSuccess,
+  REFERENCE_PLUGINS,
+  runMultus,
+  stackTraceLines,
+  type MultusCall,
+  type MultusRun,
+} from './run-multus';
+import { cacheFiles, leaseFiles, useWorkspace, type Workspace, type WorkspaceFixture } from './workspace';
 
 /**
  * The Kubernetes side of the integration tests: one test API server per test file (HTTPS on
@@ -51,6 +60,33 @@ export async function startKubeCluster(ws: Workspace, name = 'kubeconfig'): Prom
   return { server, kubeconfig: server.writeKubeconfig(join(ws.dir, name)) };
 }
 
+export interface KubeFixture extends WorkspaceFixture {
+  /** Filled in by a beforeAll (an empty object before it), like `ws`. */
+  readonly cluster: KubeCluster;
+}
+
+/**
+ * {@link useWorkspace} with the Kubernetes prerequisites (and `plugins`), plus the file's test API
+ * server: started in beforeAll (before the file's own, which add its objects), its faults cleared
+ * after each test, closed after the file.
+ */
+export function useKubeCluster(
+  tag: string,
+  options: { readonly plugins?: readonly string[]; readonly kubeconfig?: string } = {},
+): KubeFixture {
+  const prerequisites = (): void => assertKubePrerequisites(options.plugins);
+  const fixture = { ...useWorkspace(tag, { prerequisites }), cluster: {} };
+  const started = fixture.cluster as Partial<KubeCluster>;
+  beforeAll(async () => {
+    Object.assign(started, await startKubeCluster(fixture.ws, options.kubeconfig));
+  });
+  afterEach(() => started.server?.clearFaults());
+  afterAll(async () => {
+    await started.server?.close();
+  });
+  return fixture as KubeFixture;
+}
+
 /** The pod a runtime asks for: its identity, as CNI_ARGS carries it. */
 export interface PodId {
   readonly namespace: string;
@@ -67,6 +103,62 @@ export function podCniArgs(pod: PodId, containerId: string): string {
     `K8S_POD_INFRA_CONTAINER_ID=${containerId}`,
     `K8S_POD_UID=${pod.uid}`,
   ].join(';');
+}
+
+export interface KubePodOptions {
+  readonly suffix: string;
+  readonly namespace: string;
+  /** Default `pod-<suffix>`. */
+  readonly podName?: string;
+  /** The pod's annotations as the API server holds them. */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Host bridges the pod's networks make, deleted after the test (the bridge plugin never deletes them). */
+  readonly bridges?: readonly string[];
+  /** More keys of multus's config (clusterNetwork, delegates, namespaceIsolation, ...). */
+  readonly config?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * One pod of a Kubernetes test: its netns, the pod object in the API server, and the call
+ * (multus's config with the cluster's kubeconfig, CNI_ARGS as kubelet passes them) for runMultus.
+ * The workspace's leases and cache are forgotten after the test.
+ */
+export function setUpKubePod(
+  fx: KubeFixture,
+  options: KubePodOptions,
+): { ns: string; pod: PodId; call: Omit<MultusCall, 'command'> } {
+  const { ws, cleanup, cluster } = fx;
+  const ns = `${ws.prefix}-${options.suffix}`;
+  forgetStateAfterTest(ws, cleanup);
+  const netns = createNetns(ns, cleanup);
+  for (const bridge of options.bridges ?? []) cleanup.link(bridge);
+  const pod = { namespace: options.namespace, name: options.podName ?? `pod-${options.suffix}`, uid: randomUUID() };
+  cluster.server.addPod({ ...pod, annotations: { ...options.annotations } });
+  const containerId = `${ws.prefix}-ctr-${options.suffix}`;
+  const config = {
+    name: 'multus-cni-network',
+    type: 'multus',
+    cniVersion: '1.0.0',
+    kubeconfig: cluster.kubeconfig,
+    cniDir: ws.cniDir,
+    logToStderr: true,
+    ...options.config,
+  };
+  return { ns, pod, call: { config, containerId, netns, cniArgs: podCniArgs(pod, containerId) } };
+}
+
+/** DEL after a good ADD: exit 0, nothing printed, no stack trace, nothing of the pod left, no host veth into it. */
+export async function expectDelLeavesNothing(
+  call: Omit<MultusCall, 'command'>,
+  ns: string,
+  ws: Workspace,
+): Promise<void> {
+  const del = await runMultus({ ...call, command: 'DEL' });
+  expectSuccess(del);
+  expect(del.stdout).toBe('');
+  expectNoStackTraces(del);
+  expectPodGone(ns, ws);
+  expect(hostLinksInto(ns)).toEqual([]);
 }
 
 /** The seed's CRD `networks.kubernetes.com`, stored as an apiextensions.k8s.io/v1 object (with a schema). */

@@ -50,6 +50,15 @@ export function createNetns(name: string, cleanup: Cleanup): string {
   return netnsPath(name);
 }
 
+/**
+ * A netns shared by the tests of a file: made on the first call (so inside a hook or test, after
+ * the workspace exists), registered on the file's `cleanup`; later calls return the same path.
+ */
+export function sharedNetns(name: () => string, cleanup: Cleanup): () => string {
+  let path: string | undefined;
+  return () => (path ??= createNetns(name(), cleanup));
+}
+
 export function netnsExists(name: string): boolean {
   return existsSync(`/run/netns/${name}`);
 }

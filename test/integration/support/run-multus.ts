@@ -131,6 +131,29 @@ export function expectCniError(
   return error;
 }
 
+/** A CNI error as multus prints it. */
+export interface CniErrorJson {
+  readonly cniVersion: string;
+  readonly code: number;
+  readonly msg: string;
+  readonly details?: string;
+}
+
+/** {@link expectCniError} whose msg holds every one of `fragments`, and no stack trace on stdout or stderr. */
+export function expectCniFailure(run: MultusRun, code: number, fragments: readonly string[]): CniErrorJson {
+  const error = expectCniError(run, code);
+  for (const fragment of fragments) expect(error.msg).toContain(fragment);
+  expect(stackTraceLines(run.stdout)).toEqual([]);
+  expect(stackTraceLines(run.stderr)).toEqual([]);
+  return error;
+}
+
+/** {@link expectSuccess} with no stack trace in the logs (a failure caught and logged on the way). */
+export function expectCleanSuccess(run: MultusRun): void {
+  expectSuccess(run);
+  expect(stackTraceLines(run.stderr)).toEqual([]);
+}
+
 /** A successful run: exit 0; the stderr is shown when it is not (the logs say why). */
 export function expectSuccess(run: MultusRun): void {
   if (run.exitCode !== 0)

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isIP } from 'node:net';
-import type { Cleanup } from './cleanup';
+import { Cleanup, expectClean } from './cleanup';
+import { assertIntegrationPrerequisites } from './run-multus';
 
 /**
  * Per-file names and dirs. Test files run in parallel (jest maxWorkers 2), so each file picks a
@@ -25,6 +26,40 @@ export function createWorkspace(tag: string, cleanup: Cleanup): Workspace {
   const dir = mkdtempSync(join(tmpdir(), `multus-it-${tag}-`));
   cleanup.dir(dir);
   return { prefix: `${tag}${process.pid}`, dir, cniDir: join(dir, 'cache'), ipamDir: join(dir, 'ipam') };
+}
+
+/** A test file's workspace and its two cleanups, as {@link useWorkspace} registers them. */
+export interface WorkspaceFixture {
+  /** Filled in by the file's first beforeAll (an empty object before it): read it in hooks and tests. */
+  readonly ws: Workspace;
+  /** Undone after each test, even a failing one; a leak fails the afterEach. */
+  readonly cleanup: Cleanup;
+  /** Undone after the file (the workspace dir is its first step, so removed last). */
+  readonly perFile: Cleanup;
+}
+
+export interface WorkspaceOptions {
+  /** What must hold before anything is made (default {@link assertIntegrationPrerequisites}). */
+  readonly prerequisites?: () => void;
+  /** The beforeAll's timeout, when the prerequisites take longer than a test. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The hooks every integration file starts with, in one place: beforeAll checks the prerequisites
+ * and makes the workspace, afterEach undoes `cleanup`, afterAll undoes `perFile`. Call it first
+ * in the describe, so the file's own beforeAll (declared after it) finds `ws` filled in.
+ */
+export function useWorkspace(tag: string, options: WorkspaceOptions = {}): WorkspaceFixture {
+  const fixture = { ws: {} as Workspace, cleanup: new Cleanup(), perFile: new Cleanup() };
+  const prerequisites = options.prerequisites ?? assertIntegrationPrerequisites;
+  beforeAll(() => {
+    prerequisites();
+    Object.assign(fixture.ws, createWorkspace(tag, fixture.perFile));
+  }, options.timeoutMs);
+  afterEach(() => expectClean(fixture.cleanup.runAll()));
+  afterAll(() => expectClean(fixture.perFile.runAll()));
+  return fixture;
 }
 
 /** Files under `dir` named like an IP address: host-local's leases (one file per allocated address). */

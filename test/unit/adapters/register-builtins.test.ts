@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import { registerBuiltinAdapters } from '../../../src/adapters/register-builtins';
-import { AdapterRegistry, registerAdapter } from '../../../src/core/adapter-registry';
-import type { DelegateAdapter } from '../../../src/core/ports/delegate-adapter';
+import { registerAdapter, registryOf, type AdapterRegistry } from '../../../src/core/adapter-registry';
 import { TOKENS } from '../../../src/core/tokens';
 import { ExecAdapter } from '../../../src/adapters/exec-adapter';
 import { ScriptedExecutor } from './adapter-test-helpers';
 
 function registry(container: Container): AdapterRegistry {
-  return new AdapterRegistry(container.getAll<DelegateAdapter>(TOKENS.DelegateAdapter));
+  return registryOf(container);
 }
 
 function containerWithExecutor(executor: ScriptedExecutor): Container {

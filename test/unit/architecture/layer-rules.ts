@@ -143,11 +143,40 @@ export const pluginsImportTypesOnly: LayerRule = {
   },
 };
 
+/** Core's planning steps: the CLI reaches them only through the dry run (src/core/dry-run). */
+const PLANNING_MODULES = [
+  'src/core/planner',
+  'src/core/naming',
+  'src/core/default-route',
+  'src/core/delegate-call',
+  'src/core/plugin-type',
+  'src/core/version-negotiation',
+  'src/core/orchestrator',
+];
+const PLANNING_NAMES: Readonly<Record<string, readonly string[]>> = {
+  'src/core/delegate-conf': ['expandPlugins', 'withRuntimeRequests', 'runtimeConfigForMaster'],
+  'src/core/selection': ['parseNetworkSelections', 'parseDefaultNetwork'],
+};
+
+/** Rule 5: src/cli plans only through core's dry run: it may use the plan's types, not its steps. */
+export const cliPlansThroughDryRun: LayerRule = {
+  name: 'the CLI plans only through the dry run',
+  appliesTo: (file) => isUnder(file, 'src/cli'),
+  check: (file, ref) => {
+    const target = ref.specifier === undefined ? undefined : resolveRelative(file, ref.specifier);
+    if (target === undefined || ref.typeOnly) return undefined;
+    if (PLANNING_MODULES.includes(target)) return `imports the planning step ${target}; use Planner.dryRun`;
+    const names = (PLANNING_NAMES[target] ?? []).filter((n) => ref.names.includes(n) || ref.names.includes('*'));
+    return names.length === 0 ? undefined : `imports ${names.join(', ')} from ${target}; use Planner.dryRun`;
+  },
+};
+
 export const LAYER_RULES: readonly LayerRule[] = [
   coreImportsNoInfrastructure,
   onlyExecutorSpawns,
   adaptersAndSourcesApart,
   pluginsImportTypesOnly,
+  cliPlansThroughDryRun,
 ];
 
 /** Every violation of `rule` in one source text, read as if it were `file`. */

@@ -5,6 +5,7 @@ import {
   LAYER_RULES,
   adaptersAndSourcesApart,
   checkSource,
+  cliPlansThroughDryRun,
   coreImportsNoInfrastructure,
   isKnownException,
   onlyExecutorSpawns,
@@ -243,10 +244,36 @@ const PLANTED: ReadonlyArray<readonly [LayerRule, Planted]> = [
       '../../../test/unit/core/planner.test',
     ],
   ],
+  [
+    cliPlansThroughDryRun,
+    ['src/cli/validate/planted.ts', "import { prepareAttachments } from '../../core/planner';", '../../core/planner'],
+  ],
+  [
+    cliPlansThroughDryRun,
+    ['src/cli/planted.ts', "import { assignInterfaceNames } from '../core/naming';", '../core/naming'],
+  ],
+  [
+    cliPlansThroughDryRun,
+    [
+      'src/cli/explain/planted.ts',
+      "import { expandPlugins, POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';",
+      '../../core/delegate-conf',
+    ],
+  ],
+  [
+    cliPlansThroughDryRun,
+    ['src/cli/explain/planted.ts', "import * as selection from '../../core/selection';", '../../core/selection'],
+  ],
 ];
 
 /** [rule, file, source text]: imports the rule allows, so a rule that fires on everything shows too. */
 const ALLOWED: ReadonlyArray<readonly [LayerRule, string, string]> = [
+  [
+    cliPlansThroughDryRun,
+    'src/cli/validate/planted.ts',
+    "import type { PreparedAttachment } from '../../core/planner';\n" +
+      "import { POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';\nimport type { Planner } from '../../core/dry-run';",
+  ],
   [
     coreImportsNoInfrastructure,
     'src/core/planted.ts',

@@ -33,3 +33,22 @@ export function writeConfIn(root: string, name: string, conf: unknown): string {
   writeFileSync(file, typeof conf === 'string' ? conf : JSON.stringify(conf, undefined, 2));
   return file;
 }
+
+/** A kubeconfig an ADD can use (it is only read: no API is called), with a token user. */
+export function kubeconfigText(server: string, insecure = false): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: c',
+    `  cluster: {server: "${server}"${insecure ? ', insecure-skip-tls-verify: true' : ''}}`,
+    'users:',
+    '- name: u',
+    '  user: {token: t}',
+    'contexts:',
+    '- name: x',
+    '  context: {cluster: c, user: u}',
+    'current-context: x',
+    '',
+  ].join('\n');
+}

@@ -5,7 +5,7 @@ import { runCli } from '../../../src/cli/cli-main';
 import { bufferIo, pluginDirIn, writeConfIn } from './cli-test-support';
 import { explainFile, type AttachmentView, type Explanation } from '../../../src/cli/explain/explain-plan';
 import { RefusingExecutor } from '../../../src/cli/validate/refusing-executor';
-import { offlineContainer } from '../../../src/cli/validate/validate-file';
+import { offlineContainer } from '../../../src/cli/validate/offline';
 
 let root: string;
 let bin: string;

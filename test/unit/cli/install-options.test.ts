@@ -1,5 +1,5 @@
 import { UsageError } from '../../../src/cli/cli-io';
-import { parseInstallOptions, toHostPath } from '../../../src/cli/install/install-options';
+import { parseInstallOptions, toHostPath, unknownKeyMessages } from '../../../src/cli/install/install-options';
 
 const ENV = new Map([
   ['KUBERNETES_SERVICE_HOST', '10.96.0.1'],
@@ -27,6 +27,7 @@ describe('parseInstallOptions', () => {
       intervalMs: 10000,
       cleanupOnExit: false,
       dryRun: false,
+      strict: false,
     });
   });
 
@@ -137,5 +138,27 @@ describe('toHostPath', () => {
 
   test('a path beside the prefix, not under it, is refused', () => {
     expect(() => toHostPath('/host', '/hostile/etc')).toThrow(UsageError);
+  });
+});
+
+describe('unknownKeyMessages', () => {
+  test('one message per --set key multus does not know, naming the nearest known key', () => {
+    const o = parseInstallOptions(
+      ['--set', 'paralleldelegates=true', '--set', 'ifnameIndexFrom=1', '--set', 'fooBar=1', '--strict'],
+      ENV,
+    );
+    expect(o.strict).toBe(true);
+    expect(unknownKeyMessages(o)).toEqual([
+      '--set paralleldelegates: unknown key, ignored by ADD; did you mean "parallelDelegates"?',
+      '--set fooBar: unknown key, ignored by ADD',
+    ]);
+  });
+
+  test('--log-level, --log-file and known --set keys: nothing to say', () => {
+    const o = parseInstallOptions(
+      ['--log-level', 'debug', '--log-file', '/var/log/multus.log', '--set', 'delegateTimeoutSeconds=30'],
+      ENV,
+    );
+    expect(unknownKeyMessages(o)).toEqual([]);
   });
 });

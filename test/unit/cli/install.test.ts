@@ -1,3 +1,4 @@
+import { kubeconfigText } from './cli-test-support';
 import {
   mkdirSync,
   mkdtempSync,
@@ -108,6 +109,8 @@ function tree(dir: string): string[] {
 }
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
+
+const NODE_KUBECONFIG = kubeconfigText('https://10.96.0.1:443');
 
 describe('multus install', () => {
   test(
@@ -292,11 +295,27 @@ describe('multus install', () => {
     expect(readdirSync(binDir)).toEqual([]);
   });
 
+  test.each([
+    ['not a kubeconfig', 'apiVersion: v1\n', 'names no usable cluster'],
+    ['a plain http:// server', kubeconfigText('http://10.96.0.1:8080'), 'https://'],
+  ])('--kubeconfig that an ADD could not use (%s) is refused and nothing is written', async (_what, text, why) => {
+    writeConf('10-flannel.conflist', FLANNEL);
+    const existing = join(host, 'etc', 'kubernetes', 'node.kubeconfig');
+    mkdirSync(join(host, 'etc', 'kubernetes'));
+    writeFileSync(existing, text);
+    const args = ['--host-prefix', host, '--cni-bin-dir', binDir, '--cni-conf-dir', confDir, '--multus-bin', image];
+    const run = await multus([...args, '--kubeconfig', existing], new Map());
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(`cannot use --kubeconfig ${existing}`);
+    expect(run.err).toContain(why);
+    expect(readdirSync(confDir)).toEqual(['10-flannel.conflist']);
+  });
+
   test('--kubeconfig uses an existing kubeconfig and writes none', async () => {
     writeConf('10-flannel.conflist', FLANNEL);
     const existing = join(host, 'etc', 'kubernetes', 'node.kubeconfig');
     mkdirSync(join(host, 'etc', 'kubernetes'));
-    writeFileSync(existing, 'apiVersion: v1\n');
+    writeFileSync(existing, NODE_KUBECONFIG);
     const args = [
       '--host-prefix',
       host,
@@ -314,7 +333,7 @@ describe('multus install', () => {
     const plugin = (readJson(join(confDir, '00-multus.conflist'))['plugins'] as Array<Record<string, unknown>>)[0];
     expect(plugin?.['kubeconfig']).toBe('/etc/kubernetes/node.kubeconfig');
     expect((await multus([...args, '--cleanup'], new Map())).code).toBe(0);
-    expect(readFileSync(existing, 'utf8')).toBe('apiVersion: v1\n');
+    expect(readFileSync(existing, 'utf8')).toBe(NODE_KUBECONFIG);
   });
 
   test(
@@ -358,6 +377,38 @@ describe('multus install', () => {
     expect(run.code).toBe(0);
     expect(run.out).toContain('"clusterNetwork": "/etc/cni/net.d/10-flannel.conflist"');
     expect(tree(host)).toEqual(before);
+  });
+
+  test('--set with an unknown key: a warning on stderr naming the nearest key; installed as given', async () => {
+    writeConf('10-flannel.conflist', FLANNEL);
+    const run = await multus([...baseArgs(), '--set', 'delegateTimeoutSecond=30', '--set', 'fooBar=1']);
+    expect(run.code).toBe(0);
+    expect(run.err).toBe(
+      'multus install: warning: --set delegateTimeoutSecond: unknown key, ignored by ADD; did you mean ' +
+        '"delegateTimeoutSeconds"?\n' +
+        'multus install: warning: --set fooBar: unknown key, ignored by ADD\n',
+    );
+    const plugin = (readJson(join(confDir, '00-multus.conflist'))['plugins'] as Array<Record<string, unknown>>)[0];
+    expect(plugin).toMatchObject({ delegateTimeoutSecond: 30, fooBar: 1 });
+  });
+
+  test('--strict with an unknown --set key: exit 1 and nothing written', async () => {
+    writeConf('10-flannel.conflist', FLANNEL);
+    const before = tree(host);
+    const run = await multus([...baseArgs(), '--strict', '--set', 'paralleldelegates=true']);
+    expect(run.code).toBe(1);
+    expect(run.err).toBe(
+      'multus install: error: --set paralleldelegates: unknown key, ignored by ADD; did you mean ' +
+        '"parallelDelegates"?\n' +
+        'multus install: --strict: the multus config would have an unknown key; nothing written\n',
+    );
+    expect(tree(host)).toEqual(before);
+  });
+
+  test('--strict with known keys only installs as usual', async () => {
+    writeConf('10-flannel.conflist', FLANNEL);
+    const run = await multus([...baseArgs(), '--strict', '--set', 'parallelDelegates=true']);
+    expect(run).toMatchObject({ code: 0, err: '' });
   });
 
   test('--cleanup removes exactly what install wrote, and leaves the binary', async () => {
@@ -423,6 +474,7 @@ describe('multus install', () => {
       '--interval',
       '--cleanup-on-exit',
       '--cleanup',
+      '--strict',
     ]) {
       expect(run.out).toContain(flag);
     }

@@ -2,9 +2,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli-main';
-import { bufferIo, pluginDirIn, writeConfIn } from './cli-test-support';
+import { bufferIo, kubeconfigText, pluginDirIn, writeConfIn } from './cli-test-support';
 import { RefusingExecutor } from '../../../src/cli/validate/refusing-executor';
-import { offlineContainer, validateFile } from '../../../src/cli/validate/validate-file';
+import { offlineContainer } from '../../../src/cli/validate/offline';
+import { validateFile } from '../../../src/cli/validate/validate-file';
 
 let root: string;
 let bin: string;
@@ -52,9 +53,17 @@ async function validate(...args: string[]): Promise<{ code: number; out: string;
   return { code, out, err: io.stderr(), lines: out.split('\n').filter((l) => l !== '') };
 }
 
+/** A usable kubeconfig (an ADD reads it before its first API call; validate checks it the same way). */
+function kubeconfig(name: string, server: string, insecure = false): string {
+  return writeConfIn(root, name, kubeconfigText(server, insecure));
+}
+
+let kc: string;
+
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'multus-validate-'));
   bin = pluginDir('bin', ['bridge', 'ptp', 'host-local', 'macvlan', 'firewall']);
+  kc = kubeconfig('multus.kubeconfig', 'https://10.96.0.1:443');
 });
 
 afterEach(() => {
@@ -86,11 +95,11 @@ describe('multus validate: a good config', () => {
     expect(r.code).toBe(0);
   });
 
-  test('--json: {file, ok, problems} and nothing else', async () => {
+  test('--json: {file, ok, problems, warnings} and nothing else', async () => {
     const file = write('seed.conf', seedConfig());
     const r = await validate(file, '--cni-path', bin, '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ file, ok: true, problems: [] });
+    expect(JSON.parse(r.out)).toEqual({ file, ok: true, problems: [], warnings: [] });
   });
 
   test('nothing is run: the executor bound in place of the real one is never asked', async () => {
@@ -130,7 +139,7 @@ describe('multus validate: every problem, one per line, with its JSON path', () 
     const r = await validate(file, '--cni-path', bin, '--json');
     expect(r.code).toBe(1);
     const json = JSON.parse(r.out) as { file: string; ok: boolean; problems: Array<Record<string, unknown>> };
-    expect(Object.keys(json)).toEqual(['file', 'ok', 'problems']);
+    expect(Object.keys(json)).toEqual(['file', 'ok', 'problems', 'warnings']);
     expect(json.file).toBe(file);
     expect(json.ok).toBe(false);
     for (const p of json.problems) {
@@ -200,6 +209,7 @@ describe('multus validate: every problem, one per line, with its JSON path', () 
       file: missing,
       ok: false,
       problems: [expect.objectContaining({ path: '(file)', code: 5 })],
+      warnings: [],
     });
     const r2 = await validate(write('junk.conf', '{"type": "multus",'));
     expect(r2.code).toBe(1);
@@ -263,7 +273,34 @@ describe('multus validate: a .conflist holding the multus config', () => {
           code: 7,
         },
       ],
+      warnings: [],
     });
+  });
+});
+
+describe('multus validate: the kubeconfig is checked as an ADD checks it', () => {
+  test.each([
+    ['missing', (): string => join(root, 'missing.kubeconfig'), 'cannot load kubeconfig'],
+    ['unparsable', (): string => writeConfIn(root, 'broken.kubeconfig', '{{'), 'cannot load kubeconfig'],
+    [
+      'a plain http:// server without insecure-skip-tls-verify',
+      (): string => kubeconfig('http.kubeconfig', 'http://10.96.0.1:8080'),
+      'must be an https:// URL',
+    ],
+  ])('a %s kubeconfig is a problem at kubeconfig, code 7', async (_what, make, message) => {
+    const file = write('k8s.conf', { name: 'm', type: 'multus', kubeconfig: make(), clusterNetwork: 'cluster-net' });
+    const r = await validate(file, '--cni-path', bin, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({
+      ok: false,
+      problems: [{ path: 'kubeconfig', code: 7, message: expect.stringContaining(message) }],
+    });
+  });
+
+  test('http:// with insecure-skip-tls-verify is what an ADD accepts: ok', async () => {
+    const insecure = kubeconfig('insecure.kubeconfig', 'http://10.96.0.1:8080', true);
+    const file = write('k8s.conf', { name: 'm', type: 'multus', kubeconfig: insecure, clusterNetwork: 'cluster-net' });
+    expect((await validate(file, '--cni-path', bin)).code).toBe(0);
   });
 });
 
@@ -273,14 +310,14 @@ describe('multus validate: a config with a kubeconfig', () => {
       name: 'multus-cni-network',
       type: 'multus',
       cniVersion: '1.0.0',
-      kubeconfig: '/etc/cni/net.d/multus.d/multus.kubeconfig',
+      kubeconfig: kc,
       clusterNetwork: 'cluster-net',
       defaultNetworks: ['monitoring-net'],
     });
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(0);
     expect(r.out).toBe(
-      `${file}: ok (networks come from Kubernetes (kubeconfig /etc/cni/net.d/multus.d/multus.kubeconfig; ` +
+      `${file}: ok (networks come from Kubernetes (kubeconfig ${kc}; ` +
         `clusterNetwork cluster-net; defaultNetworks monitoring-net); the networks are looked up in the API, not ` +
         `checked)\n`,
     );
@@ -290,7 +327,7 @@ describe('multus validate: a config with a kubeconfig', () => {
     const file = write('k8s.conf', {
       name: 'minion',
       type: 'multus',
-      kubeconfig: '/etc/k.yaml',
+      kubeconfig: kc,
       delegates: [{ type: 'weave-net', masterplugin: true }],
     });
     const r = await validate(file, '--cni-path', bin, '--json');
@@ -299,14 +336,14 @@ describe('multus validate: a config with a kubeconfig', () => {
       write('k8s2.conf', {
         name: 'minion',
         type: 'multus',
-        kubeconfig: '/etc/k.yaml',
+        kubeconfig: kc,
         delegates: [{ type: 'macvlan', master: 'eth0' }],
       }),
       '--cni-path',
       bin,
     );
     expect(ok.out).toContain(
-      'ok (networks come from Kubernetes (kubeconfig /etc/k.yaml); a pod that selects no network gets master ' +
+      `ok (networks come from Kubernetes (kubeconfig ${kc}); a pod that selects no network gets master ` +
         'delegates[0] → eth0)',
     );
   });
@@ -318,13 +355,13 @@ describe('multus validate: a config with a kubeconfig', () => {
       const file = write('k8s.conf', {
         name: 'm',
         type: 'multus',
-        kubeconfig: '/etc/k.yaml',
+        kubeconfig: kc,
         defaultNetworks: ['mon'],
         delegates: [{ type: 'macvlan', master: 'eth0' }],
       });
       const r = await validate(file, '--cni-path', bin);
       expect(r.out).toBe(
-        `${file}: ok (networks come from Kubernetes (kubeconfig /etc/k.yaml; defaultNetworks mon); a pod that ` +
+        `${file}: ok (networks come from Kubernetes (kubeconfig ${kc}; defaultNetworks mon); a pod that ` +
           `selects no network gets master delegates[0] → eth0; defaultNetworks are looked up in the API, not ` +
           `checked)\n`,
       );
@@ -345,7 +382,7 @@ describe('multus validate: a config with a kubeconfig', () => {
       const installed = {
         cniVersion: '1.0.0',
         name: 'multus-cni-network',
-        plugins: [{ type: 'multus', kubeconfig: '/etc/k.yaml', clusterNetwork: primary }],
+        plugins: [{ type: 'multus', kubeconfig: kc, clusterNetwork: primary }],
       };
       const file = write('00-multus.conflist', installed);
       const r = await validate(file, '--cni-path', bin, '--json');
@@ -359,11 +396,12 @@ describe('multus validate: a config with a kubeconfig', () => {
             code: 101,
           },
         ],
+        warnings: [],
       });
       const withPortmap = pluginDir('bin2', ['bridge', 'host-local', 'portmap']);
       const ok = await validate(file, '--cni-path', withPortmap);
       expect(ok.out).toBe(
-        `${file}: ok (plugins[0] is the multus config; networks come from Kubernetes (kubeconfig /etc/k.yaml; ` +
+        `${file}: ok (plugins[0] is the multus config; networks come from Kubernetes (kubeconfig ${kc}; ` +
           `clusterNetwork ${primary}); a pod that selects no network gets master clusterNetwork (${primary}) → ` +
           `eth0)\n`,
       );
@@ -378,13 +416,107 @@ describe('multus validate: a config with a kubeconfig', () => {
     const file = write('k8s.conf', {
       name: 'm',
       type: 'multus',
-      kubeconfig: '/etc/k.yaml',
+      kubeconfig: kc,
       clusterNetwork: 'x',
       delegates: [{ type: 'macvlan' }],
     });
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(1);
     expect(r.out).toContain("clusterNetwork and delegates both name the pod's first network");
+  });
+});
+
+describe('multus validate: unknown keys', () => {
+  const misspelt = { paralleldelegates: true, delegateTimeoutSecond: 30, readinessIndicatorFile: '/run/ready' };
+  const warning = (path: string, nearest: string): string =>
+    `${path}: warning: unknown key, ignored by ADD; did you mean "${nearest}"?`;
+
+  test('a warning line for each, naming the nearest key; still ok, exit 0', async () => {
+    const file = write('seed.conf', { ...seedConfig(), ...misspelt, fooBar: 1 });
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(0);
+    expect(r.lines).toEqual([
+      `${file}: ${warning('paralleldelegates', 'parallelDelegates')}`,
+      `${file}: ${warning('delegateTimeoutSecond', 'delegateTimeoutSeconds')}`,
+      `${file}: ${warning('readinessIndicatorFile', 'readinessindicatorfile')}`,
+      `${file}: fooBar: warning: unknown key, ignored by ADD`,
+      `${file}: ok (3 delegates, master delegates[0] → eth0, delegates[1] → net0, delegates[2] → net1)`,
+    ]);
+  });
+
+  test('--strict: each is a problem (code 7), exit 1, no ok line', async () => {
+    const file = write('seed.conf', { ...seedConfig(), paralleldelegates: true });
+    const r = await validate(file, '--cni-path', bin, '--strict');
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([
+      `${file}: paralleldelegates: unknown key, ignored by ADD; did you mean "parallelDelegates"?`,
+    ]);
+    const json = JSON.parse((await validate(file, '--cni-path', bin, '--strict', '--json')).out) as unknown;
+    expect(json).toEqual({
+      file,
+      ok: false,
+      problems: [
+        {
+          path: 'paralleldelegates',
+          message: 'unknown key, ignored by ADD; did you mean "parallelDelegates"?',
+          code: 7,
+        },
+      ],
+      warnings: [],
+    });
+  });
+
+  test('--strict with no unknown key: ok, exit 0', async () => {
+    const r = await validate(write('seed.conf', seedConfig()), '--cni-path', bin, '--strict');
+    expect(r.code).toBe(0);
+    expect(r.lines).toHaveLength(1);
+  });
+
+  test('--json lists the warnings with their paths', async () => {
+    const file = write('seed.conf', { ...seedConfig(), delegateTimeoutSecond: 30 });
+    const r = await validate(file, '--cni-path', bin, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      file,
+      ok: true,
+      problems: [],
+      warnings: [
+        {
+          path: 'delegateTimeoutSecond',
+          message: 'unknown key, ignored by ADD; did you mean "delegateTimeoutSeconds"?',
+        },
+      ],
+    });
+  });
+
+  test('problems first, then warnings; keys inside delegates, runtimeConfig and args are not looked at', async () => {
+    const conf = seedConfig();
+    (conf['delegates'] as Array<Record<string, unknown>>)[1]!['type'] = 'ptpx';
+    const extra = { runtimeConfig: { fooBar: 1 }, args: { cni: { fooBar: 1 } }, logLevell: 'debug' };
+    const file = write('bad.conf', { ...conf, ...extra });
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([
+      `${file}: delegates[1].type: failed to find plugin "ptpx" in path [${bin}]`,
+      `${file}: ${warning('logLevell', 'logLevel')}`,
+    ]);
+  });
+
+  test("in a conflist: the multus plugin's keys, at their path in the file; the list's own are libcni's", async () => {
+    const { name: _n, cniVersion: _v, ...plugin } = seedConfig();
+    const plugins = [
+      { type: 'firewall', fooBar: 1 },
+      { ...plugin, ...misspelt },
+    ];
+    const file = write('pod.conflist', { cniVersion: '1.0.0', name: 'pod', disableCheck: true, plugins });
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(0);
+    expect(r.lines.slice(0, 3)).toEqual([
+      `${file}: ${warning('plugins[1].paralleldelegates', 'parallelDelegates')}`,
+      `${file}: ${warning('plugins[1].delegateTimeoutSecond', 'delegateTimeoutSeconds')}`,
+      `${file}: ${warning('plugins[1].readinessIndicatorFile', 'readinessindicatorfile')}`,
+    ]);
+    expect(r.lines[3]).toMatch(/: ok \(plugins\[1\] is the multus config; /u);
   });
 });
 
@@ -407,7 +539,8 @@ describe('multus validate: usage errors exit 2 with the usage', () => {
   test('--help prints the usage, exit 0', async () => {
     const r = await validate('--help');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('Exit status: 0 no problem, 1 at least one problem, 2 usage error.');
+    expect(r.out).toContain('Exit status: 0 no problem (warnings allowed), 1 at least one problem');
+    expect(r.out).toContain('--strict         an unknown key is a problem, not a warning');
   });
 });
 

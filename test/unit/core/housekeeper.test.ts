@@ -1,6 +1,5 @@
 import { CniError } from '../../../src/core/errors';
 import type { ExecRequest } from '../../../src/core/ports/executor';
-import { TOKENS } from '../../../src/core/tokens';
 import { defaultScript, FakeExecutor, FakeFileProbe } from '../../support/fakes';
 import { runPlugin } from '../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../support/test-container';
@@ -17,8 +16,7 @@ const config = {
 };
 
 function setup(executor = new FakeExecutor(), probe = new FakeFileProbe()): TestContainer {
-  const t = testContainer(executor);
-  t.container.rebind(TOKENS.FileProbe).toConstantValue(probe);
+  const t = testContainer(executor, undefined, { replace: { FileProbe: probe } });
   return { ...t, probe };
 }
 

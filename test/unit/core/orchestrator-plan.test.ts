@@ -2,7 +2,6 @@ import type { NetworkPlan, NetworkRequest, PodRef } from '../../../src/core/plan
 import type { ExecRequest } from '../../../src/core/ports/executor';
 import type { NetworkSource } from '../../../src/core/ports/network-source';
 import type { NetworkStatus, StatusReporter } from '../../../src/core/ports/status-reporter';
-import { TOKENS } from '../../../src/core/tokens';
 import { defaultScript, FakeExecutor } from '../../support/fakes';
 import { runPlugin } from '../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../support/test-container';
@@ -65,12 +64,15 @@ const config = {
   },
 };
 
-function setup(executor = new FakeExecutor()): TestContainer & { reporter: RecordingReporter } {
-  const t = testContainer(executor);
-  const reporter = new RecordingReporter();
-  t.container.rebind(TOKENS.NetworkSource).toConstantValue(new FixedSource(plan));
-  t.container.rebind(TOKENS.StatusReporter).toConstantValue(reporter);
-  return { ...t, reporter };
+function setup(
+  executor = new FakeExecutor(),
+  sourcePlan: NetworkPlan = plan,
+  reporter: StatusReporter = new RecordingReporter(),
+): TestContainer & { reporter: RecordingReporter } {
+  const t = testContainer(executor, undefined, {
+    replace: { NetworkSource: new FixedSource(sourcePlan), StatusReporter: reporter },
+  });
+  return { ...t, reporter: reporter as RecordingReporter };
 }
 
 test('a conflist runs as a chain with prevResult; the master gets the runtime portMappings by capability', async () => {
@@ -126,10 +128,7 @@ test('DEL runs the chain in reverse with the cached result as prevResult', async
 });
 
 test('a failing status report rolls the ADD back', async () => {
-  const t = setup();
-  t.container
-    .rebind(TOKENS.StatusReporter)
-    .toConstantValue({ report: () => Promise.reject(Object.assign(new Error('x'), {})) });
+  const t = setup(undefined, plan, { report: () => Promise.reject(Object.assign(new Error('x'), {})) });
   const run = await runPlugin(t.container, { command: 'ADD', config });
   expect(run.code).toBe(1);
   expect(t.executor.sequence().slice(-3)).toEqual(['DEL macvlan data0', 'DEL portmap eth0', 'DEL bridge eth0']);
@@ -137,10 +136,9 @@ test('a failing status report rolls the ADD back', async () => {
 });
 
 test('one selection with two IPv4 gateways in default-route is code 7 before anything runs (no ECMP)', async () => {
-  const t = testContainer();
   const [cluster, macvlan] = plan.attachments as [NetworkPlan['attachments'][0], NetworkPlan['attachments'][0]];
   const ecmp = { ...plan, attachments: [cluster, { ...macvlan, defaultRoute: ['10.50.0.1', '10.50.0.2'] }] };
-  t.container.rebind(TOKENS.NetworkSource).toConstantValue(new FixedSource(ecmp));
+  const t = setup(undefined, ecmp);
   const run = await runPlugin(t.container, { command: 'ADD', config });
   expect(run.json).toMatchObject({
     code: 7,
@@ -152,12 +150,11 @@ test('one selection with two IPv4 gateways in default-route is code 7 before any
 });
 
 test('two attachments asking for the IPv4 default route is code 7 before anything runs', async () => {
-  const t = testContainer();
   const twice = {
     ...plan,
     attachments: [{ ...plan.attachments[0], defaultRoute: ['10.244.0.1'] }, plan.attachments[1]],
   } as NetworkPlan;
-  t.container.rebind(TOKENS.NetworkSource).toConstantValue(new FixedSource(twice));
+  const t = setup(undefined, twice);
   const run = await runPlugin(t.container, { command: 'ADD', config });
   expect(run.json).toMatchObject({
     code: 7,

@@ -1,9 +1,8 @@
 import { CniError } from '../../../src/core/errors';
 import type { ExecRequest } from '../../../src/core/ports/executor';
-import { TOKENS } from '../../../src/core/tokens';
 import { defaultScript, FakeExecutor } from '../../support/fakes';
 import { runPlugin } from '../../support/run-plugin';
-import { testContainer } from '../../support/test-container';
+import { testContainer, type TestContainer } from '../../support/test-container';
 
 const config = {
   name: 'multus-net',
@@ -239,13 +238,16 @@ describe('the container lock', () => {
   });
 
   test('delegates started under the lock are recorded in it', async () => {
-    const t = testContainer();
-    t.container.rebind(TOKENS.Executor).toConstantValue({
-      run: (req: ExecRequest) => {
-        req.onSpawn?.(1000 + t.lock.events.length);
-        return Promise.resolve(defaultScript(req));
+    const t: TestContainer = testContainer(undefined, undefined, {
+      replace: {
+        Executor: {
+          run: (req: ExecRequest) => {
+            req.onSpawn?.(1000 + t.lock.events.length);
+            return Promise.resolve(defaultScript(req));
+          },
+          runTool: () => Promise.resolve(''),
+        },
       },
-      runTool: () => Promise.resolve(''),
     });
     await runPlugin(t.container, { command: 'ADD', config });
     expect(t.lock.events).toEqual(['acquire ctr1-eth0', 'child 1001', 'child 1002', 'child 1003', 'release ctr1-eth0']);
@@ -268,14 +270,17 @@ describe('stopping (SIGTERM)', () => {
   });
 
   test('delegates receive the stop signal and the delegate timeout', async () => {
-    const t = testContainer();
     const seen: Array<[boolean, number | undefined]> = [];
-    t.container.rebind(TOKENS.Executor).toConstantValue({
-      run: (req: ExecRequest) => {
-        seen.push([req.signal !== undefined, req.timeoutMs]);
-        return Promise.resolve(defaultScript(req));
+    const t = testContainer(undefined, undefined, {
+      replace: {
+        Executor: {
+          run: (req: ExecRequest) => {
+            seen.push([req.signal !== undefined, req.timeoutMs]);
+            return Promise.resolve(defaultScript(req));
+          },
+          runTool: () => Promise.resolve(''),
+        },
       },
-      runTool: () => Promise.resolve(''),
     });
     await runPlugin(t.container, {
       command: 'ADD',

@@ -44,8 +44,9 @@ describe('adapter verify', () => {
       'creates nothing',
     async () => {
       const seen: string[] = [];
-      const t = testContainer();
-      registerAdapter(t.container, (e) => new CheckingAdapter(e, seen), 'test');
+      const t = testContainer(undefined, undefined, {
+        register: (c) => registerAdapter(c, (e) => new CheckingAdapter(e, seen), 'test'),
+      });
       const run = await runPlugin(t.container, { command: 'ADD', config: config(false) });
       // The bridge before them creates its bridge (cni0 by default): they are told it may not exist yet.
       expect(seen).toEqual([
@@ -63,8 +64,9 @@ describe('adapter verify', () => {
 
   test('passing checks: the delegates run as usual; DEL does not verify', async () => {
     const seen: string[] = [];
-    const t = testContainer();
-    registerAdapter(t.container, (e) => new CheckingAdapter(e, seen), 'test');
+    const t = testContainer(undefined, undefined, {
+      register: (c) => registerAdapter(c, (e) => new CheckingAdapter(e, seen), 'test'),
+    });
     expect((await runPlugin(t.container, { command: 'ADD', config: config(true) })).code).toBe(0);
     expect(t.executor.sequence()).toEqual(['ADD bridge eth0', 'ADD vendor net0', 'ADD vendor net1']);
     seen.length = 0;

@@ -1,16 +1,18 @@
 /**
- * Run-time registration: AdapterDirLoader loading vendor modules from `adapterDirs` (here temp
- * dirs holding .cjs files, the shape a vendor drops on a node): priority override, ownership and
- * permission rules, broken modules (code 108 naming the file, never skipped), and loading once
- * per process. Needs root (files must be root-owned), as the integration tests do.
+ * Run-time registration: the AdapterDirCatalog loading vendor modules from `adapterDirs` (here
+ * temp dirs holding .cjs files, the shape a vendor drops on a node) into registry snapshots:
+ * priority override, ownership and permission rules, broken modules (code 108 naming the file,
+ * never skipped), one import per file identity, and a container that never changes. Needs root
+ * (files must be root-owned), as the integration tests do.
  */
 import 'reflect-metadata';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Container } from 'inversify';
-import { AdapterDirLoader } from '../../../../src/adapters/modules/adapter-dir-loader';
-import { AdapterRegistry, adapterOrigin } from '../../../../src/core/adapter-registry';
+import { fileURLToPath } from 'node:url';
+import { AdapterDirCatalog, type ModuleImporter } from '../../../../src/adapters/modules/adapter-dir-loader';
+import type { AdapterRegistry } from '../../../../src/core/adapter-registry';
+import type { AdapterCatalog } from '../../../../src/core/ports/adapter-catalog';
 import { CniError } from '../../../../src/core/errors';
 import { TOKENS } from '../../../../src/core/tokens';
 import { testContainer } from '../../../../src/testing';
@@ -73,12 +75,13 @@ function adapterDir(files: Record<string, string>): string {
   return dir;
 }
 
-function registry(container: Container): AdapterRegistry {
-  return container.get<AdapterRegistry>(TOKENS.AdapterRegistry);
+/** The catalog of a fresh test container, as a request would use it. */
+function catalog(): AdapterCatalog {
+  return testContainer().container.get<AdapterCatalog>(TOKENS.AdapterCatalog);
 }
 
-async function loadError(loader: AdapterDirLoader, container: Container, dirs: string[]): Promise<CniError> {
-  const err: unknown = await loader.load(container, dirs).then(
+async function loadError(from: AdapterCatalog, dirs: string[]): Promise<CniError> {
+  const err: unknown = await from.registryFor(dirs).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -100,13 +103,10 @@ describe('AdapterDirLoader: the run-time path', () => {
         'notes.json': '{}',
         'draft.ts': 'this is not loaded',
       });
-      const { container } = testContainer();
-      await new AdapterDirLoader().load(container, [dir]);
-      const names = registry(container)
-        .list()
-        .map((a) => a.name);
+      const registry = await catalog().registryFor([dir]);
+      const names = registry.list().map((a) => a.name);
       expect(names.slice(-3)).toEqual(['acme-vpp', 'acme-dpdk', 'acme-ovs']);
-      expect(adapterOrigin(registry(container).pick({ type: 'dpdk' }, 'delegates[0]'))).toBe(
+      expect(registry.originOf(registry.pick({ type: 'dpdk' }, 'delegates[0]'))).toBe(
         `${join(dir, 'b-dpdk.cjs')} (acme-dpdk)`,
       );
     },
@@ -150,14 +150,14 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
     ['a setup function that throws', 'module.exports = () => { throw new Error("needs apiVersion 2"); };\n'],
   ])('a module with %s', async (_label, text) => {
     const dir = adapterDir({ 'a-good.cjs': DPDK, 'b-broken.cjs': text });
-    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    const error = await loadError(catalog(), [dir]);
     expect(error.code).toBe(108);
     expect(error.msg).toContain(`adapter module ${join(dir, 'b-broken.cjs')}`);
   });
 
   test('the load error carries what the module threw', async () => {
     const dir = adapterDir({ 'x.cjs': 'throw new Error("licence server unreachable");\n' });
-    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    const error = await loadError(catalog(), [dir]);
     expect(error.msg).toBe(`adapter module ${join(dir, 'x.cjs')} failed to load: licence server unreachable`);
   });
 
@@ -193,7 +193,7 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
   ])('a directory %s', async (_label, mode, shown) => {
     const dir = adapterDir({ 'ok.cjs': DPDK });
     chmodSync(dir, mode);
-    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    const error = await loadError(catalog(), [dir]);
     expect([error.code, error.msg]).toEqual([
       108,
       `adapter directory ${dir} is writable by group or others (mode ${shown}): refusing to load code from it; ` +
@@ -208,7 +208,7 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
     const dir = adapterDir({ 'a-ok.cjs': DPDK, 'b-open.cjs': DPDK });
     const file = join(dir, 'b-open.cjs');
     chmodSync(file, mode);
-    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    const error = await loadError(catalog(), [dir]);
     expect([error.code, error.msg]).toEqual([
       108,
       `adapter module ${file} is writable by group or others (mode ${shown}): refusing to load code from it; ` +
@@ -219,7 +219,7 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
   test('a module file not owned by root', async () => {
     const dir = adapterDir({ 'theirs.cjs': DPDK });
     chownSync(join(dir, 'theirs.cjs'), 65534, 65534);
-    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    const error = await loadError(catalog(), [dir]);
     expect([error.code, error.msg]).toEqual([
       108,
       `adapter module ${join(dir, 'theirs.cjs')} is owned by uid 65534, not root: refusing to load code from it`,
@@ -229,13 +229,13 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
   test('a directory not owned by root', async () => {
     const dir = adapterDir({ 'ok.cjs': DPDK });
     chownSync(dir, 65534, 65534);
-    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    const error = await loadError(catalog(), [dir]);
     expect(error.msg).toBe(`adapter directory ${dir} is owned by uid 65534, not root: refusing to load code from it`);
   });
 
   test('a directory that does not exist', async () => {
     const dir = join(root, 'missing');
-    const error = await loadError(new AdapterDirLoader(), testContainer().container, [dir]);
+    const error = await loadError(catalog(), [dir]);
     expect(error.code).toBe(108);
     expect(error.msg).toContain(`adapter directory ${dir} cannot be read`);
   });
@@ -259,46 +259,72 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
   });
 });
 
-describe('AdapterDirLoader: once per process', () => {
+/** An importer that counts imports and maps a changed file's URL back to its path (jest requires paths). */
+function countingImporter(specifiers: string[]): ModuleImporter {
+  return (specifier) => {
+    specifiers.push(specifier);
+    jest.resetModules(); // jest's own module registry would otherwise answer a second import
+    const path = specifier.startsWith('file:') ? fileURLToPath(specifier.replace(/\?.*$/u, '')) : specifier;
+    return import(path);
+  };
+}
+
+function countingCatalog(specifiers: string[]): AdapterDirCatalog {
+  const t = testContainer();
+  const base = t.container.get<AdapterRegistry>(TOKENS.AdapterRegistry);
+  return new AdapterDirCatalog(base, t.executor, countingImporter(specifiers));
+}
+
+describe('AdapterDirCatalog: snapshots, not bindings', () => {
   beforeEach(() => {
     globalThis.vaModuleLoads = 0;
   });
 
-  test('a module is imported once, however many containers or calls register it', async () => {
+  test('the same directories and files give the same snapshot; the module is imported once', async () => {
     const dir = adapterDir({ 'counted.cjs': COUNTED + DPDK });
-    const loader = new AdapterDirLoader();
-    const first = testContainer().container;
-    const second = testContainer().container;
-    await loader.load(first, [dir]);
-    await loader.load(first, [dir]); // a second call on one container registers nothing twice
-    await loader.load(second, [dir]);
+    const specifiers: string[] = [];
+    const from = countingCatalog(specifiers);
+    const [first, second] = await Promise.all([from.registryFor([dir]), from.registryFor([dir])]);
+    expect(second).toBe(first);
+    expect(await from.registryFor([dir])).toBe(first);
+    expect(specifiers).toEqual([join(dir, 'counted.cjs')]);
     expect(globalThis.vaModuleLoads).toBe(1);
-    for (const container of [first, second])
-      expect(registry(container).pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
+    expect(first.pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
   });
 
-  test('clear() forgets the imported modules: the next load imports again', async () => {
-    const dir = adapterDir({ 'counted.cjs': COUNTED + DPDK });
-    const loader = new AdapterDirLoader();
-    await loader.load(testContainer().container, [dir]);
-    jest.resetModules(); // jest's own module registry would otherwise answer the second import
-    await loader.load(testContainer().container, [dir]);
-    expect(globalThis.vaModuleLoads).toBe(1);
+  test('no adapterDirs is the base registry; a snapshot leaves the base and the container unchanged', async () => {
+    const t = testContainer();
+    const from = t.container.get<AdapterCatalog>(TOKENS.AdapterCatalog);
+    expect(await from.registryFor([])).toBe(from.base);
+    const snapshot = await from.registryFor([adapterDir({ 'dpdk.cjs': DPDK })]);
+    expect(snapshot.pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
+    expect(from.base.pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('exec');
+    expect(t.container.get<AdapterRegistry>(TOKENS.AdapterRegistry).list()).toEqual(from.base.list());
+  });
 
-    loader.clear();
-    jest.resetModules();
-    await loader.load(testContainer().container, [dir]);
+  test('a changed module file is a new snapshot, imported again under a new specifier', async () => {
+    const dir = adapterDir({ 'counted.cjs': COUNTED + DPDK });
+    const specifiers: string[] = [];
+    const from = countingCatalog(specifiers);
+    const before = await from.registryFor([dir]);
+    writeFileSync(
+      join(dir, 'counted.cjs'),
+      COUNTED + vendorModule({ module: 'acme-dpdk', adapter: 'acme-dpdk-2', priority: 20, type: 'dpdk' }),
+    );
+    const after = await from.registryFor([dir]);
+    expect(after).not.toBe(before);
+    expect(after.pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk-2');
+    expect(before.pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
+    expect(specifiers).toHaveLength(2);
+    expect(specifiers[1]).toMatch(/^file:\/\/.*counted\.cjs\?generation=1$/u);
     expect(globalThis.vaModuleLoads).toBe(2);
   });
 
   test('a module that failed to load is not remembered: fixed, it loads on the next call', async () => {
     const dir = adapterDir({ 'late.cjs': 'throw new Error("not yet");\n' });
-    const loader = new AdapterDirLoader();
-    await loadError(loader, testContainer().container, [dir]);
+    const from = countingCatalog([]);
+    expect((await loadError(from, [dir])).code).toBe(108);
     writeFileSync(join(dir, 'late.cjs'), DPDK);
-    jest.resetModules();
-    const { container } = testContainer();
-    await loader.load(container, [dir]);
-    expect(registry(container).pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
+    expect((await from.registryFor([dir])).pick({ type: 'dpdk' }, 'delegates[0]').name).toBe('acme-dpdk');
   });
 });

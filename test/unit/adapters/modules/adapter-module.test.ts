@@ -14,9 +14,8 @@ import {
   type AdapterModule,
 } from '../../../../src/adapters/modules/adapter-module';
 import { registerBuiltinAdapters } from '../../../../src/adapters/register-builtins';
-import { AdapterRegistry, adapterOrigin, type AdapterFactory } from '../../../../src/core/adapter-registry';
+import { registryOf, type AdapterFactory } from '../../../../src/core/adapter-registry';
 import { CniError } from '../../../../src/core/errors';
-import type { DelegateAdapter } from '../../../../src/core/ports/delegate-adapter';
 import { TOKENS } from '../../../../src/core/tokens';
 import { ExecAdapter } from '../../../../src/adapters/exec-adapter';
 import { FakeExecutor, testContainer } from '../../../../src/testing';
@@ -28,10 +27,6 @@ function builtins(): Container {
   container.bind(TOKENS.Executor).toConstantValue(new FakeExecutor());
   registerBuiltinAdapters(container);
   return container;
-}
-
-function registryOf(container: Container): AdapterRegistry {
-  return new AdapterRegistry(container.getAll<DelegateAdapter>(TOKENS.DelegateAdapter));
 }
 
 function thrown(work: () => unknown): CniError {
@@ -65,7 +60,7 @@ describe('registerAdapterModule: the build-time path', () => {
       'macvlan',
     ]);
     const picked = registry.pick({ type: 'macvlan' }, 'delegates[0]');
-    expect(adapterOrigin(picked)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
+    expect(registry.originOf(picked)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
   });
 
   test.each([

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildContainer } from '../../../../src/container';
-import { AdapterRegistry, adapterOrigin } from '../../../../src/core/adapter-registry';
+import type { AdapterRegistry } from '../../../../src/core/adapter-registry';
 import { TOKENS } from '../../../../src/core/tokens';
 import { BUILD_ADAPTER_MODULES } from '../../../../src/generated/build-adapters';
 
@@ -46,6 +46,6 @@ test(
       'macvlan',
     ]);
     const macvlan = registry.pick({ type: 'macvlan' }, 'delegates[0]');
-    expect(adapterOrigin(macvlan)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
+    expect(registry.originOf(macvlan)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
   },
 );

@@ -7,7 +7,6 @@
 import { CniCode, CniError } from '../../../../src/core/errors';
 import type { PodRef } from '../../../../src/core/plan';
 import type { PodDevices, PodResources } from '../../../../src/core/ports/pod-resources';
-import { TOKENS } from '../../../../src/core/tokens';
 import { FakeConfDir, FakeKubeClient } from '../../../support/fake-kube';
 import { runPlugin } from '../../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../../support/test-container';
@@ -90,10 +89,10 @@ function setup(
   kube: FakeKubeClient,
   podResources: PodResources | 'production' = new FakePodResources({ [SRIOV]: [VF1, VF2] }),
 ): TestContainer & { kube: FakeKubeClient } {
-  const t = testContainer();
-  t.container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
-  t.container.rebind(TOKENS.ConfDirReader).toConstantValue(new FakeConfDir());
-  if (podResources !== 'production') t.container.rebind(TOKENS.PodResources).toConstantValue(podResources);
+  const replace = { KubeClientProvider: kube, ConfDirReader: new FakeConfDir() };
+  const t = testContainer(undefined, undefined, {
+    replace: podResources === 'production' ? replace : { ...replace, PodResources: podResources },
+  });
   return { ...t, kube };
 }
 

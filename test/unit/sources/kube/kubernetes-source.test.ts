@@ -1,4 +1,3 @@
-import { TOKENS } from '../../../../src/core/tokens';
 import { CniError } from '../../../../src/core/errors';
 import { FakeConfDir, FakeKubeClient } from '../../../support/fake-kube';
 import { runPlugin } from '../../../support/run-plugin';
@@ -9,9 +8,7 @@ const base = { name: 'multus-net', type: 'multus', cniVersion: '1.0.0', kubeconf
 const args = 'IgnoreUnknown=1;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=pod1;K8S_POD_UID=uid-pod1';
 
 function setup(kube: FakeKubeClient, confDir = new FakeConfDir()): TestContainer & { kube: FakeKubeClient } {
-  const t = testContainer();
-  t.container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
-  t.container.rebind(TOKENS.ConfDirReader).toConstantValue(confDir);
+  const t = testContainer(undefined, undefined, { replace: { KubeClientProvider: kube, ConfDirReader: confDir } });
   return { ...t, kube };
 }
 

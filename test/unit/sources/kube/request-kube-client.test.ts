@@ -1,5 +1,4 @@
 import { requestKubeClient } from '../../../../src/sources/kube/request-kube-client';
-import { TOKENS } from '../../../../src/core/tokens';
 import { FakeConfDir, FakeKubeClient } from '../../../support/fake-kube';
 import { runPlugin } from '../../../support/run-plugin';
 import { testContainer } from '../../../support/test-container';
@@ -63,9 +62,9 @@ test(
         type: 'bridge',
         ipam: { type: 'host-local', subnet: '10.30.0.0/16' },
       });
-    const t = testContainer();
-    t.container.rebind(TOKENS.KubeClientProvider).toConstantValue(kube);
-    t.container.rebind(TOKENS.ConfDirReader).toConstantValue(new FakeConfDir());
+    const t = testContainer(undefined, undefined, {
+      replace: { KubeClientProvider: kube, ConfDirReader: new FakeConfDir() },
+    });
     const config = { name: 'multus-net', type: 'multus', cniVersion: '1.0.0', kubeconfig: '/k' };
     const args = 'IgnoreUnknown=1;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=pod1';
     expect((await runPlugin(t.container, { command: 'ADD', config, args })).code).toBe(0);
