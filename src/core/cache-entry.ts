@@ -1,6 +1,6 @@
 import type { NetworkRequest } from './plan';
 import type { PreparedAttachment } from './planner';
-import type { AttachmentState, CacheEntry, CacheKey, CachedAttachment } from './ports/result-cache';
+import type { AttachmentState, CacheEntry, CacheKey, RecordedAttachment } from './ports/result-cache';
 
 export function cacheKey(request: NetworkRequest): CacheKey {
   return { dir: request.config.cacheDir, containerId: request.env.containerId, ifname: request.env.ifname };
@@ -26,7 +26,7 @@ export function newCacheEntry(ctx: EntryContext, attachments: readonly PreparedA
     network: config.name,
     cniArgs: ctx.cniArgs,
     createdAt: ctx.now.toISOString(),
-    attachments: attachments.map((a): CachedAttachment => ({
+    attachments: attachments.map((a): RecordedAttachment => ({
       index: a.index,
       network: a.network,
       type: a.type,

@@ -4,7 +4,7 @@ import { delegateBinDirs, delegateCniArgs, delegateEnv, delegateInvocation } fro
 import { CniCode, CniError, toCniError } from './errors';
 import type { NetworkRequest } from './plan';
 import type { Logger } from './ports/logger';
-import type { CacheEntry, CachedAttachment } from './ports/result-cache';
+import type { CacheEntry, RecordedAttachment } from './ports/result-cache';
 import { parseResult } from './result';
 import { versionAtLeast, type CniVersion } from './version';
 
@@ -15,7 +15,7 @@ export interface DeleteOutcome {
 }
 
 /** What an attachment's failure names: any stage's attachment has these. */
-type NamedAttachment = Pick<CachedAttachment, 'network' | 'type' | 'ifname' | 'origin'>;
+type NamedAttachment = Pick<RecordedAttachment, 'network' | 'type' | 'ifname' | 'origin'>;
 
 /** One attachment's failure, naming the network, where it came from, its type and interface. */
 export function attachmentFailure(attachment: NamedAttachment, command: string, cause: CniError): CniError {
@@ -33,7 +33,7 @@ export function attachmentFailure(attachment: NamedAttachment, command: string, 
 export async function runRecorded(
   registry: AdapterRegistry,
   request: NetworkRequest,
-  cached: CachedAttachment,
+  cached: RecordedAttachment,
   command: 'DEL' | 'CHECK',
 ): Promise<void> {
   const binDirs = delegateBinDirs(request.config, request.env);

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   cniConfigOf,
   configFileName,
@@ -25,6 +25,7 @@ import {
   type KubeDoc,
   listExamples,
   runCli,
+  writeExampleKubeconfig,
   wrapperConfig,
   writeJson,
   yamlDocs,
@@ -65,6 +66,8 @@ const STAND_INS = ['weave-net', 'flannel'];
 
 let tmp: string;
 let cniPath: string;
+/** The kubeconfig the examples name (/etc/...), written here: validate reads it as an ADD would. */
+let kubeconfig: string;
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'multus-examples-'));
@@ -72,6 +75,7 @@ beforeAll(() => {
   mkdirSync(standIns);
   for (const type of STAND_INS) symlinkSync(RECORDING_PLUGIN, join(standIns, type));
   cniPath = examplesCniPath(standIns); // the real flannel (FLANNEL_DIR) comes before the stand-in
+  kubeconfig = writeExampleKubeconfig(tmp);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -94,9 +98,14 @@ async function checkJsonFile(file: string): Promise<void> {
     await checkNetwork(file, conf);
     return;
   }
+  // The example names its node's kubeconfig: a copy names the one written here instead.
+  const target =
+    conf['kubeconfig'] === undefined
+      ? file
+      : writeJson(mkdtempSync(join(tmp, 'conf-')), basename(file), { ...conf, kubeconfig });
   const expected = EXPECTED_PROBLEMS[file];
-  if (expected === undefined) return expectValid(file, file);
-  const run = await runCli(['validate', file, '--cni-path', cniPath, '--json']);
+  if (expected === undefined) return expectValid(target, file);
+  const run = await runCli(['validate', target, '--cni-path', cniPath, '--json']);
   expect(run.code).toBe(1);
   expect(verdict(run)).toEqual({ ok: false, codes: [expected.code] });
 }
@@ -105,7 +114,7 @@ async function checkJsonFile(file: string): Promise<void> {
 async function checkNetwork(label: string, conf: Record<string, unknown>): Promise<void> {
   const dir = mkdtempSync(join(tmp, 'net-'));
   const path = writeJson(dir, configFileName(label, conf), conf);
-  await expectValid(writeJson(dir, 'multus.conf', wrapperConfig(path)), `${label} (${path})`);
+  await expectValid(writeJson(dir, 'multus.conf', wrapperConfig(path, kubeconfig)), `${label} (${path})`);
 }
 
 async function checkPod(file: string, doc: KubeDoc): Promise<void> {
@@ -130,7 +139,7 @@ async function checkYamlDoc(file: string, doc: KubeDoc): Promise<void> {
   if (conf !== undefined) return checkNetwork(`${file}-${name}`, conf);
   // An empty spec.config: the file of that name in confDir, as the NAD's comment says.
   const dir = mkdtempSync(join(tmp, 'confdir-'));
-  const wrapper = wrapperConfig(name, { confDir: join(EXAMPLES_DIR, 'conf-dir') });
+  const wrapper = wrapperConfig(name, kubeconfig, { confDir: join(EXAMPLES_DIR, 'conf-dir') });
   await expectValid(writeJson(dir, 'multus.conf', wrapper), `${file} (${name} in examples/conf-dir)`);
 }
 

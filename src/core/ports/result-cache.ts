@@ -8,7 +8,7 @@ export interface CacheKey {
 export type AttachmentState = 'pending' | 'added' | 'deleted';
 
 /** One attachment as recorded: enough to DEL or CHECK it without the config or the API. */
-export interface CachedAttachment {
+export interface RecordedAttachment {
   readonly index: number;
   readonly network: string;
   readonly type: string;
@@ -39,7 +39,7 @@ export interface CacheEntry {
   readonly network: string;
   readonly cniArgs: string;
   readonly createdAt: string;
-  readonly attachments: readonly CachedAttachment[];
+  readonly attachments: readonly RecordedAttachment[];
 }
 
 /**

@@ -80,18 +80,27 @@ export function cniConfigOf(doc: KubeDoc): Record<string, unknown> | undefined {
 
 /**
  * A multus config that takes `clusterNetwork` from a file or a `confDir` name, so `validate`
- * checks the network the way an ADD would run it (plugin by plugin). The kubeconfig is never
- * read by validate.
+ * checks the network the way an ADD would run it (plugin by plugin). Validate reads the
+ * kubeconfig as an ADD would (no API call), so it names a usable one.
  */
-export function wrapperConfig(clusterNetwork: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'examples-check',
-    type: 'multus',
-    cniVersion: '1.0.0',
-    kubeconfig: '/etc/cni/net.d/multus.d/multus.kubeconfig',
-    clusterNetwork,
-    ...extra,
-  };
+export function wrapperConfig(
+  clusterNetwork: string,
+  kubeconfig: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { name: 'examples-check', type: 'multus', cniVersion: '1.0.0', kubeconfig, clusterNetwork, ...extra };
+}
+
+/** Writes a kubeconfig an ADD can use (token user, https server; never called) and returns its path. */
+export function writeExampleKubeconfig(dir: string): string {
+  return writeJson(dir, 'multus.kubeconfig', {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: 'https://10.96.0.1:443' } }],
+    users: [{ name: 'u', user: { token: 't' } }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'x',
+  });
 }
 
 /** Writes `conf` as `<dir>/<name>` and returns the path. */
