@@ -57,12 +57,19 @@ export class FakeExecutor implements Executor {
   }
 }
 
-let counter = 0;
+/** A /24 per container, interface and plugin: stateless, so concurrent requests never share one by chance. */
+function subnetOf(req: ExecRequest): number {
+  let hash = 0;
+  for (const c of `${req.env.CNI_CONTAINERID}/${req.env.CNI_IFNAME}/${req.type}`)
+    hash = (hash * 31 + c.charCodeAt(0)) | 0;
+  return Math.abs(hash) % 250;
+}
+
+/** Answers ADD with a plausible result of the config's version (an address from 10.99.0.0/16); nothing else. */
 export function defaultScript(req: ExecRequest): unknown {
   if (req.command !== 'ADD') return undefined;
-  counter += 1;
   const version = String(req.stdin['cniVersion']);
-  const address = `10.99.${counter % 250}.2/24`;
+  const address = `10.99.${subnetOf(req)}.2/24`;
   if (version.startsWith('0.1') || version.startsWith('0.2')) return { cniVersion: version, ip4: { ip: address } };
   const ip: Record<string, unknown> = { address, interface: 0 };
   if (version.startsWith('0.')) ip['version'] = '4';

@@ -39,20 +39,20 @@ const LOADER_OPTIONS: Options = { keepCase: true, longs: String, enums: String, 
 /** The kubelet lists every pod of the node; Go Multus allows 16 MiB for that answer, gRPC's default is 4. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-let loaded: grpc.ServiceClientConstructor | undefined;
-
 /**
- * The `v1.PodResourcesLister` client class, from the embedded .proto (parsed once per process).
- * Exported for the pod-resources test server, which serves the same definition.
+ * The `v1.PodResourcesLister` client class, from the embedded .proto, parsed once when this
+ * module is loaded (it is imported only when a network names a resourceName).
  */
+const LISTER: grpc.ServiceClientConstructor = (() => {
+  const root = parse(POD_RESOURCES_PROTO, { keepCase: true }).root;
+  const pkg = grpc.loadPackageDefinition(fromJSON(root.toJSON(), LOADER_OPTIONS));
+  const [namespace, service] = POD_RESOURCES_SERVICE.split('.') as [string, string];
+  return (pkg[namespace] as grpc.GrpcObject)[service] as grpc.ServiceClientConstructor;
+})();
+
+/** The lister's client class; exported for the pod-resources test server, which serves the same definition. */
 export function podResourcesLister(): grpc.ServiceClientConstructor {
-  if (loaded === undefined) {
-    const root = parse(POD_RESOURCES_PROTO, { keepCase: true }).root;
-    const pkg = grpc.loadPackageDefinition(fromJSON(root.toJSON(), LOADER_OPTIONS));
-    const [namespace, service] = POD_RESOURCES_SERVICE.split('.') as [string, string];
-    loaded = (pkg[namespace] as grpc.GrpcObject)[service] as grpc.ServiceClientConstructor;
-  }
-  return loaded;
+  return LISTER;
 }
 
 /** A failed List: the gRPC status, to be turned into a CniError by the caller who knows the pod. */
