@@ -105,8 +105,8 @@ function planningConfig(raw: Readonly<Record<string, unknown>>): MultusConfig | 
 }
 
 /**
- * The dry run of the ADD, offline. File mode: the config's delegates. Kubernetes mode: a pod
- * without network annotations, whose annotations are given as the runtime would give them so no
+ * The dry run of the ADD, offline. File mode: the config's delegates. Kubernetes mode (when a
+ * pod that selects no network gets any): a pod without network annotations, whose annotations are given as the runtime would give them so no
  * pod is fetched; when that needs the API (a network name to look up), again for a pod of a
  * system namespace (no defaultNetworks); when that needs it too, nothing is checked.
  */
@@ -120,6 +120,8 @@ async function offlineDryRun(
     const request = offlineRequest(config, options.ifname, options.cniPath);
     return { run: await services.planner.dryRun(request, adapters, { binaries: true }), skipped: undefined };
   }
+  // Nothing for a pod that selects no network (the seed's kubeconfig mode): every pod names its own.
+  if (!hasDefaultNetworks(config)) return undefined;
   const rc = config.raw['runtimeConfig'];
   const withAnnotations = parseMultusConfig({
     ...config.raw,
@@ -140,6 +142,12 @@ async function offlineDryRun(
   return undefined;
 }
 
+/** Whether a pod that selects no network gets any: the config's delegates, clusterNetwork or defaultNetworks. */
+function hasDefaultNetworks(config: MultusConfig): boolean {
+  const k8s = config.kubernetes;
+  return config.delegates.length > 0 || k8s.clusterNetwork !== undefined || k8s.defaultNetworks.length > 0;
+}
+
 function summarize(file: ConfigFile, config: MultusConfig, checked: Checked | undefined): string {
   const parts: string[] = [];
   if (file.pluginPath !== '') parts.push(`${file.pluginPath} is the multus config`);
@@ -158,6 +166,8 @@ function summarize(file: ConfigFile, config: MultusConfig, checked: Checked | un
   parts.push(
     `networks come from Kubernetes (kubeconfig ${config.kubeconfig}${extra.length > 0 ? `; ${extra.join('; ')}` : ''})`,
   );
+  if (!hasDefaultNetworks(config))
+    parts.push('every pod must select its networks in its annotations (one that selects none fails, code 7)');
   if (checked === undefined) parts.push('the networks are looked up in the API, not checked');
   else
     parts.push(

@@ -323,6 +323,16 @@ describe('multus validate: a config with a kubeconfig', () => {
     );
   });
 
+  test('without delegates, clusterNetwork or defaultNetworks (the seed): ok, every pod must select its networks', async () => {
+    const file = write('seed-k8s.conf', { name: 'node-cni-network', type: 'multus', kubeconfig: kc });
+    const r = await validate(file, '--cni-path', bin);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      `${file}: ok (networks come from Kubernetes (kubeconfig ${kc}); every pod must select its networks in its ` +
+        `annotations (one that selects none fails, code 7); the networks are looked up in the API, not checked)\n`,
+    );
+  });
+
   test('its delegates (for pods that select no network) are checked too', async () => {
     const file = write('k8s.conf', {
       name: 'minion',
