@@ -3,6 +3,24 @@ import type { KubeClient, KubeClientProvider, ObjectRef, PodInfo } from '../../s
 import type { DelegateConf } from '../../src/core/plan';
 import type { ConfDirReader } from '../../src/sources/kube/conf-dir';
 
+/** A NetworkAttachmentDefinition's address. */
+export function nadRef(namespace: string, name: string): ObjectRef {
+  return { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name };
+}
+
+/** A seed `Network` object's address (served by the CRD below, or by a TPR). */
+export function networkRef(namespace: string, name: string): ObjectRef {
+  return { group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace, name };
+}
+
+/** The CRD that serves seed `Network` objects. */
+export const NETWORK_CRD: ObjectRef = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  plural: 'customresourcedefinitions',
+  name: 'networks.kubernetes.com',
+};
+
 function refKey(ref: ObjectRef): string {
   return [ref.group, ref.version, ref.plural, ref.namespace ?? '', ref.name].join('|');
 }
@@ -32,10 +50,7 @@ export class FakeKubeClient implements KubeClient, KubeClientProvider {
 
   addNad(namespace: string, name: string, config: unknown): this {
     const spec = config === undefined ? {} : { config: typeof config === 'string' ? config : JSON.stringify(config) };
-    return this.addObject(
-      { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name },
-      { metadata: { name, namespace }, spec },
-    );
+    return this.addObject(nadRef(namespace, name), { metadata: { name, namespace }, spec });
   }
 
   /** A seed `Network` object, and the CRD (or the TPR) that serves it. */
@@ -46,25 +61,13 @@ export class FakeKubeClient implements KubeClient, KubeClientProvider {
     conf: Record<string, unknown>,
     kind: 'CRD' | 'TPR' = 'CRD',
   ): this {
-    if (kind === 'CRD')
-      this.addObject(
-        {
-          group: 'apiextensions.k8s.io',
-          version: 'v1',
-          plural: 'customresourcedefinitions',
-          name: 'networks.kubernetes.com',
-        },
-        {},
-      );
+    if (kind === 'CRD') this.addObject(NETWORK_CRD, {});
     else
       this.addObject(
         { group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: 'network.kubernetes.com' },
         {},
       );
-    return this.addObject(
-      { group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace, name },
-      { metadata: { name }, plugin, args: JSON.stringify([conf]) },
-    );
+    return this.addObject(networkRef(namespace, name), { metadata: { name }, plugin, args: JSON.stringify([conf]) });
   }
 
   getPod(namespace: string, name: string): Promise<PodInfo> {

@@ -1,6 +1,8 @@
-import { CniError } from '../../../src/core/errors';
+import type { AdapterRegistry } from '../../../src/core/adapter-registry';
+import type { CniError } from '../../../src/core/errors';
 import type { DelegateAdapter, DelegateInvocation } from '../../../src/core/ports/delegate-adapter';
 import type { ExecRequest, Executor } from '../../../src/core/ports/executor';
+import { thrownCniError } from '../../support/cni-error';
 
 /** An Executor that records each request and answers from a script (one reply per call, in order). */
 export class ScriptedExecutor implements Executor {
@@ -38,13 +40,7 @@ export const CTX = { network: 'net-a', origin: 'delegates[2]' } as const;
 
 /** The CniError `prepare` throws, or fails the test when it throws nothing (or something else). */
 export function prepareError(adapter: DelegateAdapter, conf: Record<string, unknown>): CniError {
-  try {
-    adapter.prepare(conf, CTX);
-  } catch (err) {
-    if (err instanceof CniError) return err;
-    throw err;
-  }
-  throw new Error(`expected prepare to reject ${JSON.stringify(conf)}`);
+  return thrownCniError(() => adapter.prepare(conf, CTX), `prepare to reject ${JSON.stringify(conf)}`);
 }
 
 /** A table case: a config, and the message fragments its error must contain (or [] when valid). */
@@ -62,4 +58,37 @@ export function runCases(make: () => DelegateAdapter, cases: readonly Case[]): v
     expect(err.code).toBe(7);
     for (const fragment of fragments) expect(err.msg).toContain(fragment);
   });
+}
+
+/** The table of `cases`, then the claim: adapter `name` at priority 10 takes its own type and not `other`. */
+export function runAdapterSuite(
+  make: () => DelegateAdapter,
+  cases: readonly Case[],
+  claim: { name: string; other: string; title?: string },
+): void {
+  runCases(make, cases);
+  test(claim.title ?? `claims only ${claim.name} configs`, () => {
+    const adapter = make();
+    expect([adapter.name, adapter.priority]).toEqual([claim.name, 10]);
+    expect(adapter.supports({ type: claim.name })).toBe(true);
+    expect(adapter.supports({ type: claim.other })).toBe(false);
+  });
+}
+
+/**
+ * What a container with the built-ins and the build-time macvlan example registers: the built-ins
+ * first, in order, then macvlan, which names the module and the manifest entry it came from.
+ */
+export function expectBuiltinsThenMacvlan(registry: AdapterRegistry): void {
+  expect(registry.list().map((a) => a.name)).toEqual([
+    'exec',
+    'bridge',
+    'ptp',
+    'flannel',
+    'sriov',
+    'vhostuser',
+    'macvlan',
+  ]);
+  const macvlan = registry.pick({ type: 'macvlan' }, 'delegates[0]');
+  expect(registry.originOf(macvlan)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
 }

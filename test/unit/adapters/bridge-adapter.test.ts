@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { BridgeAdapter } from '../../../src/adapters/bridge-adapter';
-import { runCases, ScriptedExecutor, type Case } from './adapter-test-helpers';
+import { runAdapterSuite, ScriptedExecutor, type Case } from './adapter-test-helpers';
 
 const hostLocal = { type: 'host-local', subnet: '10.1.0.0/24' };
 
@@ -75,13 +75,9 @@ const cases: readonly Case[] = [
 ];
 
 describe('BridgeAdapter', () => {
-  runCases(() => new BridgeAdapter(new ScriptedExecutor()), cases);
-
-  test('claims only bridge configs, above the generic adapter', () => {
-    const adapter = new BridgeAdapter(new ScriptedExecutor());
-    expect(adapter.name).toBe('bridge');
-    expect(adapter.priority).toBe(10);
-    expect(adapter.supports({ type: 'bridge' })).toBe(true);
-    expect(adapter.supports({ type: 'ptp' })).toBe(false);
+  runAdapterSuite(() => new BridgeAdapter(new ScriptedExecutor()), cases, {
+    name: 'bridge',
+    other: 'ptp',
+    title: 'claims only bridge configs, above the generic adapter',
   });
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { PtpAdapter } from '../../../src/adapters/ptp-adapter';
-import { runCases, ScriptedExecutor, type Case } from './adapter-test-helpers';
+import { runAdapterSuite, ScriptedExecutor, type Case } from './adapter-test-helpers';
 
 const cases: readonly Case[] = [
   [
@@ -48,12 +48,5 @@ const cases: readonly Case[] = [
 ];
 
 describe('PtpAdapter', () => {
-  runCases(() => new PtpAdapter(new ScriptedExecutor()), cases);
-
-  test('claims only ptp configs', () => {
-    const adapter = new PtpAdapter(new ScriptedExecutor());
-    expect([adapter.name, adapter.priority]).toEqual(['ptp', 10]);
-    expect(adapter.supports({ type: 'ptp' })).toBe(true);
-    expect(adapter.supports({ type: 'bridge' })).toBe(false);
-  });
+  runAdapterSuite(() => new PtpAdapter(new ScriptedExecutor()), cases, { name: 'ptp', other: 'bridge' });
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { SriovAdapter } from '../../../src/adapters/sriov-adapter';
-import { runCases, ScriptedExecutor, type Case } from './adapter-test-helpers';
+import { runAdapterSuite, ScriptedExecutor, type Case } from './adapter-test-helpers';
 
 const dpdk = { kernel_driver: 'ixgbevf', dpdk_driver: 'igb_uio', dpdk_tool: '/opt/dpdk/usertools/dpdk-devbind.py' };
 
@@ -54,12 +54,5 @@ const cases: readonly Case[] = [
 ];
 
 describe('SriovAdapter', () => {
-  runCases(() => new SriovAdapter(new ScriptedExecutor()), cases);
-
-  test('claims only sriov configs', () => {
-    const adapter = new SriovAdapter(new ScriptedExecutor());
-    expect([adapter.name, adapter.priority]).toEqual(['sriov', 10]);
-    expect(adapter.supports({ type: 'sriov' })).toBe(true);
-    expect(adapter.supports({ type: 'host-device' })).toBe(false);
-  });
+  runAdapterSuite(() => new SriovAdapter(new ScriptedExecutor()), cases, { name: 'sriov', other: 'host-device' });
 });

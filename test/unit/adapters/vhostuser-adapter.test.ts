@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { VhostUserAdapter } from '../../../src/adapters/vhostuser-adapter';
-import { runCases, ScriptedExecutor, type Case } from './adapter-test-helpers';
+import { runAdapterSuite, ScriptedExecutor, type Case } from './adapter-test-helpers';
 
 const ipam = {
   type: 'host-local',
@@ -52,12 +52,5 @@ const cases: readonly Case[] = [
 ];
 
 describe('VhostUserAdapter', () => {
-  runCases(() => new VhostUserAdapter(new ScriptedExecutor()), cases);
-
-  test('claims only vhostuser configs', () => {
-    const adapter = new VhostUserAdapter(new ScriptedExecutor());
-    expect([adapter.name, adapter.priority]).toEqual(['vhostuser', 10]);
-    expect(adapter.supports({ type: 'vhostuser' })).toBe(true);
-    expect(adapter.supports({ type: 'sriov' })).toBe(false);
-  });
+  runAdapterSuite(() => new VhostUserAdapter(new ScriptedExecutor()), cases, { name: 'vhostuser', other: 'sriov' });
 });

@@ -10,104 +10,40 @@ function only(text: string): Expected {
   return { specifier, form, typeOnly, names };
 }
 
+function ref(specifier: string | undefined, form: ImportRef['form'], typeOnly: boolean, names: string[]): Expected {
+  return { specifier, form, typeOnly, names };
+}
+
 describe('scanImports', () => {
   test.each<[string, string, Expected]>([
-    [
-      'default import',
-      "import x from 'pino';",
-      { specifier: 'pino', form: 'import', typeOnly: false, names: ['default'] },
-    ],
-    [
-      'named imports',
-      "import { a, b as c } from 'x';",
-      { specifier: 'x', form: 'import', typeOnly: false, names: ['a', 'b'] },
-    ],
-    [
-      'namespace import',
-      "import * as fs from 'node:fs';",
-      { specifier: 'node:fs', form: 'import', typeOnly: false, names: ['*'] },
-    ],
-    [
-      'default and named',
-      "import d, { e } from 'x';",
-      { specifier: 'x', form: 'import', typeOnly: false, names: ['default', 'e'] },
-    ],
-    [
-      'import type',
-      "import type { Options } from 'execa';",
-      { specifier: 'execa', form: 'import', typeOnly: true, names: ['Options'] },
-    ],
-    [
-      'inline type specifiers still load the module',
-      "import { type A } from 'x';",
-      { specifier: 'x', form: 'import', typeOnly: false, names: ['A'] },
-    ],
-    [
-      'side-effect import',
-      "import 'reflect-metadata';",
-      { specifier: 'reflect-metadata', form: 'import', typeOnly: false, names: [] },
-    ],
-    [
-      'export from',
-      "export { a as b } from 'x';",
-      { specifier: 'x', form: 'export-from', typeOnly: false, names: ['a'] },
-    ],
-    ['export star', "export * from 'x';", { specifier: 'x', form: 'export-from', typeOnly: false, names: ['*'] }],
-    [
-      'export star as',
-      "export * as ns from 'x';",
-      { specifier: 'x', form: 'export-from', typeOnly: false, names: ['*'] },
-    ],
-    [
-      'export type from',
-      "export type { T } from 'x';",
-      { specifier: 'x', form: 'export-from', typeOnly: true, names: ['T'] },
-    ],
-    [
-      'import = require',
-      "import cp = require('child_process');",
-      { specifier: 'child_process', form: 'import-equals', typeOnly: false, names: ['*'] },
-    ],
+    ['default import', "import x from 'pino';", ref('pino', 'import', false, ['default'])],
+    ['named imports', "import { a, b as c } from 'x';", ref('x', 'import', false, ['a', 'b'])],
+    ['namespace import', "import * as fs from 'node:fs';", ref('node:fs', 'import', false, ['*'])],
+    ['default and named', "import d, { e } from 'x';", ref('x', 'import', false, ['default', 'e'])],
+    ['import type', "import type { Options } from 'execa';", ref('execa', 'import', true, ['Options'])],
+    ['inline type specifiers still load the module', "import { type A } from 'x';", ref('x', 'import', false, ['A'])],
+    ['side-effect import', "import 'reflect-metadata';", ref('reflect-metadata', 'import', false, [])],
+    ['export from', "export { a as b } from 'x';", ref('x', 'export-from', false, ['a'])],
+    ['export star', "export * from 'x';", ref('x', 'export-from', false, ['*'])],
+    ['export star as', "export * as ns from 'x';", ref('x', 'export-from', false, ['*'])],
+    ['export type from', "export type { T } from 'x';", ref('x', 'export-from', true, ['T'])],
+    ['import = require', "import cp = require('child_process');", ref('child_process', 'import-equals', false, ['*'])],
     [
       'import type = require',
       "import type cp = require('child_process');",
-      { specifier: 'child_process', form: 'import-equals', typeOnly: true, names: ['*'] },
+      ref('child_process', 'import-equals', true, ['*']),
     ],
-    [
-      'dynamic import',
-      "const m = import('execa');",
-      { specifier: 'execa', form: 'dynamic-import', typeOnly: false, names: [] },
-    ],
+    ['dynamic import', "const m = import('execa');", ref('execa', 'dynamic-import', false, [])],
     [
       'awaited dynamic import',
       'async function f() { return await import(`node:http`); }',
-      { specifier: 'node:http', form: 'dynamic-import', typeOnly: false, names: [] },
+      ref('node:http', 'dynamic-import', false, []),
     ],
-    [
-      'require',
-      "const fs = require('fs/promises');",
-      { specifier: 'fs/promises', form: 'require', typeOnly: false, names: [] },
-    ],
-    [
-      'typeof import',
-      "type M = typeof import('execa');",
-      { specifier: 'execa', form: 'type-query', typeOnly: true, names: [] },
-    ],
-    [
-      'import type node',
-      "let d: import('node:fs').Dirent;",
-      { specifier: 'node:fs', form: 'type-query', typeOnly: true, names: [] },
-    ],
-    [
-      'computed dynamic import',
-      'const m = import(name);',
-      { specifier: undefined, form: 'dynamic-import', typeOnly: false, names: [] },
-    ],
-    [
-      'subpath',
-      "import { x } from 'execa/sub';",
-      { specifier: 'execa/sub', form: 'import', typeOnly: false, names: ['x'] },
-    ],
+    ['require', "const fs = require('fs/promises');", ref('fs/promises', 'require', false, [])],
+    ['typeof import', "type M = typeof import('execa');", ref('execa', 'type-query', true, [])],
+    ['import type node', "let d: import('node:fs').Dirent;", ref('node:fs', 'type-query', true, [])],
+    ['computed dynamic import', 'const m = import(name);', ref(undefined, 'dynamic-import', false, [])],
+    ['subpath', "import { x } from 'execa/sub';", ref('execa/sub', 'import', false, ['x'])],
   ])('%s', (_name, text, expected) => {
     expect(only(text)).toEqual(expected);
   });

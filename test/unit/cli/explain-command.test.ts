@@ -1,50 +1,13 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli-main';
-import { bufferIo, pluginDirIn, writeConfIn } from './cli-test-support';
+import { bufferIo, seedConfig, useCliRoot } from './cli-test-support';
 import { explainFile, type AttachmentView, type Explanation } from '../../../src/cli/explain/explain-plan';
 import { RefusingExecutor } from '../../../src/cli/validate/refusing-executor';
 import { offlineContainer } from '../../../src/cli/validate/offline';
 
-let root: string;
+const { root, pluginDir, write } = useCliRoot('multus-explain-');
 let bin: string;
-
-function pluginDir(name: string, types: readonly string[]): string {
-  return pluginDirIn(root, name, types);
-}
-
-function write(name: string, conf: unknown): string {
-  return writeConfIn(root, name, conf);
-}
-
-/** The seed README's three-delegate config with a bridge master: eth0, net0, net1. */
-function seedConfig(): Record<string, unknown> {
-  return {
-    name: 'seed-a',
-    type: 'multus',
-    cniVersion: '0.4.0',
-    delegates: [
-      {
-        name: 'seed-master',
-        type: 'bridge',
-        bridge: 'mbr0',
-        isGateway: true,
-        masterplugin: true,
-        ipam: { type: 'host-local', subnet: '10.1.0.0/24' },
-      },
-      {
-        type: 'ptp',
-        ipam: { type: 'host-local', subnet: '10.1.1.0/24', routes: [{ dst: '0.0.0.0/0' }], gateway: '10.1.1.1' },
-      },
-      {
-        type: 'bridge',
-        bridge: 'mbr1',
-        ipam: { type: 'host-local', subnet: '10.1.2.0/24', rangeStart: '10.1.2.10', rangeEnd: '10.1.2.20' },
-      },
-    ],
-  };
-}
 
 async function explain(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = bufferIo();
@@ -65,12 +28,7 @@ function attachment(e: Explanation, i: number): AttachmentView {
 }
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'multus-explain-'));
   bin = pluginDir('bin', ['bridge', 'ptp', 'host-local', 'portmap', 'macvlan', 'tuning']);
-});
-
-afterEach(() => {
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe("multus explain: the seed's three delegates", () => {
@@ -466,7 +424,7 @@ describe('multus explain: errors', () => {
 
 describe('multus explain: a vendor adapter from adapterDirs', () => {
   (process.getuid?.() === 0 ? test : test.skip)('is the adapter shown, with the module it came from', async () => {
-    const dir = join(root, 'adapters');
+    const dir = join(root(), 'adapters');
     mkdirSync(dir);
     chmodSync(dir, 0o755);
     const module = join(dir, 'acme.cjs');

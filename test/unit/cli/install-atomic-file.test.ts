@@ -1,5 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   copyFileAtomic,
@@ -8,12 +7,9 @@ import {
   tempPath,
   writeFileAtomic,
 } from '../../../src/cli/install/atomic-file';
+import { useTempDir } from '../../support/temp-dir';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'multus-atomic-test-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('multus-atomic-test-');
 
 const mode = (p: string): number => statSync(p).mode & 0o7777;
 
@@ -23,7 +19,7 @@ test('the temporary name sits beside the file, with an extension no CNI runtime 
 });
 
 test('writeFileAtomic: the mode asked for whatever the umask, a new inode, no temporary left', async () => {
-  const p = join(dir, 'f');
+  const p = join(dir(), 'f');
   writeFileSync(p, 'old');
   const inode = statSync(p).ino;
   await writeFileAtomic(p, 'new', 0o600, 1);
@@ -32,28 +28,28 @@ test('writeFileAtomic: the mode asked for whatever the umask, a new inode, no te
   expect(statSync(p).ino).not.toBe(inode);
   await writeFileAtomic(p, 'x', 0o755, 1);
   expect(mode(p)).toBe(0o755);
-  expect(readdirSync(dir)).toEqual(['f']);
+  expect(readdirSync(dir())).toEqual(['f']);
 });
 
 test('copyFileAtomic copies the bytes; a missing source leaves nothing behind', async () => {
-  const src = join(dir, 'src');
+  const src = join(dir(), 'src');
   writeFileSync(src, Buffer.from([0, 1, 2, 255]));
-  await copyFileAtomic(src, join(dir, 'dst'), 0o755, 2);
-  expect(readFileSync(join(dir, 'dst'))).toEqual(Buffer.from([0, 1, 2, 255]));
-  expect(mode(join(dir, 'dst'))).toBe(0o755);
-  await expect(copyFileAtomic(join(dir, 'none'), join(dir, 'dst2'), 0o755, 2)).rejects.toThrow('ENOENT');
-  expect(readdirSync(dir).sort()).toEqual(['dst', 'src']);
+  await copyFileAtomic(src, join(dir(), 'dst'), 0o755, 2);
+  expect(readFileSync(join(dir(), 'dst'))).toEqual(Buffer.from([0, 1, 2, 255]));
+  expect(mode(join(dir(), 'dst'))).toBe(0o755);
+  await expect(copyFileAtomic(join(dir(), 'none'), join(dir(), 'dst2'), 0o755, 2)).rejects.toThrow('ENOENT');
+  expect(readdirSync(dir()).sort()).toEqual(['dst', 'src']);
 });
 
 test('a failed rename removes the temporary file', async () => {
-  mkdirSync(join(dir, 'target'));
-  writeFileSync(join(dir, 'target', 'inside'), '');
-  await expect(writeFileAtomic(join(dir, 'target'), 'x', 0o600, 3)).rejects.toThrow();
-  expect(readdirSync(dir)).toEqual(['target']);
+  mkdirSync(join(dir(), 'target'));
+  writeFileSync(join(dir(), 'target', 'inside'), '');
+  await expect(writeFileAtomic(join(dir(), 'target'), 'x', 0o600, 3)).rejects.toThrow();
+  expect(readdirSync(dir())).toEqual(['target']);
 });
 
 test('ensureFile writes only when the content or the mode differ', async () => {
-  const p = join(dir, 'f');
+  const p = join(dir(), 'f');
   expect(await ensureFile(p, 'a', 0o600, 1)).toBe(true);
   const inode = statSync(p).ino;
   expect(await ensureFile(p, 'a', 0o600, 1)).toBe(false);
@@ -67,7 +63,7 @@ test('ensureFile writes only when the content or the mode differ', async () => {
 });
 
 test('removeFile says whether there was a file', async () => {
-  writeFileSync(join(dir, 'f'), '');
-  expect(await removeFile(join(dir, 'f'))).toBe(true);
-  expect(await removeFile(join(dir, 'f'))).toBe(false);
+  writeFileSync(join(dir(), 'f'), '');
+  expect(await removeFile(join(dir(), 'f'))).toBe(true);
+  expect(await removeFile(join(dir(), 'f'))).toBe(false);
 });

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { InstallError } from '../../../src/cli/install/install-error';
 import {
@@ -10,12 +9,9 @@ import {
   primaryFrom,
   readPrimary,
 } from '../../../src/cli/install/primary-config';
+import { useTempDir } from '../../support/temp-dir';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'multus-primary-test-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('multus-primary-test-');
 
 describe('isMultusConfig', () => {
   test.each([
@@ -68,33 +64,33 @@ describe('primaryFrom', () => {
 
 describe('configFiles and findPrimary', () => {
   test('lists regular files and links with a config extension, in byte order', async () => {
-    for (const f of ['b.conf', 'A.conflist', 'a.json', 'c.txt', 'd.conf.tmp-1']) writeFileSync(join(dir, f), '{}');
-    mkdirSync(join(dir, 'e.conf'));
-    symlinkSync(join(dir, 'b.conf'), join(dir, 'f.conf'));
-    expect(await configFiles(dir)).toEqual(['A.conflist', 'a.json', 'b.conf', 'f.conf']);
-    expect(await configFiles(join(dir, 'missing'))).toEqual([]);
+    for (const f of ['b.conf', 'A.conflist', 'a.json', 'c.txt', 'd.conf.tmp-1']) writeFileSync(join(dir(), f), '{}');
+    mkdirSync(join(dir(), 'e.conf'));
+    symlinkSync(join(dir(), 'b.conf'), join(dir(), 'f.conf'));
+    expect(await configFiles(dir())).toEqual(['A.conflist', 'a.json', 'b.conf', 'f.conf']);
+    expect(await configFiles(join(dir(), 'missing'))).toEqual([]);
   });
 
   test('passes over ours and multus configs', async () => {
-    writeFileSync(join(dir, '00-multus.conflist'), '{"name":"m","plugins":[{"type":"multus"}]}');
-    writeFileSync(join(dir, '01-gomultus.conf'), '{"type":"multus"}');
+    writeFileSync(join(dir(), '00-multus.conflist'), '{"name":"m","plugins":[{"type":"multus"}]}');
+    writeFileSync(join(dir(), '01-gomultus.conf'), '{"type":"multus"}');
     writeFileSync(
-      join(dir, '10-flannel.conflist'),
+      join(dir(), '10-flannel.conflist'),
       '{"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel"}]}',
     );
-    writeFileSync(join(dir, '20-x.conf'), 'broken, but after the primary');
-    const found = await findPrimary(dir, '00-multus.conflist');
-    expect(found.primary.path).toBe(join(dir, '10-flannel.conflist'));
+    writeFileSync(join(dir(), '20-x.conf'), 'broken, but after the primary');
+    const found = await findPrimary(dir(), '00-multus.conflist');
+    expect(found.primary.path).toBe(join(dir(), '10-flannel.conflist'));
     expect(found.skipped).toEqual(['01-gomultus.conf']);
   });
 
   test('readPrimary refuses a multus config', async () => {
-    writeFileSync(join(dir, 'm.conf'), '{"type":"multus"}');
-    await expect(readPrimary(join(dir, 'm.conf'))).rejects.toThrow(
-      `CNI config ${join(dir, 'm.conf')} runs multus itself`,
+    writeFileSync(join(dir(), 'm.conf'), '{"type":"multus"}');
+    await expect(readPrimary(join(dir(), 'm.conf'))).rejects.toThrow(
+      `CNI config ${join(dir(), 'm.conf')} runs multus itself`,
     );
-    await expect(readPrimary(join(dir, 'none.conf'))).rejects.toThrow(
-      `cannot read CNI config ${join(dir, 'none.conf')}`,
+    await expect(readPrimary(join(dir(), 'none.conf'))).rejects.toThrow(
+      `cannot read CNI config ${join(dir(), 'none.conf')}`,
     );
   });
 });

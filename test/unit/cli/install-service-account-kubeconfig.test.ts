@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiServerFromEnv, serviceAccountKubeconfig } from '../../../src/cli/install/service-account-kubeconfig';
 import { loadKubeconfig } from '../../../src/sources/kube/load-kubeconfig';
+import { useTempDir } from '../../support/temp-dir';
 
 describe('apiServerFromEnv', () => {
   test.each([
@@ -17,22 +17,18 @@ describe('apiServerFromEnv', () => {
 });
 
 describe('serviceAccountKubeconfig', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'multus-kubeconfig-test-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('multus-kubeconfig-test-');
 
   test('is loaded by the client multus uses, which reads the current token from the file', async () => {
-    writeFileSync(join(dir, 'token'), 'tok-1');
-    writeFileSync(join(dir, 'ca.crt'), 'CA');
-    const path = join(dir, 'multus.kubeconfig');
+    writeFileSync(join(dir(), 'token'), 'tok-1');
+    writeFileSync(join(dir(), 'ca.crt'), 'CA');
+    const path = join(dir(), 'multus.kubeconfig');
     writeFileSync(
       path,
       serviceAccountKubeconfig({
         server: 'https://10.96.0.1:443',
-        caFile: join(dir, 'ca.crt'),
-        tokenFile: join(dir, 'token'),
+        caFile: join(dir(), 'ca.crt'),
+        tokenFile: join(dir(), 'token'),
         namespace: 'kube-system',
       }),
     );
@@ -40,10 +36,10 @@ describe('serviceAccountKubeconfig', () => {
     const loaded = loadKubeconfig(k8s, path);
     expect(loaded).toMatchObject({ server: 'https://10.96.0.1:443', user: 'multus' });
     expect(loaded.kubeConfig.getCurrentUser()?.token).toBe('tok-1');
-    expect(loaded.kubeConfig.getCurrentCluster()?.caFile).toBe(join(dir, 'ca.crt'));
+    expect(loaded.kubeConfig.getCurrentCluster()?.caFile).toBe(join(dir(), 'ca.crt'));
     expect(loaded.kubeConfig.getContextObject(loaded.kubeConfig.getCurrentContext())?.namespace).toBe('kube-system');
 
-    writeFileSync(join(dir, 'token'), 'tok-2'); // rotated: the next CNI call reads the new one
+    writeFileSync(join(dir(), 'token'), 'tok-2'); // rotated: the next CNI call reads the new one
     expect(loadKubeconfig(k8s, path).kubeConfig.getCurrentUser()?.token).toBe('tok-2');
   });
 

@@ -1,7 +1,6 @@
 import { kubeconfigText } from './cli-test-support';
 import {
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -11,12 +10,12 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CliIo } from '../../../src/cli/cli-io';
 import { runCli } from '../../../src/cli/cli-main';
 import { createInstallCommand, defaultMultusBin } from '../../../src/cli/install-command';
 import { parseMultusConfig } from '../../../src/core/config/multus-config';
+import { useTempDir } from '../../support/temp-dir';
 
 /**
  * `multus install` end to end, in a temp dir laid out as the DaemonSet's container sees the node:
@@ -41,8 +40,9 @@ const FLANNEL = {
   ],
 };
 
+const tempRoot = useTempDir('multus-install-test-');
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'multus-install-test-'));
+  root = tempRoot();
   host = join(root, 'host');
   binDir = join(host, 'opt', 'cni', 'bin');
   confDir = join(host, 'etc', 'cni', 'net.d');
@@ -54,7 +54,6 @@ beforeEach(() => {
   writeFileSync(join(saDir, 'ca.crt'), '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n');
   writeFileSync(join(saDir, 'namespace'), 'kube-system');
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 interface Run {
   code: number;
@@ -72,19 +71,13 @@ function io(env: ReadonlyMap<string, string> = ENV): CliIo & { text: { out: stri
   return { env, text, out: (t) => (text.out += t), err: (t) => (text.err += t) };
 }
 
+/** Where the node's dirs and the image's binary are: every run names them. */
+function layoutArgs(): string[] {
+  return ['--host-prefix', host, '--cni-bin-dir', binDir, '--cni-conf-dir', confDir, '--multus-bin', image];
+}
+
 function baseArgs(): string[] {
-  return [
-    '--host-prefix',
-    host,
-    '--cni-bin-dir',
-    binDir,
-    '--cni-conf-dir',
-    confDir,
-    '--multus-bin',
-    image,
-    '--service-account-dir',
-    saDir,
-  ];
+  return [...layoutArgs(), '--service-account-dir', saDir];
 }
 
 async function multus(args: readonly string[], env?: ReadonlyMap<string, string>): Promise<Run> {
@@ -303,8 +296,7 @@ describe('multus install', () => {
     const existing = join(host, 'etc', 'kubernetes', 'node.kubeconfig');
     mkdirSync(join(host, 'etc', 'kubernetes'));
     writeFileSync(existing, text);
-    const args = ['--host-prefix', host, '--cni-bin-dir', binDir, '--cni-conf-dir', confDir, '--multus-bin', image];
-    const run = await multus([...args, '--kubeconfig', existing], new Map());
+    const run = await multus([...layoutArgs(), '--kubeconfig', existing], new Map());
     expect(run.code).toBe(1);
     expect(run.err).toContain(`cannot use --kubeconfig ${existing}`);
     expect(run.err).toContain(why);
@@ -316,18 +308,7 @@ describe('multus install', () => {
     const existing = join(host, 'etc', 'kubernetes', 'node.kubeconfig');
     mkdirSync(join(host, 'etc', 'kubernetes'));
     writeFileSync(existing, NODE_KUBECONFIG);
-    const args = [
-      '--host-prefix',
-      host,
-      '--cni-bin-dir',
-      binDir,
-      '--cni-conf-dir',
-      confDir,
-      '--multus-bin',
-      image,
-      '--kubeconfig',
-      existing,
-    ];
+    const args = [...layoutArgs(), '--kubeconfig', existing];
     expect((await multus(args, new Map())).code).toBe(0);
     expect(readdirSync(confDir).sort()).toEqual(['00-multus.conflist', '10-flannel.conflist']);
     const plugin = (readJson(join(confDir, '00-multus.conflist'))['plugins'] as Array<Record<string, unknown>>)[0];

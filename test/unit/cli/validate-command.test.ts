@@ -1,50 +1,13 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli-main';
-import { bufferIo, kubeconfigText, pluginDirIn, writeConfIn } from './cli-test-support';
+import { bufferIo, kubeconfigText, seedConfig, useCliRoot } from './cli-test-support';
 import { RefusingExecutor } from '../../../src/cli/validate/refusing-executor';
 import { offlineContainer } from '../../../src/cli/validate/offline';
 import { validateFile } from '../../../src/cli/validate/validate-file';
 
-let root: string;
+const { root, pluginDir, write } = useCliRoot('multus-validate-');
 let bin: string;
-
-function pluginDir(name: string, types: readonly string[]): string {
-  return pluginDirIn(root, name, types);
-}
-
-function write(name: string, conf: unknown): string {
-  return writeConfIn(root, name, conf);
-}
-
-/** The seed README's three delegates with a bridge master (as the integration tests run them). */
-function seedConfig(): Record<string, unknown> {
-  return {
-    name: 'seed-a',
-    type: 'multus',
-    cniVersion: '0.4.0',
-    delegates: [
-      {
-        name: 'seed-master',
-        type: 'bridge',
-        bridge: 'mbr0',
-        isGateway: true,
-        masterplugin: true,
-        ipam: { type: 'host-local', subnet: '10.1.0.0/24' },
-      },
-      {
-        type: 'ptp',
-        ipam: { type: 'host-local', subnet: '10.1.1.0/24', routes: [{ dst: '0.0.0.0/0' }], gateway: '10.1.1.1' },
-      },
-      {
-        type: 'bridge',
-        bridge: 'mbr1',
-        ipam: { type: 'host-local', subnet: '10.1.2.0/24', rangeStart: '10.1.2.10', rangeEnd: '10.1.2.20' },
-      },
-    ],
-  };
-}
 
 async function validate(...args: string[]): Promise<{ code: number; out: string; err: string; lines: string[] }> {
   const io = bufferIo();
@@ -55,19 +18,14 @@ async function validate(...args: string[]): Promise<{ code: number; out: string;
 
 /** A usable kubeconfig (an ADD reads it before its first API call; validate checks it the same way). */
 function kubeconfig(name: string, server: string, insecure = false): string {
-  return writeConfIn(root, name, kubeconfigText(server, insecure));
+  return write(name, kubeconfigText(server, insecure));
 }
 
 let kc: string;
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'multus-validate-'));
   bin = pluginDir('bin', ['bridge', 'ptp', 'host-local', 'macvlan', 'firewall']);
   kc = kubeconfig('multus.kubeconfig', 'https://10.96.0.1:443');
-});
-
-afterEach(() => {
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe('multus validate: a good config', () => {
@@ -202,7 +160,7 @@ describe('multus validate: every problem, one per line, with its JSON path', () 
   });
 
   test('an unreadable file and a file that is not JSON', async () => {
-    const missing = join(root, 'nope.conf');
+    const missing = join(root(), 'nope.conf');
     const r1 = await validate(missing, '--json');
     expect(r1.code).toBe(1);
     expect(JSON.parse(r1.out)).toEqual({
@@ -280,8 +238,8 @@ describe('multus validate: a .conflist holding the multus config', () => {
 
 describe('multus validate: the kubeconfig is checked as an ADD checks it', () => {
   test.each([
-    ['missing', (): string => join(root, 'missing.kubeconfig'), 'cannot load kubeconfig'],
-    ['unparsable', (): string => writeConfIn(root, 'broken.kubeconfig', '{{'), 'cannot load kubeconfig'],
+    ['missing', (): string => join(root(), 'missing.kubeconfig'), 'cannot load kubeconfig'],
+    ['unparsable', (): string => write('broken.kubeconfig', '{{'), 'cannot load kubeconfig'],
     [
       'a plain http:// server without insecure-skip-tls-verify',
       (): string => kubeconfig('http.kubeconfig', 'http://10.96.0.1:8080'),
@@ -557,7 +515,7 @@ describe('multus validate: usage errors exit 2 with the usage', () => {
 describe("multus validate: vendor adapters from the config's adapterDirs", () => {
   /** A run-time adapter module (root-owned, as the loader insists; tests run as root). */
   function adapterDir(source: string): string {
-    const dir = join(root, 'adapters');
+    const dir = join(root(), 'adapters');
     mkdirSync(dir);
     chmodSync(dir, 0o755);
     writeFileSync(join(dir, 'acme.cjs'), source);

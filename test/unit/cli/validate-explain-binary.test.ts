@@ -4,13 +4,15 @@
  * the adapters and the decorators all survive the Bun build.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { seedConfig, useCliRoot } from './cli-test-support';
 
 const BINARY = join(__dirname, '..', '..', '..', 'dist', 'multus');
 
-let root: string;
+const { pluginDir, write } = useCliRoot('multus-cli-bin-');
+const SEED = seedConfig();
+const SEED_DELEGATES = SEED['delegates'] as ReadonlyArray<Record<string, unknown>>;
 let bin: string;
 
 function run(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
@@ -18,29 +20,6 @@ function run(args: readonly string[]): { status: number | null; stdout: string; 
   const r = spawnSync(BINARY, args, { env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
-
-function write(name: string, conf: unknown): string {
-  const file = join(root, name);
-  writeFileSync(file, JSON.stringify(conf));
-  return file;
-}
-
-const SEED = {
-  name: 'seed-a',
-  type: 'multus',
-  cniVersion: '0.4.0',
-  delegates: [
-    {
-      name: 'seed-master',
-      type: 'bridge',
-      bridge: 'mbr0',
-      masterplugin: true,
-      ipam: { type: 'host-local', subnet: '10.1.0.0/24' },
-    },
-    { type: 'ptp', ipam: { type: 'host-local', subnet: '10.1.1.0/24' } },
-    { type: 'bridge', bridge: 'mbr1', ipam: { type: 'host-local', subnet: '10.1.2.0/24' } },
-  ],
-};
 
 beforeAll(() => {
   try {
@@ -51,17 +30,8 @@ beforeAll(() => {
 });
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'multus-cli-bin-'));
-  bin = join(root, 'bin');
-  mkdirSync(bin);
-  chmodSync(bin, 0o755);
-  for (const type of ['bridge', 'ptp', 'host-local']) {
-    writeFileSync(join(bin, type), '#!/bin/sh\nexit 99\n');
-    chmodSync(join(bin, type), 0o755);
-  }
+  bin = pluginDir('bin', ['bridge', 'ptp', 'host-local']);
 });
-
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 test('dist/multus validate: ok, problems with paths (exit 1), usage (exit 2)', () => {
   const good = write('seed.conf', SEED);
@@ -72,7 +42,7 @@ test('dist/multus validate: ok, problems with paths (exit 1), usage (exit 2)', (
   });
   const bad = write('bad.conf', {
     ...SEED,
-    delegates: [SEED.delegates[0], { ...SEED.delegates[1], type: 'ptpx' }, { ...SEED.delegates[2], vlan: 5000 }],
+    delegates: [SEED_DELEGATES[0], { ...SEED_DELEGATES[1], type: 'ptpx' }, { ...SEED_DELEGATES[2], vlan: 5000 }],
   });
   const r = run(['validate', bad, '--cni-path', bin, '--json']);
   expect(r.status).toBe(1);

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../../src/cli/cli-io';
 import { parseCliArgs, pathAndIfname } from '../../../src/cli/validate/cli-args';
@@ -7,6 +6,7 @@ import { readConfigFile } from '../../../src/cli/validate/config-file';
 import { joinJsonPath, problemsOf, uniqueProblems } from '../../../src/cli/validate/problem';
 import { RefusingExecutor } from '../../../src/cli/validate/refusing-executor';
 import { CniCode, CniError } from '../../../src/core/errors';
+import { useTempDir } from '../../support/temp-dir';
 
 describe('problemsOf', () => {
   test('an error that carries its problems gives one Problem each, paths mapped into the file', () => {
@@ -42,14 +42,10 @@ describe('problemsOf', () => {
 });
 
 describe('readConfigFile', () => {
-  let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'multus-read-'));
-  });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  const root = useTempDir('multus-read-');
 
   function write(conf: unknown): string {
-    const file = join(root, 'f.conf');
+    const file = join(root(), 'f.conf');
     writeFileSync(file, JSON.stringify(conf));
     return file;
   }

@@ -1,18 +1,13 @@
 import { HOST_NETNS_PATHS } from '../../../src/core/host-netns';
 import { defaultScript, FakeExecutor } from '../../support/fakes';
+import { hostLocal, multusConf } from '../../support/multus-conf';
 import { runPlugin } from '../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../support/test-container';
 
-const config = {
-  name: 'multus-net',
-  type: 'multus',
-  cniVersion: '1.0.0',
-  cniDir: '/cache',
-  delegates: [
-    { type: 'bridge', name: 'br', ipam: { type: 'host-local', subnet: '10.10.0.0/24' } },
-    { type: 'ptp', name: 'p2p', ipam: { type: 'host-local', subnet: '10.20.0.0/24' } },
-  ],
-};
+const config = multusConf([
+  { type: 'bridge', name: 'br', ipam: hostLocal('10.10.0.0/24') },
+  { type: 'ptp', name: 'p2p', ipam: hostLocal('10.20.0.0/24') },
+]);
 
 /** A container where /var/run/netns/host-alias names the host's namespace (as multus's own, or init's). */
 function hostNetnsContainer(host: string = HOST_NETNS_PATHS[0]): TestContainer {

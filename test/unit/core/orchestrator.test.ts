@@ -1,26 +1,15 @@
 import { CniError } from '../../../src/core/errors';
 import type { ExecRequest } from '../../../src/core/ports/executor';
 import { defaultScript, FakeExecutor } from '../../support/fakes';
+import { hostLocal, multusConf } from '../../support/multus-conf';
 import { runPlugin } from '../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../support/test-container';
 
-const config = {
-  name: 'multus-net',
-  type: 'multus',
-  cniVersion: '1.0.0',
-  cniDir: '/cache',
-  delegates: [
-    {
-      type: 'bridge',
-      name: 'br-a',
-      bridge: 'br-a',
-      masterplugin: true,
-      ipam: { type: 'host-local', subnet: '10.10.0.0/24' },
-    },
-    { type: 'ptp', ipam: { type: 'host-local', subnet: '10.20.0.0/24' } },
-    { type: 'vendor-thing', name: 'v', cniVersion: '0.3.1', custom: { keep: true } },
-  ],
-};
+const config = multusConf([
+  { type: 'bridge', name: 'br-a', bridge: 'br-a', masterplugin: true, ipam: hostLocal('10.10.0.0/24') },
+  { type: 'ptp', ipam: hostLocal('10.20.0.0/24') },
+  { type: 'vendor-thing', name: 'v', cniVersion: '0.3.1', custom: { keep: true } },
+]);
 
 function failOn(type: string, command = 'ADD', code = 11): (req: ExecRequest) => unknown {
   return (req) => {

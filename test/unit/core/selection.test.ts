@@ -1,4 +1,3 @@
-import { CniError } from '../../../src/core/errors';
 import {
   DEFAULT_NETWORK_ANNOTATION,
   dns1123LabelProblem,
@@ -10,6 +9,7 @@ import {
   SEED_NETWORKS_ANNOTATION,
 } from '../../../src/core/selection';
 import { CIDRS, NOT_CIDRS } from './cidr-cases';
+import { thrownCniError } from '../../support/cni-error';
 
 const NETS = NETWORKS_ANNOTATION;
 const SEED = SEED_NETWORKS_ANNOTATION;
@@ -41,16 +41,6 @@ function sel(origin: string, name: string, extra: Partial<NetworkSelection> = {}
 /** `one(key, name, extra)`: a single selection at entry 1. */
 function one(key: string, name: string, extra: Partial<NetworkSelection> = {}): NetworkSelection[] {
   return [sel(entry(key, 1), name, extra)];
-}
-
-function catchError(run: () => unknown): CniError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof CniError) return err;
-    throw err;
-  }
-  throw new Error('expected a CniError, nothing was thrown');
 }
 
 const SEED_TEXT = '[ { "name": "br-net-1" }, { "name": "br-net-2" }, { "name": "br-net-2" }, { "name": "ptp-net" } ]';
@@ -418,13 +408,13 @@ describe('parseNetworkSelections: rejected with code 7, the quoted text and what
       [entry(NETS, 2), '{"name":"B"}', '"B" is not a DNS-1123 subdomain'],
     ],
   ])('%s', (_title, key, text, fragments) => {
-    const err = catchError(() => parseNetworkSelections(key, text));
+    const err = thrownCniError(() => parseNetworkSelections(key, text));
     expect(err.code).toBe(7);
     for (const fragment of fragments) expect(err.msg).toContain(fragment);
   });
 
   test('a huge annotation is cut in the message', () => {
-    const err = catchError(() => parseNetworkSelections(NETS, `[${'{"name":"a"},'.repeat(100)}`));
+    const err = thrownCniError(() => parseNetworkSelections(NETS, `[${'{"name":"a"},'.repeat(100)}`));
     expect(err.msg).toContain('…');
     expect(err.msg.length).toBeLessThan(400);
   });
@@ -438,7 +428,7 @@ describe('parseNetworkSelections: an ips item with a prefix follows the one CIDR
   });
 
   test.each(NOT_CIDRS.filter(([text]) => text.includes('/')))('refuses %p: %s', (text) => {
-    const err = catchError(() => parseNetworkSelections(NETS, ipsOf(text)));
+    const err = thrownCniError(() => parseNetworkSelections(NETS, ipsOf(text)));
     expect(err.code).toBe(7);
     expect(err.msg).toContain(`field "ips" item 1: ${JSON.stringify(text)} is not an IP address or IP/prefix`);
   });
@@ -464,7 +454,7 @@ describe('parseDefaultNetwork', () => {
     ['a/b/c', [`annotation "${DEFAULT_NETWORK_ANNOTATION}" entry 1`, "more than one '/'", COMMA]],
     ['[{"name":"A"}]', ['DNS-1123 subdomain']],
   ])('rejects %j', (text, fragments) => {
-    const err = catchError(() => parseDefaultNetwork(text));
+    const err = thrownCniError(() => parseDefaultNetwork(text));
     expect(err.code).toBe(7);
     expect(err.msg).toContain(`annotation "${DEFAULT_NETWORK_ANNOTATION}"`);
     for (const fragment of fragments) expect(err.msg).toContain(fragment);

@@ -4,6 +4,7 @@ import { CniCode, CniError } from '../../../src/core/errors';
 import type { DelegateConf } from '../../../src/core/plan';
 import type { VerifyContext } from '../../../src/core/ports/delegate-adapter';
 import type { Executor } from '../../../src/core/ports/executor';
+import { hostLocal, multusConf } from '../../support/multus-conf';
 import { runPlugin } from '../../support/run-plugin';
 import { testContainer } from '../../support/test-container';
 
@@ -26,17 +27,12 @@ class CheckingAdapter extends ExecAdapter {
   }
 }
 
-const config = (present: boolean): Record<string, unknown> => ({
-  name: 'multus-net',
-  type: 'multus',
-  cniVersion: '1.0.0',
-  cniDir: '/cache',
-  delegates: [
-    { type: 'bridge', name: 'br', ipam: { type: 'host-local', subnet: '10.10.0.0/24' } },
+const config = (present: boolean): object =>
+  multusConf([
+    { type: 'bridge', name: 'br', ipam: hostLocal('10.10.0.0/24') },
     { type: 'vendor', name: 'v1', device: 'a' },
     { type: 'vendor', name: 'v2', device: 'b', present },
-  ],
-});
+  ]);
 
 describe('adapter verify', () => {
   test(

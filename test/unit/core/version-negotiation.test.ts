@@ -2,18 +2,19 @@ import { CniError } from '../../../src/core/errors';
 import type { ExecRequest } from '../../../src/core/ports/executor';
 import { highestCommonVersion } from '../../../src/core/version-negotiation';
 import { defaultScript, FakeExecutor, FakePluginVersions } from '../../support/fakes';
+import { hostLocal, multusConf } from '../../support/multus-conf';
 import { runPlugin } from '../../support/run-plugin';
 import { testContainer } from '../../support/test-container';
 
 /** Debian 12's reference plugins (containernetworking-plugins 1.1.1) answer VERSION with these. */
 const DEBIAN = ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0'];
 
-function config(cniVersion: string, delegates: unknown[]): Record<string, unknown> {
-  return { name: 'multus-net', type: 'multus', cniVersion, cniDir: '/cache', delegates };
+function config(cniVersion: string, delegates: object[]): object {
+  return multusConf(delegates, cniVersion);
 }
 
-const bridge = { type: 'bridge', name: 'br', ipam: { type: 'host-local', subnet: '10.10.0.0/24' } };
-const ptp = { type: 'ptp', name: 'p2p', ipam: { type: 'host-local', subnet: '10.20.0.0/24' } };
+const bridge = { type: 'bridge', name: 'br', ipam: hostLocal('10.10.0.0/24') };
+const ptp = { type: 'ptp', name: 'p2p', ipam: hostLocal('10.20.0.0/24') };
 
 describe('highestCommonVersion', () => {
   test.each([

@@ -1,17 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileContainerLock } from '../../../src/runtime/file-container-lock';
+import { useTempDir } from '../../support/temp-dir';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'multus-lock-test-'));
+const dir = useTempDir('multus-lock-test-');
+
+const key = (): { dir: string; containerId: string; ifname: string } => ({
+  dir: dir(),
+  containerId: 'c1',
+  ifname: 'eth0',
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const key = (): { dir: string; containerId: string; ifname: string } => ({ dir, containerId: 'c1', ifname: 'eth0' });
-const lockFile = (): string => join(dir, 'c1-eth0.lock');
+const lockFile = (): string => join(dir(), 'c1-eth0.lock');
 
 function startOf(pid: number): string {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -1,18 +1,13 @@
 import { decodePluginOutput, type PluginOutcome } from '../../../../src/adapters/executor/plugin-output';
-import { CniError } from '../../../../src/core/errors';
+import type { CniError } from '../../../../src/core/errors';
+import { thrownCniError } from '../../../support/cni-error';
 
 function outcome(over: Partial<PluginOutcome>): PluginOutcome {
   return { type: 'bridge', command: 'ADD', exitCode: 0, signal: undefined, stdout: '', stderr: '', ...over };
 }
 
 function failure(over: Partial<PluginOutcome>): CniError {
-  try {
-    decodePluginOutput(outcome(over));
-  } catch (err) {
-    if (err instanceof CniError) return err;
-    throw err;
-  }
-  throw new Error('expected a CniError');
+  return thrownCniError(() => decodePluginOutput(outcome(over)));
 }
 
 describe('decodePluginOutput', () => {

@@ -15,8 +15,8 @@ import type { AdapterRegistry } from '../../../../src/core/adapter-registry';
 import type { AdapterCatalog } from '../../../../src/core/ports/adapter-catalog';
 import { CniError } from '../../../../src/core/errors';
 import { TOKENS } from '../../../../src/core/tokens';
-import { testContainer } from '../../../../src/testing';
-import { runPlugin } from '../../../support/run-plugin';
+import { testContainer, type TestContainer } from '../../../../src/testing';
+import { runPlugin, type PluginRun } from '../../../support/run-plugin';
 
 /** A CommonJS vendor module extending the API's ExecAdapter; `extra` runs at its top level. */
 function vendorModule(options: {
@@ -80,6 +80,14 @@ function catalog(): AdapterCatalog {
   return testContainer().container.get<AdapterCatalog>(TOKENS.AdapterCatalog);
 }
 
+/** The refusal of a directory or module file that group or others may write. */
+function writableRefusal(what: 'adapter directory' | 'adapter module', path: string, shown: string): string {
+  return (
+    `${what} ${path} is writable by group or others (mode ${shown}): refusing to load code from it; ` +
+    `fix with chmod go-w ${path}`
+  );
+}
+
 async function loadError(from: AdapterCatalog, dirs: string[]): Promise<CniError> {
   const err: unknown = await from.registryFor(dirs).then(
     () => undefined,
@@ -87,6 +95,16 @@ async function loadError(from: AdapterCatalog, dirs: string[]): Promise<CniError
   );
   if (!(err instanceof CniError)) throw new Error(`expected load to fail with a CniError, got ${String(err)}`);
   return err;
+}
+
+/** A whole in-process CNI ADD of one delegate, with `adapterDirs: [dir]`, on a fresh test container. */
+async function addWithAdapterDir(
+  dir: string,
+  delegate: Record<string, unknown>,
+): Promise<TestContainer & { run: PluginRun }> {
+  const t = testContainer();
+  const config = { cniVersion: '1.0.0', name: 'n', type: 'multus', adapterDirs: [dir], delegates: [delegate] };
+  return { ...t, run: await runPlugin(t.container, { command: 'ADD', config }) };
 }
 
 describe('AdapterDirLoader: the run-time path', () => {
@@ -125,16 +143,8 @@ describe('AdapterDirLoader: the run-time path', () => {
           set: { vlan: 42 },
         }),
       });
-      const t = testContainer();
-      const config = {
-        cniVersion: '1.0.0',
-        name: 'n',
-        type: 'multus',
-        adapterDirs: [dir],
-        delegates: [{ name: 'pods', type: 'bridge', ipam: {} }],
-      };
-      const run = await runPlugin(t.container, { command: 'ADD', config });
-      expect(run.code).toBe(0);
+      const t = await addWithAdapterDir(dir, { name: 'pods', type: 'bridge', ipam: {} });
+      expect(t.run.code).toBe(0);
       expect(t.executor.calls.map((c) => c.stdin)).toEqual([
         { name: 'pods', type: 'bridge', ipam: {}, cniVersion: '1.0.0', vlan: 42 },
       ]);
@@ -167,16 +177,8 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
       const dir = adapterDir({
         'copycat.cjs': vendorModule({ module: 'copycat', adapter: 'bridge', priority: 50, type: 'bridge' }),
       });
-      const t = testContainer();
-      const config = {
-        cniVersion: '1.0.0',
-        name: 'n',
-        type: 'multus',
-        adapterDirs: [dir],
-        delegates: [{ name: 'pods', type: 'bridge' }],
-      };
-      const run = await runPlugin(t.container, { command: 'ADD', config });
-      expect(run.json).toEqual(
+      const t = await addWithAdapterDir(dir, { name: 'pods', type: 'bridge' });
+      expect(t.run.json).toEqual(
         expect.objectContaining({
           code: 108,
           msg: expect.stringContaining(`by built-in and by ${join(dir, 'copycat.cjs')} (copycat)`),
@@ -194,11 +196,7 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
     const dir = adapterDir({ 'ok.cjs': DPDK });
     chmodSync(dir, mode);
     const error = await loadError(catalog(), [dir]);
-    expect([error.code, error.msg]).toEqual([
-      108,
-      `adapter directory ${dir} is writable by group or others (mode ${shown}): refusing to load code from it; ` +
-        `fix with chmod go-w ${dir}`,
-    ]);
+    expect([error.code, error.msg]).toEqual([108, writableRefusal('adapter directory', dir, shown)]);
   });
 
   test.each([
@@ -209,11 +207,7 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
     const file = join(dir, 'b-open.cjs');
     chmodSync(file, mode);
     const error = await loadError(catalog(), [dir]);
-    expect([error.code, error.msg]).toEqual([
-      108,
-      `adapter module ${file} is writable by group or others (mode ${shown}): refusing to load code from it; ` +
-        `fix with chmod go-w ${file}`,
-    ]);
+    expect([error.code, error.msg]).toEqual([108, writableRefusal('adapter module', file, shown)]);
   });
 
   test('a module file not owned by root', async () => {
@@ -243,16 +237,8 @@ describe('AdapterDirLoader: refusals are code 108 naming the file or directory, 
   test('the CNI call fails with the refusal and runs nothing', async () => {
     const dir = adapterDir({ 'ok.cjs': DPDK });
     chmodSync(dir, 0o777);
-    const t = testContainer();
-    const config = {
-      cniVersion: '1.0.0',
-      name: 'n',
-      type: 'multus',
-      adapterDirs: [dir],
-      delegates: [{ name: 'pods', type: 'bridge' }],
-    };
-    const run = await runPlugin(t.container, { command: 'ADD', config });
-    expect(run.json).toEqual(
+    const t = await addWithAdapterDir(dir, { name: 'pods', type: 'bridge' });
+    expect(t.run.json).toEqual(
       expect.objectContaining({ code: 108, msg: expect.stringContaining(`adapter directory ${dir} is writable`) }),
     );
     expect(t.executor.calls).toEqual([]);

@@ -15,11 +15,12 @@ import {
 } from '../../../../src/adapters/modules/adapter-module';
 import { registerBuiltinAdapters } from '../../../../src/adapters/register-builtins';
 import { registryOf, type AdapterFactory } from '../../../../src/core/adapter-registry';
-import { CniError } from '../../../../src/core/errors';
 import { TOKENS } from '../../../../src/core/tokens';
 import { ExecAdapter } from '../../../../src/adapters/exec-adapter';
 import { FakeExecutor, testContainer } from '../../../../src/testing';
 import { runPlugin } from '../../../support/run-plugin';
+import { thrownCniError } from '../../../support/cni-error';
+import { expectBuiltinsThenMacvlan } from '../adapter-test-helpers';
 
 /** A container with the built-ins over a fake executor, like the binary's before vendor modules. */
 function builtins(): Container {
@@ -27,16 +28,6 @@ function builtins(): Container {
   container.bind(TOKENS.Executor).toConstantValue(new FakeExecutor());
   registerBuiltinAdapters(container);
   return container;
-}
-
-function thrown(work: () => unknown): CniError {
-  try {
-    work();
-  } catch (err) {
-    if (err instanceof CniError) return err;
-    throw err;
-  }
-  throw new Error('expected a CniError, nothing was thrown');
 }
 
 const typed =
@@ -49,18 +40,7 @@ describe('registerAdapterModule: the build-time path', () => {
     const container = builtins();
     const module = registerAdapterModule(container, macvlanPackage, 'build-time ./plugins/macvlan');
     expect(module.name).toBe('multus-adapter-macvlan');
-    const registry = registryOf(container);
-    expect(registry.list().map((a) => a.name)).toEqual([
-      'exec',
-      'bridge',
-      'ptp',
-      'flannel',
-      'sriov',
-      'vhostuser',
-      'macvlan',
-    ]);
-    const picked = registry.pick({ type: 'macvlan' }, 'delegates[0]');
-    expect(registry.originOf(picked)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
+    expectBuiltinsThenMacvlan(registryOf(container));
   });
 
   test.each([
@@ -137,7 +117,7 @@ describe('registerAdapterModule: broken modules are code 108 naming the module, 
       'adapter module /vendor/x.cjs: its setup function threw: needs a newer multus',
     ],
   ])('%s: refused when registered', (_label, exported, message) => {
-    const error = thrown(() => registerAdapterModule(builtins(), exported, '/vendor/x.cjs'));
+    const error = thrownCniError(() => registerAdapterModule(builtins(), exported, '/vendor/x.cjs'));
     expect(error.code).toBe(108);
     expect(error.msg).toContain(message);
   });
@@ -150,7 +130,7 @@ describe('registerAdapterModule: broken modules are code 108 naming the module, 
         throw new Error('no device plugin socket');
       };
       registerAdapterModule(container, { name: 'm', adapters: [typed('ok', 1, ['ok']), boom] }, '/vendor/x.cjs');
-      const error = thrown(() => registryOf(container));
+      const error = thrownCniError(() => registryOf(container));
       expect([error.code, error.msg]).toEqual([
         108,
         'adapter module /vendor/x.cjs: adapters[1] threw when created: no device plugin socket',
@@ -167,7 +147,7 @@ describe('registerAdapterModule: broken modules are code 108 naming the module, 
       prepare: (c: unknown) => c,
     })) as unknown as AdapterFactory;
     registerAdapterModule(container, { name: 'm', adapters: [half] }, '/vendor/x.cjs');
-    const error = thrown(() => registryOf(container));
+    const error = thrownCniError(() => registryOf(container));
     expect(error.code).toBe(108);
     expect(error.msg).toContain('adapter module /vendor/x.cjs: adapters[0] did not make an adapter');
     expect(error.msg).toContain('missing add, del, check, gc, status');
@@ -180,7 +160,7 @@ describe('registerAdapterModule: broken modules are code 108 naming the module, 
       { name: 'copycat', adapters: [typed('bridge', 50, ['bridge'])] },
       '/vendor/copycat.cjs',
     );
-    const error = thrown(() => registryOf(container));
+    const error = thrownCniError(() => registryOf(container));
     expect(error.code).toBe(108);
     expect(error.msg).toContain(
       'adapter name "bridge" is registered twice: by built-in and by /vendor/copycat.cjs (copycat)',
@@ -191,7 +171,7 @@ describe('registerAdapterModule: broken modules are code 108 naming the module, 
     const container = builtins();
     registerAdapterModule(container, { name: 'a', adapters: [typed('dpdk', 20, ['dpdk'])] }, '/vendor/a.cjs');
     registerAdapterModule(container, { name: 'b', adapters: [typed('dpdk', 30, ['dpdk'])] }, '/vendor/b.cjs');
-    expect(thrown(() => registryOf(container)).msg).toContain('by /vendor/a.cjs (a) and by /vendor/b.cjs (b)');
+    expect(thrownCniError(() => registryOf(container)).msg).toContain('by /vendor/a.cjs (a) and by /vendor/b.cjs (b)');
   });
 });
 

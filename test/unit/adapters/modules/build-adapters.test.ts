@@ -11,6 +11,7 @@ import { buildContainer } from '../../../../src/container';
 import type { AdapterRegistry } from '../../../../src/core/adapter-registry';
 import { TOKENS } from '../../../../src/core/tokens';
 import { BUILD_ADAPTER_MODULES } from '../../../../src/generated/build-adapters';
+import { expectBuiltinsThenMacvlan } from '../adapter-test-helpers';
 
 const root = join(__dirname, '..', '..', '..', '..');
 
@@ -35,17 +36,6 @@ test('package.json lists the macvlan example, and the manifest holds one module 
 test(
   'the production container registers the build-time ' + 'modules after the built-ins, naming where they came from',
   () => {
-    const registry = buildContainer().get<AdapterRegistry>(TOKENS.AdapterRegistry);
-    expect(registry.list().map((a) => a.name)).toEqual([
-      'exec',
-      'bridge',
-      'ptp',
-      'flannel',
-      'sriov',
-      'vhostuser',
-      'macvlan',
-    ]);
-    const macvlan = registry.pick({ type: 'macvlan' }, 'delegates[0]');
-    expect(registry.originOf(macvlan)).toBe('build-time ./plugins/macvlan (multus-adapter-macvlan)');
+    expectBuiltinsThenMacvlan(buildContainer().get<AdapterRegistry>(TOKENS.AdapterRegistry));
   },
 );

@@ -25,6 +25,20 @@ function problem(conf: unknown): CniError {
   throw new Error('expected the config to be refused');
 }
 
+/** A multus config with `keys` and one delegate of type a. */
+const oneDelegate = (keys: Record<string, unknown>): Record<string, unknown> => ({
+  type: 'multus',
+  ...keys,
+  delegates: [{ type: 'a' }],
+});
+
+/** A multus config with `keys` and kubeconfig /k (no delegates: they come from the cluster). */
+const withKubeconfig = (keys: Record<string, unknown>): Record<string, unknown> => ({
+  type: 'multus',
+  kubeconfig: '/k',
+  ...keys,
+});
+
 describe('parseMultusConfig', () => {
   test("the seed's three-delegate config", () => {
     const c = parseMultusConfig(seed);
@@ -96,12 +110,7 @@ describe('parseMultusConfig', () => {
       7,
       'delegates[0], delegates[1] each set "masterplugin": true',
     ],
-    [
-      'bad cniVersion',
-      { type: 'multus', cniVersion: '0.5.0', delegates: [{ type: 'a' }] },
-      7,
-      'cniVersion: must be one of 0.1.0',
-    ],
+    ['bad cniVersion', oneDelegate({ cniVersion: '0.5.0' }), 7, 'cniVersion: must be one of 0.1.0'],
     [
       'bad delegate cniVersion',
       { type: 'multus', delegates: [{ type: 'a', cniVersion: 2 }] },
@@ -110,83 +119,53 @@ describe('parseMultusConfig', () => {
     ],
     [
       'relative kubeconfig',
-      { type: 'multus', kubeconfig: 'kube.conf', delegates: [{ type: 'a' }] },
+      oneDelegate({ kubeconfig: 'kube.conf' }),
       7,
       'kubeconfig: must be an absolute path, got "kube.conf"',
     ],
-    [
-      'relative cniDir',
-      { type: 'multus', cniDir: 'x', delegates: [{ type: 'a' }] },
-      7,
-      'cniDir: must be an absolute path',
-    ],
-    [
-      'relative binDir',
-      { type: 'multus', binDir: 'bin', delegates: [{ type: 'a' }] },
-      7,
-      'binDir: must be an absolute path',
-    ],
-    [
-      'unknown log level',
-      { type: 'multus', log_level: 'loud', delegates: [{ type: 'a' }] },
-      7,
-      'log_level: must be one of',
-    ],
+    ['relative cniDir', oneDelegate({ cniDir: 'x' }), 7, 'cniDir: must be an absolute path'],
+    ['relative binDir', oneDelegate({ binDir: 'bin' }), 7, 'binDir: must be an absolute path'],
+    ['unknown log level', oneDelegate({ log_level: 'loud' }), 7, 'log_level: must be one of'],
     [
       'levels disagree',
-      { type: 'multus', log_level: 'debug', logLevel: 'error', delegates: [{ type: 'a' }] },
+      oneDelegate({ log_level: 'debug', logLevel: 'error' }),
       7,
       'log_level "debug" and logLevel "error" disagree',
     ],
-    [
-      'logToStderr not boolean',
-      { type: 'multus', logToStderr: 'no', delegates: [{ type: 'a' }] },
-      7,
-      'logToStderr: must be true or false',
-    ],
-    [
-      'ifnameIndexFrom 2',
-      { type: 'multus', ifnameIndexFrom: 2, delegates: [{ type: 'a' }] },
-      7,
-      'ifnameIndexFrom: must be 0 or 1',
-    ],
+    ['logToStderr not boolean', oneDelegate({ logToStderr: 'no' }), 7, 'logToStderr: must be true or false'],
+    ['ifnameIndexFrom 2', oneDelegate({ ifnameIndexFrom: 2 }), 7, 'ifnameIndexFrom: must be 0 or 1'],
     ['no type', { delegates: [{ type: 'a' }] }, 7, 'type: must be a non-empty string'],
     ['name empty', { name: '', type: 'multus', delegates: [{ type: 'a' }] }, 7, 'name: must be a non-empty string'],
-    [
-      'a thick-plugin key',
-      { type: 'multus', socketDir: '/x', delegates: [{ type: 'a' }] },
-      2,
-      "socketDir: is a setting of Go Multus's thick plugin",
-    ],
+    ['a thick-plugin key', oneDelegate({ socketDir: '/x' }), 2, "socketDir: is a setting of Go Multus's thick plugin"],
     [
       'clusterNetwork and delegates',
-      { type: 'multus', kubeconfig: '/k', clusterNetwork: 'a', delegates: [{ type: 'a' }] },
+      oneDelegate({ kubeconfig: '/k', clusterNetwork: 'a' }),
       7,
       'clusterNetwork and delegates both',
     ],
     [
       'defaultNetworks without kubeconfig',
-      { type: 'multus', defaultNetworks: ['a'], delegates: [{ type: 'a' }] },
+      oneDelegate({ defaultNetworks: ['a'] }),
       7,
       'defaultNetworks need kubeconfig',
     ],
     ['no delegates without kubeconfig', { type: 'multus', name: 'x' }, 7, 'or set kubeconfig'],
     [
       'defaultNetworks not names',
-      { type: 'multus', kubeconfig: '/k', defaultNetworks: [1] },
+      withKubeconfig({ defaultNetworks: [1] }),
       7,
       'defaultNetworks: must be a list of names',
     ],
     [
       'namespaceIsolation not boolean',
-      { type: 'multus', kubeconfig: '/k', namespaceIsolation: 'yes' },
+      withKubeconfig({ namespaceIsolation: 'yes' }),
       7,
       'namespaceIsolation: must be true or false',
     ],
-    ['relative confDir', { type: 'multus', kubeconfig: '/k', confDir: 'd' }, 7, 'confDir: must be an absolute path'],
+    ['relative confDir', withKubeconfig({ confDir: 'd' }), 7, 'confDir: must be an absolute path'],
     [
       'relative podResourcesSocket',
-      { type: 'multus', kubeconfig: '/k', podResourcesSocket: 'kubelet.sock' },
+      withKubeconfig({ podResourcesSocket: 'kubelet.sock' }),
       7,
       'podResourcesSocket: must be an absolute path',
     ],

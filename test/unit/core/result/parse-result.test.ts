@@ -1,19 +1,11 @@
-import { CniCode, CniError } from '../../../../src/core/errors';
+import { CniCode } from '../../../../src/core/errors';
 import { convertResult, parseResult, Result020, Result040, Result100 } from '../../../../src/core/result';
 import type { CniVersion } from '../../../../src/core/version';
+import { thrownCniError } from '../../../support/cni-error';
 
 const W = 'delegate "sriov"';
 
-function errorOf(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CniError) return err;
-    throw err;
-  }
-  throw new Error('expected a CniError');
-}
-
+const NOT_CIDR = 'result.ips[0].address: must be an IP address with prefix (CIDR), got ';
 const IFS = [{ name: 'lo0' }, { name: 'veth0' }, { name: 'eth0', sandbox: '/var/run/netns/a' }];
 
 describe('parseResult: malformed results are DelegateBadOutput (102) naming where and the path', () => {
@@ -23,31 +15,15 @@ describe('parseResult: malformed results are DelegateBadOutput (102) naming wher
     ['a string', 'ok', 'result: must be a JSON object, got "ok"'],
     ['a number', 42, 'result: must be a JSON object, got 42'],
     ['cniVersion of the wrong type', { cniVersion: 1 }, 'result.cniVersion: must be a string, got 1'],
-    [
-      'address not CIDR',
-      { cniVersion: '1.0.0', ips: [{ address: 'x' }] },
-      'result.ips[0].address: must be an IP address with prefix (CIDR), got "x"',
-    ],
-    [
-      'address without prefix',
-      { cniVersion: '1.0.0', ips: [{ address: '10.0.0.5' }] },
-      'result.ips[0].address: must be an IP address with prefix (CIDR), got "10.0.0.5"',
-    ],
+    ['address not CIDR', { cniVersion: '1.0.0', ips: [{ address: 'x' }] }, `${NOT_CIDR}"x"`],
+    ['address without prefix', { cniVersion: '1.0.0', ips: [{ address: '10.0.0.5' }] }, `${NOT_CIDR}"10.0.0.5"`],
     [
       'IPv4 prefix too long',
       { cniVersion: '0.4.0', ips: [{ version: '4', address: '10.0.0.5/33' }] },
-      'result.ips[0].address: must be an IP address with prefix (CIDR), got "10.0.0.5/33"',
+      `${NOT_CIDR}"10.0.0.5/33"`,
     ],
-    [
-      'IPv6 prefix too long',
-      { cniVersion: '1.1.0', ips: [{ address: 'fd00::5/129' }] },
-      'result.ips[0].address: must be an IP address with prefix (CIDR), got "fd00::5/129"',
-    ],
-    [
-      'address missing',
-      { cniVersion: '1.0.0', ips: [{ gateway: '10.0.0.1' }] },
-      'result.ips[0].address: must be an IP address with prefix (CIDR), got nothing',
-    ],
+    ['IPv6 prefix too long', { cniVersion: '1.1.0', ips: [{ address: 'fd00::5/129' }] }, `${NOT_CIDR}"fd00::5/129"`],
+    ['address missing', { cniVersion: '1.0.0', ips: [{ gateway: '10.0.0.1' }] }, `${NOT_CIDR}nothing`],
     [
       'gateway not an IP',
       { cniVersion: '1.0.0', ips: [{ address: '10.0.0.5/24', gateway: '10.0.0.1/24' }] },
@@ -171,20 +147,22 @@ describe('parseResult: malformed results are DelegateBadOutput (102) naming wher
   ];
 
   test.each(cases)('%s', (_name, raw, msg) => {
-    const err = errorOf(() => parseResult(raw, '1.0.0', W));
+    const err = thrownCniError(() => parseResult(raw, '1.0.0', W));
     expect(err.code).toBe(CniCode.DelegateBadOutput);
     expect(err.msg).toBe(`${W}: ${msg}`);
   });
 
   test('long offending values are shortened in the message', () => {
-    const err = errorOf(() => parseResult({ cniVersion: '1.0.0', ips: [{ address: 'x'.repeat(200) }] }, '1.0.0', W));
+    const err = thrownCniError(() =>
+      parseResult({ cniVersion: '1.0.0', ips: [{ address: 'x'.repeat(200) }] }, '1.0.0', W),
+    );
     expect(err.msg).toMatch(/got "x{76}\.\.\.$/);
   });
 });
 
 describe('parseResult: versions', () => {
   test('an unknown cniVersion is IncompatibleVersion (1) naming the version and the supported list', () => {
-    const err = errorOf(() => parseResult({ cniVersion: '0.9.0', ips: [] }, '1.0.0', W));
+    const err = thrownCniError(() => parseResult({ cniVersion: '0.9.0', ips: [] }, '1.0.0', W));
     expect(err.code).toBe(CniCode.IncompatibleVersion);
     expect(err.msg).toBe(
       `${W}: result.cniVersion: unsupported CNI version "0.9.0" (supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, ` +

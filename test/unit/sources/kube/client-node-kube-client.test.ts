@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniCode, CniError } from '../../../../src/core/errors';
 import type { KubeClient } from '../../../../src/core/ports/kube-client';
@@ -8,7 +7,9 @@ import {
   type ClientNodeKubeClientOptions,
 } from '../../../../src/sources/kube/client-node-kube-client';
 import { type KubeTestServer, startKubeTestServer } from '../../../support/kube-test-server';
+import { NETWORK_CRD, networkRef } from '../../../support/fake-kube';
 import { ManualAttemptTimer } from '../../../support/manual-attempt-timer';
+import { useTempDir } from '../../../support/temp-dir';
 
 /**
  * Nothing here depends on how fast the machine is: the retry budget runs on `clock`, which only
@@ -214,19 +215,8 @@ describe('getPod', () => {
 });
 
 describe('getObject', () => {
-  const net = {
-    group: 'kubernetes.com',
-    version: 'v1',
-    plural: 'networks',
-    namespace: 'ns1',
-    name: 'br-net-1',
-  } as const;
-  const crd = {
-    group: 'apiextensions.k8s.io',
-    version: 'v1',
-    plural: 'customresourcedefinitions',
-    name: 'networks.kubernetes.com',
-  } as const;
+  const net = networkRef('ns1', 'br-net-1');
+  const crd = NETWORK_CRD;
 
   test('returns namespaced and cluster-scoped objects', async () => {
     server.addObject(net, { plugin: 'bridge', args: '[{"type":"bridge"}]' });
@@ -344,21 +334,17 @@ describe('setPodAnnotation', () => {
 });
 
 describe('kubeconfig and provider', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kube-client-test-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('kube-client-test-');
 
   test('a missing kubeconfig is code 7 naming the file', async () => {
-    const path = join(dir, 'nope.kubeconfig');
+    const path = join(dir(), 'nope.kubeconfig');
     const err = await failure(client(path));
     expect(err.code).toBe(CniCode.InvalidConfig);
     expect(err.msg).toContain(`cannot load kubeconfig ${path}: ENOENT`);
   });
 
   test('invalid YAML is code 7 with its position but no excerpt (it could hold a token)', async () => {
-    const path = join(dir, 'bad');
+    const path = join(dir(), 'bad');
     writeFileSync(path, 'users:\n- name: u\n  user:\n    token: "s3cr3t-token\n  : [\n');
     const err = await failure(client(path));
     expect(err.code).toBe(CniCode.InvalidConfig);
@@ -370,7 +356,7 @@ describe('kubeconfig and provider', () => {
     ['an empty file', ''],
     ['no current context', 'clusters: []\nusers: []\ncontexts: []\n'],
   ])('%s is code 7', async (_name, text) => {
-    const path = join(dir, 'kc');
+    const path = join(dir(), 'kc');
     writeFileSync(path, text);
     const err = await failure(client(path));
     expect(err.code).toBe(CniCode.InvalidConfig);
@@ -378,7 +364,7 @@ describe('kubeconfig and provider', () => {
   });
 
   test('a plain http:// server is code 7 before any request', async () => {
-    const path = server.writeKubeconfig(join(dir, 'kc'), { server: `http://127.0.0.1:${server.port}` });
+    const path = server.writeKubeconfig(join(dir(), 'kc'), { server: `http://127.0.0.1:${server.port}` });
     const err = await failure(client(path));
     expect(err.code).toBe(CniCode.InvalidConfig);
     expect(err.msg).toContain('must be an https:// URL');
@@ -387,7 +373,7 @@ describe('kubeconfig and provider', () => {
 
   test('the provider makes one client per path, and does not remember failures', async () => {
     const provider = new ClientNodeKubeClientProvider(options);
-    const path = join(dir, 'kc');
+    const path = join(dir(), 'kc');
     await expect(provider.get(path)).rejects.toMatchObject({ code: CniCode.InvalidConfig });
     server.writeKubeconfig(path);
     const first = await provider.get(path);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:https';
 import { type KubeTestServer, startKubeTestServer } from '../../../support/kube-test-server';
+import { nadRef } from '../../../support/fake-kube';
 
 /**
  * The test API server the Kubernetes tests stand on, checked with plain HTTPS requests: if it
@@ -45,14 +46,6 @@ function call(
   });
 }
 
-const net = (name: string, namespace = 'ns1') => ({
-  group: 'k8s.cni.cncf.io',
-  version: 'v1',
-  plural: 'network-attachment-definitions',
-  namespace,
-  name,
-});
-
 test('TLS with its own CA; a missing or wrong token is a 401 Status', async () => {
   expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   await expect(call('GET', '/api/v1/namespaces/ns1/pods/p', { token: null })).resolves.toMatchObject({
@@ -95,9 +88,9 @@ test('404s: a Status naming the object, or a bare page-not-found for unserved ty
 });
 
 test('get and list, namespaced and across namespaces; cluster-scoped CRDs and TPRs', async () => {
-  server.addObject(net('a'), { spec: { config: '{}' } });
-  server.addObject(net('b'), { spec: { config: '' } });
-  server.addObject(net('c', 'ns2'), {});
+  server.addObject(nadRef('ns1', 'a'), { spec: { config: '{}' } });
+  server.addObject(nadRef('ns1', 'b'), { spec: { config: '' } });
+  server.addObject(nadRef('ns2', 'c'), {});
   server.addObject(
     { group: 'extensions', version: 'v1beta1', plural: 'thirdpartyresources', name: 'network.kubernetes.com' },
     { versions: [{ name: 'v1' }] },
@@ -123,7 +116,7 @@ test('get and list, namespaced and across namespaces; cluster-scoped CRDs and TP
     metadata: { name: 'network.kubernetes.com' },
     versions: [{ name: 'v1' }],
   });
-  expect(server.removeObject(net('a'))).toBe(true);
+  expect(server.removeObject(nadRef('ns1', 'a'))).toBe(true);
   await expect(
     call('GET', '/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/a'),
   ).resolves.toMatchObject({ status: 404 });

@@ -7,7 +7,7 @@
 import { CniCode, CniError } from '../../../../src/core/errors';
 import type { PodRef } from '../../../../src/core/plan';
 import type { PodDevices, PodResources } from '../../../../src/core/ports/pod-resources';
-import { FakeConfDir, FakeKubeClient } from '../../../support/fake-kube';
+import { FakeConfDir, FakeKubeClient, nadRef } from '../../../support/fake-kube';
 import { runPlugin } from '../../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../../support/test-container';
 
@@ -45,8 +45,7 @@ function addNad(
 ): FakeKubeClient {
   const annotations =
     resourceName === undefined ? {} : { annotations: { 'k8s.v1.cni.cncf.io/resourceName': resourceName } };
-  const ref = { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name };
-  return kube.addObject(ref, {
+  return kube.addObject(nadRef(namespace, name), {
     metadata: { name, namespace, ...annotations },
     spec: { config: JSON.stringify(config) },
   });

@@ -32,6 +32,23 @@ function seedCluster(annotations: Record<string, string>, kind: 'CRD' | 'TPR' = 
     );
 }
 
+/** The cluster network and a default network, both NADs in kube-system. */
+function withClusterAndMonitoring(kube: FakeKubeClient): FakeKubeClient {
+  return kube
+    .addNad('kube-system', 'cluster', {
+      cniVersion: '1.0.0',
+      name: 'cluster',
+      type: 'bridge',
+      ipam: ipam('10.244.0.0/24'),
+    })
+    .addNad('kube-system', 'monitoring', {
+      cniVersion: '1.0.0',
+      name: 'monitoring',
+      type: 'ptp',
+      ipam: ipam('10.70.0.0/24'),
+    });
+}
+
 const seedAnnotation = {
   networks: '[ { "name": "br-net-1" }, { "name": "br-net-2" }, { "name": "br-net-2" }, { "name": "ptp-net" } ]',
 };
@@ -99,20 +116,8 @@ test(
   'clusterNetwork mode: cluster network first, then defaultNetworks, then the comma-form selections with ' +
     '@interface',
   async () => {
-    const kube = new FakeKubeClient()
+    const kube = withClusterAndMonitoring(new FakeKubeClient())
       .addPod('ns1', 'pod1', { 'k8s.v1.cni.cncf.io/networks': 'other/sriov-net@vf0, macvlan-conf' })
-      .addNad('kube-system', 'cluster', {
-        cniVersion: '1.0.0',
-        name: 'cluster',
-        type: 'bridge',
-        ipam: ipam('10.244.0.0/24'),
-      })
-      .addNad('kube-system', 'monitoring', {
-        cniVersion: '1.0.0',
-        name: 'monitoring',
-        type: 'ptp',
-        ipam: ipam('10.70.0.0/24'),
-      })
       .addNad('other', 'sriov-net', { cniVersion: '1.0.0', name: 'sriov-net', type: 'host-device', device: 'veth9' })
       .addNad('ns1', 'macvlan-conf', { cniVersion: '1.0.0', name: 'macvlan-conf', type: 'macvlan', master: 'eth1' });
     const t = setup(kube);
@@ -129,20 +134,7 @@ test(
 );
 
 test('pods of systemNamespaces get no defaultNetworks', async () => {
-  const kube = new FakeKubeClient()
-    .addPod('kube-system', 'coredns', {})
-    .addNad('kube-system', 'cluster', {
-      cniVersion: '1.0.0',
-      name: 'cluster',
-      type: 'bridge',
-      ipam: ipam('10.244.0.0/24'),
-    })
-    .addNad('kube-system', 'monitoring', {
-      cniVersion: '1.0.0',
-      name: 'monitoring',
-      type: 'ptp',
-      ipam: ipam('10.70.0.0/24'),
-    });
+  const kube = withClusterAndMonitoring(new FakeKubeClient()).addPod('kube-system', 'coredns', {});
   const t = setup(kube);
   const config = { ...base, clusterNetwork: 'cluster', defaultNetworks: ['monitoring'] };
   await runPlugin(t.container, { command: 'ADD', config, args: 'K8S_POD_NAMESPACE=kube-system;K8S_POD_NAME=coredns' });

@@ -1,5 +1,5 @@
 import { NetworkResolver } from '../../../../src/sources/kube/network-resolver';
-import { FakeConfDir, FakeKubeClient } from '../../../support/fake-kube';
+import { FakeConfDir, FakeKubeClient, nadRef, networkRef } from '../../../support/fake-kube';
 
 function resolver(kube: FakeKubeClient, confDir = new FakeConfDir()): NetworkResolver {
   return new NetworkResolver(() => Promise.resolve(kube), confDir, '/etc/cni/multus/net.d');
@@ -57,12 +57,7 @@ test.each([
   [
     'Network args with two configs',
     (k: FakeKubeClient) =>
-      k
-        .addNetwork('ns1', 'x', 'bridge', {})
-        .addObject(
-          { group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace: 'ns1', name: 'x' },
-          { plugin: 'bridge', args: '[{}, {}]' },
-        ),
+      k.addNetwork('ns1', 'x', 'bridge', {}).addObject(networkRef('ns1', 'x'), { plugin: 'bridge', args: '[{}, {}]' }),
     7,
     'args must hold a list with exactly one delegate config',
   ],
@@ -76,22 +71,13 @@ test.each([
 });
 
 test('without the CRD and the TPR, no Network is looked up', async () => {
-  const kube = new FakeKubeClient().addObject(
-    { group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace: 'ns1', name: 'x' },
-    { plugin: 'bridge', args: '[{}]' },
-  );
+  const kube = new FakeKubeClient().addObject(networkRef('ns1', 'x'), { plugin: 'bridge', args: '[{}]' });
   await expect(resolver(kube).resolve('ns1', 'x', 'network-first')).rejects.toMatchObject({ code: 105 });
   expect(kube.calls.some((c) => c.startsWith('getObject kubernetes.com/networks'))).toBe(false);
 });
 
 describe('the k8s.v1.cni.cncf.io/resourceName annotation of a NAD', () => {
-  const NAD = {
-    group: 'k8s.cni.cncf.io',
-    version: 'v1',
-    plural: 'network-attachment-definitions',
-    namespace: 'ns1',
-    name: 'vf',
-  };
+  const NAD = nadRef('ns1', 'vf');
   const nad = (annotations: Record<string, unknown> | undefined): FakeKubeClient =>
     new FakeKubeClient().addObject(NAD, {
       metadata: { name: 'vf', namespace: 'ns1', ...(annotations === undefined ? {} : { annotations }) },
@@ -117,10 +103,7 @@ describe('the k8s.v1.cni.cncf.io/resourceName annotation of a NAD', () => {
   test('a seed Network object has no resourceName (Go Multus reads it from NADs only)', async () => {
     const kube = new FakeKubeClient().addNetwork('ns1', 'vf', 'sriov', {});
     const metadata = { name: 'vf', annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_netdevice' } };
-    kube.addObject(
-      { group: 'kubernetes.com', version: 'v1', plural: 'networks', namespace: 'ns1', name: 'vf' },
-      { metadata, plugin: 'sriov', args: '[{}]' },
-    );
+    kube.addObject(networkRef('ns1', 'vf'), { metadata, plugin: 'sriov', args: '[{}]' });
     expect((await resolver(kube).resolve('ns1', 'vf', 'network-first')).resourceName).toBeUndefined();
   });
 });

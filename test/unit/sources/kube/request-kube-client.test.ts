@@ -1,15 +1,9 @@
 import { requestKubeClient } from '../../../../src/sources/kube/request-kube-client';
-import { FakeConfDir, FakeKubeClient } from '../../../support/fake-kube';
+import { FakeConfDir, FakeKubeClient, nadRef } from '../../../support/fake-kube';
 import { runPlugin } from '../../../support/run-plugin';
 import { testContainer } from '../../../support/test-container';
 
-const NAD = {
-  group: 'k8s.cni.cncf.io',
-  version: 'v1',
-  plural: 'network-attachment-definitions',
-  namespace: 'ns1',
-  name: 'data',
-};
+const NAD = nadRef('ns1', 'data');
 
 describe('requestKubeClient', () => {
   test(
