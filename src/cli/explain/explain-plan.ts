@@ -171,32 +171,43 @@ export async function explainFile(file: string, options: ExplainOptions): Promis
     );
     if (!selections.ok) return { ...out, notes, problems: selections.problems };
     out.selections = selections.views;
-  } else if (Object.keys(options.annotations).length > 0) {
+  }
+  notes.push(...configNotes(config, options, k8s));
+  const request = offlineRequest(config, options.ifname, options.cniPath, podCniArgs(pod));
+  const services = offlineServices(options.container ?? offlineContainer());
+  const { adapters, problems } = await offlineAdapters(services, config, loaded);
+  if (adapters === undefined) return { ...out, notes, problems };
+  notes.push(...(await kubeconfigNotes(services, config, loaded)));
+  const planned = await plan(request, services, adapters, loaded);
+  return { ...out, ...planned, notes: [...notes, ...planned.notes] };
+}
+
+/** CNI_ARGS for the pod, as a runtime passes them (`K8S_POD_NAMESPACE=…;K8S_POD_NAME=…`). */
+function podCniArgs(pod: Explanation['pod']): string {
+  if (pod === undefined) return '';
+  const pairs = [pod.namespace === undefined ? '' : `K8S_POD_NAMESPACE=${pod.namespace}`, `K8S_POD_NAME=${pod.name}`];
+  return pairs.filter((p) => p !== '').join(';');
+}
+
+/** Explain reads no kubeconfig to make its plan; what an ADD would find wrong with it is a note. */
+async function kubeconfigNotes(services: OfflineServices, config: MultusConfig, loaded: ConfigFile): Promise<string[]> {
+  const problems = await kubeconfigProblems(services, config, loaded);
+  return problems.map((p) => `an ADD would fail (code ${p.code}): ${p.path}: ${p.message}`);
+}
+
+/** What explain says before the plan: annotations without a kubeconfig, the readiness wait. */
+function configNotes(config: MultusConfig, options: ExplainOptions, k8s: boolean): string[] {
+  const notes: string[] = [];
+  if (!k8s && Object.keys(options.annotations).length > 0)
     notes.push(
       '--pod-annotation ignored: the config has no kubeconfig, so its delegates are the networks and ' +
         'annotations select nothing',
     );
-  }
-  if (config.readinessFile !== undefined) {
+  if (config.readinessFile !== undefined)
     notes.push(
       `an ADD first waits up to ${config.readinessTimeoutMs / 1000} s for the readiness file ${config.readinessFile}`,
     );
-  }
-  const cniArgs =
-    pod === undefined
-      ? ''
-      : [pod.namespace === undefined ? '' : `K8S_POD_NAMESPACE=${pod.namespace}`, `K8S_POD_NAME=${pod.name}`]
-          .filter((p) => p !== '')
-          .join(';');
-  const request = offlineRequest(config, options.ifname, options.cniPath, cniArgs);
-  const services = offlineServices(options.container ?? offlineContainer());
-  const { adapters, problems } = await offlineAdapters(services, config, loaded);
-  if (adapters === undefined) return { ...out, notes, problems };
-  // Explain reads no kubeconfig to make its plan; what an ADD would find wrong with it is a note.
-  for (const p of await kubeconfigProblems(services, config, loaded))
-    notes.push(`an ADD would fail (code ${p.code}): ${p.path}: ${p.message}`);
-  const planned = await plan(request, services, adapters, loaded);
-  return { ...out, ...planned, notes: [...notes, ...planned.notes] };
+  return notes;
 }
 
 /**
