@@ -1,7 +1,8 @@
 import type { ClassConstructor } from 'class-transformer';
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import type { ValidationOptions } from 'class-validator';
 import { isObject } from '../core/json';
 import { joinPath, validateModel, type ConfigProblem } from '../core/validation';
+import { shown, valueDecorator, type ValueDecorator } from '../core/validators';
 
 /**
  * Value checks the delegate models share, beyond `src/core/validators.ts`. Every message says
@@ -9,67 +10,28 @@ import { joinPath, validateModel, type ConfigProblem } from '../core/validation'
  * error alone.
  */
 
-/** A value as it appeared in the JSON, for messages (`"x"`, `5`, `[]`). */
-export function shown(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
-}
+/** Re-exported so adapter models word their own messages as these checks do. */
+export { shown };
 
 /** An integer in [min, max]: MTUs, VLAN ids and VF indexes are ints in Go, so 1.5 or "10" fail there. */
 export function IsIntInRange(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
   const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
-  return ValidateBy(
-    {
-      name: 'isIntInRange',
-      validator: {
-        validate: (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max,
-        defaultMessage: (args) => `must be an integer ${range}, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
+  const isIntInRange = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+  return valueDecorator('isIntInRange', isIntInRange, `must be an integer ${range}`)(options);
 }
 
 /** A JSON boolean: Go's decoder rejects "true" (a string) for a bool field. */
-export function IsJsonBoolean(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isJsonBoolean',
-      validator: {
-        validate: (v: unknown) => typeof v === 'boolean',
-        defaultMessage: (args) => `must be true or false, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
+export const IsJsonBoolean: ValueDecorator = valueDecorator(
+  'isJsonBoolean',
+  (v) => typeof v === 'boolean',
+  'must be true or false',
+);
 
 /** A JSON object (not an array, not null); its fields are checked separately with {@link nestedProblems}. */
-export function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isJsonObject',
-      validator: {
-        validate: isObject,
-        defaultMessage: (args) => `must be a JSON object, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
+export const IsJsonObject: ValueDecorator = valueDecorator('isJsonObject', isObject, 'must be a JSON object');
 
 /** A JSON array; its items are checked separately with {@link listProblems}. */
-export function IsJsonArray(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isJsonArray',
-      validator: {
-        validate: (v: unknown) => Array.isArray(v),
-        defaultMessage: (args) => `must be a list, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
+export const IsJsonArray: ValueDecorator = valueDecorator('isJsonArray', (v) => Array.isArray(v), 'must be a list');
 
 const PCI_ADDRESS = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/u;
 
@@ -79,18 +41,11 @@ export function isPciAddress(value: unknown): boolean {
 }
 
 /** A PCI address in sysfs form (domain:bus:device.function), as found under /sys/bus/pci/devices. */
-export function IsPciAddress(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isPciAddress',
-      validator: {
-        validate: isPciAddress,
-        defaultMessage: (args) => `must be a PCI address such as 0000:03:02.3, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
+export const IsPciAddress: ValueDecorator = valueDecorator(
+  'isPciAddress',
+  isPciAddress,
+  'must be a PCI address such as 0000:03:02.3',
+);
 
 /**
  * Problems of a nested object, at `path`. Nothing when the value is not an object: the parent's

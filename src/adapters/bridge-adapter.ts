@@ -1,12 +1,8 @@
 import { IsOptional } from 'class-validator';
-import type { DelegateConf } from '../core/plan';
-import type { AdapterContext } from '../core/ports/delegate-adapter';
 import type { Executor } from '../core/ports/executor';
-import type { ConfigProblem } from '../core/validation';
 import { IsInterfaceName } from '../core/validators';
 import { IsIntInRange, IsJsonBoolean } from './adapter-validators';
 import { ExecAdapter } from './exec-adapter';
-import { ipamFieldProblems } from './ipam-model';
 
 /** The bridge plugin's documented fields (containernetworking/plugins `plugins/main/bridge`). */
 class BridgeConfModel {
@@ -56,10 +52,12 @@ class BridgeConfModel {
  */
 export class BridgeAdapter extends ExecAdapter {
   constructor(executor: Executor) {
-    super(executor, { name: 'bridge', priority: 10, types: ['bridge'], model: BridgeConfModel });
-  }
-
-  protected override validate(conf: DelegateConf, context: AdapterContext): ConfigProblem[] {
-    return [...super.validate(conf, context), ...ipamFieldProblems(conf, context.origin, { allowEmpty: true })];
+    super(executor, {
+      name: 'bridge',
+      priority: 10,
+      types: ['bridge'],
+      model: BridgeConfModel,
+      ipam: { allowEmpty: true },
+    });
   }
 }

@@ -8,7 +8,9 @@ import type {
   VerifyContext,
 } from '../core/ports/delegate-adapter';
 import type { ExecRequest, Executor } from '../core/ports/executor';
-import { throwIfProblems, validateModel, type ConfigProblem } from '../core/validation';
+import { joinPath, throwIfProblems, validateModel, type ConfigProblem } from '../core/validation';
+import { nestedProblems } from './adapter-validators';
+import { ipamFieldProblems, type IpamFieldOptions } from './ipam-model';
 
 export interface ExecAdapterOptions {
   /** For logs and errors, e.g. "bridge". */
@@ -23,6 +25,13 @@ export interface ExecAdapterOptions {
    * (newer plugin versions, vendor keys) still reach the plugin.
    */
   readonly model?: ClassConstructor<object>;
+  /**
+   * Models of nested objects by key (flannel's `delegate`, vhost-user's `vhost`), checked after
+   * `model` with paths under the key; a key whose value is not an object is left to `model`.
+   */
+  readonly nested?: Readonly<Record<string, ClassConstructor<object>>>;
+  /** Check the `ipam` section last (see {@link ipamFieldProblems}); undefined leaves it to the plugin. */
+  readonly ipam?: IpamFieldOptions;
 }
 
 function delegateType(conf: DelegateConf): string {
@@ -32,22 +41,23 @@ function delegateType(conf: DelegateConf): string {
 
 /**
  * The base of every adapter: validate the config, then run the plugin through the one Executor.
- * Typed adapters only add checks (a `model` option, or an override of {@link validate}), so
- * what runs a plugin and how its output is decoded lives in one place for all of them.
+ * Typed adapters only add checks (the `model`, `nested` and `ipam` options, or an override of
+ * {@link validate}), so what runs a plugin and how its output is decoded lives in one place for
+ * all of them.
  */
 export class ExecAdapter implements DelegateAdapter {
   readonly name: string;
   readonly priority: number;
   protected readonly executor: Executor;
   private readonly types: readonly string[] | undefined;
-  private readonly model: ClassConstructor<object> | undefined;
+  private readonly checks: Pick<ExecAdapterOptions, 'model' | 'nested' | 'ipam'>;
 
   constructor(executor: Executor, options: ExecAdapterOptions) {
     this.executor = executor;
     this.name = options.name;
     this.priority = options.priority;
     this.types = options.types;
-    this.model = options.model;
+    this.checks = { model: options.model, nested: options.nested, ipam: options.ipam };
   }
 
   supports(conf: DelegateConf): boolean {
@@ -87,9 +97,18 @@ export class ExecAdapter implements DelegateAdapter {
     await this.executor.run(this.request('CHECK', call));
   }
 
-  /** The config's problems, with paths under `context.origin`; by default those of the `model` option. */
+  /**
+   * The config's problems, with paths under `context.origin`; by default those of the `model`,
+   * `nested` and `ipam` options, in that order.
+   */
   protected validate(conf: DelegateConf, context: AdapterContext): ConfigProblem[] {
-    return this.model === undefined ? [] : validateModel(this.model, conf, context.origin);
+    const { model, nested = {}, ipam } = this.checks;
+    const origin = context.origin;
+    return [
+      ...(model === undefined ? [] : validateModel(model, conf, origin)),
+      ...Object.entries(nested).flatMap(([key, m]) => nestedProblems(m, conf[key], joinPath(origin, key))),
+      ...(ipam === undefined ? [] : ipamFieldProblems(conf, origin, ipam)),
+    ];
   }
 
   /** What the executor runs: the config on stdin, with `prevResult` added when the call has one. */

@@ -1,10 +1,7 @@
 import { IsOptional } from 'class-validator';
-import type { DelegateConf } from '../core/plan';
-import type { AdapterContext } from '../core/ports/delegate-adapter';
 import type { Executor } from '../core/ports/executor';
-import { joinPath, type ConfigProblem } from '../core/validation';
 import { IsAbsolutePath, IsNonEmptyString } from '../core/validators';
-import { IsJsonObject, nestedProblems } from './adapter-validators';
+import { IsJsonObject } from './adapter-validators';
 import { ExecAdapter } from './exec-adapter';
 
 /** The flannel meta-plugin's documented fields (containernetworking/plugins `plugins/meta/flannel`). */
@@ -35,13 +32,12 @@ class FlannelDelegateModel {
  */
 export class FlannelAdapter extends ExecAdapter {
   constructor(executor: Executor) {
-    super(executor, { name: 'flannel', priority: 10, types: ['flannel'], model: FlannelConfModel });
-  }
-
-  protected override validate(conf: DelegateConf, context: AdapterContext): ConfigProblem[] {
-    return [
-      ...super.validate(conf, context),
-      ...nestedProblems(FlannelDelegateModel, conf['delegate'], joinPath(context.origin, 'delegate')),
-    ];
+    super(executor, {
+      name: 'flannel',
+      priority: 10,
+      types: ['flannel'],
+      model: FlannelConfModel,
+      nested: { delegate: FlannelDelegateModel },
+    });
   }
 }

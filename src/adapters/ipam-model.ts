@@ -19,10 +19,8 @@ class RouteModel {
   gw?: unknown;
 }
 
-class RangeModel {
-  @IsCidr()
-  subnet!: unknown;
-
+/** The address fields of one range, also allowed at host-local's top level. */
+class RangeAddressesModel {
   @IsOptional()
   @IsIpAddress()
   rangeStart?: unknown;
@@ -36,23 +34,23 @@ class RangeModel {
   gateway?: unknown;
 }
 
-class HostLocalModel {
+/** One entry of a range set. class-validator checks a class's own fields before inherited ones. */
+class RangeModel extends RangeAddressesModel {
+  @IsCidr()
+  subnet!: unknown;
+}
+
+/**
+ * host-local's top level may hold one range itself; its `subnet` is optional there since `ranges`
+ * can be given instead. Checked before {@link HostLocalModel}, so the range fields come first.
+ */
+class TopLevelRangeModel extends RangeAddressesModel {
   @IsOptional()
   @IsCidr()
   subnet?: unknown;
+}
 
-  @IsOptional()
-  @IsIpAddress()
-  rangeStart?: unknown;
-
-  @IsOptional()
-  @IsIpAddress()
-  rangeEnd?: unknown;
-
-  @IsOptional()
-  @IsIpAddress()
-  gateway?: unknown;
-
+class HostLocalModel {
   @IsOptional()
   @IsJsonArray()
   routes?: unknown;
@@ -107,7 +105,7 @@ function rangesProblems(ranges: unknown, path: string): ConfigProblem[] {
 }
 
 function hostLocalProblems(ipam: Record<string, unknown>, path: string): ConfigProblem[] {
-  const problems = validateModel(HostLocalModel, ipam, path);
+  const problems = [...validateModel(TopLevelRangeModel, ipam, path), ...validateModel(HostLocalModel, ipam, path)];
   problems.push(...listProblems(RouteModel, ipam['routes'], joinPath(path, 'routes')));
   problems.push(...rangesProblems(ipam['ranges'], joinPath(path, 'ranges')));
   if (ipam['subnet'] === undefined && ipam['ranges'] === undefined) {
@@ -158,11 +156,14 @@ export function validateIpam(ipam: unknown, path: string, options: IpamCheckOpti
   }
 }
 
+/** How a plugin's `ipam` field is checked: {@link IpamCheckOptions}, and whether it must be there. */
+export type IpamFieldOptions = IpamCheckOptions & { readonly required?: boolean };
+
 /** The problems of `conf.ipam` when present (or when `required`), located under `origin`. */
 export function ipamFieldProblems(
   conf: Readonly<Record<string, unknown>>,
   origin: string,
-  options: IpamCheckOptions & { readonly required?: boolean } = {},
+  options: IpamFieldOptions = {},
 ): ConfigProblem[] {
   const path = joinPath(origin, 'ipam');
   if (conf['ipam'] === undefined) {

@@ -1,11 +1,7 @@
 import { IsOptional } from 'class-validator';
-import type { DelegateConf } from '../core/plan';
-import type { AdapterContext } from '../core/ports/delegate-adapter';
 import type { Executor } from '../core/ports/executor';
-import type { ConfigProblem } from '../core/validation';
 import { IsIntInRange, IsJsonBoolean } from './adapter-validators';
 import { ExecAdapter } from './exec-adapter';
-import { ipamFieldProblems } from './ipam-model';
 
 /** The ptp plugin's documented fields (containernetworking/plugins `plugins/main/ptp`). */
 class PtpConfModel {
@@ -24,10 +20,6 @@ class PtpConfModel {
  */
 export class PtpAdapter extends ExecAdapter {
   constructor(executor: Executor) {
-    super(executor, { name: 'ptp', priority: 10, types: ['ptp'], model: PtpConfModel });
-  }
-
-  protected override validate(conf: DelegateConf, context: AdapterContext): ConfigProblem[] {
-    return [...super.validate(conf, context), ...ipamFieldProblems(conf, context.origin, { required: true })];
+    super(executor, { name: 'ptp', priority: 10, types: ['ptp'], model: PtpConfModel, ipam: { required: true } });
   }
 }

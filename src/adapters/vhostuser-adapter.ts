@@ -1,12 +1,8 @@
 import { IsOptional } from 'class-validator';
-import type { DelegateConf } from '../core/plan';
-import type { AdapterContext } from '../core/ports/delegate-adapter';
 import type { Executor } from '../core/ports/executor';
-import { joinPath, type ConfigProblem } from '../core/validation';
 import { IsAbsolutePath, IsInterfaceName } from '../core/validators';
-import { IsJsonObject, nestedProblems, shown } from './adapter-validators';
+import { IsJsonObject, shown } from './adapter-validators';
 import { ExecAdapter } from './exec-adapter';
-import { ipamFieldProblems } from './ipam-model';
 
 /** The Intel vhost-user-net-plugin fields (`NetConf`: vhost, if0name, ipam). */
 class VhostUserConfModel {
@@ -35,14 +31,13 @@ class VhostModel {
  */
 export class VhostUserAdapter extends ExecAdapter {
   constructor(executor: Executor) {
-    super(executor, { name: 'vhostuser', priority: 10, types: ['vhostuser'], model: VhostUserConfModel });
-  }
-
-  protected override validate(conf: DelegateConf, context: AdapterContext): ConfigProblem[] {
-    return [
-      ...super.validate(conf, context),
-      ...nestedProblems(VhostModel, conf['vhost'], joinPath(context.origin, 'vhost')),
-      ...ipamFieldProblems(conf, context.origin, { required: true }),
-    ];
+    super(executor, {
+      name: 'vhostuser',
+      priority: 10,
+      types: ['vhostuser'],
+      model: VhostUserConfModel,
+      nested: { vhost: VhostModel },
+      ipam: { required: true },
+    });
   }
 }

@@ -2,13 +2,17 @@ import { isObject } from '../core/json';
 import { UsageError, type CliCommand, type CliIo } from './cli-io';
 import { explainFile, type PodArg } from './explain/explain-plan';
 import { renderExplanation, renderProblems } from './explain/render-explanation';
-import { lastValue, parseCliArgs, pathAndIfname, singleFile, type OptionSpec } from './validate/cli-args';
+import {
+  FILE_COMMAND_OPTIONS,
+  lastValue,
+  fileCommand,
+  type FileCommandArgs,
+  type OptionSpec,
+} from './validate/cli-args';
 import { DEFAULT_CNI_PATH } from './validate/plugin-binaries';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: 'json', takesValue: false },
-  { name: 'cni-path', takesValue: true },
-  { name: 'ifname', takesValue: true },
+  ...FILE_COMMAND_OPTIONS,
   { name: 'pod', takesValue: true },
   { name: 'pod-annotation', takesValue: true, repeatable: true },
   { name: 'runtime-config', takesValue: true },
@@ -73,15 +77,15 @@ function runtimeConfigOf(value: string | undefined): Record<string, unknown> | u
 }
 
 /** `multus explain FILE`: the plan an ADD would execute, shown without running anything. */
-export const explainCommand: CliCommand = {
+export const explainCommand: CliCommand = fileCommand({
   name: 'explain',
   summary: 'print the plan an ADD would execute, touching nothing',
   usage: USAGE,
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const parsed = parseCliArgs(args, OPTIONS);
-    const file = singleFile(parsed);
+  options: OPTIONS,
+  async run({ parsed, file, cniPath, ifname }: FileCommandArgs, io: CliIo): Promise<number> {
     const explanation = await explainFile(file, {
-      ...pathAndIfname({ cniPath: lastValue(parsed, 'cni-path'), ifname: lastValue(parsed, 'ifname') }),
+      cniPath,
+      ifname,
       annotations: annotationsOf(parsed.values.get('pod-annotation') ?? []),
       pod: podOf(lastValue(parsed, 'pod')),
       runtimeConfig: runtimeConfigOf(lastValue(parsed, 'runtime-config')),
@@ -95,4 +99,4 @@ export const explainCommand: CliCommand = {
     else io.out(renderExplanation(explanation));
     return failed ? 1 : 0;
   },
-};
+});

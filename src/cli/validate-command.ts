@@ -1,14 +1,9 @@
 import type { CliCommand, CliIo } from './cli-io';
-import { lastValue, parseCliArgs, pathAndIfname, singleFile, type OptionSpec } from './validate/cli-args';
+import { FILE_COMMAND_OPTIONS, fileCommand, type FileCommandArgs, type OptionSpec } from './validate/cli-args';
 import { DEFAULT_CNI_PATH } from './validate/plugin-binaries';
 import { validateFile, type ValidateReport } from './validate/validate-file';
 
-const OPTIONS: readonly OptionSpec[] = [
-  { name: 'json', takesValue: false },
-  { name: 'strict', takesValue: false },
-  { name: 'cni-path', takesValue: true },
-  { name: 'ifname', takesValue: true },
-];
+const OPTIONS: readonly OptionSpec[] = [...FILE_COMMAND_OPTIONS, { name: 'strict', takesValue: false }];
 
 const USAGE = `usage: multus validate FILE [--cni-path DIRS] [--ifname NAME] [--strict] [--json]
 
@@ -50,17 +45,15 @@ function printJson(report: ValidateReport, io: CliIo): void {
 }
 
 /** `multus validate FILE`: every problem (and unknown key) of a multus config, with its JSON path; exit 0 or 1. */
-export const validateCommand: CliCommand = {
+export const validateCommand: CliCommand = fileCommand({
   name: 'validate',
   summary: 'check a multus config and its delegates; every problem with its JSON path',
   usage: USAGE,
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const parsed = parseCliArgs(args, OPTIONS);
-    const file = singleFile(parsed);
-    const options = pathAndIfname({ cniPath: lastValue(parsed, 'cni-path'), ifname: lastValue(parsed, 'ifname') });
-    const report = await validateFile(file, { ...options, strict: parsed.flags.has('strict') });
+  options: OPTIONS,
+  async run({ parsed, file, cniPath, ifname }: FileCommandArgs, io: CliIo): Promise<number> {
+    const report = await validateFile(file, { cniPath, ifname, strict: parsed.flags.has('strict') });
     if (parsed.flags.has('json')) printJson(report, io);
     else printHuman(report, io);
     return report.ok ? 0 : 1;
   },
-};
+});

@@ -1,6 +1,6 @@
 import type { CniArgs, CniEnv } from './cni-env';
 import type { MultusConfig } from './config/multus-config';
-import type { DelegateConf, NetworkRequest } from './plan';
+import type { NetworkRequest } from './plan';
 import type { DelegateInvocation } from './ports/delegate-adapter';
 import type { DelegateEnv } from './ports/executor';
 
@@ -41,15 +41,12 @@ export function delegateEnv(env: CniEnv, ifname: string, binDirs: readonly strin
   };
 }
 
-/** What varies between delegate calls; the rest comes from the request. */
-export interface CallFields {
-  readonly conf: DelegateConf;
-  readonly env: DelegateEnv;
-  readonly binDirs: readonly string[];
-  readonly prevResult?: Readonly<Record<string, unknown>>;
-  /** Only an ADD passes its signal: a rollback or a DEL must run to its end even after SIGTERM. */
-  readonly signal?: AbortSignal;
-}
+/**
+ * What varies between delegate calls; the rest (the delegate timeout, the lock's onSpawn) comes
+ * from the request. Only an ADD passes its signal: a rollback or a DEL must run to its end even
+ * after SIGTERM.
+ */
+export type CallFields = Omit<DelegateInvocation, 'timeoutMs' | 'onSpawn'>;
 
 /** One delegate call, built in one place: the fields given, the delegate timeout and the lock's onSpawn. */
 export function delegateInvocation(request: NetworkRequest, fields: CallFields): DelegateInvocation {

@@ -95,30 +95,27 @@ function versionReply(stdin: string): Record<string, unknown> {
   return { cniVersion: isSupportedVersion(asked) ? asked : LATEST_VERSION, supportedVersions: [...SUPPORTED_VERSIONS] };
 }
 
+/** The commands that print nothing on success, by the handler that runs them. */
+const QUIET_HANDLERS: Readonly<Partial<Record<CniCommand, 'del' | 'check' | 'gc' | 'status'>>> = {
+  DEL: 'del',
+  CHECK: 'check',
+  GC: 'gc',
+  STATUS: 'status',
+};
+
 async function dispatch(
   env: CniEnv,
   config: Record<string, unknown>,
   handlers: PluginHandlers,
   signal: AbortSignal | undefined,
 ): Promise<Record<string, unknown> | undefined> {
-  switch (env.command) {
-    case 'ADD':
-      return handlers.add(env, config, signal);
-    case 'DEL':
-      await handlers.del(env, config);
-      return undefined;
-    case 'CHECK':
-      await handlers.check(env, config);
-      return undefined;
-    case 'GC':
-      await handlers.gc(env, config);
-      return undefined;
-    case 'STATUS':
-      await handlers.status(env, config);
-      return undefined;
-    default:
-      throw new CniError(CniCode.InvalidEnvironment, `CNI_COMMAND: "${env.command}" is not supported by this plugin`);
+  if (env.command === 'ADD') return handlers.add(env, config, signal);
+  const handler = QUIET_HANDLERS[env.command];
+  if (handler === undefined) {
+    throw new CniError(CniCode.InvalidEnvironment, `CNI_COMMAND: "${env.command}" is not supported by this plugin`);
   }
+  await handlers[handler](env, config);
+  return undefined;
 }
 
 /**

@@ -6,93 +6,67 @@ import { isSupportedVersion, SUPPORTED_VERSIONS } from './version';
 
 /** class-validator decorators for the value shapes CNI configs use; messages say what was expected. */
 
+/** A value as it appeared in the JSON, for messages (`"x"`, `5`, `[]`). */
+export function shown(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** A property decorator that takes class-validator's options (a custom `message`, `each`, ...). */
+export type ValueDecorator = (options?: ValidationOptions) => PropertyDecorator;
+
+/**
+ * The one way this project defines a value check: `expected` is what the message says first and
+ * the value found is appended (`must be ..., got 5`), unless `expected` is a function of the value
+ * that words the whole message itself.
+ */
+export function valueDecorator(
+  name: string,
+  validate: (value: unknown) => boolean,
+  expected: string | ((value: unknown) => string),
+): ValueDecorator {
+  const message = (value: unknown): string =>
+    typeof expected === 'string' ? `${expected}, got ${shown(value)}` : expected(value);
+  return (options) =>
+    ValidateBy({ name, validator: { validate, defaultMessage: (args) => message(args?.value) } }, options);
+}
+
 /** A CIDR by {@link parseCidr}'s rule, the one delegate results are held to (so no zoned IPv6). */
 export function isCidr(value: unknown): boolean {
   return typeof value === 'string' && parseCidr(value) !== undefined;
 }
 
-function shown(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
-}
+export const IsCidr: ValueDecorator = valueDecorator('isCidr', isCidr, 'must be a CIDR such as 10.1.0.0/24');
 
-export function IsCidr(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isCidr',
-      validator: {
-        validate: isCidr,
-        defaultMessage: (args) => `must be a CIDR such as 10.1.0.0/24, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
+export const IsIpAddress: ValueDecorator = valueDecorator(
+  'isIpAddress',
+  (v) => typeof v === 'string' && isIP(v) !== 0,
+  'must be an IPv4 or IPv6 address',
+);
 
-export function IsIpAddress(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isIpAddress',
-      validator: {
-        validate: (v: unknown) => typeof v === 'string' && isIP(v) !== 0,
-        defaultMessage: (args) => `must be an IPv4 or IPv6 address, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
+export const IsAbsolutePath: ValueDecorator = valueDecorator(
+  'isAbsolutePath',
+  (v) => typeof v === 'string' && v.startsWith('/') && !v.includes('\0'),
+  'must be an absolute path',
+);
 
-export function IsAbsolutePath(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isAbsolutePath',
-      validator: {
-        validate: (v: unknown) => typeof v === 'string' && v.startsWith('/') && !v.includes('\0'),
-        defaultMessage: (args) => `must be an absolute path, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
+export const IsInterfaceName: ValueDecorator = valueDecorator(
+  'isInterfaceName',
+  (v) => typeof v === 'string' && interfaceNameProblem(v) === undefined,
+  (value) =>
+    typeof value === 'string'
+      ? `must be a Linux interface name: ${interfaceNameProblem(value) ?? ''}`
+      : `must be a Linux interface name (string), got ${shown(value)}`,
+);
 
-export function IsInterfaceName(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isInterfaceName',
-      validator: {
-        validate: (v: unknown) => typeof v === 'string' && interfaceNameProblem(v) === undefined,
-        defaultMessage: (args) =>
-          typeof args?.value === 'string'
-            ? `must be a Linux interface name: ${interfaceNameProblem(args.value) ?? ''}`
-            : `must be a Linux interface name (string), got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
-
-export function IsCniVersion(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isCniVersion',
-      validator: {
-        validate: isSupportedVersion,
-        defaultMessage: (args) => `must be one of ${SUPPORTED_VERSIONS.join(', ')}, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
+export const IsCniVersion: ValueDecorator = valueDecorator(
+  'isCniVersion',
+  isSupportedVersion,
+  `must be one of ${SUPPORTED_VERSIONS.join(', ')}`,
+);
 
 /** A non-empty string: class-validator's IsString accepts ''. */
-export function IsNonEmptyString(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isNonEmptyString',
-      validator: {
-        validate: (v: unknown) => typeof v === 'string' && v.trim() !== '',
-        defaultMessage: (args) => `must be a non-empty string, got ${shown(args?.value)}`,
-      },
-    },
-    options,
-  );
-}
+export const IsNonEmptyString: ValueDecorator = valueDecorator(
+  'isNonEmptyString',
+  (v) => typeof v === 'string' && v.trim() !== '',
+  'must be a non-empty string',
+);

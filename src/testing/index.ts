@@ -4,17 +4,5 @@
  * `testContainer()` is the production container with the executor, cache, lock, clock and
  * logger replaced; its options replace any other token and register more adapters.
  */
-export {
-  defaultScript,
-  FakeExecutor,
-  FakeFileProbe,
-  FakePluginVersions,
-  FixedClock,
-  MemoryCache,
-  MemoryLock,
-  RecordingLogger,
-  type LogLine,
-  type RecordedCall,
-  type Script,
-} from './fakes';
+export * from './fakes';
 export { testContainer, type TestContainer, type TestContainerOptions } from './test-container';

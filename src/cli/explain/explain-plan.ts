@@ -121,6 +121,13 @@ export interface Explanation {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+type Planned = Pick<Explanation, 'source' | 'complete' | 'apiCalls' | 'attachments' | 'result' | 'notes' | 'problems'>;
+
+/** The plan's fields but its source, before there is a plan: complete until an API call is found missing. */
+function nothingPlanned(): Omit<Planned, 'source'> {
+  return { complete: true, apiCalls: [], attachments: [], result: undefined, notes: [], problems: [] };
+}
+
 /** Pod used in Kubernetes mode when `--pod` is not given: the source needs a namespace and a name. */
 export const ASSUMED_POD: PodArg = { namespace: 'default', name: 'example-pod' };
 
@@ -140,12 +147,7 @@ export async function explainFile(file: string, options: ExplainOptions): Promis
     kubeconfig: undefined,
     pod: undefined,
     selections: [],
-    complete: true,
-    apiCalls: [],
-    attachments: [],
-    result: undefined,
-    notes: [],
-    problems: [],
+    ...nothingPlanned(),
   };
   const read = await readConfigFile(file);
   if (!read.ok) return { ...out, problems: read.problems };
@@ -222,8 +224,6 @@ function podFor(k8s: boolean, given: PodArg | undefined): Explanation['pod'] {
     : { ...given, assumed: false };
 }
 
-type Planned = Pick<Explanation, 'source' | 'complete' | 'apiCalls' | 'attachments' | 'result' | 'notes' | 'problems'>;
-
 async function plan(
   request: NetworkRequest,
   services: OfflineServices,
@@ -231,15 +231,7 @@ async function plan(
   loaded: ConfigFile,
 ): Promise<Planned> {
   const run = await services.planner.dryRun(request, adapters, { binaries: true });
-  const planned: Planned = {
-    source: run.source,
-    complete: true,
-    apiCalls: [],
-    attachments: [],
-    result: undefined,
-    notes: [],
-    problems: [],
-  };
+  const planned: Planned = { source: run.source, ...nothingPlanned() };
   if (run.problems.some((p) => apiNeeded(p.error) !== undefined))
     return { ...planned, complete: false, apiCalls: [...new Set(services.kube.asked)] };
   if (run.problems.length > 0) return { ...planned, problems: planProblems(run, loaded) };

@@ -1,5 +1,5 @@
 import { interfaceNameProblem } from '../../core/cni-env';
-import { UsageError } from '../cli-io';
+import { UsageError, type CliCommand, type CliIo } from '../cli-io';
 import { DEFAULT_CNI_PATH, splitCniPath } from './plugin-binaries';
 
 /** One `--name` option of a command: a flag, or one that takes a value (possibly repeated). */
@@ -88,4 +88,48 @@ export function pathAndIfname(values: { cniPath: string | undefined; ifname: str
   const problem = interfaceNameProblem(ifname);
   if (problem !== undefined) throw new UsageError(`--ifname: ${problem}`);
   return { cniPath, ifname };
+}
+
+/** The options every FILE command (`validate`, `explain`) takes. */
+export const FILE_COMMAND_OPTIONS: readonly OptionSpec[] = [
+  { name: 'json', takesValue: false },
+  { name: 'cni-path', takesValue: true },
+  { name: 'ifname', takesValue: true },
+];
+
+/** A FILE command's arguments: the parsed options, the file, and `--cni-path`/`--ifname` read. */
+export interface FileCommandArgs {
+  readonly parsed: ParsedArgs;
+  readonly file: string;
+  readonly cniPath: string[];
+  readonly ifname: string;
+}
+
+/** Parses a FILE command's arguments; every mistake is a UsageError, in the order the user reads them. */
+export function parseFileCommand(args: readonly string[], specs: readonly OptionSpec[]): FileCommandArgs {
+  const parsed = parseCliArgs(args, specs);
+  const file = singleFile(parsed);
+  return {
+    parsed,
+    file,
+    ...pathAndIfname({ cniPath: lastValue(parsed, 'cni-path'), ifname: lastValue(parsed, 'ifname') }),
+  };
+}
+
+/** A command on one FILE (`validate`, `explain`): `run` gets its arguments already parsed. */
+export interface FileCommandSpec extends Omit<CliCommand, 'run'> {
+  readonly options: readonly OptionSpec[];
+  run(args: FileCommandArgs, io: CliIo): Promise<number>;
+}
+
+/** The CliCommand for a FILE command: parse with {@link parseFileCommand}, then run. */
+export function fileCommand(spec: FileCommandSpec): CliCommand {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage: spec.usage,
+    async run(args: readonly string[], io: CliIo): Promise<number> {
+      return spec.run(parseFileCommand(args, spec.options), io);
+    },
+  };
 }

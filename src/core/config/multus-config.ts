@@ -21,6 +21,23 @@ import { throwIfProblems, validateModel, type ConfigProblem } from '../validatio
 import { IsAbsolutePath, IsCniVersion, IsNonEmptyString } from '../validators';
 import { DEFAULT_CONFIG_VERSION, type CniVersion } from '../version';
 
+/**
+ * An optional number of seconds, from `min` (said by `minMessage`) to 3600: the checks of both
+ * timeouts, registered bottom first as stacked decorators are, so the type check is still the
+ * one reported for a value that fails several.
+ */
+function OptionalSeconds(min: number, minMessage: string): PropertyDecorator {
+  const stack = [
+    IsOptional(),
+    IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds' }),
+    Min(min, { message: minMessage }),
+    Max(3600, { message: 'must be at most 3600 seconds' }),
+  ];
+  return (target, key) => {
+    for (const decorator of [...stack].reverse()) decorator(target, key);
+  };
+}
+
 /** Log levels accepted: the seed's (debug, verbose, error, panic) and pino's names. */
 const LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
   trace: 'trace',
@@ -121,10 +138,7 @@ class MultusConfigWire extends KubernetesSettingsWire {
   @Max(1, { message: 'must be 0 or 1' })
   ifnameIndexFrom?: unknown;
 
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds' })
-  @Min(0.001, { message: 'must be more than 0 seconds' })
-  @Max(3600, { message: 'must be at most 3600 seconds' })
+  @OptionalSeconds(0.001, 'must be more than 0 seconds')
   delegateTimeoutSeconds?: unknown;
 
   /** "" (what Go Multus's default configs write) means no readiness file. */
@@ -146,10 +160,7 @@ class MultusConfigWire extends KubernetesSettingsWire {
   @IsAbsolutePath({ each: true })
   adapterDirs?: unknown;
 
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number of seconds' })
-  @Min(0, { message: 'must be 0 or more seconds' })
-  @Max(3600, { message: 'must be at most 3600 seconds' })
+  @OptionalSeconds(0, 'must be 0 or more seconds')
   readinessTimeoutSeconds?: unknown;
 
   @ValidateIf((o: MultusConfigWire) => o.delegates !== undefined || o.kubeconfig === undefined)

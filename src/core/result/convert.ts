@@ -10,6 +10,7 @@ import { cidrFamily } from './ip-cidr';
 import { type Result020Data, relabel020 } from './result-020';
 import { basicInterface, ipVersionOf, type IpConfig040, type Result040Data, relabel040 } from './result-040';
 import { type Result100Data, relabel100 } from './result-100';
+import { copyListResult } from './result-list';
 import {
   basicRoute,
   compact,
@@ -17,7 +18,6 @@ import {
   is020,
   is040,
   is100,
-  mapNonEmpty,
   nonEmpty,
   type Route,
   type Version020,
@@ -34,20 +34,17 @@ export type ResultData = Result020Data | Result040Data | Result100Data;
  */
 export type Converter = (from: ResultData, where: string) => ResultData;
 
-function as020(d: ResultData): Result020Data {
-  if (is020(d.cniVersion)) return d as Result020Data;
-  throw new CniError(CniCode.Internal, `result converter for 0.1.0/0.2.0 was given a ${d.cniVersion} result`);
+/** Narrows result data to one family; any other is a bug in the table, hence code 999. */
+function narrowTo<D extends ResultData>(isFamily: (v: CniVersion) => boolean, family: string): (d: ResultData) => D {
+  return (d) => {
+    if (isFamily(d.cniVersion)) return d as D;
+    throw new CniError(CniCode.Internal, `result converter for ${family} was given a ${d.cniVersion} result`);
+  };
 }
 
-function as040(d: ResultData): Result040Data {
-  if (is040(d.cniVersion)) return d as Result040Data;
-  throw new CniError(CniCode.Internal, `result converter for 0.3.x/0.4.0 was given a ${d.cniVersion} result`);
-}
-
-function as100(d: ResultData): Result100Data {
-  if (is100(d.cniVersion)) return d as Result100Data;
-  throw new CniError(CniCode.Internal, `result converter for 1.0.0/1.1.0 was given a ${d.cniVersion} result`);
-}
+const as020 = narrowTo<Result020Data>(is020, '0.1.0/0.2.0');
+const as040 = narrowTo<Result040Data>(is040, '0.3.x/0.4.0');
+const as100 = narrowTo<Result100Data>(is100, '1.0.0/1.1.0');
 
 /** 0.2.0 → 0.4.0: `ip4` then `ip6` become `ips` (no interface index), their routes are merged. */
 function from020to040(d: Result020Data, to: Version040): Result040Data {
@@ -66,30 +63,20 @@ function from020to040(d: Result020Data, to: Version040): Result040Data {
 
 /** 0.4.0 → 1.0.0: IPs lose `version`; everything else carries over. */
 function from040to100(d: Result040Data, to: Version100): Result100Data {
-  return compact({
-    cniVersion: to,
-    interfaces: mapNonEmpty(d.interfaces, basicInterface),
-    ips: mapNonEmpty(d.ips, (ip) => compact({ interface: ip.interface, address: ip.address, gateway: ip.gateway })),
-    routes: mapNonEmpty(d.routes, basicRoute),
-    dns: copyDns(d.dns),
+  return copyListResult(d, to, {
+    mapInterface: basicInterface,
+    mapIp: (ip) => compact({ interface: ip.interface, address: ip.address, gateway: ip.gateway }),
+    mapRoute: basicRoute,
   });
 }
 
 /** 1.x → 0.4.0: IPs gain `version` from their address family; 1.1.0-only fields are dropped. */
 function from100to040(d: Result100Data, to: Version040): Result040Data {
-  return compact({
-    cniVersion: to,
-    interfaces: mapNonEmpty(d.interfaces, basicInterface),
-    ips: mapNonEmpty(d.ips, (ip) =>
-      compact({
-        version: ipVersionOf(ip.address),
-        interface: ip.interface,
-        address: ip.address,
-        gateway: ip.gateway,
-      }),
-    ),
-    routes: mapNonEmpty(d.routes, basicRoute),
-    dns: copyDns(d.dns),
+  return copyListResult(d, to, {
+    mapInterface: basicInterface,
+    mapIp: (ip) =>
+      compact({ version: ipVersionOf(ip.address), interface: ip.interface, address: ip.address, gateway: ip.gateway }),
+    mapRoute: basicRoute,
   });
 }
 
@@ -116,43 +103,24 @@ function from040to020(d: Result040Data, to: Version020, where: string): Result02
   return compact({ cniVersion: to, ip4: ipConfig(ip4, 4), ip6: ipConfig(ip6, 6), dns: copyDns(d.dns) });
 }
 
-// The nine family converters, one per (from family, to family), curried on the target version.
-const same020 =
-  (to: Version020): Converter =>
-  (d) =>
-    relabel020(as020(d), to);
-const up020to040 =
-  (to: Version040): Converter =>
-  (d) =>
-    from020to040(as020(d), to);
-const up020to100 =
-  (to: Version100): Converter =>
-  (d) =>
-    from040to100(from020to040(as020(d), '0.4.0'), to);
-const down040to020 =
-  (to: Version020): Converter =>
-  (d, where) =>
-    from040to020(as040(d), to, where);
-const same040 =
-  (to: Version040): Converter =>
-  (d) =>
-    relabel040(as040(d), to);
-const up040to100 =
-  (to: Version100): Converter =>
-  (d) =>
-    from040to100(as040(d), to);
-const down100to020 =
-  (to: Version020): Converter =>
-  (d, where) =>
-    from040to020(from100to040(as100(d), '0.4.0'), to, where);
-const down100to040 =
-  (to: Version040): Converter =>
-  (d) =>
-    from100to040(as100(d), to);
-const same100 =
-  (to: Version100): Converter =>
-  (d) =>
-    relabel100(as100(d), to);
+/** A family converter: narrow the data to its family, convert it to `to`; curried on the target version. */
+function family<F extends ResultData, T extends CniVersion>(
+  narrow: (d: ResultData) => F,
+  convert: (d: F, to: T, where: string) => ResultData,
+): (to: T) => Converter {
+  return (to) => (d, where) => convert(narrow(d), to, where);
+}
+
+// The nine family converters, one per (from family, to family).
+const same020 = family(as020, relabel020);
+const up020to040 = family(as020, from020to040);
+const up020to100 = family(as020, (d, to: Version100) => from040to100(from020to040(d, '0.4.0'), to));
+const down040to020 = family(as040, from040to020);
+const same040 = family(as040, relabel040);
+const up040to100 = family(as040, from040to100);
+const down100to020 = family(as100, (d, to: Version020, where) => from040to020(from100to040(d, '0.4.0'), to, where));
+const down100to040 = family(as100, from100to040);
+const same100 = family(as100, relabel100);
 
 /** Every (from, to) pair of the supported versions, keyed `"<from>-><to>"`. */
 export const RESULT_CONVERTERS: ReadonlyMap<string, Converter> = new Map<string, Converter>([

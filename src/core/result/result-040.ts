@@ -4,19 +4,8 @@
  */
 import { cidrFamily } from './ip-cidr';
 import { FieldReader, type JsonObject } from './field-reader';
-import {
-  basicRoute,
-  compact,
-  copyDns,
-  type Dns,
-  dnsJson,
-  mapNonEmpty,
-  readDns,
-  readRoutes,
-  type Route,
-  routeJson,
-  type Version040,
-} from './result-common';
+import { basicRoute, compact, type Version040 } from './result-common';
+import { copyListResult, type ListIpConfig, listResultJson, type ListResultData, readListResult } from './result-list';
 
 /** An interface as 0.3.x/0.4.0 knows it. */
 export interface Interface040 {
@@ -25,21 +14,11 @@ export interface Interface040 {
   readonly sandbox?: string;
 }
 
-export interface IpConfig040 {
+export interface IpConfig040 extends ListIpConfig {
   readonly version: '4' | '6';
-  /** Index into `interfaces`; IPAM plugins leave it out. */
-  readonly interface?: number;
-  readonly address: string;
-  readonly gateway?: string;
 }
 
-export interface Result040Data {
-  readonly cniVersion: Version040;
-  readonly interfaces?: readonly Interface040[];
-  readonly ips?: readonly IpConfig040[];
-  readonly routes?: readonly Route[];
-  readonly dns?: Dns;
-}
+export type Result040Data = ListResultData<Version040, Interface040, IpConfig040>;
 
 /** Read `interfaces[i]` fields common to 0.3.0 and later. */
 export function readBasicInterface(value: unknown, path: string, r: FieldReader): Interface040 {
@@ -76,14 +55,10 @@ function readIp(value: unknown, path: string, interfaceCount: number, r: FieldRe
 
 /** Read a 0.3.x/0.4.0 result whose `cniVersion` was already resolved to `version`. */
 export function read040(o: JsonObject, version: Version040, r: FieldReader): Result040Data {
-  const interfaces = r.optArray(o.interfaces, 'result.interfaces') ?? [];
-  const ips = r.optArray(o.ips, 'result.ips') ?? [];
-  return compact({
-    cniVersion: version,
-    interfaces: mapNonEmpty(interfaces, (x, i) => readBasicInterface(x, `result.interfaces[${i}]`, r)),
-    ips: mapNonEmpty(ips, (x, i) => readIp(x, `result.ips[${i}]`, interfaces.length, r)),
-    routes: readRoutes(o.routes, 'result.routes', r, false),
-    dns: readDns(o.dns, 'result.dns', r),
+  return readListResult(o, version, r, {
+    readInterface: (x, path) => readBasicInterface(x, path, r),
+    readIp: (x, path, interfaceCount) => readIp(x, path, interfaceCount, r),
+    extendedRoutes: false,
   });
 }
 
@@ -98,19 +73,16 @@ export function basicInterfaceJson(i: Interface040): Record<string, unknown> {
 
 /** The result as 0.3.x/0.4.0 JSON, empty fields omitted. */
 export function json040(d: Result040Data): Record<string, unknown> {
-  return compact({
-    cniVersion: d.cniVersion,
-    interfaces: mapNonEmpty(d.interfaces, basicInterfaceJson),
-    ips: mapNonEmpty(d.ips, (ip) =>
+  return listResultJson(d, {
+    interfaceJson: basicInterfaceJson,
+    ipJson: (ip) =>
       compact({
         version: ip.version,
         interface: ip.interface,
         address: ip.address,
         gateway: ip.gateway === '' ? undefined : ip.gateway,
       }),
-    ),
-    routes: mapNonEmpty(d.routes, (route) => routeJson(route, false)),
-    dns: dnsJson(d.dns),
+    extendedRoutes: false,
   });
 }
 
@@ -126,11 +98,9 @@ export function basicInterface(i: Interface040): Interface040 {
 
 /** A deep copy relabelled as `to`; the three versions share one shape. */
 export function relabel040(d: Result040Data, to: Version040): Result040Data {
-  return compact({
-    cniVersion: to,
-    interfaces: mapNonEmpty(d.interfaces, basicInterface),
-    ips: mapNonEmpty(d.ips, (ip) => ({ ...ip, version: ipVersionOf(ip.address) })),
-    routes: mapNonEmpty(d.routes, basicRoute),
-    dns: copyDns(d.dns),
+  return copyListResult(d, to, {
+    mapInterface: basicInterface,
+    mapIp: (ip) => ({ ...ip, version: ipVersionOf(ip.address) }),
+    mapRoute: basicRoute,
   });
 }

@@ -6,19 +6,8 @@
  */
 import { FieldReader, type JsonObject } from './field-reader';
 import { basicInterface, basicInterfaceJson, type Interface040, readBasicInterface } from './result-040';
-import {
-  basicRoute,
-  compact,
-  copyDns,
-  type Dns,
-  dnsJson,
-  mapNonEmpty,
-  readDns,
-  readRoutes,
-  type Route,
-  routeJson,
-  type Version100,
-} from './result-common';
+import { basicRoute, compact, type Version100 } from './result-common';
+import { copyListResult, type ListIpConfig, listResultJson, type ListResultData, readListResult } from './result-list';
 
 /** An interface; the fields beyond `Interface040` are 1.1.0 only. */
 export interface Interface100 extends Interface040 {
@@ -27,20 +16,9 @@ export interface Interface100 extends Interface040 {
   readonly pciID?: string;
 }
 
-export interface IpConfig100 {
-  /** Index into `interfaces`; IPAM plugins leave it out. */
-  readonly interface?: number;
-  readonly address: string;
-  readonly gateway?: string;
-}
+export type IpConfig100 = ListIpConfig;
 
-export interface Result100Data {
-  readonly cniVersion: Version100;
-  readonly interfaces?: readonly Interface100[];
-  readonly ips?: readonly IpConfig100[];
-  readonly routes?: readonly Route[];
-  readonly dns?: Dns;
-}
+export type Result100Data = ListResultData<Version100, Interface100, IpConfig100>;
 
 function readInterface(value: unknown, path: string, extended: boolean, r: FieldReader): Interface100 {
   const o = r.object(value, path);
@@ -72,14 +50,10 @@ function readIp(value: unknown, path: string, interfaceCount: number, r: FieldRe
  */
 export function read100(o: JsonObject, version: Version100, r: FieldReader): Result100Data {
   const extended = version === '1.1.0';
-  const interfaces = r.optArray(o.interfaces, 'result.interfaces') ?? [];
-  const ips = r.optArray(o.ips, 'result.ips') ?? [];
-  return compact({
-    cniVersion: version,
-    interfaces: mapNonEmpty(interfaces, (x, i) => readInterface(x, `result.interfaces[${i}]`, extended, r)),
-    ips: mapNonEmpty(ips, (x, i) => readIp(x, `result.ips[${i}]`, interfaces.length, r)),
-    routes: readRoutes(o.routes, 'result.routes', r, extended),
-    dns: readDns(o.dns, 'result.dns', r),
+  return readListResult(o, version, r, {
+    readInterface: (x, path) => readInterface(x, path, extended, r),
+    readIp: (x, path, interfaceCount) => readIp(x, path, interfaceCount, r),
+    extendedRoutes: extended,
   });
 }
 
@@ -98,14 +72,11 @@ function interfaceJson(i: Interface100, extended: boolean): Record<string, unkno
 /** The result as 1.0.0/1.1.0 JSON; 1.1.0-only fields are written for 1.1.0 only. */
 export function json100(d: Result100Data): Record<string, unknown> {
   const extended = d.cniVersion === '1.1.0';
-  return compact({
-    cniVersion: d.cniVersion,
-    interfaces: mapNonEmpty(d.interfaces, (i) => interfaceJson(i, extended)),
-    ips: mapNonEmpty(d.ips, (ip) =>
+  return listResultJson(d, {
+    interfaceJson: (i) => interfaceJson(i, extended),
+    ipJson: (ip) =>
       compact({ interface: ip.interface, address: ip.address, gateway: ip.gateway === '' ? undefined : ip.gateway }),
-    ),
-    routes: mapNonEmpty(d.routes, (route) => routeJson(route, extended)),
-    dns: dnsJson(d.dns),
+    extendedRoutes: extended,
   });
 }
 
@@ -115,11 +86,9 @@ export function json100(d: Result100Data): Record<string, unknown> {
  */
 export function relabel100(d: Result100Data, to: Version100): Result100Data {
   const keep = to === '1.1.0';
-  return compact({
-    cniVersion: to,
-    interfaces: mapNonEmpty(d.interfaces, (i) => (keep ? { ...i } : basicInterface(i))),
-    ips: mapNonEmpty(d.ips, (ip) => ({ ...ip })),
-    routes: mapNonEmpty(d.routes, (route) => (keep ? { ...route } : basicRoute(route))),
-    dns: copyDns(d.dns),
+  return copyListResult(d, to, {
+    mapInterface: (i) => (keep ? { ...i } : basicInterface(i)),
+    mapIp: (ip) => ({ ...ip }),
+    mapRoute: (route) => (keep ? { ...route } : basicRoute(route)),
   });
 }

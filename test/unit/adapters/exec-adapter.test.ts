@@ -5,8 +5,13 @@ import { CniError } from '../../../src/core/errors';
 import type { DelegateConf } from '../../../src/core/plan';
 import type { AdapterContext } from '../../../src/core/ports/delegate-adapter';
 import type { ConfigProblem } from '../../../src/core/validation';
-import { IsCidr } from '../../../src/core/validators';
+import { IsAbsolutePath, IsCidr } from '../../../src/core/validators';
 import { CTX, ENV, invocation, prepareError, ScriptedExecutor } from './adapter-test-helpers';
+
+class VhostModel {
+  @IsAbsolutePath()
+  tool!: unknown;
+}
 
 class MacvlanModel {
   @IsOptional()
@@ -110,5 +115,24 @@ describe('ExecAdapter', () => {
         'got "nope"; delegates[2].master: is required',
     );
     expect(err.details).toBe('2 problems');
+  });
+
+  test('the nested and ipam options add their problems after the model, in that order', () => {
+    const adapter = new ExecAdapter(new ScriptedExecutor([]), {
+      name: 'declarative',
+      priority: 10,
+      model: MacvlanModel,
+      nested: { vhost: VhostModel },
+      ipam: { required: true },
+    });
+    const err = prepareError(adapter, { type: 'x', subnet: 'nope', vhost: { tool: 'rel' } });
+    expect(err.msg).toBe(
+      'network "net-a" (delegates[2], type "x"): delegates[2].subnet: must be a CIDR such as 10.1.0.0/24, ' +
+        'got "nope"; delegates[2].vhost.tool: must be an absolute path, got "rel"; ' +
+        'delegates[2].ipam: is required: this plugin always runs its IPAM plugin',
+    );
+    const lenient = new ExecAdapter(new ScriptedExecutor([]), { name: 'l2', priority: 10, ipam: { allowEmpty: true } });
+    const ok = { type: 'x', vhost: 'not an object', ipam: {} };
+    expect(lenient.prepare(ok, CTX)).toBe(ok);
   });
 });

@@ -1,7 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../../src/cli/cli-io';
-import { parseCliArgs, pathAndIfname } from '../../../src/cli/validate/cli-args';
+import {
+  FILE_COMMAND_OPTIONS,
+  fileCommand,
+  parseCliArgs,
+  parseFileCommand,
+  pathAndIfname,
+} from '../../../src/cli/validate/cli-args';
 import { readConfigFile } from '../../../src/cli/validate/config-file';
 import { joinJsonPath, problemsOf, uniqueProblems } from '../../../src/cli/validate/problem';
 import { RefusingExecutor } from '../../../src/cli/validate/refusing-executor';
@@ -154,4 +160,35 @@ test('RefusingExecutor records and refuses every call', async () => {
   });
   await expect(ex.runTool('nsenter', ['-t', '1'])).rejects.toBeInstanceOf(CniError);
   expect(ex.attempts).toEqual(['ADD bridge', 'tool nsenter -t 1']);
+});
+
+describe('parseFileCommand and fileCommand', () => {
+  test('one FILE, --cni-path and --ifname read, the rest left in parsed', () => {
+    const got = parseFileCommand(['f.conf', '--json', '--ifname', 'net1', '--cni-path=/a:/b'], FILE_COMMAND_OPTIONS);
+    expect({ file: got.file, cniPath: got.cniPath, ifname: got.ifname, json: got.parsed.flags.has('json') }).toEqual({
+      file: 'f.conf',
+      cniPath: ['/a', '/b'],
+      ifname: 'net1',
+      json: true,
+    });
+    expect(() => parseFileCommand([], FILE_COMMAND_OPTIONS)).toThrow('missing FILE');
+  });
+
+  test('a command rejects (not throws) with the UsageError, and runs with the parsed arguments', async () => {
+    const seen: string[] = [];
+    const command = fileCommand({
+      name: 'x',
+      summary: 's',
+      usage: 'u',
+      options: FILE_COMMAND_OPTIONS,
+      run: (args) => {
+        seen.push(`${args.file} ${args.ifname}`);
+        return Promise.resolve(0);
+      },
+    });
+    const io = { env: new Map<string, string>(), out: () => undefined, err: () => undefined };
+    await expect(command.run(['--nope'], io)).rejects.toThrow(UsageError);
+    await expect(command.run(['a.conf'], io)).resolves.toBe(0);
+    expect(seen).toEqual(['a.conf eth0']);
+  });
 });
