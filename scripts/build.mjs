@@ -23,21 +23,29 @@ writeFileSync(join(root, 'src', 'generated', 'build-adapters.ts'), generate());
 const outAt = process.argv.indexOf('--out');
 const out = outAt > 0 && process.argv[outAt + 1] !== undefined ? process.argv[outAt + 1] : join(root, 'dist', 'multus');
 mkdirSync(dirname(out), { recursive: true });
-const started = Date.now();
-execFileSync(
-  bun,
-  [
-    'build',
-    join(root, 'src', 'main.ts'),
-    '--compile',
-    '--minify',
-    '--bytecode',
-    '--target=bun-linux-x64',
-    `--define=MULTUS_VERSION=${JSON.stringify(pkg.version)}`,
-    '--outfile',
-    out,
-  ],
-  { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
-);
-const mib = (statSync(out).size / 1048576).toFixed(1);
-console.error(`build: ${out} (${mib} MiB) in ${Date.now() - started} ms`);
+/** Compiles one entry into one executable. */
+function compile(entry, outfile) {
+  const started = Date.now();
+  execFileSync(
+    bun,
+    [
+      'build',
+      join(root, 'src', entry),
+      '--compile',
+      '--minify',
+      '--bytecode',
+      '--target=bun-linux-x64',
+      `--define=MULTUS_VERSION=${JSON.stringify(pkg.version)}`,
+      '--outfile',
+      outfile,
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const mib = (statSync(outfile).size / 1048576).toFixed(1);
+  console.error(`build: ${outfile} (${mib} MiB) in ${Date.now() - started} ms`);
+}
+
+// The thin plugin, CLI and daemon; and beside it the thick mode's shim (src/shim/main.ts), which
+// finds the thin binary next to itself for its fallback.
+compile('main.ts', out);
+compile(join('shim', 'main.ts'), join(dirname(out), 'multus-shim'));
