@@ -1,14 +1,19 @@
 import { promises as fs } from 'node:fs';
-import { buildContainer } from '../container';
+import { join } from 'node:path';
+import { ExecaExecutor } from '../adapters/executor/execa-executor';
+import { buildContainer, type Replacements } from '../container';
 import { parseMultusConfig } from '../core/config/multus-config';
-import { DEFAULT_DAEMON_CONFIG } from '../core/config/shim-keys';
+import { DEFAULT_DAEMON_CONFIG, FALLBACK_LOG_NAME } from '../core/config/shim-keys';
 import { parseDaemonConfig, type DaemonConfig } from '../core/config/thick-config';
 import { toCniError } from '../core/errors';
 import type { Logger, LoggerFactory } from '../core/ports/logger';
 import type { PluginHandlers } from '../core/skel';
 import { TOKENS } from '../core/tokens';
+import { MeteringExecutor } from '../daemon/metering-executor';
+import { DaemonMetrics, serveMetrics, type MetricsEndpoint } from '../daemon/metrics';
 import { DaemonServer } from '../daemon/server';
 import { FixedConfigDefaults } from '../runtime/daemon-config-defaults';
+import { daemonKubeCache } from '../sources/kube/caching-kube-client-provider';
 import { UsageError, type CliCommand, type CliIo } from './cli-io';
 import { findPrimary } from './install/primary-config';
 
@@ -22,9 +27,6 @@ readinessindicatorfile, logLevel, logFile, logToStderr, ...), this daemon's limi
 (maxConcurrentRequests, maxQueuedRequests, maxRequestBytes, requestTimeoutSeconds,
 shutdownTimeoutSeconds), and any multus config key as a default of every call (the call's own
 stdin keys win). SIGTERM: stop accepting, finish the calls in flight, exit 0. See docs/thick.md.`;
-
-/** How long a request's body may take to arrive: a healthy shim sends it at once. */
-const BODY_TIMEOUT_MS = 10_000;
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
@@ -84,9 +86,19 @@ async function serve(file: string, io: CliIo): Promise<number> {
   const defaults = await callDefaults(config);
   // The daemon's own log settings are the ones its calls get by default.
   const logSettings = parseMultusConfig({ type: 'multus', delegates: [{ type: 'x' }], ...pick(defaults) }).log;
+  const metrics =
+    config.metricsPort === undefined
+      ? undefined
+      : new DaemonMetrics({ fallbackLog: join(config.socketDir, FALLBACK_LOG_NAME) });
+  // Kubernetes mode: informer caches of the node's pods and the networks resolved (none in file mode).
+  const kubeCache = daemonKubeCache({ defaults, env: io.env, nodeName: config.nodeName, log: () => log });
   const container = buildContainer({
     path: io.env.get('PATH'),
-    replace: { ConfigDefaults: new FixedConfigDefaults(defaults) },
+    replace: {
+      ConfigDefaults: new FixedConfigDefaults(defaults),
+      ...meteredExecutor(metrics, io.env.get('PATH')),
+      ...(kubeCache === undefined ? {} : { KubeClientProvider: kubeCache }),
+    },
   });
   const log: Logger = container
     .get<LoggerFactory>(TOKENS.LoggerFactory)
@@ -101,7 +113,8 @@ async function serve(file: string, io: CliIo): Promise<number> {
     maxQueuedRequests: config.maxQueuedRequests,
     maxRequestBytes: config.maxRequestBytes,
     requestTimeoutMs: config.requestTimeoutMs,
-    bodyTimeoutMs: BODY_TIMEOUT_MS,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    observer: metrics,
     notReady: async () => {
       if (typeof readiness !== 'string' || readiness === '') return undefined;
       const there = await fs.access(readiness).then(
@@ -113,13 +126,35 @@ async function serve(file: string, io: CliIo): Promise<number> {
   });
   const stopped = stopSignal();
   await server.start();
-  log.info({ socket: config.socketPath, config: file }, 'multus daemon serving');
+  const endpoint = await startMetrics(metrics, server, config).catch(async (err: unknown) => {
+    await server.stop(0);
+    throw err;
+  });
+  log.info({ socket: config.socketPath, config: file, metricsPort: endpoint?.port }, 'multus daemon serving');
   io.err(`multus daemon: serving ${config.socketPath} (config ${file})\n`);
   const signal = await stopped;
   log.info({ signal, inFlight: server.inFlight }, 'multus daemon stopping');
   await server.stop(config.shutdownTimeoutMs);
+  await kubeCache?.close();
+  await endpoint?.close();
   io.err(`multus daemon: stopped (${signal})\n`);
   return 0;
+}
+
+/** With metrics on, every delegate runs through the one real executor with a meter around it. */
+function meteredExecutor(metrics: DaemonMetrics | undefined, path: string | undefined): Replacements {
+  return metrics === undefined ? {} : { Executor: new MeteringExecutor(new ExecaExecutor({ path }), metrics) };
+}
+
+/** The metrics endpoint, when metrics are on; after the socket, so a second daemon fails on the socket. */
+async function startMetrics(
+  metrics: DaemonMetrics | undefined,
+  server: DaemonServer,
+  config: DaemonConfig,
+): Promise<MetricsEndpoint | undefined> {
+  if (metrics === undefined || config.metricsPort === undefined) return undefined;
+  metrics.watch(server);
+  return serveMetrics(metrics, config.metricsAddress, config.metricsPort);
 }
 
 /** The log keys of the defaults, for the daemon's own logger. */

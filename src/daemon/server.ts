@@ -21,6 +21,27 @@ export interface DaemonServerOptions {
   readonly bodyTimeoutMs: number;
   /** Why an ADD could not succeed now, or undefined when it could (for /readyz). */
   readonly notReady: () => Promise<string | undefined>;
+  /** Told how each request ended (the daemon's metrics); none when metrics are off. */
+  readonly observer?: CallObserver;
+}
+
+/** A call the daemon ran, as the metrics see it. */
+export interface CallOutcome {
+  /** CNI_COMMAND as the runtime gave it. */
+  readonly command: string;
+  readonly exitCode: number;
+  /** The `code` of the CNI error the call printed (exit code 1), 0 on success, undefined when there is none. */
+  readonly code: number | undefined;
+  /** From the request read to the answer, the wait for a free slot included. */
+  readonly seconds: number;
+}
+
+/** Told how each request to the daemon ended. */
+export interface CallObserver {
+  /** A call the daemon ran (it got a slot). */
+  callFinished(outcome: CallOutcome): void;
+  /** A request answered without running it (malformed, too large or slow, busy, stopping): its CNI code. */
+  callRefused(code: number): void;
 }
 
 /** A call the daemon refuses before running it: an HTTP status and the CNI error the shim prints. */
@@ -44,6 +65,18 @@ function answer(res: ServerResponse, status: number, body: CniAnswer | Record<st
 function errorAnswer(requestId: string, error: CniError): CniAnswer {
   const stdout = JSON.stringify(error.toJSON(LATEST_VERSION));
   return { version: PROTOCOL_VERSION, requestId, exitCode: 1, stdout };
+}
+
+/** The `code` of the CNI error a failed call printed (exit code 1), 0 for a success, undefined otherwise. */
+function errorCodeOf(exitCode: number, stdout: string): number | undefined {
+  if (exitCode === 0) return 0;
+  if (exitCode !== 1) return undefined;
+  try {
+    const error: unknown = JSON.parse(stdout);
+    return isObject(error) && typeof error['code'] === 'number' ? error['code'] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads the body up to `limit` bytes within `timeoutMs`; a larger or slower one is refused. */
@@ -164,6 +197,7 @@ export class DaemonServer {
     } catch (err) {
       const refusal = err instanceof Refusal ? err : new Refusal(500, toCniError(err, 'multus daemon: internal error'));
       this.options.log.warn({ status: refusal.status, code: refusal.error.code }, refusal.error.msg);
+      if (path === CNI_PATH) this.options.observer?.callRefused(refusal.error.code);
       if (!res.headersSent) answer(res, refusal.status, errorAnswer('', refusal.error));
       req.resume();
     }
@@ -173,6 +207,7 @@ export class DaemonServer {
     if (this.stopping)
       throw new Refusal(503, new CniError(CniCode.TryAgainLater, 'multus daemon: stopping; try again later'));
     const call = parseCall(await readBody(req, this.options.maxRequestBytes, this.options.bodyTimeoutMs));
+    const started = performance.now();
     const stop = new AbortController();
     // The shim went away (the runtime stopped it): the call stops too, as the thin binary would on SIGTERM.
     res.on('close', () => {
@@ -194,6 +229,8 @@ export class DaemonServer {
     try {
       if (stop.signal.aborted) return;
       const exitCode = await this.runCall(call, stop.signal, (text) => (stdout += text));
+      const outcome = { command: call.env['CNI_COMMAND'] ?? '', exitCode, code: errorCodeOf(exitCode, stdout) };
+      this.options.observer?.callFinished({ ...outcome, seconds: (performance.now() - started) / 1000 });
       answer(res, 200, { version: PROTOCOL_VERSION, requestId: call.requestId, exitCode, stdout });
     } finally {
       clearTimeout(timer);

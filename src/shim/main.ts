@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { REQUEST_ID_ENV } from '../core/cni-env';
 import { versionReply } from '../core/skel';
-import { DEFAULT_SOCKET_DIR, SOCKET_NAME } from '../core/config/shim-keys';
+import { DEFAULT_SOCKET_DIR, FALLBACK_LOG_NAME, SOCKET_NAME } from '../core/config/shim-keys';
 import { CNI_PATH, PROTOCOL_VERSION, type CniAnswer, type CniCall } from '../daemon/protocol';
 
 /**
@@ -62,6 +62,19 @@ function out(text: string): void {
 
 function note(requestId: string, text: string): void {
   writeSync(2, `multus-shim: request ${requestId}: ${text}\n`);
+}
+
+/**
+ * One line in the socket's dir per call the daemon did not get, for its metrics. Best effort: no
+ * dir (no daemon ever ran here) or a full disk must not fail the call.
+ */
+function recordFallback(settings: ShimSettings, requestId: string, action: 'thin' | 'fail'): void {
+  const line = `${new Date().toISOString()} ${requestId} ${process.env['CNI_COMMAND'] ?? '-'} ${action}\n`;
+  try {
+    appendFileSync(join(dirname(settings.socketPath), FALLBACK_LOG_NAME), line, { mode: 0o600 });
+  } catch {
+    // the call matters more than its count
+  }
 }
 
 /** Code 11 (try again later): the runtime retries the call. */
@@ -150,9 +163,11 @@ async function main(): Promise<number> {
   }
   if (settings.fallback === 'fail') {
     note(requestId, `no daemon (${outcome.absent}); daemonFallback is "fail"`);
+    recordFallback(settings, requestId, 'fail');
     return tryAgain(settings, `multus daemon unavailable (${outcome.absent}); try again later`);
   }
   note(requestId, `no daemon (${outcome.absent}); running the call through ${settings.thinPath}`);
+  recordFallback(settings, requestId, 'thin');
   return runThin(settings, stdin, { ...process.env, [REQUEST_ID_ENV]: requestId });
 }
 

@@ -10,6 +10,12 @@ export const SHIM_TYPE = 'multus-shim';
 export const DEFAULT_SOCKET_DIR = '/run/multus';
 export const SOCKET_NAME = 'multus.sock';
 
+/**
+ * Beside the socket: the shim appends one line per call it could not send to the daemon (it ran
+ * the thin binary, or answered code 11), which the daemon counts as multus_shim_fallbacks_total.
+ */
+export const FALLBACK_LOG_NAME = 'shim-fallbacks.log';
+
 /** The daemon's config file when `--config` is not given. */
 export const DEFAULT_DAEMON_CONFIG = '/etc/cni/multus/daemon-config.json';
 
