@@ -52,10 +52,12 @@ export class MultusPlugin implements PluginHandlers {
     raw: Record<string, unknown>,
     work: (o: Orchestrator, r: NetworkRequest, l: Logger) => Promise<T>,
   ): Promise<T> {
-    const effective = await this.defaults.apply(raw);
     // A DEL is not stopped by a config problem: it works from the record (see the orchestrator).
-    const { config, problem }: DeleteConfig =
-      env.command === 'DEL' ? parseMultusConfigForDelete(effective) : { config: parseMultusConfig(effective) };
+    const del = env.command === 'DEL';
+    const { config: effective, problem: defaultsProblem } = await this.defaults.apply(raw, del);
+    const parsed: DeleteConfig = del ? parseMultusConfigForDelete(effective) : { config: parseMultusConfig(effective) };
+    const { config } = parsed;
+    const problem = parsed.problem ?? defaultsProblem;
     const log = this.loggers.create(config.log).child({
       ...(env.requestId === undefined ? {} : { requestId: env.requestId }),
       command: env.command,
