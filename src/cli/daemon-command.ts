@@ -86,12 +86,15 @@ async function serve(file: string, io: CliIo): Promise<number> {
   const defaults = await callDefaults(config);
   // The daemon's own log settings are the ones its calls get by default.
   const logSettings = parseMultusConfig({ type: 'multus', delegates: [{ type: 'x' }], ...pick(defaults) }).log;
+  // Kubernetes mode: informer caches of the node's pods and the networks resolved (none in file mode).
+  const kubeCache = daemonKubeCache({ defaults, env: io.env, nodeName: config.nodeName, log: () => log });
   const metrics =
     config.metricsPort === undefined
       ? undefined
-      : new DaemonMetrics({ fallbackLog: join(config.socketDir, FALLBACK_LOG_NAME) });
-  // Kubernetes mode: informer caches of the node's pods and the networks resolved (none in file mode).
-  const kubeCache = daemonKubeCache({ defaults, env: io.env, nodeName: config.nodeName, log: () => log });
+      : new DaemonMetrics({
+          fallbackLog: join(config.socketDir, FALLBACK_LOG_NAME),
+          ...(kubeCache === undefined ? {} : { informers: kubeCache }),
+        });
   const container = buildContainer({
     path: io.env.get('PATH'),
     replace: {

@@ -19,6 +19,7 @@ export const DAEMON_KEYS: readonly string[] = [
   'maxRequestBytes',
   'requestTimeoutSeconds',
   'shutdownTimeoutSeconds',
+  'bodyTimeoutSeconds',
   'nodeName',
 ];
 
@@ -46,6 +47,7 @@ class DaemonConfigWire {
   @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(1024) maxRequestBytes!: unknown;
   @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(1) requestTimeoutSeconds!: unknown;
   @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0) shutdownTimeoutSeconds!: unknown;
+  @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0.1) bodyTimeoutSeconds!: unknown;
   @IsOptional() @IsString({ message: 'must be a string' }) nodeName!: unknown;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) logToStderr!: unknown;
 }
@@ -65,6 +67,8 @@ export interface DaemonConfig {
   readonly maxRequestBytes: number;
   readonly requestTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** How long a request's body may take to arrive: a healthy shim sends it at once (default 10 s). */
+  readonly bodyTimeoutMs: number;
   readonly nodeName: string | undefined;
   /** Every other key: a default of each request's multus config (the request's own keys win). */
   readonly defaults: Readonly<Record<string, unknown>>;
@@ -104,10 +108,17 @@ export function parseDaemonConfig(raw: unknown, where: string): DaemonConfig {
     maxRequestBytes: (raw['maxRequestBytes'] as number | undefined) ?? 1024 * 1024,
     requestTimeoutMs: seconds('requestTimeoutSeconds', 600),
     shutdownTimeoutMs: seconds('shutdownTimeoutSeconds', 30),
+    bodyTimeoutMs: seconds('bodyTimeoutSeconds', 10),
     nodeName: raw['nodeName'] as string | undefined,
     defaults,
   };
 }
+
+/** Groups of keys that say the same thing (or one thing in two ways): a request's choice replaces the daemon's. */
+const ALTERNATIVES: ReadonlyArray<readonly string[]> = [
+  ['delegates', 'clusterNetwork'],
+  ['log_level', 'logLevel'],
+];
 
 /**
  * The multus config of one request. A shim request (`type: multus-shim`) gets the daemon's
@@ -121,8 +132,11 @@ export function requestConfig(
   if (raw['type'] !== SHIM_TYPE) return { ...raw };
   const own = Object.fromEntries(Object.entries(raw).filter(([k]) => !SHIM_KEYS.includes(k)));
   const merged: Record<string, unknown> = { ...defaults, ...own, type: 'multus' };
-  // A request that names its delegates does not also get the daemon's clusterNetwork, and back.
-  if ('delegates' in own && !('clusterNetwork' in own)) delete merged['clusterNetwork'];
-  if ('clusterNetwork' in own && !('delegates' in own)) delete merged['delegates'];
+  // Keys that stand for one another: a request that sets one does not also get the daemon's other
+  // (its delegates, not the daemon's clusterNetwork; its log_level, not the daemon's logLevel).
+  for (const group of ALTERNATIVES) {
+    const mine = group.filter((k) => k in own);
+    if (mine.length > 0) for (const k of group) if (!mine.includes(k)) delete merged[k];
+  }
   return merged;
 }
