@@ -185,10 +185,11 @@ describe(
         };
       }
 
+      // Two 8-delegate pods, each ADD and DEL with its waits: minutes on a heavily loaded machine.
       beforeAll(async () => {
         seen.sequential = await observe('sequential');
         seen.parallel = await observe('parallel');
-      });
+      }, 300_000);
 
       afterAll(() => expectClean(cleanup.runAll()));
 
@@ -326,9 +327,9 @@ describe(
       }
 
       it(
-        'net1 fails on ADD while the others run (net3 after it already made, net2 hanging, net5 busy on the shared ' +
-          'bridge) → exit 1, code 11 naming net1; the running ones are aborted, net6 never starts; all 8 rolled back ' +
-          'in reverse, nothing left',
+        'net1 fails on ADD while the others run (net3 after it already made, net2 hanging, net5 busy on the ' +
+          'shared bridge) → exit 1, code 11 naming net1; the running ones are aborted, net6 never starts; all 8 ' +
+          'rolled back in reverse, nothing left',
         async () => {
           const pod = newPod('f', cleanup);
           const options: PodOptions = {
@@ -544,9 +545,9 @@ describe(
       const MUST_MISS_MS = 2000;
 
       it(
-        'an attachment of a type multus does not know (net2 as `vendor`, ptp behind it) runs alone: all before it ' +
-          'end before it starts, it ends before any after it starts (waits for it and by it miss) → exit 0, recorded ' +
-          'as vendor; DEL → nothing left',
+        'an attachment of a type multus does not know (net2 as `vendor`, ptp behind it) runs alone: all before ' +
+          'it end before it starts, it ends before any after it starts (waits for it and by it miss) → exit 0, ' +
+          'recorded as vendor; DEL → nothing left',
         async () => {
           const pod = newPod('v', cleanup);
           const config = pod.config({
