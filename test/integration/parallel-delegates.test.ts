@@ -60,11 +60,11 @@ const ORDER_WAIT_MS = 3000;
 const TIMEOUT_S = 10;
 /**
  * A failed ADD whose running delegates were not aborted would run on to the 60 s default timeout;
- * the hang case legitimately takes TIMEOUT_S plus eight rollback DELs.
+ * the hang case legitimately takes TIMEOUT_S plus eight rollback DELs (seconds, on a busy machine).
  */
-const WATCHDOG_MS = 30_000;
+const WATCHDOG_MS = 45_000;
 /** How long a process SIGKILLed a moment ago may take to be gone (polled; a bound, never a time asserted). */
-const GONE_WITHIN_MS = 10_000;
+const GONE_WITHIN_MS = 30_000;
 const FAULT_MSG = 'injected by the fault plugin';
 const IFNAMES = POD.map((a) => a.ifname);
 
@@ -341,9 +341,9 @@ describe(
             awaits: {
               // net1 fails only once net3 (after it) is made, net5 runs and net2 hangs.
               2: [
-                { event: 'end', ifname: 'net3', ms: 10_000 },
-                { event: 'start', ifname: 'net5', ms: 10_000 },
-                { hangIn: pod.faultDir, ms: 10_000 },
+                { event: 'end', ifname: 'net3', ms: 60_000 },
+                { event: 'start', ifname: 'net5', ms: 60_000 },
+                { hangIn: pod.faultDir, ms: 60_000 },
               ],
               // net5 waits for a line that never comes: it is still running when net1 fails.
               6: [{ event: 'start', ifname: 'none', ms: 120_000 }],
@@ -394,7 +394,7 @@ describe(
             delegateTimeoutSeconds: TIMEOUT_S,
             faults: { 3: { on: 'ADD', do: 'hang', delegateFirst: true } },
             // net2 hangs only once every other attachment is made.
-            awaits: { 3: others.map((ifname) => ({ event: 'end', ifname, ms: 10_000 })) },
+            awaits: { 3: others.map((ifname) => ({ event: 'end', ifname, ms: 60_000 })) },
           };
           const add = await addWithWatchdog(pod.config(options), pod.call());
 
@@ -432,7 +432,7 @@ describe(
         /** net1 and net2 hang after making their interfaces, once the other six are made. */
         function twoHangs(_pod: ParallelPod): PodOptions {
           const others = IFNAMES.filter((n) => n !== 'net1' && n !== 'net2');
-          const awaits = others.map((ifname): Await => ({ event: 'end', ifname, ms: 10_000 }));
+          const awaits = others.map((ifname): Await => ({ event: 'end', ifname, ms: 60_000 }));
           return {
             parallel: true,
             faults: {
@@ -453,7 +453,7 @@ describe(
         ): Promise<{ running: ReturnType<typeof startMultus>; pids: number[] }> {
           const running = startMultus({ ...pod.call(), config, command: 'ADD' });
           const sixAdded = (): boolean => pod.recorded()?.filter((a) => a.state === 'added').length === 6;
-          const pids = await waitFor('net1 and net2 to hang, the others recorded', 15_000, () =>
+          const pids = await waitFor('net1 and net2 to hang, the others recorded', 60_000, () =>
             pod.hangPids().length === 4 && sixAdded() ? pod.hangPids() : undefined,
           );
           expect(pids.filter(isRunning)).toEqual(pids);
