@@ -59,10 +59,13 @@ const ORDER_WAIT_MS = 3000;
  */
 const TIMEOUT_S = 10;
 /**
- * A failed ADD whose running delegates were not aborted would run on to the 60 s default timeout;
- * the hang case legitimately takes TIMEOUT_S plus eight rollback DELs (seconds, on a busy machine).
+ * A bound, not a time asserted: the failing pod's delegates get an hour's timeout, so one that
+ * was not aborted beside the failed one would hang far past this; an aborted ADD ends long before,
+ * however busy the machine (the hang case: TIMEOUT_S plus eight rollback DELs).
  */
-const WATCHDOG_MS = 45_000;
+const WATCHDOG_MS = 600_000;
+/** The delegate timeout of the pod whose running delegates must be aborted: longer than the watchdog. */
+const NEVER_S = 3600;
 /** How long a process SIGKILLed a moment ago may take to be gone (polled; a bound, never a time asserted). */
 const GONE_WITHIN_MS = 30_000;
 const FAULT_MSG = 'injected by the fault plugin';
@@ -334,6 +337,7 @@ describe(
           const pod = newPod('f', cleanup);
           const options: PodOptions = {
             parallel: true,
+            delegateTimeoutSeconds: NEVER_S,
             faults: {
               2: { on: 'ADD', do: 'fail', code: 11, msg: FAULT_MSG },
               3: { on: 'ADD', do: 'hang', delegateFirst: true },
@@ -380,6 +384,7 @@ describe(
           await expectHangGone(pod);
           expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
         },
+        WATCHDOG_MS + 120_000,
       );
 
       it(
@@ -419,6 +424,7 @@ describe(
           await expectHangGone(pod);
           expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
         },
+        WATCHDOG_MS + 120_000,
       );
     });
     describe(
