@@ -27,6 +27,7 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 60000,
+  // Generous: a busy machine makes real netns work slow; a hang still fails, only later.
+  testTimeout: 180000,
   maxWorkers: 2,
 };

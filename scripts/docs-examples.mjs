@@ -24,6 +24,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import {
+  existsSync,
   chmodSync,
   closeSync,
   mkdirSync,
@@ -76,7 +77,8 @@ const DOCS_PLUGINS = {
   }),
   docsstderr: plugin({ add: 'echo "something went wrong" >&2; exit 3' }),
   docsnoip: plugin({ add: `printf '{"cniVersion":"%s","interfaces":[{"name":"%s"}]}' "$v" "$CNI_IFNAME"` }),
-  docsslow: plugin({ add: 'exec sleep 30' }),
+  // Says when its ADD has started (a file beside it, named for the container), then hangs.
+  docsslow: plugin({ add: 'touch "$(dirname "$0")/started-$CNI_CONTAINERID"; exec sleep 30' }),
   docsnew: plugin({ versions: '"1.1.0"' }),
 };
 
@@ -177,7 +179,7 @@ function writeFixtures(t) {
 // Running the binary.
 
 /** Runs the binary; stdout and stderr go to one file, so a shell session shows them in order. */
-function runBinary(ctx, { args = [], env = {}, stdin = '', cwd, merge = false, signalAfterMs }) {
+function runBinary(ctx, { args = [], env = {}, stdin = '', cwd, merge = false, signalWhen }) {
   return new Promise((resolve, reject) => {
     const outFile = join(ctx.t, `out-${(runCount += 1)}`);
     const errFile = `${outFile}.err`;
@@ -192,10 +194,19 @@ function runBinary(ctx, { args = [], env = {}, stdin = '', cwd, merge = false, s
     if (!merge) closeSync(err);
     child.stdin.on('error', () => undefined);
     child.stdin.end(stdin);
-    const timer = signalAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), signalAfterMs);
+    // SIGTERM once the file `signalWhen` exists (a delegate's ADD has started): no race with a clock.
+    const timer =
+      signalWhen === undefined
+        ? undefined
+        : setInterval(() => {
+            if (existsSync(signalWhen)) {
+              clearInterval(timer);
+              child.kill('SIGTERM');
+            }
+          }, 50);
     child.on('error', reject);
     child.on('close', (status) => {
-      clearTimeout(timer);
+      clearInterval(timer);
       resolve({
         status,
         stdout: readFileSync(outFile, 'utf8'),
@@ -225,7 +236,8 @@ function cni(code, command, config, options = {}) {
       const path = `${ctx.dirs.bin}:${REFERENCE_PLUGINS}`;
       const env = { ...cniEnv(command, { path, containerId: name, ...options }), ...options.env };
       for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-      const run = await runBinary(ctx, { env, stdin, signalAfterMs: options.signalAfterMs });
+      const signalWhen = options.signalWhenStarted ? join(ctx.dirs.bin, `started-${name}`) : undefined;
+      const run = await runBinary(ctx, { env, stdin, signalWhen });
       let error;
       try {
         error = JSON.parse(run.stdout);
@@ -671,7 +683,7 @@ const EXAMPLES = {
   'err-rollback': cni(100, 'ADD', conf([{ type: 'docsfail' }, { type: 'docsfail' }, { type: 'docsstderr' }]), {
     pretty: true,
   }),
-  'err-sigterm': cni(11, 'ADD', conf([{ type: 'docsslow' }]), { signalAfterMs: 1500 }),
+  'err-sigterm': cni(11, 'ADD', conf([{ type: 'docsslow' }]), { signalWhenStarted: true }),
   'err-config-problems': cni(7, 'ADD', conf([{ type: 'ptp', mtu: 1.5, ipam: { type: 'host-local' } }])),
   // cli.md
   'cli-validate-usage': session(multus(['validate', '--help'], { status: 0, hideCommand: true, excerpt: usage })),

@@ -257,7 +257,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         const { cell, call } = newCell();
         const config = cell.config({ faults: { 1: { on: 'ADD', do: 'hang', delegateFirst: true } } });
         const running = startMultus({ ...call, config, command: 'ADD' });
-        const pids = await waitFor('delegate 2 to hang', 15_000, () =>
+        const pids = await waitFor('delegate 2 to hang', 60_000, () =>
           cell.hangPids().length === 2 ? cell.hangPids() : undefined,
         );
         running.child.kill('SIGKILL');
@@ -307,7 +307,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         const { cell, call } = newCell();
         const hanging = cell.config({ faults: { 1: { on: 'ADD', do: 'hang', delegateFirst: true, times: 1 } } });
         const running = startMultus({ ...call, config: hanging, command: 'ADD' });
-        const pids = await waitFor('delegate 2 to hang', 15_000, () =>
+        const pids = await waitFor('delegate 2 to hang', 60_000, () =>
           cell.hangPids().length === 2 ? cell.hangPids() : undefined,
         );
         running.child.kill('SIGKILL');
@@ -334,7 +334,7 @@ describe('fault matrix: a 3-delegate pod (bridge, ptp, bridge) through dist/mult
         const { cell, call } = newCell();
         const config = cell.config({ faults: { 1: { on: 'ADD', do: 'hang', delegateFirst: true } } });
         const running = startMultus({ ...call, config, command: 'ADD' });
-        const pids = await waitFor('delegate 2 to hang', 15_000, () =>
+        const pids = await waitFor('delegate 2 to hang', 60_000, () =>
           cell.hangPids().length === 2 ? cell.hangPids() : undefined,
         );
         running.child.kill('SIGTERM');

@@ -59,12 +59,15 @@ const ORDER_WAIT_MS = 3000;
  */
 const TIMEOUT_S = 10;
 /**
- * A failed ADD whose running delegates were not aborted would run on to the 60 s default timeout;
- * the hang case legitimately takes TIMEOUT_S plus eight rollback DELs.
+ * A bound, not a time asserted: the failing pod's delegates get an hour's timeout, so one that
+ * was not aborted beside the failed one would hang far past this; an aborted ADD ends long before,
+ * however busy the machine (the hang case: TIMEOUT_S plus eight rollback DELs).
  */
-const WATCHDOG_MS = 30_000;
+const WATCHDOG_MS = 600_000;
+/** The delegate timeout of the pod whose running delegates must be aborted: longer than the watchdog. */
+const NEVER_S = 3600;
 /** How long a process SIGKILLed a moment ago may take to be gone (polled; a bound, never a time asserted). */
-const GONE_WITHIN_MS = 10_000;
+const GONE_WITHIN_MS = 30_000;
 const FAULT_MSG = 'injected by the fault plugin';
 const IFNAMES = POD.map((a) => a.ifname);
 
@@ -185,10 +188,11 @@ describe(
         };
       }
 
+      // Two 8-delegate pods, each ADD and DEL with its waits: minutes on a heavily loaded machine.
       beforeAll(async () => {
         seen.sequential = await observe('sequential');
         seen.parallel = await observe('parallel');
-      });
+      }, 300_000);
 
       afterAll(() => expectClean(cleanup.runAll()));
 
@@ -326,13 +330,14 @@ describe(
       }
 
       it(
-        'net1 fails on ADD while the others run (net3 after it already made, net2 hanging, net5 busy on the shared ' +
-          'bridge) → exit 1, code 11 naming net1; the running ones are aborted, net6 never starts; all 8 rolled back ' +
-          'in reverse, nothing left',
+        'net1 fails on ADD while the others run (net3 after it already made, net2 hanging, net5 busy on the ' +
+          'shared bridge) → exit 1, code 11 naming net1; the running ones are aborted, net6 never starts; all 8 ' +
+          'rolled back in reverse, nothing left',
         async () => {
           const pod = newPod('f', cleanup);
           const options: PodOptions = {
             parallel: true,
+            delegateTimeoutSeconds: NEVER_S,
             faults: {
               2: { on: 'ADD', do: 'fail', code: 11, msg: FAULT_MSG },
               3: { on: 'ADD', do: 'hang', delegateFirst: true },
@@ -340,9 +345,9 @@ describe(
             awaits: {
               // net1 fails only once net3 (after it) is made, net5 runs and net2 hangs.
               2: [
-                { event: 'end', ifname: 'net3', ms: 10_000 },
-                { event: 'start', ifname: 'net5', ms: 10_000 },
-                { hangIn: pod.faultDir, ms: 10_000 },
+                { event: 'end', ifname: 'net3', ms: 60_000 },
+                { event: 'start', ifname: 'net5', ms: 60_000 },
+                { hangIn: pod.faultDir, ms: 60_000 },
               ],
               // net5 waits for a line that never comes: it is still running when net1 fails.
               6: [{ event: 'start', ifname: 'none', ms: 120_000 }],
@@ -379,6 +384,7 @@ describe(
           await expectHangGone(pod);
           expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
         },
+        WATCHDOG_MS + 120_000,
       );
 
       it(
@@ -393,7 +399,7 @@ describe(
             delegateTimeoutSeconds: TIMEOUT_S,
             faults: { 3: { on: 'ADD', do: 'hang', delegateFirst: true } },
             // net2 hangs only once every other attachment is made.
-            awaits: { 3: others.map((ifname) => ({ event: 'end', ifname, ms: 10_000 })) },
+            awaits: { 3: others.map((ifname) => ({ event: 'end', ifname, ms: 60_000 })) },
           };
           const add = await addWithWatchdog(pod.config(options), pod.call());
 
@@ -418,6 +424,7 @@ describe(
           await expectHangGone(pod);
           expect(await pod.leftovers()).toEqual(NOTHING_LEFT);
         },
+        WATCHDOG_MS + 120_000,
       );
     });
     describe(
@@ -431,7 +438,7 @@ describe(
         /** net1 and net2 hang after making their interfaces, once the other six are made. */
         function twoHangs(_pod: ParallelPod): PodOptions {
           const others = IFNAMES.filter((n) => n !== 'net1' && n !== 'net2');
-          const awaits = others.map((ifname): Await => ({ event: 'end', ifname, ms: 10_000 }));
+          const awaits = others.map((ifname): Await => ({ event: 'end', ifname, ms: 60_000 }));
           return {
             parallel: true,
             faults: {
@@ -452,7 +459,7 @@ describe(
         ): Promise<{ running: ReturnType<typeof startMultus>; pids: number[] }> {
           const running = startMultus({ ...pod.call(), config, command: 'ADD' });
           const sixAdded = (): boolean => pod.recorded()?.filter((a) => a.state === 'added').length === 6;
-          const pids = await waitFor('net1 and net2 to hang, the others recorded', 15_000, () =>
+          const pids = await waitFor('net1 and net2 to hang, the others recorded', 60_000, () =>
             pod.hangPids().length === 4 && sixAdded() ? pod.hangPids() : undefined,
           );
           expect(pids.filter(isRunning)).toEqual(pids);
@@ -544,9 +551,9 @@ describe(
       const MUST_MISS_MS = 2000;
 
       it(
-        'an attachment of a type multus does not know (net2 as `vendor`, ptp behind it) runs alone: all before it ' +
-          'end before it starts, it ends before any after it starts (waits for it and by it miss) → exit 0, recorded ' +
-          'as vendor; DEL → nothing left',
+        'an attachment of a type multus does not know (net2 as `vendor`, ptp behind it) runs alone: all before ' +
+          'it end before it starts, it ends before any after it starts (waits for it and by it miss) → exit 0, ' +
+          'recorded as vendor; DEL → nothing left',
         async () => {
           const pod = newPod('v', cleanup);
           const config = pod.config({

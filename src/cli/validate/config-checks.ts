@@ -106,9 +106,10 @@ function planningConfig(raw: Readonly<Record<string, unknown>>): MultusConfig | 
 
 /**
  * The dry run of the ADD, offline. File mode: the config's delegates. Kubernetes mode (when a
- * pod that selects no network gets any): a pod without network annotations, whose annotations are given as the runtime would give them so no
- * pod is fetched; when that needs the API (a network name to look up), again for a pod of a
- * system namespace (no defaultNetworks); when that needs it too, nothing is checked.
+ * pod that selects no network gets any): a pod without network annotations, whose annotations
+ * are given as the runtime would give them so no pod is fetched; when that needs the API (a
+ * network name to look up), again for a pod of a system namespace (no defaultNetworks); when that
+ * needs it too, nothing is checked.
  */
 async function offlineDryRun(
   services: OfflineServices,

@@ -19,7 +19,8 @@ export interface DelegateOutput {
 }
 
 /**
- * A file the case needs before multus runs, relative to the case dir (`bin/…` is the bin dir, `cache/…` the cniDir).
+ * A file the case needs before multus runs, relative to the case dir (`bin/…` is the bin dir,
+ * `cache/…` the cniDir).
  */
 export interface CaseFile {
   readonly path: string;

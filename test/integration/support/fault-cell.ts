@@ -215,7 +215,7 @@ export class FaultCell {
     const running = (): number[] => [
       ...new Set([...this.hangPids().filter(isRunning), ...processesWithEnv('CNI_CONTAINERID', this.containerId)]),
     ];
-    for (let waited = 0; running().length > 0 && waited < 10_000; waited += 50) await sleep(50);
+    for (let waited = 0; running().length > 0 && waited < 30_000; waited += 50) await sleep(50);
     expect(describeProcesses(running())).toBe('');
   }
 }

@@ -304,7 +304,7 @@ export class ParallelPod {
         ...processesMentioning(join(this.ws.dir, 'tools')),
       ]),
     ];
-    for (let waited = 0; running().length > 0 && waited < 10_000; waited += 50) await sleep(50);
+    for (let waited = 0; running().length > 0 && waited < 30_000; waited += 50) await sleep(50);
     const ptpSubnets = POD.flatMap((a, i) => (a.type === 'ptp' ? [`10.${NET}.${this.base + i}.`] : []));
     return {
       podLinks: netnsExists(this.ns) ? netnsLinkNames(this.ns) : 'netns gone',

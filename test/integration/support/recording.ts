@@ -53,7 +53,10 @@ export class RecordingBinDir {
     writeFileSync(join(this.binDir, `${type}.versions`), JSON.stringify(versions));
   }
 
-  /** The types called for `command`, in the order they were called (by record file mtime; calls are ≥ 10 ms apart). */
+  /**
+   * The types called for `command`, in the order they were called (by record file mtime; calls
+   * are ≥ 10 ms apart).
+   */
   callOrder(command: string): string[] {
     return this.files()
       .filter((f) => f.split('-')[1] === command)

@@ -284,7 +284,8 @@ const ALLOWED: ReadonlyArray<readonly [LayerRule, string, string]> = [
     cliPlansThroughDryRun,
     'src/cli/validate/planted.ts',
     "import type { PreparedAttachment } from '../../core/planner';\n" +
-      "import { POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';\nimport type { Planner } from '../../core/dry-run';",
+      "import { POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';\n" +
+      "import type { Planner } from '../../core/dry-run';",
   ],
   [
     coreImportsNoInfrastructure,

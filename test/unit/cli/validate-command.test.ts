@@ -281,7 +281,7 @@ describe('multus validate: a config with a kubeconfig', () => {
     );
   });
 
-  test('without delegates, clusterNetwork or defaultNetworks (the seed): ok, every pod must select its networks', async () => {
+  test('no delegates, clusterNetwork or defaultNetworks (the seed): ok, each pod must pick its networks', async () => {
     const file = write('seed-k8s.conf', { name: 'node-cni-network', type: 'multus', kubeconfig: kc });
     const r = await validate(file, '--cni-path', bin);
     expect(r.code).toBe(0);

@@ -55,20 +55,17 @@ describe("CNI_NETNS that is the host's own network namespace", () => {
 });
 
 describe('a DEL with no record of its own deletes only what is not recorded under another CNI_IFNAME', () => {
-  test(
-    'ADD as eth0, DEL as eth1: the eth0 record’s net0 and ' + 'its lease are not touched; eth1 (nobody’s) is deleted',
-    async () => {
-      const t = testContainer();
-      await runPlugin(t.container, { command: 'ADD', config, ifname: 'eth0' });
-      t.executor.calls.length = 0;
-      const run = await runPlugin(t.container, { command: 'DEL', config, ifname: 'eth1' });
-      expect(run.code).toBe(0);
-      expect(t.executor.sequence()).toEqual(['DEL bridge eth1']);
-      expect(t.cache.entries.size).toBe(1);
-      const skipped = t.logger.lines.find((l) => /DEL without a record of its own/u.test(l.msg ?? ''));
-      expect(skipped?.obj).toMatchObject({ skipped: ['net0 (delegates[1])'], records: 'eth0' });
-    },
-  );
+  test('ADD eth0, DEL eth1: the eth0 record’s net0 and lease are untouched; eth1 is deleted', async () => {
+    const t = testContainer();
+    await runPlugin(t.container, { command: 'ADD', config, ifname: 'eth0' });
+    t.executor.calls.length = 0;
+    const run = await runPlugin(t.container, { command: 'DEL', config, ifname: 'eth1' });
+    expect(run.code).toBe(0);
+    expect(t.executor.sequence()).toEqual(['DEL bridge eth1']);
+    expect(t.cache.entries.size).toBe(1);
+    const skipped = t.logger.lines.find((l) => /DEL without a record of its own/u.test(l.msg ?? ''));
+    expect(skipped?.obj).toMatchObject({ skipped: ['net0 (delegates[1])'], records: 'eth0' });
+  });
 
   test('then the DEL of eth0 deletes the eth0 record as usual', async () => {
     const t = testContainer();
