@@ -2,12 +2,14 @@
 // Compiles src/main.ts into one self-contained executable, dist/multus, with Bun
 // (`--compile --minify --bytecode`): no node_modules and no runtime are needed on the node, and
 // start-up (paid on every pod operation) stays near a Go binary's. Bun comes from the npm
-// package @oven/bun-linux-x64, so the build needs only the npm registry.
+// package @oven/bun-linux-x64. Beside it, dist/multus-shim is compiled from C (scripts/shim-build.mjs:
+// a C compiler and libc6-dev).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './gen-build-adapters.mjs';
+import { compileShim } from './shim-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -45,7 +47,7 @@ function compile(entry, outfile) {
   console.error(`build: ${outfile} (${mib} MiB) in ${Date.now() - started} ms`);
 }
 
-// The thin plugin, CLI and daemon; and beside it the thick mode's shim (src/shim/main.ts), which
-// finds the thin binary next to itself for its fallback.
+// The thin plugin, CLI and daemon; and beside it the shim, which finds the thin binary next to
+// itself for its fallback.
 compile('main.ts', out);
-compile(join('shim', 'main.ts'), join(dirname(out), 'multus-shim'));
+compileShim(bun, join(dirname(out), 'multus-shim'));

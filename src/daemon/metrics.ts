@@ -189,7 +189,9 @@ export class DaemonMetrics implements CallObserver, ExecObserver {
   private fallbackCounter(tally: FallbackTally): void {
     new Counter({
       name: 'multus_shim_fallbacks_total',
-      help: 'Calls the shim could not send to the daemon: run through the thin binary (thin) or answered code 11 (fail)',
+      help:
+        'Calls the shim could not send to the daemon: run through the thin binary (thin) or ' +
+        'answered code 11 (fail)',
       labelNames: ['action'],
       registers: [this.registry],
       async collect() {

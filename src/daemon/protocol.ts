@@ -1,6 +1,7 @@
 /**
- * The shim ↔ daemon wire protocol, version 1: HTTP/1.1 over the daemon's unix socket. Imported by
- * the shim, so it imports nothing.
+ * The shim ↔ daemon wire protocol, version 1: HTTP/1.1 over the daemon's unix socket. The shim
+ * (C, src/shim/multus-shim.c) takes these constants through a generated header
+ * (src/shim/shim-header.ts), so this module imports nothing.
  *
  * - `POST /v1/cni`, body {@link CniCall} (JSON): one CNI call, exactly as the runtime made it.
  *   Answer 200 with {@link CniAnswer}: what the thin plugin would have printed and its exit code.

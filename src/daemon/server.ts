@@ -126,7 +126,8 @@ function parseCall(text: string): CniCall {
     isObject(env) &&
     Object.values(env).every((v) => typeof v === 'string');
   if (!ok) {
-    const msg = `multus daemon: the request must be {"version": ${PROTOCOL_VERSION}, "requestId", "env": {…strings}, "stdin"}`;
+    const shape = `{"version": ${PROTOCOL_VERSION}, "requestId", "env": {…strings}, "stdin"}`;
+    const msg = `multus daemon: the request must be ${shape}`;
     throw new Refusal(400, new CniError(CniCode.DecodeFailure, msg));
   }
   return body as CniCall;

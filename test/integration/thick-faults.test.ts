@@ -80,7 +80,7 @@ describe('thick mode faults: the fault-matrix pod through multus-shim and multus
   });
 
   describe('no daemon at all', () => {
-    it('fallback: ADD and DEL run through the thin binary beside the shim, and stderr says so with the request id', async () => {
+    it('fallback: ADD and DEL run through the thin binary beside the shim; stderr names the request', async () => {
       const { cell, call } = newCell();
       const config = { ...cell.config(), type: 'multus-shim', daemonSocketDir: join(ws.dir, 'no-daemon') };
       const add = await runShim({ ...call, config, command: 'ADD', extraEnv: requestId('fb-add') });
@@ -132,7 +132,7 @@ describe('thick mode faults: the fault-matrix pod through multus-shim and multus
     expect(await first.signal('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 
-  it('SIGTERM to the daemon with a call in flight: the call finishes, the daemon exits 0, its socket is gone', async () => {
+  it('SIGTERM to the daemon, a call in flight: the call finishes, the daemon exits 0, its socket is gone', async () => {
     const daemon = await ThickDaemon.start(ws.dir, cleanup);
     const { cell, call } = newCell();
     const conf = {
@@ -207,7 +207,7 @@ describe('thick mode faults: the fault-matrix pod through multus-shim and multus
       });
     const tenMiB = Buffer.alloc(10 * 1024 * 1024, 'x');
 
-    /** One malformed request: what is sent, and the answer: an HTTP status and, where the protocol has one, a CNI code. */
+    /** One malformed request: what is sent; the answer: an HTTP status and, where the protocol has one, a CNI code. */
     const row = (
       what: string,
       parts: Array<string | Buffer>,

@@ -119,7 +119,7 @@ describe('thick mode under load', () => {
     return found;
   }
 
-  it(`${PODS} pods ADDed through the shim at once: each its own address, no collision; ${PODS} DELs leave nothing`, async () => {
+  it(`${PODS} pods ADDed through the shim at once: each its own address; ${PODS} DELs leave nothing`, async () => {
     const daemon = await ThickDaemon.start(ws.dir, cleanup);
     const dirs = podDirs('wide');
     const config = shimConfig(podConfig(dirs), daemon, { daemonFallback: 'fail' });
@@ -189,7 +189,7 @@ describe('thick mode under load', () => {
     expect(await second.signal('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 240_000);
 
-  it(`memory: ${CYCLES} ADD/DEL cycles; the daemon's VmRSS after them ≤ 1.1 × after the first ${FIRST_CYCLES}`, async () => {
+  it(`memory: ${CYCLES} ADD/DEL cycles; the daemon's VmRSS then ≤ 1.1 × after the first ${FIRST_CYCLES}`, async () => {
     const daemon = await ThickDaemon.start(ws.dir, cleanup);
     const cniDir = join(ws.dir, 'memory-cache');
     const stdin = {

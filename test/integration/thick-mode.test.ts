@@ -85,7 +85,7 @@ describe('thick mode: the seed pod through multus-shim and multus daemon (file m
     },
   );
 
-  it("a shim conflist with only type, name, cniVersion and daemonSocketDir gets the daemon config's delegates", async () => {
+  it("a shim conflist of only type, name, cniVersion, daemonSocketDir gets the daemon config's delegates", async () => {
     const ns = `${ws.prefix}-d`;
     const netns = createNetns(ns, cleanup);
     const config = { type: 'multus-shim', name: 'tm-defaults', cniVersion: '1.0.0', daemonSocketDir: daemon.socketDir };

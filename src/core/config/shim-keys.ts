@@ -1,6 +1,6 @@
 /**
- * The thick mode's fixed names, in a module that imports nothing: the shim loads it, and the
- * shim's start-up is paid on every pod operation.
+ * The thick mode's fixed names, in a module that imports nothing. The C shim gets the socket and
+ * fallback-log names through src/generated/shim-constants.h (src/shim/shim-header.ts).
  */
 
 /** The `type` of the shim's conflist entry (Go Multus thick's name). */

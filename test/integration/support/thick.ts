@@ -31,8 +31,11 @@ export function assertThickPrerequisites(): void {
     throw new Error(`${SHIM_BIN} is missing: "node scripts/build.mjs" builds it beside multus`);
 }
 
-/** Spawns the shim as a runtime does (env built from scratch, config on stdin) and returns at once. */
-export function startShim(call: MultusCall): RunningMultus {
+/**
+ * Spawns the shim as a runtime does (env built from scratch, config on stdin) and returns at once.
+ * `rawStdin` replaces the config's JSON, byte for byte.
+ */
+export function startShim(call: MultusCall, rawStdin?: string): RunningMultus {
   const started = Date.now();
   const child = spawn(SHIM_BIN, [], { env: multusEnv(call), stdio: ['pipe', 'pipe', 'pipe'] });
   const done = new Promise<SignalledRun>((resolve, reject) => {
@@ -57,13 +60,13 @@ export function startShim(call: MultusCall): RunningMultus {
       resolve({ exitCode, signal, stdout, stderr, json, ms: Date.now() - started });
     });
   });
-  child.stdin?.end(JSON.stringify(call.config));
+  child.stdin?.end(rawStdin ?? JSON.stringify(call.config));
   return { child, done };
 }
 
 /** Runs the shim once and waits for it. */
-export function runShim(call: MultusCall): Promise<SignalledRun> {
-  return startShim(call).done;
+export function runShim(call: MultusCall, rawStdin?: string): Promise<SignalledRun> {
+  return startShim(call, rawStdin).done;
 }
 
 /** A multus config as the shim's conflist entry: `type: multus-shim` and where the daemon listens. */

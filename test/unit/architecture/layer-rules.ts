@@ -78,16 +78,10 @@ export const coreImportsNoInfrastructure: LayerRule = {
 export const EXECUTOR_FILE = 'src/adapters/executor/execa-executor.ts';
 const SPAWNING_PACKAGES = ['execa', 'child_process', 'node:child_process'];
 
-/**
- * The thick mode's shim: its own tiny entry point (it must not load the executor's dependencies),
- * which spawns one thing, the thin binary, when the daemon is not there.
- */
-export const SHIM_FILE = 'src/shim/main.ts';
-
-/** Rule 2: only the executor (and the shim's fallback) imports execa or child_process. */
+/** Rule 2: only the executor imports execa or child_process. */
 export const onlyExecutorSpawns: LayerRule = {
   name: 'only the executor spawns',
-  appliesTo: (file) => isUnder(file, 'src') && file !== EXECUTOR_FILE && file !== SHIM_FILE,
+  appliesTo: (file) => isUnder(file, 'src') && file !== EXECUTOR_FILE,
   check: (_file, ref) => {
     const spawner = SPAWNING_PACKAGES.find((name) => ref.specifier !== undefined && isPackage(ref.specifier, name));
     return spawner === undefined ? undefined : `imports ${spawner}; only ${EXECUTOR_FILE} may spawn`;
@@ -177,29 +171,12 @@ export const cliPlansThroughDryRun: LayerRule = {
   },
 };
 
-/** What the shim may import: node's built-ins and the few dependency-free modules of the wire protocol. */
-const SHIM_ALLOWED = ['src/daemon/protocol', 'src/core/config/shim-keys', 'src/core/skel', 'src/core/cni-env'];
-
-/** Rule 6: the shim stays tiny: node built-ins and the protocol's own modules only (its start-up is every call's). */
-export const shimStaysTiny: LayerRule = {
-  name: 'the shim loads nothing else',
-  appliesTo: (file) => isUnder(file, 'src/shim'),
-  check: (file, ref) => {
-    if (ref.specifier === undefined) return 'a computed import, which no rule can check';
-    if (ref.specifier.startsWith('node:') || ref.typeOnly) return undefined;
-    const target = resolveRelative(file, ref.specifier);
-    if (target !== undefined && SHIM_ALLOWED.includes(target)) return undefined;
-    return `imports ${target ?? ref.specifier}; the shim may import node:* and ${SHIM_ALLOWED.join(', ')}`;
-  },
-};
-
 export const LAYER_RULES: readonly LayerRule[] = [
   coreImportsNoInfrastructure,
   onlyExecutorSpawns,
   adaptersAndSourcesApart,
   pluginsImportTypesOnly,
   cliPlansThroughDryRun,
-  shimStaysTiny,
 ];
 
 /** Every violation of `rule` in one source text, read as if it were `file`. */

@@ -6,7 +6,6 @@ import {
   adaptersAndSourcesApart,
   checkSource,
   cliPlansThroughDryRun,
-  shimStaysTiny,
   coreImportsNoInfrastructure,
   isKnownException,
   onlyExecutorSpawns,
@@ -265,21 +264,10 @@ const PLANTED: ReadonlyArray<readonly [LayerRule, Planted]> = [
     cliPlansThroughDryRun,
     ['src/cli/explain/planted.ts', "import * as selection from '../../core/selection';", '../../core/selection'],
   ],
-  [shimStaysTiny, ['src/shim/main.ts', "import { buildContainer } from '../container';", '../container']],
-  [shimStaysTiny, ['src/shim/main.ts', "import pino from 'pino';", 'pino']],
-  [shimStaysTiny, ['src/shim/main.ts', "import { CniError } from '../core/errors';", '../core/errors']],
-  [shimStaysTiny, ['src/shim/args.ts', "const m = require('../daemon/server');", '../daemon/server']],
 ];
 
 /** [rule, file, source text]: imports the rule allows, so a rule that fires on everything shows too. */
 const ALLOWED: ReadonlyArray<readonly [LayerRule, string, string]> = [
-  [
-    shimStaysTiny,
-    'src/shim/main.ts',
-    "import { request } from 'node:http';\nimport { CNI_PATH } from '../daemon/protocol';\n" +
-      "import type { CniEnv } from '../core/cni-env';",
-  ],
-  [onlyExecutorSpawns, 'src/shim/main.ts', "import { spawn } from 'node:child_process';"],
   [
     cliPlansThroughDryRun,
     'src/cli/validate/planted.ts',

@@ -161,7 +161,7 @@ describe('DaemonMetrics', () => {
     expect(newMetrics().registry.getSingleMetric('multus_informer_synced')).toBeUndefined();
   });
 
-  it("keeps its metrics in its own registry, never prom-client's global one, so two can live in one process", async () => {
+  it("keeps its metrics in its own registry, never prom-client's global one: two can live in one process", async () => {
     const [one, two] = [newMetrics(), newMetrics()];
     one.callRefused(CniCode.TryAgainLater);
     expect(await valueOf(two, 'multus_requests_refused_total', { code: '11' })).toBeUndefined();

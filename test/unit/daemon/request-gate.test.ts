@@ -44,7 +44,7 @@ describe('RequestGate', () => {
     expect([gate.inFlight, gate.queued]).toEqual([0, 0]);
   });
 
-  test('a freed slot passes straight to the next caller: the count of running calls never drops between them', async () => {
+  test('a freed slot passes straight to the next caller: the running count never drops between them', async () => {
     const gate = new RequestGate(1, 1);
     const leave = await gate.enter();
     const next = gate.enter();

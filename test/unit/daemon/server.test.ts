@@ -266,7 +266,7 @@ describe('DaemonServer', () => {
     expect((await answer).status).toBe(200);
   });
 
-  test('stop drains: no new call is taken, the one in flight finishes and is answered, the socket file goes', async () => {
+  test('stop drains: no new call is taken, the one in flight is answered, the socket file goes', async () => {
     await start();
     const inFlight = call('ADD', 'hold-drain');
     const hold = await plugin.held('hold-drain');

@@ -180,7 +180,7 @@ describe('requestConfig: the daemon defaults under the request', () => {
     expect(Object.keys(requestConfig(defaults, raw)).sort()).toEqual([...Object.keys(defaults), 'type'].sort());
   });
 
-  test("a request's delegates replace the daemon's clusterNetwork, and its clusterNetwork the daemon's delegates", () => {
+  test("a request's delegates replace the daemon's clusterNetwork; its clusterNetwork, the daemon's delegates", () => {
     const cluster = { ...defaults, clusterNetwork: 'default-net' };
     const ownDelegates = requestConfig(cluster, { type: 'multus-shim', delegates: [{ type: 'ptp' }] });
     expect(ownDelegates['delegates']).toEqual([{ type: 'ptp' }]);
