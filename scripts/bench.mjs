@@ -1,79 +1,82 @@
 #!/usr/bin/env node
-// npm run bench (scripts/bench.sh builds first): measures dist/multus against the delegates
-// themselves on real network namespaces. Needs root. Asserts nothing: it reports medians
-// against the targets of issue 7 in docs/performance.md, raw figures in dist/bench.json.
+// npm run bench (scripts/bench.sh builds first): measures dist/multus (thin), dist/multus-shim
+// with a `dist/multus daemon` the bench starts (thick), and, when its reference binaries are
+// there, Go Multus v4.1.4 thin and thick, against the delegates themselves on real network
+// namespaces. Needs root. Asserts nothing: it reports medians against the targets of issues 7
+// and 12 in docs/performance.md, raw figures in dist/bench.json.
 //
-//   1. start-up: VERSION of dist/multus, /usr/lib/cni/bridge (the Go floor) and, when set,
-//      $MULTUS_REFERENCE_BIN;
+//   1. start-up: VERSION of dist/multus, dist/multus-shim, /usr/lib/cni/bridge (the Go floor),
+//      Go's thin plugin and shim, and $MULTUS_REFERENCE_BIN when set;
 //   2. ADD+DEL of pods with 1, 3 and 8 delegates (bridge, ptp, macvlan) through dist/multus,
-//      sequential and with parallelDelegates, beside the same delegates called directly;
-//   3. the 3-delegate pod through the Kubernetes source (NADs from a test API server), its
-//      annotations read from the API (pod GET) or passed in runtimeConfig (no pod GET);
-//   4. peak RSS during ADD (/usr/bin/time %M);
-//   5. throughput: pods per second, 100 ADD+DEL pairs at concurrency 8.
+//      sequential and with parallelDelegates, beside the same delegates called directly; the
+//      3-delegate pod also through shim + daemon, Go thin and Go thick; the 8-delegate pod
+//      through shim + daemon, sequential and parallel;
+//   3. the 3-delegate pod through the Kubernetes source (thin), pod GET or runtimeConfig;
+//   4. peak RSS of one ADD (/usr/bin/time %M): thin, our shim, Go thin, Go's shim;
+//   5. node churn: pods/s of the 3-delegate pod, BENCH_TPUT_PODS at concurrency 8, every path;
+//   6. the daemons' memory: ours idle and after the runs, ours over BENCH_MEM_PODS pods (stand-in
+//      delegates), Go's after the runs.
 // Phases 1–3 interleave every variant in each round (the order rotating per round), so drift
-// hits all alike. Everything made is removed at the end, on failure and on Ctrl-C.
+// hits all alike; phase 5 rotates the paths per round. Everything made is removed at the end, on
+// failure and on Ctrl-C (the daemons too).
 //
 // `node scripts/bench.mjs --report` rewrites docs/performance.md from dist/bench.json alone.
 // Env: BENCH_RUNS (rounds, default 30), BENCH_WARMUP (2), BENCH_RSS_RUNS (10),
-//      BENCH_TPUT_PODS (100), BENCH_TPUT_CONCURRENCY (8), BENCH_TPUT_ROUNDS (3),
+//      BENCH_TPUT_PODS (48), BENCH_TPUT_CONCURRENCY (8), BENCH_TPUT_ROUNDS (3), BENCH_MEM_PODS (2000),
+//      MULTUS_BENCH_DIR (where multus and multus-shim are; default dist/),
+//      MULTUS_GO_REFERENCE_DIR (Go's xz files; default ../shared/reference/go-multus-v4.1.4),
 //      MULTUS_REFERENCE_BIN (optional other multus binary, VERSION and the 3-delegate pod).
-import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { churn, churnKinds } from './bench/churn.mjs';
+import { memoryOf, startDaemon } from './bench/daemon.mjs';
+import { startGoThick, unpackGo } from './bench/go.mjs';
 import { BRIDGE, Host, MASTER } from './bench/host.mjs';
-import {
-  baseEnv,
-  CNI_BIN,
-  delegatePool,
-  directConfs,
-  fileConfig,
-  ifnames,
-  kubeConfig,
-  NAMESPACE,
-  NETWORKS_ANNOTATION,
-} from './bench/pods.mjs';
-import { Interrupted, sh, tick, timed, timedAsync } from './bench/proc.mjs';
+import { requestsSince, startKubeServer } from './bench/kube-client.mjs';
+import { memoryRun } from './bench/memory.mjs';
+import { gitState, leasesLeft, loadavg, machine, sha256 } from './bench/meta.mjs';
+import { delegatePool, NAMESPACE, NETWORKS_ANNOTATION } from './bench/pods.mjs';
+import { Interrupted, tick } from './bench/proc.mjs';
 import { writeReport } from './bench/report.mjs';
+import { peakRss } from './bench/rss.mjs';
 import { stats } from './bench/stats.mjs';
+import { linksIn, sameList, verify } from './bench/variants.mjs';
+import { podVariants, rssEntries, versionVariants } from './bench/variant-set.mjs';
 
 const int = (name, dflt, min = 1) => {
   const v = process.env[name] === undefined || process.env[name] === '' ? dflt : Number(process.env[name]);
   if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${process.env[name]}`);
   return v;
 };
-const RUNS = int('BENCH_RUNS', 30);
-const WARMUP = int('BENCH_WARMUP', 2);
-const RSS_RUNS = int('BENCH_RSS_RUNS', 10);
-const TPUT_PODS = int('BENCH_TPUT_PODS', 100);
-const TPUT_CONCURRENCY = int('BENCH_TPUT_CONCURRENCY', 8);
-const TPUT_ROUNDS = int('BENCH_TPUT_ROUNDS', 3);
+const settings = {
+  runs: int('BENCH_RUNS', 30),
+  warmup: int('BENCH_WARMUP', 2),
+  rssRuns: int('BENCH_RSS_RUNS', 10),
+  throughput: {
+    pods: int('BENCH_TPUT_PODS', 48),
+    concurrency: int('BENCH_TPUT_CONCURRENCY', 8),
+    rounds: int('BENCH_TPUT_ROUNDS', 3),
+  },
+  memoryPods: int('BENCH_MEM_PODS', 2000),
+};
 const REFERENCE = process.env.MULTUS_REFERENCE_BIN || undefined;
-const TIME = '/usr/bin/time';
+const ENV_KEYS = ['MULTUS_REFERENCE_BIN', 'MULTUS_BENCH_DIR', 'MULTUS_GO_REFERENCE_DIR'];
 
 const root = new URL('..', import.meta.url).pathname;
-const distMultus = join(root, 'dist', 'multus');
+const binDir = process.env.MULTUS_BENCH_DIR || join(root, 'dist');
+// The raw samples go beside the binaries measured (dist/bench.json for a normal run).
+const jsonPath = join(binDir, 'bench.json');
 const log = (s) => process.stderr.write(`${s}\n`);
 
 // `node scripts/bench.mjs --report`: rewrites docs/performance.md from dist/bench.json, measuring
 // nothing (after a change to the report's wording, or to keep hand-written notes current).
 if (process.argv[2] === '--report') {
-  const jsonPath = join(root, 'dist', 'bench.json');
   const result = JSON.parse(readFileSync(jsonPath, 'utf8'));
   delete result.derived;
   writeReport(result, join(root, 'docs', 'performance.md'));
   writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
-  log('bench: rewrote docs/performance.md from dist/bench.json');
+  log(`bench: rewrote docs/performance.md from ${jsonPath}`);
   process.exit(0);
 }
 
@@ -81,10 +84,11 @@ if (process.getuid?.() !== 0) {
   log('bench: needs root (it makes network namespaces)');
   process.exit(1);
 }
-if (!existsSync(distMultus)) {
-  log('bench: dist/multus is missing: run `node scripts/build.mjs` (npm run bench does)');
-  process.exit(1);
-}
+for (const b of ['multus', 'multus-shim'])
+  if (!existsSync(join(binDir, b))) {
+    log(`bench: ${join(binDir, b)} is missing: run \`node scripts/build.mjs\` (npm run bench does)`);
+    process.exit(1);
+  }
 if (REFERENCE !== undefined && !existsSync(REFERENCE)) {
   log(`bench: MULTUS_REFERENCE_BIN=${REFERENCE} does not exist`);
   process.exit(1);
@@ -93,314 +97,46 @@ if (REFERENCE !== undefined && !existsSync(REFERENCE)) {
 const host = new Host();
 host.installSignalHandlers();
 
-/** Names the interfaces in a namespace, sorted. */
-const linksIn = (netns) =>
-  JSON.parse(sh('ip', ['-n', netns, '-j', 'link', 'show']).stdout)
-    .map((l) => l.ifname)
-    .sort();
-const sameList = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-
-/** Starts scripts/bench/kube-server.mjs as a child and waits for its first line. */
-function startKubeServer(objects) {
-  const dir = host.dir('kube');
-  mkdirSync(dir);
-  const objectsFile = join(dir, 'objects.json');
-  writeFileSync(objectsFile, JSON.stringify(objects));
-  const child = spawn(process.execPath, [join(root, 'scripts', 'bench', 'kube-server.mjs'), dir, objectsFile], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  host.adopt(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('bench API server did not start in 20 s')), 20000);
-    child.on('exit', (code) => reject(new Error(`bench API server exited (${code}) before listening`)));
-    child.stdout.on('data', (c) => {
-      out += c;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(JSON.parse(out.slice(0, nl)));
-      }
-    });
-  });
-}
-
-/** API requests logged since `from` (a byte offset of the server's request log). */
-function requestsSince(logFile, from) {
-  return readFileSync(logFile, 'utf8')
-    .slice(from)
-    .split('\n')
-    .filter((l) => l !== '');
-}
-
 /**
- * A pod run through one plugin binary (multus or another multus) with one config: ADD on eth0,
- * then DEL. `exec` is timed() or a wrapper that measures peak RSS.
+ * Snapshots of multus and multus-shim, side by side (the shim finds the thin binary beside it): a
+ * rebuild by someone else during the run cannot swap binaries mid-way.
  */
-function multusPod({ id, label, group, bin, conf, delegates, netns, podName, expectIfnames }) {
-  const env = baseEnv({ containerId: `bench-${id}`, netns: netns.path, pod: podName });
-  return {
-    id,
-    label,
-    group,
-    delegates,
-    netns,
-    expectIfnames,
-    add: (exec = timed) => exec(bin, { ...env, CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0' }, conf),
-    del: (exec = timed) => exec(bin, { ...env, CNI_COMMAND: 'DEL', CNI_IFNAME: 'eth0' }, conf),
-  };
-}
-
-/** The same delegates called one by one, in order on ADD, in reverse on DEL. */
-function directPod({ id, label, group, delegates, netns }) {
-  const env = baseEnv({ containerId: `bench-${id}`, netns: netns.path, pod: `pod-${id}` });
-  const confs = directConfs(delegates);
-  const names = ifnames(delegates.length);
-  const call = (exec, i, command) =>
-    exec(join(CNI_BIN, delegates[i].type), { ...env, CNI_COMMAND: command, CNI_IFNAME: names[i] }, confs[i]);
-  return {
-    id,
-    label,
-    group,
-    delegates,
-    netns,
-    expectIfnames: names,
-    add: (exec = timed) => delegates.reduce((t, _, i) => t + call(exec, i, 'ADD'), 0),
-    del: (exec = timed) => delegates.reduceRight((t, _, i) => t + call(exec, i, 'DEL'), 0),
-  };
-}
-
-function versionOf(id, label, bin) {
-  return {
-    id,
-    label,
-    group: 'startup',
-    version: true,
-    run: (exec = timed) => exec(bin, { CNI_COMMAND: 'VERSION' }, ''),
-  };
-}
-
-/** One ADD then DEL, checking the pod's interfaces after each: the warm-up proves the work is real. */
-function verify(v) {
-  v.add();
-  const got = linksIn(v.netns.name);
-  const want = [...v.expectIfnames, 'lo'].sort();
-  if (!sameList(got, want))
-    throw new Error(`${v.label}: after ADD the pod has ${got.join(',')}, expected ${want.join(',')}`);
-  v.del();
-  const after = linksIn(v.netns.name);
-  if (!sameList(after, ['lo'])) throw new Error(`${v.label}: after DEL the pod still has ${after.join(',')}`);
-}
-
-function sha256(file) {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-function gitState() {
-  const head = sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { allowFail: true }).stdout?.trim() || 'unknown';
-  const changed = (
-    sh('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { allowFail: true }).stdout ?? ''
-  )
-    .split('\n')
-    .map((l) => l.slice(3).trim())
-    .filter((l) => l !== '');
-  if (changed.length === 0) return head;
-  return `${head} (modified: ${changed.slice(0, 6).join(', ')}${changed.length > 6 ? `, and ${changed.length - 6} more` : ''})`;
-}
-
-function machine() {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown';
-  return {
-    nproc: Number(sh('nproc', []).stdout.trim()),
-    cpu: model,
-    kernel: sh('uname', ['-sr']).stdout.trim(),
-    os: /^PRETTY_NAME="?(.*?)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown',
-    node: process.version,
-    memTotalMiB: Math.round(Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024),
-  };
-}
-
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-/** Host-local lease files (named by address) left in the IPAM dir: 0 after a clean run. */
-function leasesLeft(ipamDir) {
-  if (!existsSync(ipamDir)) return 0;
-  let n = 0;
-  for (const net of readdirSync(ipamDir)) {
-    const d = join(ipamDir, net);
-    if (statSync(d).isDirectory()) n += readdirSync(d).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).length;
+function snapshotBinaries() {
+  const dir = host.dir('bin');
+  mkdirSync(dir);
+  const shown = relative(root, binDir).startsWith('..') ? binDir : relative(root, binDir) || '.';
+  const info = { dir: shown, git: gitState(root) };
+  for (const b of ['multus', 'multus-shim']) {
+    copyFileSync(join(binDir, b), join(dir, b));
+    chmodSync(join(dir, b), 0o755);
+    info[b] = {
+      path: join(shown, b),
+      sha256: sha256(join(dir, b)),
+      bytes: statSync(join(dir, b)).size,
+      builtAt: statSync(join(binDir, b)).mtime.toISOString(),
+    };
   }
-  return n;
+  return { multus: join(dir, 'multus'), shim: join(dir, 'multus-shim'), info };
 }
 
-/** 100 pods (distinct netns, shared bridges and ranges), `concurrency` at a time, each ADD then DEL. */
-async function throughputRound(kind, pods, concurrency, tag, { multus, pool, cniDir, tpNetns }) {
-  const delegates = pool.slice(0, 3);
-  const conf = kind === 'direct' ? undefined : fileConfig(delegates, { cniDir, parallel: kind === 'multus-parallel' });
-  const confs = directConfs(delegates);
-  const names = ifnames(3);
-  const latencies = [];
-  let next = 0;
-  const onePod = async (i) => {
-    const env = baseEnv({ containerId: `tp-${tag}-${i}`, netns: tpNetns[i].path, pod: `tp-${tag}-${i}` });
-    const t0 = process.hrtime.bigint();
-    if (conf !== undefined) {
-      await timedAsync(multus, { ...env, CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0' }, conf);
-      await timedAsync(multus, { ...env, CNI_COMMAND: 'DEL', CNI_IFNAME: 'eth0' }, conf);
-    } else {
-      for (let d = 0; d < 3; d += 1)
-        await timedAsync(
-          join(CNI_BIN, delegates[d].type),
-          { ...env, CNI_COMMAND: 'ADD', CNI_IFNAME: names[d] },
-          confs[d],
-        );
-      for (let d = 2; d >= 0; d -= 1)
-        await timedAsync(
-          join(CNI_BIN, delegates[d].type),
-          { ...env, CNI_COMMAND: 'DEL', CNI_IFNAME: names[d] },
-          confs[d],
-        );
-    }
-    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  };
-  const worker = async () => {
-    while (next < pods) await onePod(next++);
-  };
-  const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: Math.min(concurrency, pods) }, worker));
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, podsPerSecond: pods / seconds, latency: stats(latencies), latencies };
-}
-
-async function main() {
-  const started = new Date();
-  const loadBefore = loadavg();
-  const stale = host.removeStale();
-  if (stale.length > 0) log(`bench: removed leftovers of an earlier run: ${stale.join(', ')}`);
-
-  // A snapshot of dist/multus: a rebuild by someone else during the run cannot swap binaries mid-way.
-  const multus = host.dir('multus');
-  copyFileSync(distMultus, multus);
-  chmodSync(multus, 0o755);
-  const binary = {
-    path: 'dist/multus',
-    sha256: sha256(multus),
-    bytes: statSync(multus).size,
-    git: gitState(),
-    builtAt: statSync(distMultus).mtime.toISOString(),
-  };
-  const ipamDir = host.dir('ipam');
-  const cniDir = host.dir('cache');
-  mkdirSync(ipamDir);
-  mkdirSync(cniDir);
-  host.addVethPair(MASTER(0), MASTER(1));
-  for (const n of [0, 1, 2]) host.track(BRIDGE(n));
-  const pool = delegatePool(ipamDir);
-
-  // The API server: three NADs (the 3-delegate pod's networks) and one pod per Kubernetes variant.
-  const nadNames = pool.slice(0, 3).map((d) => d.name);
-  const annotation = nadNames.join(',');
-  const kube = await startKubeServer({
-    nads: pool.slice(0, 3).map((d) => ({ namespace: NAMESPACE, name: d.name, config: { cniVersion: '1.0.0', ...d } })),
-    pods: ['pod-kube-get', 'pod-kube-rc'].map((name) => ({
-      namespace: NAMESPACE,
-      name,
-      uid: randomUUID(),
-      annotations: { [NETWORKS_ANNOTATION]: annotation },
-    })),
-  });
-
-  // The variants of phases 1–3, measured in every round.
-  const versions = [
-    versionOf('version-multus', 'VERSION dist/multus', multus),
-    versionOf('version-bridge', 'VERSION /usr/lib/cni/bridge (Go)', join(CNI_BIN, 'bridge')),
-  ];
-  if (REFERENCE !== undefined)
-    versions.push(versionOf('version-reference', `VERSION $MULTUS_REFERENCE_BIN`, REFERENCE));
-  const pods = [];
-  for (const n of [1, 3, 8]) {
-    const delegates = pool.slice(0, n);
-    const podNetns = (suffix) => host.addNetns(`${suffix}${n}`);
-    pods.push(
-      multusPod({
-        id: `multus-seq-${n}`,
-        label: `${n} via dist/multus`,
-        group: `pod${n}`,
-        bin: multus,
-        conf: fileConfig(delegates, { cniDir, parallel: false }),
-        delegates,
-        netns: podNetns('s'),
-        podName: `pod-s${n}`,
-        expectIfnames: ifnames(n),
-      }),
-    );
-    pods.push(
-      multusPod({
-        id: `multus-par-${n}`,
-        label: `${n} via dist/multus, parallelDelegates`,
-        group: `pod${n}`,
-        bin: multus,
-        conf: fileConfig(delegates, { cniDir, parallel: true }),
-        delegates,
-        netns: podNetns('p'),
-        podName: `pod-p${n}`,
-        expectIfnames: ifnames(n),
-      }),
-    );
-    pods.push(
-      directPod({
-        id: `direct-${n}`,
-        label: `${n} called directly`,
-        group: `pod${n}`,
-        delegates,
-        netns: podNetns('d'),
-      }),
-    );
-    if (n === 3 && REFERENCE !== undefined) {
-      pods.push(
-        multusPod({
-          id: 'reference-3',
-          label: '3 via $MULTUS_REFERENCE_BIN',
-          group: 'pod3',
-          bin: REFERENCE,
-          conf: fileConfig(delegates, { cniDir: host.dir('refcache'), parallel: false }),
-          delegates,
-          netns: podNetns('r'),
-          podName: 'pod-r3',
-          expectIfnames: undefined,
-        }),
-      );
-    }
+/** Go's binaries and thick daemon, or notes saying why their rows are missing. */
+function goReference() {
+  const go = unpackGo(root, host.dir('go'));
+  if (go.skipped) {
+    log(`bench: Go Multus rows skipped: ${go.skipped}`);
+    return { go, goThick: { skipped: 'the Go reference is missing' } };
   }
-  const kubeGet = multusPod({
-    id: 'kube-get-3',
-    label: '3 via dist/multus, Kubernetes (pod GET)',
-    group: 'kube',
-    bin: multus,
-    conf: kubeConfig({ kubeconfig: kube.kubeconfig, cniDir }),
-    delegates: pool.slice(0, 3),
-    netns: host.addNetns('kg'),
-    podName: 'pod-kube-get',
-    expectIfnames: ifnames(3),
-  });
-  const kubeRc = multusPod({
-    id: 'kube-rc-3',
-    label: '3 via dist/multus, Kubernetes (runtimeConfig annotations)',
-    group: 'kube',
-    bin: multus,
-    conf: kubeConfig({ kubeconfig: kube.kubeconfig, cniDir, annotations: { [NETWORKS_ANNOTATION]: annotation } }),
-    delegates: pool.slice(0, 3),
-    netns: host.addNetns('kr'),
-    podName: 'pod-kube-rc',
-    expectIfnames: ifnames(3),
-  });
-  pods.push(kubeGet, kubeRc);
+  log('bench: starting Go Multus thick (go-thick.sh)');
+  const goThick = startGoThick(go, host);
+  if (goThick.skipped) log(`bench: Go Multus thick rows skipped: ${goThick.skipped}`);
+  return { go, goThick };
+}
 
-  // Warm-up; the first pass checks every pod's interfaces after ADD and after DEL.
-  log(`bench: warm-up (${WARMUP}) and checks, ${versions.length + pods.length} variants`);
+/** Warm-up; the first pass checks every pod's interfaces after ADD and after DEL. */
+async function warmUp(versions, pods, kube) {
+  log(`bench: warm-up (${settings.warmup}) and checks, ${versions.length + pods.length} variants`);
   const apiRequests = {};
-  for (let w = 0; w < WARMUP; w += 1) {
+  for (let w = 0; w < settings.warmup; w += 1) {
     for (const v of versions) v.run();
     for (const p of pods) {
       if (w > 0 || p.expectIfnames === undefined) {
@@ -415,15 +151,17 @@ async function main() {
       await tick();
     }
   }
+  return apiRequests;
+}
 
-  // Phases 1–3: every variant once per round, the order rotating.
-  const all = [...versions, ...pods];
+/** Phases 1–3: every variant once per round, the order rotating. */
+async function rounds(all) {
   const samples = Object.fromEntries(
     all.map((v) => [v.id, v.version ? { total: [] } : { total: [], add: [], del: [] }]),
   );
-  log(`bench: ${RUNS} rounds of ${all.length} variants`);
+  log(`bench: ${settings.runs} rounds of ${all.length} variants`);
   const load1 = [];
-  for (let r = 0; r < RUNS; r += 1) {
+  for (let r = 0; r < settings.runs; r += 1) {
     for (let k = 0; k < all.length; k += 1) {
       const v = all[(k + r) % all.length];
       const s = samples[v.id];
@@ -439,106 +177,88 @@ async function main() {
       await tick();
     }
     load1.push(Number(loadavg().split(' ')[0]));
-    if ((r + 1) % 5 === 0 || r + 1 === RUNS) log(`bench: round ${r + 1}/${RUNS} (load ${loadavg()})`);
+    if ((r + 1) % 5 === 0 || r + 1 === settings.runs) log(`bench: round ${r + 1}/${settings.runs} (load ${loadavg()})`);
   }
+  return { samples, load1 };
+}
 
-  // Phase 4: peak RSS of the ADD (the largest of the process and the children it waited for).
-  let rss;
-  if (existsSync(TIME)) {
-    log(`bench: peak RSS, ${RSS_RUNS} rounds`);
-    const out = host.dir('time.out');
-    const withTime = (bin, env, stdin) => {
-      timed(TIME, env, stdin, ['-f', '%M', '-o', out, bin]);
-      return Number(readFileSync(out, 'utf8').trim().split('\n').pop());
-    };
-    const byId = Object.fromEntries(pods.map((p) => [p.id, p]));
-    const bridgeOnly = directPod({
-      id: 'rss-bridge',
-      label: 'bridge',
-      group: 'rss',
-      delegates: pool.slice(0, 1),
-      netns: byId['direct-1'].netns,
-    });
-    const rssVariants = [
-      { id: 'version-multus', label: 'dist/multus VERSION', run: () => versions[0].run(withTime) },
-      ...[
-        'multus-seq-1',
-        'multus-seq-3',
-        'multus-seq-8',
-        'multus-par-8',
-        'kube-get-3',
-        'kube-rc-3',
-        ...(REFERENCE ? ['reference-3'] : []),
-      ].map((id) => ({
-        id,
-        label: `${byId[id].label}: ADD`,
-        run: () => {
-          const kb = byId[id].add(withTime);
-          byId[id].del();
-          return kb;
-        },
-      })),
-      {
-        id: 'bridge-add',
-        label: '/usr/lib/cni/bridge ADD (Go, for scale)',
-        run: () => {
-          const kb = bridgeOnly.add(withTime);
-          bridgeOnly.del();
-          return kb;
-        },
-      },
-    ];
-    const kb = Object.fromEntries(rssVariants.map((v) => [v.id, []]));
-    for (let r = 0; r < RSS_RUNS; r += 1) {
-      for (const v of rssVariants) {
-        kb[v.id].push(v.run());
-        await tick();
-      }
-    }
-    rss = Object.fromEntries(
-      rssVariants.map((v) => [v.id, { label: v.label, kb: stats(kb[v.id]), samples: kb[v.id] }]),
-    );
-  }
+/** The API server: three NADs (the 3-delegate pod's networks) and one pod per Kubernetes variant. */
+function startKube(pool) {
+  const annotation = pool
+    .slice(0, 3)
+    .map((d) => d.name)
+    .join(',');
+  return startKubeServer(host, root, {
+    nads: pool.slice(0, 3).map((d) => ({ namespace: NAMESPACE, name: d.name, config: { cniVersion: '1.0.0', ...d } })),
+    pods: ['pod-kube-get', 'pod-kube-rc'].map((name) => ({
+      namespace: NAMESPACE,
+      name,
+      uid: randomUUID(),
+      annotations: { [NETWORKS_ANNOTATION]: annotation },
+    })),
+  }).then((kube) => ({ ...kube, annotation }));
+}
 
-  // Phase 5: throughput of the 3-delegate pod under load.
-  log(`bench: throughput, ${TPUT_PODS} ADD+DEL pairs at concurrency ${TPUT_CONCURRENCY}, ${TPUT_ROUNDS} round(s)`);
-  const tpNetns = Array.from({ length: TPUT_PODS }, (_, i) => host.addNetns(`t${i}`));
-  const kinds = ['multus-seq', 'multus-parallel', 'direct'];
-  const tput = Object.fromEntries(kinds.map((k) => [k, []]));
-  for (let r = 0; r < TPUT_ROUNDS; r += 1) {
-    for (let k = 0; k < kinds.length; k += 1) {
-      const kind = kinds[(k + r) % kinds.length];
-      tput[kind].push(
-        await throughputRound(kind, TPUT_PODS, TPUT_CONCURRENCY, `${kind}-${r}`, { multus, pool, cniDir, tpNetns }),
-      );
-      log(`bench: throughput ${kind} round ${r + 1}: ${tput[kind].at(-1).podsPerSecond.toFixed(1)} pods/s`);
-    }
-  }
-  const dirtyTp = tpNetns.filter((n) => !sameList(linksIn(n.name), ['lo'])).map((n) => n.name);
+/** Phase 5, then checks that every churn pod was cleaned up. */
+async function churnPhase(ctx, ipamDir) {
+  const t = settings.throughput;
+  const kinds = churnKinds(ctx);
+  log(
+    `bench: churn, ${t.pods} ADD+DEL pairs at concurrency ${t.concurrency}, ${t.rounds} round(s), ${kinds.length} paths`,
+  );
+  const netnses = Array.from({ length: t.pods }, (_, i) => host.addNetns(`t${i}`));
+  const out = await churn(kinds, { ...t, netnses, log });
+  const dirty = netnses.filter((n) => !sameList(linksIn(n.name), ['lo'])).map((n) => n.name);
   const leases = leasesLeft(ipamDir);
-  if (dirtyTp.length > 0 || leases > 0)
-    throw new Error(`throughput pods not cleaned up: netns ${dirtyTp.join(',')}; ${leases} leases left`);
+  if (dirty.length > 0 || leases > 0)
+    throw new Error(`churn pods not cleaned up: netns ${dirty.join(',')}; ${leases} leases left`);
+  return out;
+}
 
-  const finished = new Date();
-  const result = {
+/** The host side: IPAM and cache dirs, macvlan masters, the bridges the delegates make. */
+function hostSetup() {
+  const dirs = Object.fromEntries(['ipam', 'cache', 'gocache', 'refcache'].map((d) => [d, host.dir(d)]));
+  for (const d of Object.values(dirs)) mkdirSync(d);
+  host.addVethPair(MASTER(0), MASTER(1));
+  for (const n of [0, 1, 2]) host.track(BRIDGE(n));
+  return dirs;
+}
+
+/** Phase 6 and the daemons' memory after the runs. */
+async function daemonMemory({ multus, daemon, goThick, idle }) {
+  const daemons = { oursIdle: idle, oursAfterRuns: memoryOf(daemon.pid) };
+  if (goThick.pid && existsSync(`/proc/${goThick.pid}`)) daemons.goAfterRuns = memoryOf(goThick.pid);
+  log(`bench: daemon memory over ${settings.memoryPods} pods (stand-in delegates)`);
+  daemons.run = await memoryRun(host, multus, {
+    pods: settings.memoryPods,
+    early: Math.min(200, settings.memoryPods),
+    concurrency: 8,
+    netns: host.addNetns('mem'),
+    log,
+  });
+  return daemons;
+}
+
+/** What dist/bench.json keeps of a run (the report is made from it alone). */
+function resultOf(m) {
+  const { started, loadBefore, load1, bins, go, goThick, pool, all, samples } = m;
+  return {
     date: started.toISOString(),
-    durationSeconds: Math.round((finished - started) / 1000),
+    durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
     machine: machine(),
     loadavg: { before: loadBefore, after: loadavg(), load1DuringRounds: stats(load1) },
-    binary,
+    binary: bins.info,
     reference: REFERENCE,
-    settings: {
-      runs: RUNS,
-      warmup: WARMUP,
-      rssRuns: RSS_RUNS,
-      throughput: { pods: TPUT_PODS, concurrency: TPUT_CONCURRENCY, rounds: TPUT_ROUNDS },
-    },
+    go: go.skipped
+      ? { from: go.from, skipped: go.skipped }
+      : { from: go.from, sha256: go.sha256, thick: goThick.skipped ? { skipped: goThick.skipped } : { ok: true } },
+    settings,
     commands: {
       npm: 'npm run bench',
       script: 'bash scripts/bench.sh',
       node: 'node scripts/bench.mjs',
       env: Object.fromEntries(
-        Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_') || k === 'MULTUS_REFERENCE_BIN'),
+        Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_') || ENV_KEYS.includes(k)),
       ),
     },
     delegates: pool.map((d) => ({
@@ -561,25 +281,73 @@ async function main() {
         },
       ]),
     ),
-    apiRequestsPerPod: apiRequests,
-    rss,
-    throughput: Object.fromEntries(
-      kinds.map((k) => [
-        k,
-        {
-          podsPerSecond: stats(tput[k].map((t) => t.podsPerSecond)),
-          latency: stats(tput[k].flatMap((t) => t.latencies)),
-          rounds: tput[k].map(({ seconds, podsPerSecond, latency }) => ({ seconds, podsPerSecond, latency })),
-        },
-      ]),
-    ),
+    apiRequestsPerPod: m.apiRequests,
+    rss: m.rss,
+    throughput: m.throughput,
+    daemons: m.daemons,
   };
+}
+
+async function main() {
+  const started = new Date();
+  const loadBefore = loadavg();
+  const stale = host.removeStale();
+  if (stale.length > 0) log(`bench: removed leftovers of an earlier run: ${stale.join(', ')}`);
+  const bins = snapshotBinaries();
+  const dirs = hostSetup();
+  const pool = delegatePool(dirs.ipam);
+  const kube = await startKube(pool);
+  const daemon = await startDaemon(host, bins.multus, 'daemon');
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle = memoryOf(daemon.pid);
+  const { go, goThick } = goReference();
+  const ctx = { ...bins, pool, dirs, kube, daemon, go, goThick, reference: REFERENCE, host };
+
+  const versions = versionVariants(ctx);
+  const pods = podVariants(ctx);
+  const apiRequests = await warmUp(versions, pods, kube);
+  const all = [...versions, ...pods];
+  const { samples, load1 } = await rounds(all);
+
+  log(`bench: peak RSS, ${settings.rssRuns} rounds`);
+  const rss = await peakRss(rssEntries(ctx, pods, versions), settings.rssRuns);
+  const delegates = pool.slice(0, 3);
+  const throughput = await churnPhase(
+    {
+      delegates,
+      multus: bins.multus,
+      shim: bins.shim,
+      cniDir: dirs.cache,
+      goCniDir: dirs.gocache,
+      daemon,
+      go,
+      goThick,
+    },
+    dirs.ipam,
+  );
+  const daemons = await daemonMemory({ multus: bins.multus, daemon, goThick, idle });
+
+  const result = resultOf({
+    started,
+    loadBefore,
+    load1,
+    bins,
+    go,
+    goThick,
+    pool,
+    all,
+    samples,
+    apiRequests,
+    rss,
+    throughput,
+    daemons,
+  });
   host.cleanup();
   result.leftovers = host.leftovers();
   const table = writeReport(result, join(root, 'docs', 'performance.md')); // adds result.derived
-  writeFileSync(join(root, 'dist', 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${table}\n`);
-  log('bench: wrote docs/performance.md and dist/bench.json');
+  log(`bench: wrote docs/performance.md and ${jsonPath}`);
 }
 
 try {

@@ -5,6 +5,7 @@ import { toCniError } from './core/errors';
 import type { Housekeeper } from './core/housekeeper';
 import type { Orchestrator } from './core/orchestrator';
 import type { NetworkRequest } from './core/plan';
+import type { ConfigDefaults } from './core/ports/config-defaults';
 import type { Logger, LoggerFactory } from './core/ports/logger';
 import type { PluginHandlers } from './core/skel';
 import { TOKENS } from './core/tokens';
@@ -20,6 +21,7 @@ export class MultusPlugin implements PluginHandlers {
     @inject(TOKENS.LoggerFactory) private readonly loggers: LoggerFactory,
     @inject(TOKENS.Orchestrator) private readonly orchestrator: Orchestrator,
     @inject(TOKENS.Housekeeper) private readonly housekeeper: Housekeeper,
+    @inject(TOKENS.ConfigDefaults) private readonly defaults: ConfigDefaults,
   ) {}
 
   add(env: CniEnv, raw: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
@@ -51,9 +53,13 @@ export class MultusPlugin implements PluginHandlers {
     work: (o: Orchestrator, r: NetworkRequest, l: Logger) => Promise<T>,
   ): Promise<T> {
     // A DEL is not stopped by a config problem: it works from the record (see the orchestrator).
-    const { config, problem }: DeleteConfig =
-      env.command === 'DEL' ? parseMultusConfigForDelete(raw) : { config: parseMultusConfig(raw) };
+    const del = env.command === 'DEL';
+    const { config: effective, problem: defaultsProblem } = await this.defaults.apply(raw, del);
+    const parsed: DeleteConfig = del ? parseMultusConfigForDelete(effective) : { config: parseMultusConfig(effective) };
+    const { config } = parsed;
+    const problem = parsed.problem ?? defaultsProblem;
     const log = this.loggers.create(config.log).child({
+      ...(env.requestId === undefined ? {} : { requestId: env.requestId }),
       command: env.command,
       containerId: env.containerId,
       ifname: env.ifname,

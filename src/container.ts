@@ -17,6 +17,7 @@ import type { Executor } from './core/ports/executor';
 import type { NetworkSource } from './core/ports/network-source';
 import type { PodRoutes } from './core/ports/pod-routes';
 import { TOKENS } from './core/tokens';
+import { DaemonConfigFileDefaults } from './runtime/daemon-config-defaults';
 import { PinoLoggerFactory } from './runtime/pino-logger-factory';
 import { FileContainerLock } from './runtime/file-container-lock';
 import { FsFileProbe } from './runtime/fs-file-probe';
@@ -82,6 +83,8 @@ export function buildContainer(options: ContainerOptions = {}): Container {
     );
   container.bind(TOKENS.FileProbe).toConstantValue(new FsFileProbe());
   container.bind(TOKENS.PluginFinder).toConstantValue(new FsPluginFinder());
+  // Thin mode: a shim's config (fallback) gets the daemon config's defaults; the daemon replaces this.
+  container.bind(TOKENS.ConfigDefaults).toConstantValue(new DaemonConfigFileDefaults());
   container.bind(TOKENS.Planner).to(Planner);
   container.bind(TOKENS.Orchestrator).to(Orchestrator);
   container.bind(TOKENS.Housekeeper).to(Housekeeper);

@@ -23,6 +23,7 @@ export class Host {
     this.netnses = [];
     this.links = [];
     this.children = [];
+    this.hooks = [];
     this.ipForward = readFileSync(IP_FORWARD, 'utf8').trim();
     this.cleaned = false;
   }
@@ -79,9 +80,21 @@ export class Host {
     this.children.push(child);
   }
 
+  /** A synchronous step of the cleanup (stopping a daemon the bench started), run before the rest. */
+  atCleanup(fn) {
+    this.hooks.push(fn);
+  }
+
   cleanup() {
     if (this.cleaned) return;
     this.cleaned = true;
+    for (const fn of this.hooks.splice(0)) {
+      try {
+        fn();
+      } catch {
+        /* cleanup goes on */
+      }
+    }
     for (const c of this.children) {
       try {
         if (c.exitCode === null) c.kill('SIGTERM');

@@ -1,217 +1,57 @@
-// Writes docs/performance.md from the figures of one bench run (dist/bench.json holds the raw
+// Writes docs/performance.md from the figures of one bench run (bench.json holds the raw
 // samples). Anything under the NOTES marker in the existing file is kept: a place for notes
 // written by hand (profiles, explanations) that survive the next run.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { f1, f2, pairedMedian } from './stats.mjs';
+import { deriveThick, thickSections, thickTargets } from './report-thick.mjs';
+import { deriveThin, thinSections, thinTargets } from './report-thin.mjs';
+import { f1 } from './stats.mjs';
 
 const NOTES = '<!-- Notes written by hand go below this line: scripts/bench.mjs keeps them. -->';
 
-/** Targets of issue 7, checked on medians of one run. */
-export const TARGETS = { versionMs: 15, overhead3Ms: 20, parallel8Ratio: 0.6 };
-
-const signed = (x) => (x >= 0 ? `+${f1(x)}` : `−${f1(-x)}`);
-const mib = (kb) => (kb === undefined ? '–' : (kb / 1024).toFixed(1));
-const mmm = (s) => (s === undefined ? '– | – | –' : `${f1(s.min)} | ${f1(s.median)} | ${f1(s.max)}`);
-
-/** "met (12.0 ≤ 15, 3.0 ms to spare)" or "missed by 4.0 ms (19.0 > 15)". */
-function verdict(value, limit, unit, digits = 1) {
-  const fmt = (x) => x.toFixed(digits);
-  if (value <= limit)
-    return {
-      met: true,
-      text: `**met**: ${fmt(value)}${unit} ≤ ${fmt(limit)}${unit} (${fmt(limit - value)}${unit} to spare)`,
-    };
-  return {
-    met: false,
-    text: `**missed** by ${fmt(value - limit)}${unit} (${fmt((value / limit - 1) * 100)} % over): ${fmt(value)}${unit} > ${fmt(limit)}${unit}`,
-  };
-}
-
 /** Figures derived from the variants: overheads, ratios, the target verdicts. */
 export function derive(result) {
-  const v = result.variants;
-  const med = (id, part = 'total') => v[id]?.[part]?.median;
-  const pods = {};
-  for (const n of [1, 3, 8]) {
-    const direct = med(`direct-${n}`);
-    pods[n] = {
-      direct,
-      seq: med(`multus-seq-${n}`),
-      par: med(`multus-par-${n}`),
-      overheadSeq: med(`multus-seq-${n}`) - direct,
-      overheadPar: med(`multus-par-${n}`) - direct,
-      overheadSeqPaired: pairedMedian(v[`multus-seq-${n}`].samples.total, v[`direct-${n}`].samples.total),
-      ratioSeq: med(`multus-seq-${n}`) / direct,
-      ratioPar: med(`multus-par-${n}`) / direct,
-      parOverSeq: med(`multus-par-${n}`) / med(`multus-seq-${n}`),
-      parOverSeqAdd: med(`multus-par-${n}`, 'add') / med(`multus-seq-${n}`, 'add'),
-    };
-  }
-  const targets = {
-    version: {
-      value: med('version-multus'),
-      limit: TARGETS.versionMs,
-      ...verdict(med('version-multus'), TARGETS.versionMs, ' ms'),
-    },
-    overhead3: {
-      value: pods[3].overheadSeq,
-      limit: TARGETS.overhead3Ms,
-      ...verdict(pods[3].overheadSeq, TARGETS.overhead3Ms, ' ms'),
-    },
-    parallel8: {
-      value: pods[8].parOverSeq,
-      limit: TARGETS.parallel8Ratio,
-      ...verdict(pods[8].parOverSeq, TARGETS.parallel8Ratio, '×', 2),
-    },
-    rss: { value: result.rss?.['multus-seq-3']?.kb.median, reported: result.rss !== undefined },
-  };
-  return { pods, targets };
-}
-
-function tables(result, d) {
-  const v = result.variants;
-  const out = [];
-  const startup = Object.values(v).filter((x) => x.group === 'startup');
-  const bridge = v['version-bridge'].total.median;
-  out.push(
-    '### 1. Start-up: `CNI_COMMAND=VERSION` (ms)',
-    '',
-    '| binary | min | median | max | × bridge |',
-    '|---|---:|---:|---:|---:|',
-  );
-  for (const x of startup) out.push(`| ${x.label} | ${mmm(x.total)} | ${f2(x.total.median / bridge)} |`);
-  out.push('');
-
-  out.push(
-    '### 2. ADD+DEL of a pod, file mode (ms)',
-    '',
-    'Overhead and ratio: the variant\'s median against the median of the same delegates called directly in the same run. "Paired" is the median of per-round differences.',
-    '',
-    '| delegates | variant | ADD median | DEL median | ADD+DEL min | median | max | overhead | ratio |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
-  );
-  for (const n of [1, 3, 8]) {
-    const p = d.pods[n];
-    for (const id of [
-      `direct-${n}`,
-      `multus-seq-${n}`,
-      `multus-par-${n}`,
-      ...(n === 3 && v['reference-3'] ? ['reference-3'] : []),
-    ]) {
-      const x = v[id];
-      const over = id.startsWith('direct')
-        ? '–'
-        : `${f1(x.total.median - p.direct)}${id === `multus-seq-${n}` ? ` (paired ${f1(p.overheadSeqPaired)})` : ''}`;
-      const ratio = id.startsWith('direct') ? '1.00' : f2(x.total.median / p.direct);
-      out.push(
-        `| ${n} | ${x.label} | ${f1(x.add.median)} | ${f1(x.del.median)} | ${mmm(x.total)} | ${over} | ${ratio} |`,
-      );
-    }
-  }
-  out.push('');
-  out.push(
-    'Parallel against sequential, both through dist/multus (medians):',
-    '',
-    '| delegates | sequential ADD+DEL | parallel ADD+DEL | parallel / sequential | ADD only: parallel / sequential |',
-    '|---:|---:|---:|---:|---:|',
-  );
-  for (const n of [1, 3, 8]) {
-    const p = d.pods[n];
-    out.push(`| ${n} | ${f1(p.seq)} | ${f1(p.par)} | ${f2(p.parOverSeq)} | ${f2(p.parOverSeqAdd)} |`);
-  }
-  out.push('');
-
-  const file3 = v['multus-seq-3'].total.median;
-  const direct3 = d.pods[3].direct;
-  out.push(
-    '### 3. The 3-delegate pod through the Kubernetes source (ms)',
-    '',
-    "NetworkAttachmentDefinitions served by the bench's API server (HTTPS on 127.0.0.1, token auth, in another process). Every ADD writes network-status (a PATCH); DEL is served from the record.",
-    '',
-    '| variant | ADD median | DEL median | ADD+DEL min | median | max | overhead vs direct | vs file mode | API requests during one ADD |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
-  );
-  for (const id of ['kube-get-3', 'kube-rc-3']) {
-    const x = v[id];
-    const reqs = (result.apiRequestsPerPod[id] ?? []).map((r) =>
-      r.replace(/^(\S+) \/(?:api|apis)\/\S*\/(pods|network-attachment-definitions)\/\S+ → (\d+)$/, '$1 $2 $3'),
-    );
-    const counted = Object.entries(reqs.reduce((m, r) => ({ ...m, [r]: (m[r] ?? 0) + 1 }), {}))
-      .map(([r, c]) => `${c}× ${r}`)
-      .join(', ');
-    out.push(
-      `| ${x.label} | ${f1(x.add.median)} | ${f1(x.del.median)} | ${mmm(x.total)} | ${f1(x.total.median - direct3)} | ${signed(x.total.median - file3)} | ${counted || '–'} |`,
-    );
-  }
-  out.push('');
-
-  if (result.rss) {
-    out.push(
-      '### 4. Peak RSS during ADD (MiB)',
-      '',
-      '`/usr/bin/time -f %M`: the largest resident set of the process and of the children it waited for (the delegates, smaller than multus: see the bridge row).',
-      '',
-      '| process | min | median | max |',
-      '|---|---:|---:|---:|',
-    );
-    for (const x of Object.values(result.rss))
-      out.push(`| ${x.label} | ${mib(x.kb.min)} | ${mib(x.kb.median)} | ${mib(x.kb.max)} |`);
-    out.push('');
-  }
-
-  const t = result.throughput;
-  const s = result.settings.throughput;
-  const labels = {
-    'multus-seq': '3 via dist/multus',
-    'multus-parallel': '3 via dist/multus, parallelDelegates',
-    direct: '3 called directly',
-  };
-  out.push(
-    `### 5. Throughput: ${s.pods} ADD+DEL pairs at concurrency ${s.concurrency} (${s.rounds} round${s.rounds === 1 ? '' : 's'})`,
-    '',
-    'Each pod in its own netns; all share the bridges and the host-local ranges, like a node under load.',
-    '',
-    "| delegates | pods/s min | median | max | one pod's ADD+DEL under load, median (ms) | × direct (pods/s) |",
-    '|---|---:|---:|---:|---:|---:|',
-  );
-  for (const [k, x] of Object.entries(t)) {
-    out.push(
-      `| ${labels[k] ?? k} | ${f1(x.podsPerSecond.min)} | ${f1(x.podsPerSecond.median)} | ${f1(x.podsPerSecond.max)} | ${f1(x.latency.median)} | ${f2(x.podsPerSecond.median / t.direct.podsPerSecond.median)} |`,
-    );
-  }
-  out.push('');
-  return out.join('\n');
-}
-
-function targetsSection(result, d) {
-  const t = d.targets;
-  const p8 = d.pods[8];
-  const rss = result.rss?.['multus-seq-3'];
-  const rss8 = result.rss?.['multus-par-8'];
-  const rssKube = result.rss?.['kube-get-3'];
-  const lines = [
-    '## Targets',
-    '',
-    `Issue 7's targets, on medians of this run. Reported, never asserted in tests.`,
-    '',
-    '| target | measured (median) | verdict |',
-    '|---|---:|---|',
-    `| \`VERSION\` ≤ ${TARGETS.versionMs} ms | ${f1(t.version.value)} ms | ${t.version.text} |`,
-    `| ADD+DEL overhead over direct delegates ≤ ${TARGETS.overhead3Ms} ms, 3-delegate pod | ${f1(t.overhead3.value)} ms (paired ${f1(d.pods[3].overheadSeqPaired)} ms) | ${t.overhead3.text} |`,
-    `| 8-delegate pod, parallel ADD+DEL ≤ ${TARGETS.parallel8Ratio}× sequential | ${f2(t.parallel8.value)}× (${f1(p8.par)} / ${f1(p8.seq)} ms) | ${t.parallel8.text} |`,
-    `| peak RSS reported | ${rss ? `${mib(rss.kb.median)} MiB (3 delegates), ${mib(rss8?.kb.median)} MiB (8, parallel), ${mib(rssKube?.kb.median)} MiB (Kubernetes)` : 'not measured (/usr/bin/time missing)'} | ${rss ? '**reported**' : '**missing**'} |`,
-    '',
-    `For scale, the Go original on this machine (DESIGN.md §6, another day): VERSION ≈ 10.8 ms; ADD+DEL overhead ≈ 20–28 ms for a 3-delegate pod (bridge, ptp, bridge).`,
-    '',
-    `Where the sequential overhead goes (medians): start-up, paid twice per pod (ADD and DEL), ${f1(2 * result.variants['version-multus'].total.median)} ms against the Go bridge's ${f1(2 * result.variants['version-bridge'].total.median)} ms; the 1-delegate pod's overhead ${f1(d.pods[1].overheadSeq)} ms (ADD ${f1(result.variants['multus-seq-1'].add.median - result.variants['direct-1'].add.median)}, DEL ${f1(result.variants['multus-seq-1'].del.median - result.variants['direct-1'].del.median)}); each further delegate adds ${f1((d.pods[8].overheadSeq - d.pods[1].overheadSeq) / 7)} ms ((8-delegate overhead − 1-delegate overhead) / 7). So one multus call (an ADD or a DEL with one delegate) costs about ${f1(d.pods[1].overheadSeq / 2)} ms more than the delegate alone, of which VERSION's start-up explains ${f1(result.variants['version-multus'].total.median)} ms: the other ${f1(d.pods[1].overheadSeq / 2 - result.variants['version-multus'].total.median)} ms are work on the ADD/DEL path that VERSION does not do.`,
-    '',
-    `The parallel ratio covers ADD+DEL, but only ADDs run concurrently (DEL stays sequential, in reverse): the ADD alone is ${f2(p8.parOverSeqAdd)}× sequential (${f1(result.variants['multus-par-8'].add.median)} / ${f1(result.variants['multus-seq-8'].add.median)} ms), its DEL ${f1(result.variants['multus-par-8'].del.median)} ms against ${f1(result.variants['multus-seq-8'].del.median)} ms.`,
-  ];
-  return lines.join('\n');
+  return { thin: deriveThin(result), thick: deriveThick(result) };
 }
 
 /** True when other work competed for the CPUs during the timed rounds. */
 const busy = (result) => result.loadavg.load1DuringRounds.median > result.machine.nproc + 1;
+
+function binaryLine(b) {
+  const one = (x) =>
+    `${x.path}, built ${x.builtAt}, ${(x.bytes / 1048576).toFixed(1)} MiB, sha256 ${x.sha256.slice(0, 16)}…`;
+  const bins = b.multus ? `${one(b.multus)}; ${one(b['multus-shim'])}` : one(b);
+  return `- Binaries: ${bins}; source ${b.git}. The bench runs copies taken at start, so a rebuild during the run cannot change them.`;
+}
+
+function goLine(result) {
+  const g = result.go;
+  if (!g) return '- Go Multus: not in this run.';
+  if (g.skipped) return `- Go Multus v4.1.4: **skipped** (${g.skipped}); its rows and ratios are missing.`;
+  const sums = Object.entries(g.sha256)
+    .map(([b, s]) => `${b} ${s.slice(0, 12)}…`)
+    .join(', ');
+  const thick = g.thick?.skipped
+    ? ` Thick **skipped**: ${g.thick.skipped}.`
+    : ' Thick through its go-thick.sh (daemon + API stand-in).';
+  return `- Go Multus v4.1.4 (benchmark rows only): unpacked from \`${g.from}\` (${sums}).${thick}`;
+}
+
+const ENVS =
+  'BENCH_RUNS, BENCH_WARMUP, BENCH_RSS_RUNS, BENCH_TPUT_PODS, BENCH_TPUT_CONCURRENCY, BENCH_TPUT_ROUNDS, BENCH_MEM_PODS, MULTUS_BENCH_DIR, MULTUS_GO_REFERENCE_DIR, MULTUS_REFERENCE_BIN';
+
+/** The command this run was: npm run bench (builds dist/), or the bench alone on binaries built elsewhere. */
+function commandLines(envs, env) {
+  if (envs.MULTUS_BENCH_DIR)
+    return [
+      `node scripts/build.mjs --out ${envs.MULTUS_BENCH_DIR}/multus   # this run: binaries built outside dist/, then`,
+      `${env} node scripts/bench.mjs    # as root; env ${ENVS}`,
+      'npm run bench    # the usual way: = bash scripts/bench.sh, ensure-deps + build dist/, then node scripts/bench.mjs',
+    ];
+  return [
+    `${env ? `${env} ` : ''}npm run bench        # = bash scripts/bench.sh: ensure-deps + build, then:`,
+    `node scripts/bench.mjs    # as root; env ${ENVS}`,
+  ];
+}
 
 function header(result) {
   const m = result.machine;
@@ -219,6 +59,7 @@ function header(result) {
   const env = Object.entries(result.commands.env)
     .map(([k, x]) => `${k}=${x}`)
     .join(' ');
+  const load = `- Load average (1, 5, 15 min) before: ${result.loadavg.before}; after: ${result.loadavg.after}; 1-min load during phases 1–3: median ${f1(result.loadavg.load1DuringRounds.median)}, max ${f1(result.loadavg.load1DuringRounds.max)} (the bench itself accounts for about 1: one plugin runs at a time). ${busy(result) ? `**The machine was busy** (load above its ${m.nproc} CPUs plus the bench's own, other work running): every figure is inflated by waiting for a CPU; the interleaving spreads that over all variants alike, but overheads and ratios are less reliable than on a quiet machine.` : 'Other work on the machine adds noise to every variant alike (they are interleaved).'}`;
   return [
     '# Performance',
     '',
@@ -228,25 +69,27 @@ function header(result) {
     '',
     `- Date: ${result.date} (${result.durationSeconds} s)`,
     `- Machine: ${m.nproc} CPUs, ${m.cpu}, ${m.memTotalMiB} MiB; ${m.kernel}; ${m.os}; Node ${m.node}`,
-    `- Load average (1, 5, 15 min) before: ${result.loadavg.before}; after: ${result.loadavg.after}; 1-min load during phases 1–3: median ${f1(result.loadavg.load1DuringRounds.median)}, max ${f1(result.loadavg.load1DuringRounds.max)} (the bench itself accounts for about 1: one plugin runs at a time). ${busy(result) ? `**The machine was busy** (load above its ${m.nproc} CPUs plus the bench's own, other work running): every figure is inflated by waiting for a CPU; the interleaving spreads that over all variants alike, but overheads and ratios are less reliable than on a quiet machine.` : 'Other work on the machine adds noise to every variant alike (they are interleaved).'}`,
-    `- Binary: dist/multus at ${result.binary.git}, built ${result.binary.builtAt}, ${(result.binary.bytes / 1048576).toFixed(1)} MiB, sha256 ${result.binary.sha256.slice(0, 16)}…; the bench runs a copy taken at start, so a rebuild during the run cannot change it.`,
-    `- Reference Multus: ${result.reference ? `\`${result.reference}\` ($MULTUS_REFERENCE_BIN)` : 'none ($MULTUS_REFERENCE_BIN not set; Go Multus cannot be installed from the registries here)'}`,
-    `- Rounds: ${s.runs} per variant after ${s.warmup} warm-up round(s) (the first checks each pod's interfaces after ADD and DEL); peak RSS ${s.rssRuns} runs; throughput ${s.throughput.rounds} round(s) of ${s.throughput.pods} pods at concurrency ${s.throughput.concurrency}. Leftovers after cleanup: ${result.leftovers.length === 0 ? 'none' : result.leftovers.join(', ')}.`,
+    load,
+    binaryLine(result.binary),
+    goLine(result),
+    `- Other multus: ${result.reference ? `\`${result.reference}\` ($MULTUS_REFERENCE_BIN)` : 'none ($MULTUS_REFERENCE_BIN not set)'}`,
+    `- Rounds: ${s.runs} per variant after ${s.warmup} warm-up round(s) (the first checks each pod's interfaces after ADD and DEL); peak RSS ${s.rssRuns} runs; churn ${s.throughput.rounds} round(s) of ${s.throughput.pods} pods at concurrency ${s.throughput.concurrency} per path; memory run ${s.memoryPods ?? '–'} pods. Leftovers after cleanup: ${result.leftovers.length === 0 ? 'none' : result.leftovers.join(', ')}.`,
     '',
     '## Commands',
     '',
     '```sh',
-    `${env ? `${env} ` : ''}npm run bench        # = bash scripts/bench.sh: ensure-deps + build, then:`,
-    `node scripts/bench.mjs    # as root; env BENCH_RUNS, BENCH_WARMUP, BENCH_RSS_RUNS, BENCH_TPUT_PODS, BENCH_TPUT_CONCURRENCY, BENCH_TPUT_ROUNDS, MULTUS_REFERENCE_BIN`,
-    'node scripts/bench.mjs --report   # rewrites this page from dist/bench.json, measuring nothing',
+    ...commandLines(result.commands.env, env),
+    'node scripts/bench.mjs --report   # rewrites this page from bench.json, measuring nothing',
     '```',
     '',
     '## Method',
     '',
-    '- Each measurement is the wall time of `spawnSync` of the plugin, its config on stdin, from the bench (Node) process; the bench does nothing else meanwhile.',
+    '- Each measurement is the wall time of `spawnSync` of the plugin (or shim), its config on stdin, from the bench (Node) process; the bench does nothing else meanwhile.',
     '- Phases 1–3 run every variant once per round, the order rotating by one each round, so drift hits all variants alike. Each pod variant has its own network namespace and container ID; every ADD is followed by its DEL.',
     `- Delegates (a pod of n takes the first n): ${result.delegates.map((x) => `${x.type}${x.bridge ? ` (${x.bridge})` : ''}${x.master ? ` (master ${x.master})` : ''} ${x.subnet}`).join('; ')}. Bridges with \`isGateway\`; macvlan masters are the two ends of a host veth pair; host-local with its dataDir in a temp dir. No two delegates share a host object, so with \`parallelDelegates\` all ADDs of a pod may run at once.`,
     '- "Called directly": the same delegate configs (`cniVersion` 1.0.0), run one after another with the interface names multus gives (eth0, net0, …), DEL in reverse order: what the runtime would pay without a meta-plugin.',
+    '- Thick mode: the bench starts `multus daemon --config <temp>` (its socket in a temp dir) before phase 1 and stops it at the end; each call execs `multus-shim` with the runtime\'s conflist entry (`"type": "multus-shim"`, `daemonSocketDir`, the delegates, `"daemonFallback": "fail"` so that a missing daemon fails the bench instead of falling back to thin mode).',
+    '- Go Multus v4.1.4 (from `../shared/reference`, benchmark rows only): thin in file mode (the same delegates, `cniVersion` 1.0.0 on each, else Go runs them as 0.1.0), and thick through its go-thick.sh (its daemon, with a stand-in API server it requires, configured so that no API request is on the ADD/DEL path). Go names the further interfaces net1, net2.',
     '- The Kubernetes variants run in seed mode: the pod\'s `k8s.v1.cni.cncf.io/networks` annotation names three NADs, the first becomes eth0. "runtimeConfig annotations" passes the annotations in `runtimeConfig["io.kubernetes.cri.pod-annotations"]` (containerd\'s CRI), sparing the pod GET.',
     '',
   ].join('\n');
@@ -256,16 +99,21 @@ function header(result) {
 export function writeReport(result, path) {
   const d = derive(result);
   result.derived = d;
-  const body = tables(result, d);
+  const thin = thinSections(result, d.thin);
+  const thick = thickSections(result, d.thick);
+  const body = [thin.startup, thin.pods, thick.seed, thin.kube, thin.rss, thick.memory, thick.churn]
+    .map((s) => s.join('\n'))
+    .join('\n\n');
+  const targets = ['## Targets', '', ...thickTargets(result, d.thick), '', ...thinTargets(result, d.thin)].join('\n');
   let notes = '';
   if (existsSync(path)) {
     const old = readFileSync(path, 'utf8');
     const at = old.indexOf(NOTES);
     if (at >= 0) notes = old.slice(at + NOTES.length).replace(/^\n+/, '');
   }
-  const text = [header(result), '## Results', '', body, targetsSection(result, d), '', NOTES, '', notes]
+  const text = [header(result), '## Results', '', body, '', targets, '', NOTES, '', notes]
     .join('\n')
     .replace(/\n*$/, '\n');
   writeFileSync(path, text);
-  return `${body}\n${targetsSection(result, d)}`;
+  return `${[thick.seed, thick.churn].map((s) => s.join('\n')).join('\n\n')}\n\n${targets}`;
 }

@@ -20,6 +20,10 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<C
     summary: 'print the plan an ADD would execute, touching nothing',
     load: async () => (await import('./explain-command')).explainCommand,
   },
+  daemon: {
+    summary: 'run the thick mode daemon that multus-shim sends CNI calls to',
+    load: async () => (await import('./daemon-command')).daemonCommand,
+  },
   install: {
     summary: 'install the binary, a multus config and a kubeconfig on a node (the DaemonSet uses it)',
     load: async () => (await import('./install-command')).installCommand,

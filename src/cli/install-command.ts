@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { DEFAULT_DAEMON_CONFIG, DEFAULT_SOCKET_DIR } from '../core/config/shim-keys';
 import { UsageError, type CliCommand, type CliIo } from './cli-io';
 import {
   DEFAULT_BIN_DIR,
@@ -11,13 +12,14 @@ import {
   type InstallOptions,
 } from './install/install-options';
 import { InstallError } from './install/install-error';
-import { cleanup, install, watch } from './install/installer';
+import { cleanup, install, installPaths, watch, type InstallPlan } from './install/installer';
 
 const USAGE = `usage: multus install [options]
 
 Installs multus on this node: copies the binary into the CNI bin dir, writes a multus config
 that wraps the node's primary CNI config as every pod's first network (eth0), and writes a
-kubeconfig for the service account. The DaemonSet in deploy/ runs it with --watch.
+kubeconfig for the service account; with --thick, the shim and a daemon config instead of the
+multus config. The DaemonSets in deploy/ run it with --watch (the default one with --thick).
 
 Every file is written under a temporary name and renamed into place: a runtime never sees a
 half-written file, and replacing the binary never fails with "text file busy".
@@ -44,6 +46,20 @@ What:
                              a key multus does not know is warned about on stderr, with the
                              nearest known key (an ADD would ignore it)
   --strict                   refuse an unknown --set key instead: write nothing, exit 1
+Thick mode (docs/thick.md):
+  --thick                    install the shim and a daemon config instead: the conflist runs
+                             "multus-shim", which sends each call to the daemon (multus
+                             daemon), and falls back to the multus binary installed beside it;
+                             the multus config keys (kubeconfig, clusterNetwork, --log-*, --set)
+                             go into the daemon config as defaults of every call
+  --shim-bin PATH            the shim to copy as "multus-shim" (default: multus-shim beside
+                             --multus-bin, or beside the running binary)
+  --daemon-config PATH       where to write the daemon config (default
+                             ${DEFAULT_DAEMON_CONFIG}, under --host-prefix if given); not in
+                             the CNI config dir, where the runtime would read it
+  --socket-dir DIR           the daemon's socket dir on the host (default ${DEFAULT_SOCKET_DIR}):
+                             socketDir of the daemon config, daemonSocketDir of the shim's
+                             conflist entry
 Credentials:
   --kubeconfig-out PATH      where to write the kubeconfig (default
                              <conf-dir>/multus.d/multus.kubeconfig, mode 0600); copies of the
@@ -60,8 +76,9 @@ How:
                              that is not there yet; stop on SIGTERM or SIGINT
   --cleanup-on-exit          with --watch: on stop, remove what --cleanup removes
   --cleanup                  remove the multus config, the kubeconfig and the token and CA
-                             copies, and exit; the binary stays (pods set up through multus
-                             still need it for their DEL)
+                             copies (with --thick: and the daemon config), and exit; the
+                             binaries stay (pods set up through multus still need them for
+                             their DEL)
 
 Exit status: 0 done, 1 failed (no primary config, unreadable files, an unknown key with
 --strict, ...), 2 usage error.`;
@@ -103,6 +120,17 @@ function checkKeys(options: InstallOptions, io: CliIo): void {
   }
 }
 
+/** What --dry-run prints: the conflist; with --thick also the daemon config, each after its path. */
+function dryRunText(options: InstallOptions, plan: InstallPlan): string {
+  const json = (conf: unknown): string => `${JSON.stringify(conf, undefined, 2)}\n`;
+  if (plan.daemonConfig === undefined) return json(plan.conflist);
+  const paths = installPaths(options);
+  return (
+    `multus install: shim config ${paths.conf}:\n${json(plan.conflist)}` +
+    `multus install: daemon config ${String(paths.daemonConfig)}:\n${json(plan.daemonConfig)}`
+  );
+}
+
 async function run(args: readonly string[], io: CliIo, proc: InstallProcess): Promise<number> {
   const options = parseInstallOptions(args, io.env);
   const log = (line: string): void => io.out(`multus install: ${line}\n`);
@@ -115,7 +143,7 @@ async function run(args: readonly string[], io: CliIo, proc: InstallProcess): Pr
   const multusBin = options.multusBin ?? defaultMultusBin(proc.execPath);
   if (!options.watch) {
     const plan = await install(options, multusBin, env);
-    if (options.dryRun) io.out(`${JSON.stringify(plan.conflist, undefined, 2)}\n`);
+    if (options.dryRun) io.out(dryRunText(options, plan));
     return 0;
   }
   const stop = new AbortController();
@@ -136,7 +164,7 @@ async function run(args: readonly string[], io: CliIo, proc: InstallProcess): Pr
 export function createInstallCommand(proc: InstallProcess): CliCommand {
   return {
     name: 'install',
-    summary: 'install the binary, a multus config and a kubeconfig on a node (the DaemonSet uses it)',
+    summary: 'install the binary, a multus config and a kubeconfig on a node (--thick: the shim, a daemon config)',
     usage: USAGE,
     run: (args, io) => run(args, io, proc),
   };

@@ -13,6 +13,8 @@ export interface CniEnv {
   readonly args: CniArgs;
   /** CNI_PATH split on ':', empty entries removed. */
   readonly path: readonly string[];
+  /** MULTUS_REQUEST_ID: set by the shim (thick mode), so its stderr and the daemon's log share it. */
+  readonly requestId?: string;
 }
 
 /** CNI_ARGS as ordered pairs (the order is kept when they are passed on to delegates). */
@@ -131,5 +133,15 @@ export function parseCniEnv(env: ReadonlyMap<string, string>): CniEnv {
     ifname: env.get('CNI_IFNAME') ?? '',
     args: parseCniArgs(command === 'VERSION' ? '' : (env.get('CNI_ARGS') ?? '')),
     path: (env.get('CNI_PATH') ?? '').split(':').filter((p) => p !== ''),
+    ...requestIdOf(env),
   };
 }
+
+/** The request id the shim set, when it is a short token (it goes into every log line). */
+function requestIdOf(env: ReadonlyMap<string, string>): { requestId?: string } {
+  const id = env.get(REQUEST_ID_ENV);
+  return id !== undefined && /^[A-Za-z0-9._-]{1,64}$/u.test(id) ? { requestId: id } : {};
+}
+
+/** The env variable carrying the shim's request id to the daemon and to a fallback thin binary. */
+export const REQUEST_ID_ENV = 'MULTUS_REQUEST_ID';

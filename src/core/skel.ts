@@ -85,7 +85,8 @@ function configVersion(config: Record<string, unknown>): string {
   return v;
 }
 
-function versionReply(stdin: string): Record<string, unknown> {
+/** The VERSION answer: the supported versions, and the version asked for when this plugin speaks it. */
+export function versionReply(stdin: string): Record<string, unknown> {
   let asked: unknown;
   try {
     asked = stdin.trim() === '' ? undefined : (JSON.parse(stdin) as Record<string, unknown>)['cniVersion'];

@@ -24,5 +24,6 @@ export const TOKENS = {
   Plugin: Symbol.for('multus.Plugin'),
   Planner: Symbol.for('multus.Planner'),
   PluginFinder: Symbol.for('multus.PluginFinder'),
+  ConfigDefaults: Symbol.for('multus.ConfigDefaults'),
   PluginVersions: Symbol.for('multus.PluginVersions'),
 } as const;

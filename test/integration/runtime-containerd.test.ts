@@ -17,6 +17,8 @@
  *   any order), its annotations in runtimeConfig and port mappings with Go field names
  *   (`HostPort`); it makes no VERSION probe; it calls DEL twice: at StopPodSandbox with the
  *   netns and prevResult, at RemovePodSandbox with CNI_NETNS="" and no prevResult.
+ * - Thick mode on the CRI path: the conflist runs dist/multus-shim, and a `multus daemon` of the
+ *   test serves the ADD and both DELs ("daemonFallback": "fail", so none runs in thin mode).
  * - The runtimes' quirks, each on its own with the compiled binary in a namespace made here:
  *   DEL twice (the second without prevResult), DEL with an empty CNI_NETNS after the netns is
  *   gone, PascalCase runtimeConfig keys reaching portmap (the DNAT rule appears, then goes).
@@ -37,7 +39,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Cleanup, expectClean } from './support/cleanup';
 import { bridgePorts, createNetns, ip, ipv4Of, netnsExists, netnsLinkNames } from './support/net';
 import { assertIntegrationPrerequisites, expectSuccess, REFERENCE_PLUGINS, runMultus } from './support/run-multus';
@@ -55,6 +57,7 @@ import {
   type ContainerLink,
 } from './support/runtime-host';
 import { buildBusyboxRootfs, buildOciArchive, tarRootfs } from './support/runtime-image';
+import { ThickDaemon } from './support/thick';
 import { multusBinDir, PORTMAP_PLUGIN, RecordingMultusDir, RuntimePod, runPortmap } from './support/runtime-pod';
 import { withoutEmptyDns } from './support/seed-pod';
 import { cacheFile, cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
@@ -135,6 +138,66 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
       ifname: l.ifname,
       inet: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
     }));
+  }
+
+  /**
+   * The node's network as the CRI plugin reads it, from containerd's config dirs: `binaries` (a
+   * multus or a shim) with portmap and loopback (CRI adds lo) in its plugin dir, `conflist` in its
+   * conf dir. Answers a client once the CRI plugin answers.
+   */
+  async function installCriNetwork(
+    network: string,
+    binaries: readonly string[],
+    conflist: Record<string, unknown>,
+  ): Promise<CriClient> {
+    for (const entry of readdirSync(containerd.cri.binDir)) rmSync(join(containerd.cri.binDir, entry), { force: true });
+    for (const from of [...binaries, ...['loopback', 'portmap'].map((p) => join(REFERENCE_PLUGINS, p))]) {
+      const to = join(containerd.cri.binDir, basename(from));
+      copyFileSync(from, to);
+      chmodSync(to, 0o755);
+    }
+    chmodSync(containerd.cri.binDir, 0o755);
+    const file = join(containerd.cri.confDir, `10-${network}.conflist`);
+    writeFileSync(file, JSON.stringify(conflist));
+    cleanup.add('CRI conflist', () => rmSync(file, { force: true }));
+    const cri = new CriClient(containerd.socket);
+    await waitFor(
+      'the CRI plugin to answer',
+      async () => (await cri.version().catch(() => undefined))?.runtimeName,
+      30_000,
+      200,
+    );
+    return cri;
+  }
+
+  /**
+   * CRI's libcni caches results in the host's /var/lib/cni (no setting in containerd 1.6): its DEL
+   * removes a sandbox's; if the test fails before, cleanup does. Answers the files' names, now.
+   */
+  function criResultCache(sandbox: string): () => string[] {
+    const files = (): string[] => libcniResults(CTR_CNI_PATHS.cacheDir).filter((f) => f.includes(sandbox));
+    cleanup.add(`libcni cache of sandbox ${sandbox}`, () => {
+      for (const f of files()) rmSync(join(CTR_CNI_PATHS.cacheDir, 'results', f), { force: true });
+    });
+    return files;
+  }
+
+  /** RunPodSandbox, retried while the CRI plugin has not loaded the conflist yet (fsnotify); its id. */
+  function runSandbox(cri: CriClient, spec: Parameters<CriClient['runPodSandbox']>[0]): Promise<string> {
+    return waitFor(
+      'RunPodSandbox',
+      async () =>
+        cri.runPodSandbox(spec).catch((e: Error) => {
+          if (/cni config|cni plugin not initialized/iu.test(e.message)) return undefined;
+          const log = containerd
+            .log()
+            .split('\n')
+            .filter((l) => /level=(error|warning)/u.test(l));
+          throw new Error(`${e.message}\ncontainerd's last errors:\n${log.slice(-15).join('\n')}`);
+        }),
+      30_000,
+      500,
+    );
   }
 
   it(
@@ -260,32 +323,11 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
       const pod = new RuntimePod(ws, 'c', NET, 21, cleanup);
       const network = `${ws.prefix}c`;
       const recorder = new RecordingMultusDir(join(ws.dir, 'bin-c'));
-      // The CRI plugin's CNI dirs are in containerd's config: multus (recorded), portmap, loopback (CRI adds lo).
-      for (const entry of readdirSync(containerd.cri.binDir))
-        rmSync(join(containerd.cri.binDir, entry), { force: true });
-      copyFileSync(join(recorder.dir, 'multus'), join(containerd.cri.binDir, 'multus'));
-      chmodSync(join(containerd.cri.binDir, 'multus'), 0o755);
-      for (const plugin of ['loopback', 'portmap']) {
-        copyFileSync(join(REFERENCE_PLUGINS, plugin), join(containerd.cri.binDir, plugin));
-        chmodSync(join(containerd.cri.binDir, plugin), 0o755);
-      }
-      chmodSync(containerd.cri.binDir, 0o755);
       const capabilities = { portMappings: true, 'io.kubernetes.cri.pod-annotations': true };
-      // The node's network as CRI reads it: multus, then portmap chained after it.
-      writeFileSync(
-        join(containerd.cri.confDir, `10-${network}.conflist`),
-        JSON.stringify(pod.conflist(network, { binDir: REFERENCE_PLUGINS, capabilities }, { portmap: true })),
-      );
-      cleanup.add('CRI conflist', () =>
-        rmSync(join(containerd.cri.confDir, `10-${network}.conflist`), { force: true }),
-      );
-
-      const cri = new CriClient(containerd.socket);
-      await waitFor(
-        'the CRI plugin to answer',
-        async () => (await cri.version().catch(() => undefined))?.runtimeName,
-        30_000,
-        200,
+      const cri = await installCriNetwork(
+        network,
+        [join(recorder.dir, 'multus')],
+        pod.conflist(network, { binDir: REFERENCE_PLUGINS, capabilities }, { portmap: true }),
       );
       const uid = `${ws.prefix}-uid-c`;
       const spec = {
@@ -298,28 +340,9 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
         annotations: { 'rc.test/annotation': 'yes' },
         cgroupParent: `${containerd.cgroupParent}/cri`,
       };
-      // RunPodSandbox can take a moment the first time while the CRI plugin loads the conflist (fsnotify).
-      const sandbox = await waitFor(
-        'RunPodSandbox',
-        async () =>
-          cri.runPodSandbox(spec).catch((e: Error) => {
-            if (/cni config|cni plugin not initialized/iu.test(e.message)) return undefined;
-            const log = containerd
-              .log()
-              .split('\n')
-              .filter((l) => /level=(error|warning)/u.test(l));
-            throw new Error(`${e.message}\ncontainerd's last errors:\n${log.slice(-15).join('\n')}`);
-          }),
-        30_000,
-        500,
-      );
+      const sandbox = await runSandbox(cri, spec);
 
-      // CRI's libcni caches results in the host's /var/lib/cni (no setting in containerd 1.6): its DEL
-      // removes them; if the test fails before, cleanup does.
-      const hostCache = (): string[] => libcniResults(CTR_CNI_PATHS.cacheDir).filter((f) => f.includes(sandbox));
-      cleanup.add(`libcni cache of sandbox ${sandbox}`, () => {
-        for (const f of hostCache()) rmSync(join(CTR_CNI_PATHS.cacheDir, 'results', f), { force: true });
-      });
+      const hostCache = criResultCache(sandbox);
       expect(hostCache().sort()).toEqual([`${network}-${sandbox}-eth0`, `cni-loopback-${sandbox}-lo`].sort());
 
       const status = await cri.podSandboxStatus(sandbox);
@@ -393,6 +416,57 @@ describe('containerd 1.6 runs multus from a .conflist', () => {
       ]);
       expect(lines.filter((l) => l['msg'] === 'DEL done')).toHaveLength(2);
       expect(lines.filter((l) => (l['level'] as number) >= 40)).toEqual([]);
+    },
+    180_000,
+  );
+
+  it(
+    'thick mode, the CRI path: containerd runs multus-shim, a multus daemon serves the ADD and both DELs (no ' +
+      "fallback allowed); the pod IP is eth0's; nothing left",
+    async () => {
+      const pod = new RuntimePod(ws, 'f', NET, 41, cleanup);
+      const network = `${ws.prefix}f`;
+      const daemon = await ThickDaemon.start(ws.dir, cleanup);
+      const bin = multusBinDir(join(ws.dir, 'bin-f'), { shim: true });
+      const shimEntry = { type: 'multus-shim', daemonSocketDir: daemon.socketDir, daemonFallback: 'fail' };
+      const cri = await installCriNetwork(
+        network,
+        [join(bin, 'multus-shim'), join(bin, 'multus')],
+        pod.conflist(network, { ...shimEntry, binDir: REFERENCE_PLUGINS }),
+      );
+      const spec = {
+        name: `${ws.prefix}-pod-f`,
+        namespace: 'rc-ns',
+        uid: `${ws.prefix}-uid-f`,
+        hostname: 'rc-pod-f',
+        logDirectory: join(ws.dir, 'pod-logs'),
+        portMappings: [],
+        annotations: {},
+        cgroupParent: `${containerd.cgroupParent}/cri`,
+      };
+      const sandbox = await runSandbox(cri, spec);
+      const hostCache = criResultCache(sandbox);
+
+      // The daemon's record of the sandbox names its netns: the pod's three interfaces are there.
+      const record = JSON.parse(readFileSync(cacheFile(pod.cniDir, sandbox), 'utf8')) as { netns: string };
+      const links = linksAt(record.netns);
+      pod.expectUp(links);
+      expect(`${(await cri.podSandboxStatus(sandbox)).ip}/24`).toBe(links.find((l) => l.ifname === 'eth0')?.inet[0]);
+
+      await cri.stopPodSandbox(sandbox);
+      await cri.removePodSandbox(sandbox);
+      expect(await cri.listPodSandboxIds()).not.toContain(sandbox);
+      pod.expectGone();
+      expect(hostCache()).toEqual([]);
+      // Every call went through the daemon (each log line names its request); none fell back.
+      const served = pod.logLines().filter((l) => l['msg'] === 'ADD done' || l['msg'] === 'DEL done');
+      expect(served.map((l) => [l['msg'], l['podName'], typeof l['requestId']])).toEqual([
+        ['ADD done', spec.name, 'string'],
+        ['DEL done', spec.name, 'string'],
+        ['DEL done', spec.name, 'string'],
+      ]);
+      expect(existsSync(join(daemon.socketDir, 'shim-fallbacks.log'))).toBe(false);
+      expect(daemon.running).toBe(true);
     },
     180_000,
   );

@@ -2,7 +2,8 @@
  * Real runtime 1: podman. Debian's podman 4.3 with its CNI network backend execs the compiled
  * dist/multus as the only plugin of a `.conflist`, exactly as it would any CNI plugin; multus
  * runs bridge (master, eth0), ptp (net0) and macvlan (net1). The container's own `ip addr`
- * shows the three interfaces, it pings the bridge gateway, and after `--rm` nothing is left.
+ * shows the three interfaces, it pings the bridge gateway, and after `--rm` nothing is left. In
+ * thick mode, podman runs dist/multus-shim instead, and a `multus daemon` of the test serves it.
  *
  * Everything podman writes is in a temp dir (support/runtime-podman.ts says what, and what podman
  * 4.3 cannot be told to put elsewhere). The image is built here from busybox-static and
@@ -23,6 +24,7 @@ import { assertIntegrationPrerequisites, expectSuccess, runMultus } from './supp
 import { expectToolOk, netnsNames, parseIpAddr, runRuntimeSetup, SETUP_TIMEOUT_MS } from './support/runtime-host';
 import { buildBusyboxRootfs, tarRootfs } from './support/runtime-image';
 import { PodmanEnv } from './support/runtime-podman';
+import { ThickDaemon } from './support/thick';
 import { multusBinDir, RecordingMultusDir, RuntimePod } from './support/runtime-pod';
 import { withoutEmptyDns } from './support/seed-pod';
 import { cacheFiles, createWorkspace, leaseFiles, type Workspace } from './support/workspace';
@@ -96,6 +98,42 @@ describe('podman 4.3 (CNI backend) runs multus from a .conflist', () => {
       pod.expectGone();
       // Other test files (running in parallel) name their namespaces <tag><pid>-...: not podman's.
       expect(netnsNames().filter((n) => !namespacesBefore.includes(n) && !/^[a-z]{2}\d+-/u.test(n))).toEqual([]);
+      expect(libcniResults(network)).toEqual([]);
+    },
+    120_000,
+  );
+
+  it(
+    'thick mode: podman runs multus-shim, a multus daemon serves ADD and DEL (no fallback allowed); eth0, net0, ' +
+      'net1 up, then nothing is left',
+    async () => {
+      const pod = new RuntimePod(ws, 'd', NET, 31, cleanup);
+      const daemon = await ThickDaemon.start(ws.dir, cleanup);
+      const podman = await podmanWith(multusBinDir(join(ws.dir, 'bin-d'), { shim: true }), 'd');
+      const network = `${ws.prefix}d`;
+      const multus = pod.multusPlugin({ daemonSocketDir: daemon.socketDir, daemonFallback: 'fail' });
+      podman.writeNetwork(network, {
+        cniVersion: '1.0.0',
+        name: network,
+        plugins: [{ ...multus, type: 'multus-shim' }],
+      });
+
+      const name = `${ws.prefix}-pod-d`;
+      const run = await podman.run(name, network, IMAGE, ['sh', '-c', `ip addr && ping -c1 -W2 ${pod.gateway}`]);
+
+      expectToolOk(run, 'podman run');
+      pod.expectUp(parseIpAddr(run.stdout));
+      expect(run.stdout).toMatch(/1 packets transmitted, 1 packets received/u);
+      // The daemon ran both calls (the config's logFile is the pod's): each line names its request.
+      const served = pod.logLines().filter((l) => l['msg'] === 'ADD done' || l['msg'] === 'DEL done');
+      expect(served.map((l) => [l['msg'], l['podName'], typeof l['requestId']])).toEqual([
+        ['ADD done', name, 'string'],
+        ['DEL done', name, 'string'],
+      ]);
+      expect(existsSync(join(daemon.socketDir, 'shim-fallbacks.log'))).toBe(false);
+      expect(daemon.running).toBe(true);
+      expect(await podman.containers()).toEqual([]);
+      pod.expectGone();
       expect(libcniResults(network)).toEqual([]);
     },
     120_000,

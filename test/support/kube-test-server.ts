@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
@@ -13,19 +13,27 @@ import {
   resourceKey,
 } from './kube/object-store';
 import { type Json, PatchError } from './kube/patches';
+import { apiVersionOf, Pager, parseCollectionRequest } from './kube/collection';
+import { type Armed, type KubeTestFault, type KubeTestMatcher, take } from './kube/faults';
+import { type KubeconfigOptions, kubeconfigYaml } from './kube/kubeconfig';
 import { DEFAULT_RESOURCES, type KubeTestRoute, parseRoute, verbOf } from './kube/routes';
 import { conflictStatus, forbiddenStatus, notFoundStatus, statusBody, unauthorizedStatus } from './kube/status';
 import { generateTestCerts, type TestCerts } from './kube/test-certs';
+import { WatchHub } from './kube/watch-hub';
 
 export type { KubeTestObject, KubeTestObjectRef, KubeTestResource } from './kube/object-store';
+export type { KubeTestFault, KubeTestMatcher } from './kube/faults';
+export type { KubeconfigOptions } from './kube/kubeconfig';
 
 /**
  * A TEST API server: it is not kube-apiserver, and does not pretend to be one beyond what
  * multus uses. It speaks HTTPS on 127.0.0.1 with a CA made for this run, checks bearer tokens,
  * keeps objects in memory and serves them in the REST shapes @kubernetes/client-node requests
  * (get / list / patch / update / delete; merge, strategic-merge and JSON patches; resourceVersion
- * conflicts; Status bodies). Faults are injected per request: any status, delays, hangs, resets,
- * and the whole server can be stopped and restarted on the same port.
+ * conflicts; Status bodies), and lists and watches as informers use them (field selectors,
+ * limit/continue pages, `?watch=true` event streams from a resourceVersion, 410 Gone when it is
+ * too old, bookmarks). Faults are injected per request: any status, delays, hangs, resets, and
+ * the whole server can be stopped and restarted on the same port.
  */
 
 export interface KubeTestServerOptions {
@@ -37,28 +45,6 @@ export interface KubeTestServerOptions {
   readonly resources?: readonly KubeTestResource[];
 }
 
-/** Which requests a fault or hook applies to; every field given must match. */
-export interface KubeTestMatcher {
-  readonly method?: string;
-  readonly pathPrefix?: string;
-}
-
-/** What happens to a matching request; `delayMs` applies first, then hang, reset or status. */
-export interface KubeTestFault {
-  /** Answer with this HTTP status and a Status body (403 and 409 get kube-apiserver's wording). */
-  readonly status?: number;
-  /** Message of the Status body (default: `injected failure`, or kube-apiserver's wording). */
-  readonly message?: string;
-  /** How many matching requests it applies to (default 1; Infinity for all). */
-  readonly times?: number;
-  /** Wait this long, then apply the rest of the fault (or answer normally). */
-  readonly delayMs?: number;
-  /** Never answer (the socket closes on stop() / close()). */
-  readonly hang?: true;
-  /** Destroy the connection without an answer (ECONNRESET at the client). */
-  readonly reset?: true;
-}
-
 /** One request as the server saw it; `status` is 0 while unanswered, or for hangs and resets. */
 export interface KubeTestRequest {
   readonly method: string;
@@ -66,38 +52,6 @@ export interface KubeTestRequest {
   readonly query: string;
   readonly contentType: string | undefined;
   status: number;
-}
-
-export interface KubeconfigOptions {
-  /** Token written for the user (default: the server's token). */
-  readonly token?: string;
-  /** User name written in the kubeconfig (default: the server's user). */
-  readonly user?: string;
-  /** Server URL (default: this server's; point elsewhere to test unreachable servers). */
-  readonly server?: string;
-}
-
-interface Armed<T> {
-  readonly matcher: KubeTestMatcher;
-  remaining: number;
-  readonly value: T;
-}
-
-function matches(matcher: KubeTestMatcher, method: string, path: string): boolean {
-  return (
-    (matcher.method === undefined || matcher.method.toUpperCase() === method) &&
-    (matcher.pathPrefix === undefined || path.startsWith(matcher.pathPrefix))
-  );
-}
-
-/** Takes the first armed entry matching the request, counting it down. */
-function take<T>(list: Armed<T>[], method: string, path: string): T | undefined {
-  const index = list.findIndex((a) => matches(a.matcher, method, path));
-  const armed = list[index];
-  if (armed === undefined) return undefined;
-  armed.remaining -= 1;
-  if (armed.remaining <= 0) list.splice(index, 1);
-  return armed.value;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -117,7 +71,9 @@ export class KubeTestServer {
   readonly token: string;
   readonly user: string;
   private readonly tokens = new Map<string, string>();
-  private readonly store = new ObjectStore();
+  private readonly watches = new WatchHub();
+  private readonly store = new ObjectStore((change) => this.watches.record(change));
+  private readonly pager = new Pager();
   private readonly served = new Map<string, KubeTestResource>();
   private readonly faults: Armed<KubeTestFault>[] = [];
   private readonly hooks: Armed<() => void>[] = [];
@@ -125,12 +81,14 @@ export class KubeTestServer {
   private readonly server: Server;
   private listening = false;
   private kubeconfigs = 0;
+  private rotations = 0;
   private portNumber = 0;
 
   /** Use startKubeTestServer(). */
   constructor(
     private readonly dir: string,
-    readonly certs: TestCerts,
+    /** The CA and certificate served now ({@link rotateCertificate} replaces them). */
+    public certs: TestCerts,
     options: KubeTestServerOptions,
   ) {
     this.token = options.token ?? randomBytes(16).toString('hex');
@@ -171,39 +129,64 @@ export class KubeTestServer {
     this.listening = true;
   }
 
-  /** Writes a kubeconfig for this server (CA inline, token user) and returns its path. */
+  /** Writes a kubeconfig for this server (CA inline, token user, unless told otherwise) and returns its path. */
   writeKubeconfig(
     path: string = join(this.dir, `kubeconfig-${++this.kubeconfigs}`),
     options: KubeconfigOptions = {},
   ): string {
-    const q = (s: string): string => JSON.stringify(s);
-    const user = options.user ?? this.user;
-    const lines = [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: kube-test-server',
-      '  cluster:',
-      `    server: ${q(options.server ?? this.url)}`,
-      `    certificate-authority-data: ${q(Buffer.from(this.certs.caPem).toString('base64'))}`,
-      'users:',
-      `- name: ${q(user)}`,
-      '  user:',
-      `    token: ${q(options.token ?? this.token)}`,
-      'contexts:',
-      '- name: kube-test-server',
-      '  context:',
-      '    cluster: kube-test-server',
-      `    user: ${q(user)}`,
-      'current-context: kube-test-server',
-    ];
-    writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+    const yaml = kubeconfigYaml(
+      { server: this.url, caPem: this.certs.caPem, user: this.user, token: this.token },
+      options,
+    );
+    writeFileSync(path, yaml, { mode: 0o600 });
     return path;
   }
 
   /** Accepts another bearer token, as another user. */
   addToken(token: string, user: string): void {
     this.tokens.set(token, user);
+  }
+
+  /** Stops accepting a token (a rotated service-account token): requests with it get 401. */
+  revokeToken(token: string): void {
+    this.tokens.delete(token);
+  }
+
+  /** Serves a new certificate from a new CA (a rotated cluster CA) on new connections; returns the new CA's PEM. */
+  async rotateCertificate(): Promise<string> {
+    const dir = join(this.dir, `ca-${++this.rotations}`);
+    mkdirSync(dir);
+    const certs = await generateTestCerts(dir);
+    this.server.setSecureContext({ key: certs.keyPem, cert: certs.certPem });
+    this.certs = certs;
+    // Open connections keep the old certificate: drop them, as a restart with the new one would.
+    this.watches.closeAll();
+    for (const socket of this.sockets) socket.destroy();
+    return certs.caPem;
+  }
+
+  /** Watch streams open now. */
+  get openWatches(): number {
+    return this.watches.open;
+  }
+
+  /** Ends every watch stream normally, as kube-apiserver does at its timeout (clients re-watch). */
+  closeWatches(): void {
+    this.watches.closeAll();
+  }
+
+  /**
+   * Forgets the event history: a watch from an older resourceVersion gets 410 Gone, and the
+   * continue tokens of list pages expire.
+   */
+  compact(): void {
+    this.watches.compact(this.store.currentRevision);
+    this.pager.expire();
+  }
+
+  /** Sends a BOOKMARK (the current resourceVersion) to every watch that allows them. */
+  sendBookmarks(): void {
+    this.watches.bookmark(this.store.currentRevision, apiVersionOf);
   }
 
   serve(resource: KubeTestResource): void {
@@ -221,6 +204,8 @@ export class KubeTestServer {
     uid?: string;
     annotations?: Record<string, string>;
     labels?: Record<string, string>;
+    /** The node it is scheduled to (`spec.nodeName`, what a node's informer selects). */
+    nodeName?: string;
   }): KubeTestObject {
     const metadata = {
       ...(pod.uid === undefined ? {} : { uid: pod.uid }),
@@ -229,7 +214,14 @@ export class KubeTestServer {
     };
     return this.addObject(
       { group: '', version: 'v1', plural: 'pods', namespace: pod.namespace, name: pod.name },
-      { metadata, spec: { containers: [{ name: 'main', image: 'busybox' }] }, status: { phase: 'Pending' } },
+      {
+        metadata,
+        spec: {
+          ...(pod.nodeName === undefined ? {} : { nodeName: pod.nodeName }),
+          containers: [{ name: 'main', image: 'busybox' }],
+        },
+        status: { phase: 'Pending' },
+      },
     );
   }
 
@@ -289,6 +281,7 @@ export class KubeTestServer {
   async stop(): Promise<void> {
     if (!this.listening) return;
     this.listening = false;
+    this.watches.closeAll();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
@@ -324,7 +317,34 @@ export class KubeTestServer {
     const user = this.authenticate(req);
     if (user === undefined) return this.send(res, entry, 401, unauthorizedStatus());
     if (route === undefined) return this.send(res, entry, 404, '404 page not found\n');
+    if (route.name === undefined) return this.serveCollection(method, route, url.searchParams, res, entry);
     this.serveRoute(method, route, text, req.headers['content-type'] ?? '', res, entry);
+  }
+
+  /** A list (one page of it) or a watch stream. */
+  private serveCollection(
+    method: string,
+    route: KubeTestRoute,
+    query: URLSearchParams,
+    res: ServerResponse,
+    entry: KubeTestRequest,
+  ): void {
+    if (method !== 'GET')
+      return this.send(
+        res,
+        entry,
+        405,
+        statusBody(405, 'the server does not allow this method on the requested resource'),
+      );
+    const request = parseCollectionRequest(route, query);
+    if ('code' in request) return this.send(res, entry, request.code, request);
+    const all = (): KubeTestObject[] => this.store.list(route.resource, route.namespace);
+    if (request.kind === 'list') {
+      const { status, body } = this.pager.page(request, all(), this.store.currentRevision);
+      return this.send(res, entry, status, body);
+    }
+    entry.status = 200;
+    this.watches.start(request.selection, request.options, all, res);
   }
 
   /** Applies a fault; true when it answered (or deliberately did not). */
@@ -376,24 +396,8 @@ export class KubeTestServer {
     res: ServerResponse,
     entry: KubeTestRequest,
   ): void {
-    const { resource, namespace, name } = route;
-    if (name === undefined) {
-      if (method !== 'GET')
-        return this.send(
-          res,
-          entry,
-          405,
-          statusBody(405, `the server does not allow this method on the requested resource`),
-        );
-      const items = this.store.list(resource, namespace);
-      const apiVersion = resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
-      return this.send(res, entry, 200, {
-        apiVersion,
-        kind: `${resource.kind}List`,
-        metadata: { resourceVersion: '' },
-        items,
-      });
-    }
+    const { resource, namespace } = route;
+    const name = route.name as string;
     const ref: KubeTestObjectRef = { ...resource, ...(namespace === undefined ? {} : { namespace }), name };
     if (method === 'GET' || method === 'DELETE') {
       const object = this.store.get(ref);

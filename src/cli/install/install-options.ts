@@ -1,5 +1,7 @@
-import { isAbsolute, join, normalize } from 'node:path';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { describeUnknownKey, unknownKeys } from '../../core/config/known-keys';
+import { DEFAULT_DAEMON_CONFIG, DEFAULT_SOCKET_DIR } from '../../core/config/shim-keys';
+import { DAEMON_KEYS } from '../../core/config/thick-config';
 import { UsageError } from '../cli-io';
 import { RESERVED_KEYS } from './multus-conflist';
 import { apiServerFromEnv } from './service-account-kubeconfig';
@@ -24,6 +26,16 @@ export type Credentials =
   /** Use a kubeconfig that is already on the host; write none. */
   | { readonly kind: 'existing'; readonly kubeconfig: string };
 
+/** Thick mode's part of the command line (`--thick`). */
+export interface ThickOptions {
+  /** The shim to copy; undefined: `multus-shim` beside the multus binary. */
+  readonly shimBin: string | undefined;
+  /** Where to write the daemon config, as this process sees it. */
+  readonly daemonConfig: string;
+  /** The daemon's socket dir, as the host sees it: the installer never touches it. */
+  readonly socketDir: string;
+}
+
 /** `multus install`'s command line, checked. Paths are as this process sees them. */
 export interface InstallOptions {
   readonly mode: 'install' | 'cleanup';
@@ -45,6 +57,8 @@ export interface InstallOptions {
   readonly dryRun: boolean;
   /** `--strict`: refuse to install a config with a key multus does not know, rather than warn. */
   readonly strict: boolean;
+  /** `--thick`: install the shim and a daemon config instead of the thin plugin's conflist. */
+  readonly thick: ThickOptions | undefined;
 }
 
 const VALUE_OPTIONS = [
@@ -62,8 +76,12 @@ const VALUE_OPTIONS = [
   'log-file',
   'set',
   'interval',
+  'shim-bin',
+  'daemon-config',
+  'socket-dir',
 ] as const;
-const FLAG_OPTIONS = ['cleanup', 'watch', 'cleanup-on-exit', 'dry-run', 'strict'] as const;
+const FLAG_OPTIONS = ['cleanup', 'watch', 'cleanup-on-exit', 'dry-run', 'strict', 'thick'] as const;
+const THICK_OPTIONS = ['shim-bin', 'daemon-config', 'socket-dir'] as const;
 const REPEATABLE: ReadonlySet<string> = new Set(['set']);
 
 type ValueOption = (typeof VALUE_OPTIONS)[number];
@@ -150,6 +168,31 @@ function extraKeys(raw: RawArgs): Record<string, unknown> {
   return extra;
 }
 
+/**
+ * `--thick`'s options. The daemon config must not sit in the conf dir itself: a runtime would
+ * read a `.json` there as a CNI config. `socketDir` has its own option because both files name
+ * it, and they must agree.
+ */
+function thickOptions(raw: RawArgs, confDir: string, onHostDefault: (p: string) => string): ThickOptions | undefined {
+  if (!raw.flags.has('thick')) {
+    const given = THICK_OPTIONS.filter((n) => raw.values.has(n));
+    if (given.length > 0) throw new UsageError(`${given.map((n) => `--${n}`).join(', ')} needs --thick`);
+    return undefined;
+  }
+  if ((raw.values.get('set') ?? []).some((pair) => pair.startsWith('socketDir=')))
+    throw new UsageError('--set socketDir: with --thick, give the socket dir with --socket-dir');
+  const daemonConfig = absolute(raw, 'daemon-config', onHostDefault(DEFAULT_DAEMON_CONFIG));
+  if (dirname(daemonConfig) === confDir)
+    throw new UsageError(
+      `--daemon-config must not be in the CNI config dir: the runtime would read it as a CNI config`,
+    );
+  return {
+    shimBin: absolute(raw, 'shim-bin'),
+    daemonConfig,
+    socketDir: absolute(raw, 'socket-dir', DEFAULT_SOCKET_DIR),
+  };
+}
+
 function credentials(raw: RawArgs, confDir: string, env: ReadonlyMap<string, string>): Credentials {
   const kubeconfig = absolute(raw, 'kubeconfig');
   if (kubeconfig !== undefined) {
@@ -216,12 +259,14 @@ export function parseInstallOptions(args: readonly string[], env: ReadonlyMap<st
     cleanupOnExit: has('cleanup-on-exit'),
     dryRun: has('dry-run'),
     strict: has('strict'),
+    thick: thickOptions(raw, confDir, onHostDefault),
   };
   // Every path the host's multus will be told about must map to a host path.
   const onHost = [options.binDir, options.confDir, options.primary === 'auto' ? undefined : options.primary];
   onHost.push(
     options.credentials.kind === 'existing' ? options.credentials.kubeconfig : options.credentials.kubeconfigOut,
   );
+  onHost.push(options.thick?.daemonConfig);
   for (const p of onHost) if (p !== undefined) toHostPath(options.hostPrefix, p);
   return options;
 }
@@ -232,6 +277,10 @@ export function parseInstallOptions(args: readonly string[], env: ReadonlyMap<st
  * "parallelDelegates"?`. An ADD ignores such a key, so without this a misspelt setting would be
  * installed and silently have no effect.
  */
-export function unknownKeyMessages(options: Pick<InstallOptions, 'extra'>): string[] {
-  return unknownKeys(options.extra).map((u) => `--set ${u.key}: ${describeUnknownKey(u)}`);
+export function unknownKeyMessages(options: Pick<InstallOptions, 'extra' | 'thick'>): string[] {
+  // With --thick the keys go to the daemon config, where the daemon's own keys are known too.
+  const daemonKey = (key: string): boolean => options.thick !== undefined && DAEMON_KEYS.includes(key);
+  return unknownKeys(options.extra)
+    .filter((u) => !daemonKey(u.key))
+    .map((u) => `--set ${u.key}: ${describeUnknownKey(u)}`);
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { copyFileAtomic, ensureFile, removeFile } from './atomic-file';
 import { InstallError } from './install-error';
 import { KUBECONFIG_SUBDIR, toHostPath, type InstallOptions } from './install-options';
-import { buildMultusConflist, validateMultusConflist } from './multus-conflist';
+import { buildMultusConflist, validateMultusConflist, type MultusConflistInput } from './multus-conflist';
 import {
   configFiles,
   configsBefore,
@@ -14,6 +14,8 @@ import {
   type PrimaryConfig,
 } from './primary-config';
 import { serviceAccountKubeconfig } from './service-account-kubeconfig';
+import { buildDaemonConfig, buildShimConflist, SHIM_BINARY_NAME, validateThickFiles } from './thick-files';
+import { DEFAULT_DAEMON_CONFIG } from '../../core/config/shim-keys';
 import { toCniError } from '../../core/errors';
 import { ClientNodeKubeClientProvider } from '../../sources/kube/client-node-kube-client';
 
@@ -40,10 +42,18 @@ export interface InstallPaths {
   /** Copies of the service account's token and CA, beside the kubeconfig; absent with `--kubeconfig`. */
   readonly token: string | undefined;
   readonly ca: string | undefined;
+  /** With --thick: the shim beside the binary, and the daemon config. */
+  readonly shim: string | undefined;
+  readonly daemonConfig: string | undefined;
 }
 
 export function installPaths(o: InstallOptions): InstallPaths {
-  const base = { binary: join(o.binDir, BINARY_NAME), conf: join(o.confDir, o.confName) };
+  const base = {
+    binary: join(o.binDir, BINARY_NAME),
+    conf: join(o.confDir, o.confName),
+    shim: o.thick === undefined ? undefined : join(o.binDir, SHIM_BINARY_NAME),
+    daemonConfig: o.thick?.daemonConfig,
+  };
   if (o.credentials.kind === 'existing')
     return { ...base, kubeconfig: o.credentials.kubeconfig, token: undefined, ca: undefined };
   const dir = dirname(o.credentials.kubeconfigOut);
@@ -69,7 +79,12 @@ export interface InstallPlan {
   /** Multus configs that auto-detection passed over. */
   readonly skipped: readonly string[];
   readonly conflist: Readonly<Record<string, unknown>>;
-  /** In write order: credentials, then the kubeconfig, then the multus config that names it. */
+  /** With --thick: the daemon config (the multus config keys are there, not in the conflist). */
+  readonly daemonConfig: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * In write order: credentials, then the kubeconfig, then (thick) the daemon config that names
+   * it, then the conflist the runtime reads, which names the files before it.
+   */
   readonly files: readonly PlannedFile[];
 }
 
@@ -145,36 +160,78 @@ export async function planInstall(o: InstallOptions): Promise<InstallPlan> {
       ? await findPrimary(o.confDir, o.confName)
       : { primary: await readPrimary(o.primary), skipped: [] };
   const credentials = await credentialFiles(o, paths);
-  const conflist = buildMultusConflist({
+  const input: MultusConflistInput = {
     primary,
     primaryHostPath: toHostPath(o.hostPrefix, primary.path),
     kubeconfigHostPath: toHostPath(o.hostPrefix, paths.kubeconfig),
     extra: o.extra,
-  });
-  validateMultusConflist(conflist, primary.path);
-  const conf: PlannedFile = {
-    path: paths.conf,
-    data: `${JSON.stringify(conflist, undefined, 2)}\n`,
-    mode: CONFIG_MODE,
-    what: 'multus config',
   };
-  return { primary, skipped, conflist, files: [...credentials, conf] };
+  const { configs, ...planned } = o.thick === undefined ? thinFiles(input, paths) : thickFiles(o, input, paths);
+  return { primary, skipped, ...planned, files: [...credentials, ...configs] };
+}
+
+/** The configs one mode writes, after the credentials. */
+type ModeFiles = Pick<InstallPlan, 'conflist' | 'daemonConfig'> & { readonly configs: readonly PlannedFile[] };
+
+function configFile(path: string, conf: Readonly<Record<string, unknown>>, what: string): PlannedFile {
+  return { path, data: `${JSON.stringify(conf, undefined, 2)}\n`, mode: CONFIG_MODE, what };
+}
+
+/** Thin mode's one file: the multus conflist with the multus config keys. */
+function thinFiles(input: MultusConflistInput, paths: InstallPaths): ModeFiles {
+  const conflist = buildMultusConflist(input);
+  validateMultusConflist(conflist, input.primary.path);
+  return { conflist, daemonConfig: undefined, configs: [configFile(paths.conf, conflist, 'multus config')] };
+}
+
+/** Thick mode's two files: the daemon config with the multus keys, and the shim's conflist naming it. */
+function thickFiles(o: InstallOptions, input: MultusConflistInput, paths: InstallPaths): ModeFiles {
+  const thick = o.thick as NonNullable<InstallOptions['thick']>;
+  const daemonConfigHostPath = toHostPath(o.hostPrefix, thick.daemonConfig);
+  const daemonConfig = buildDaemonConfig({
+    ...input,
+    socketDir: thick.socketDir,
+    confDirHostPath: toHostPath(o.hostPrefix, o.confDir),
+  });
+  const conflist = buildShimConflist({ primary: input.primary, socketDir: thick.socketDir, daemonConfigHostPath });
+  validateThickFiles(conflist, daemonConfig, input.primary.path, thick.daemonConfig);
+  const configs = [
+    configFile(thick.daemonConfig, daemonConfig, 'daemon config'),
+    configFile(paths.conf, conflist, 'shim config'),
+  ];
+  return { conflist, daemonConfig, configs };
+}
+
+/** The binaries an install copies into the CNI bin dir: multus, and with --thick the shim beside it. */
+function binaries(
+  o: InstallOptions,
+  multusBin: string,
+): ReadonlyArray<{ readonly source: string; readonly name: string }> {
+  const thin = { source: multusBin, name: BINARY_NAME };
+  if (o.thick === undefined) return [thin];
+  return [thin, { source: o.thick.shimBin ?? join(dirname(multusBin), SHIM_BINARY_NAME), name: SHIM_BINARY_NAME }];
 }
 
 /**
- * Copies the binary into the CNI bin dir under a temporary name, then renames it over `multus`:
- * a runtime executing the old binary keeps its inode, so the copy never fails with "text file
- * busy", and no runtime ever executes a half-copied file.
+ * Copies each binary into the CNI bin dir under a temporary name, then renames it into place: a
+ * runtime executing the old binary keeps its inode, so the copy never fails with "text file
+ * busy", and no runtime ever executes a half-copied file. Every source is checked before the
+ * first copy. The thin binary goes first: the shim falls back to it.
  */
-export async function installBinary(source: string, binDir: string, env: InstallerEnv): Promise<string> {
-  const stat = await fs.stat(source).catch((err: unknown) => {
-    throw new InstallError(`cannot read the multus binary ${source}: ${(err as Error).message}`);
-  });
-  if (!stat.isFile()) throw new InstallError(`the multus binary ${source} is not a regular file`);
-  await fs.mkdir(binDir, { recursive: true, mode: 0o755 });
-  const target = join(binDir, BINARY_NAME);
-  await copyFileAtomic(source, target, BINARY_MODE, env.pid);
-  return target;
+export async function installBinaries(o: InstallOptions, multusBin: string, env: InstallerEnv): Promise<void> {
+  const list = binaries(o, multusBin);
+  for (const { source, name } of list) {
+    const stat = await fs.stat(source).catch((err: unknown) => {
+      throw new InstallError(`cannot read the ${name} binary ${source}: ${(err as Error).message}`);
+    });
+    if (!stat.isFile()) throw new InstallError(`the ${name} binary ${source} is not a regular file`);
+  }
+  await fs.mkdir(o.binDir, { recursive: true, mode: 0o755 });
+  for (const { source, name } of list) {
+    const target = join(o.binDir, name);
+    await copyFileAtomic(source, target, BINARY_MODE, env.pid);
+    env.log(`installed ${target} from ${source}`);
+  }
 }
 
 /** Writes the planned files that differ from what is on disk; returns those written. */
@@ -182,6 +239,7 @@ async function writePlanned(o: InstallOptions, plan: InstallPlan, env: Installer
   await fs.mkdir(o.confDir, { recursive: true, mode: 0o755 });
   if (o.credentials.kind === 'service-account')
     await fs.mkdir(dirname(o.credentials.kubeconfigOut), { recursive: true, mode: 0o700 });
+  if (o.thick !== undefined) await fs.mkdir(dirname(o.thick.daemonConfig), { recursive: true, mode: 0o755 });
   const written: string[] = [];
   for (const file of plan.files) {
     if (await ensureFile(file.path, file.data, file.mode, env.pid)) {
@@ -202,51 +260,68 @@ export async function install(o: InstallOptions, multusBin: string, env: Install
   const plan = await planInstall(o);
   env.log(describePrimary(plan));
   if (o.dryRun) return plan;
-  env.log(`installed ${await installBinary(multusBin, o.binDir, env)} from ${multusBin}`);
+  await installBinaries(o, multusBin, env);
   const written = await writePlanned(o, plan, env);
   if (written.length === 0) env.log('configs already up to date');
   return plan;
 }
 
-/**
- * Removes what install wrote: the multus config (only while it still runs multus), and the
- * kubeconfig with its token and CA copies (not a `--kubeconfig` the operator supplied), then
- * the `multus.d` dir if that leaves it empty. Never the binary: pods set up through multus still
- * need it for their DEL, and a runtime that finds no plugin on DEL leaks their interfaces.
- */
-export async function cleanup(o: InstallOptions, env: InstallerEnv): Promise<string[]> {
-  const paths = installPaths(o);
-  const removed: string[] = [];
-  const conf = await fs.readFile(paths.conf, 'utf8').then(
+/** Removes the config under our name, but only while it still runs multus (or the shim): else it is not ours. */
+async function removeOurConfig(path: string, env: InstallerEnv): Promise<boolean> {
+  const conf = await fs.readFile(path, 'utf8').then(
     (text) => text,
     (err: unknown) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     },
   );
-  if (conf !== undefined) {
-    let ours = false;
-    try {
-      ours = isMultusConfig(JSON.parse(conf));
-    } catch {
-      ours = false;
-    }
-    if (ours && (await removeFile(paths.conf))) removed.push(paths.conf);
-    if (!ours) env.log(`left ${paths.conf} in place: it does not run multus, so it is not ours`);
+  if (conf === undefined) return false;
+  let ours = false;
+  try {
+    ours = isMultusConfig(JSON.parse(conf));
+  } catch {
+    ours = false;
+  }
+  if (!ours) env.log(`left ${path} in place: it does not run multus, so it is not ours`);
+  return ours && (await removeFile(path));
+}
+
+/** Removes a dir the install made, when that leaves nothing behind; returns whether it did. */
+async function removeIfEmpty(dir: string): Promise<boolean> {
+  return fs.rmdir(dir).then(
+    () => true,
+    () => false, // not empty (someone else's files) or already gone: leave it
+  );
+}
+
+/**
+ * Removes what install wrote: the conflist (only while it still runs multus), with --thick the
+ * daemon config, and the kubeconfig with its token and CA copies (not a `--kubeconfig` the
+ * operator supplied), then the `multus.d` dir and the daemon config's default dir if that leaves
+ * them empty. Never the binaries: pods set up through multus still need them for their DEL, and
+ * a runtime that finds no plugin on DEL leaks their interfaces.
+ */
+export async function cleanup(o: InstallOptions, env: InstallerEnv): Promise<string[]> {
+  const paths = installPaths(o);
+  const removed: string[] = [];
+  const dirs: string[] = [];
+  if (await removeOurConfig(paths.conf, env)) removed.push(paths.conf);
+  if (o.thick !== undefined) {
+    if (await removeFile(o.thick.daemonConfig)) removed.push(o.thick.daemonConfig);
+    const defaultDir = join(o.hostPrefix ?? '/', dirname(DEFAULT_DAEMON_CONFIG));
+    if (dirname(o.thick.daemonConfig) === defaultDir) dirs.push(defaultDir);
   }
   if (o.credentials.kind === 'service-account') {
     for (const p of [paths.kubeconfig, paths.token, paths.ca])
       if (p !== undefined && (await removeFile(p))) removed.push(p);
     const dir = dirname(o.credentials.kubeconfigOut);
-    if (dir === join(o.confDir, KUBECONFIG_SUBDIR)) {
-      await fs.rmdir(dir).then(
-        () => removed.push(dir),
-        () => undefined, // not empty (someone else's files) or already gone: leave it
-      );
-    }
+    if (dir === join(o.confDir, KUBECONFIG_SUBDIR)) dirs.push(dir);
   }
+  for (const dir of dirs) if (await removeIfEmpty(dir)) removed.push(dir);
   for (const p of removed) env.log(`removed ${p}`);
-  env.log(`left the binary ${paths.binary}: pods set up through multus need it to be deleted`);
+  const left =
+    paths.shim === undefined ? `the binary ${paths.binary}` : `the binaries ${paths.binary} and ${paths.shim}`;
+  env.log(`left ${left}: pods set up through multus need them to be deleted`);
   return removed;
 }
 
@@ -271,7 +346,7 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
  * the configs so the node falls back to its primary network.
  */
 export async function watch(o: InstallOptions, multusBin: string, env: WatchEnv): Promise<void> {
-  env.log(`installed ${await installBinary(multusBin, o.binDir, env)} from ${multusBin}`);
+  await installBinaries(o, multusBin, env);
   let lastProblem: string | undefined;
   let lastPrimary: string | undefined;
   while (!env.signal.aborted) {

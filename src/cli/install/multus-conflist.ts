@@ -1,4 +1,5 @@
 import { parseMultusConfig } from '../../core/config/multus-config';
+import { requestConfig } from '../../core/config/thick-config';
 import { POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';
 import { CniError } from '../../core/errors';
 import { DEFAULT_CONFIG_VERSION } from '../../core/version';
@@ -30,45 +31,60 @@ export interface MultusConflistInput {
 }
 
 /**
- * The conflist the runtime will find first: one plugin, multus, whose `clusterNetwork` is the
- * primary config's absolute path. The Kubernetes source reads that file on every ADD, so a
- * primary that is later rewritten (new subnet, new plugin version) is picked up without a
- * reinstall, and every pod keeps the primary as `eth0` with its annotated networks added.
+ * The multus config keys an install sets: `clusterNetwork` is the primary config's absolute
+ * path, and the Kubernetes source reads that file on every ADD, so a primary that is later
+ * rewritten (new subnet, new plugin version) is picked up without a reinstall, and every pod
+ * keeps the primary as `eth0` with its annotated networks added. Thin mode writes them into the
+ * runtime's conflist; thick mode into the daemon config, as defaults of every call.
+ */
+export function multusKeys(input: MultusConflistInput): Record<string, unknown> {
+  return { kubeconfig: input.kubeconfigHostPath, clusterNetwork: input.primaryHostPath, ...input.extra };
+}
+
+/**
+ * The conflist the runtime will find first, around one plugin (multus, or thick mode's shim):
+ * the primary's `cniVersion`, so the runtime gets results in the version it has been getting.
  *
  * `capabilities` repeats the primary's: libcni passes a runtimeConfig key only to a plugin that
  * declares it, and multus hands the master what it received. `io.kubernetes.cri.pod-annotations`
  * lets containerd pass the pod's annotations, which spares a pod GET.
  */
-export function buildMultusConflist(input: MultusConflistInput): Record<string, unknown> {
+export function wrapPrimary(
+  primary: PrimaryConfig,
+  plugin: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const capabilities: Record<string, boolean> = {};
-  for (const name of input.primary.capabilities) capabilities[name] = true;
+  for (const name of primary.capabilities) capabilities[name] = true;
   capabilities[POD_ANNOTATIONS_KEY] = true;
+  const { type, ...rest } = plugin;
   return {
-    cniVersion: input.primary.cniVersion ?? DEFAULT_CONFIG_VERSION,
+    cniVersion: primary.cniVersion ?? DEFAULT_CONFIG_VERSION,
     name: MULTUS_NETWORK_NAME,
-    plugins: [
-      {
-        type: 'multus',
-        capabilities,
-        kubeconfig: input.kubeconfigHostPath,
-        clusterNetwork: input.primaryHostPath,
-        ...input.extra,
-      },
-    ],
+    plugins: [{ type, capabilities, ...rest }],
   };
+}
+
+/** Thin mode's conflist: one plugin, multus, with the install's multus config keys. */
+export function buildMultusConflist(input: MultusConflistInput): Record<string, unknown> {
+  return wrapPrimary(input.primary, { type: 'multus', ...multusKeys(input) });
 }
 
 /**
  * Checks the generated conflist with the parser the plugin itself runs, on the config exactly
- * as libcni hands it to the plugin (the list's `name` and `cniVersion` added to the plugin's).
- * A config that would fail every pod is never written; the message names the primary it came
- * from, since that is where an unsupported `cniVersion` comes from.
+ * as libcni hands it to the plugin (the list's `name` and `cniVersion` added to the plugin's)
+ * and, for thick mode's shim, merged with the daemon config's `defaults` as the daemon merges
+ * every call. A config that would fail every pod is never written; the message names the
+ * primary it came from, since that is where an unsupported `cniVersion` comes from.
  */
-export function validateMultusConflist(conflist: Readonly<Record<string, unknown>>, primaryPath: string): void {
+export function validateMultusConflist(
+  conflist: Readonly<Record<string, unknown>>,
+  primaryPath: string,
+  defaults: Readonly<Record<string, unknown>> = {},
+): void {
   const plugins = conflist['plugins'] as ReadonlyArray<Record<string, unknown>>;
   const plugin = { ...plugins[0], name: conflist['name'], cniVersion: conflist['cniVersion'] };
   try {
-    parseMultusConfig(plugin);
+    parseMultusConfig(requestConfig(defaults, plugin));
   } catch (err) {
     if (!(err instanceof CniError)) throw err;
     throw new InstallError(

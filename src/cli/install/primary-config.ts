@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { SHIM_TYPE } from '../../core/config/shim-keys';
 import { isObject } from '../../core/json';
 import { InstallError } from './install-error';
 
@@ -51,10 +52,12 @@ async function readJson(path: string): Promise<unknown> {
 }
 
 /** A config (conf or conflist) that runs multus: never a primary, and never wrapped twice. */
+/** Whether a CNI config runs multus: its type, or one of its plugins', is multus or the thick mode's shim. */
 export function isMultusConfig(conf: unknown): boolean {
   if (!isObject(conf)) return false;
-  if (conf['type'] === 'multus') return true;
-  return Array.isArray(conf['plugins']) && conf['plugins'].some((p) => isObject(p) && p['type'] === 'multus');
+  const runsMultus = (c: Record<string, unknown>): boolean => c['type'] === 'multus' || c['type'] === SHIM_TYPE;
+  if (runsMultus(conf)) return true;
+  return Array.isArray(conf['plugins']) && conf['plugins'].some((p) => isObject(p) && runsMultus(p));
 }
 
 /**

@@ -61,8 +61,8 @@ export const DEFAULT_DELEGATE_TIMEOUT_SECONDS = 60;
 export const DEFAULT_READINESS_TIMEOUT_SECONDS = 45;
 
 /**
- * Keys of later Go Multus versions that this build does not implement yet. Rejected with code 2
- * rather than ignored, so an operator never believes a setting took effect when it did not.
+ * Go Multus thick-mode keys that do not belong in a multus config: rejected with code 2 rather
+ * than ignored, so an operator never believes a setting took effect when it did not.
  */
 const UNSUPPORTED_KEYS = ['daemonSocketDir', 'socketDir', 'chrootDir'] as const;
 
@@ -244,7 +244,11 @@ function unsupportedProblems(raw: Record<string, unknown>): ConfigProblem[] {
   return UNSUPPORTED_KEYS.filter((k) => k in raw).map((k) => ({
     path: k,
     message:
-      "is a setting of Go Multus's thick plugin (a daemon); this multus is a thin plugin and has no daemon: remove it",
+      k === 'daemonSocketDir'
+        ? 'is a key of the thick plugin\'s shim: give the config "type": "multus-shim" to run it through the ' +
+          'daemon (docs/thick.md), or remove it'
+        : "is a key of the thick plugin's daemon config (multus daemon --config FILE), not of a multus config: " +
+          'move it there (docs/thick.md)',
   }));
 }
 

@@ -5,6 +5,7 @@ import type { Cleanup } from './cleanup';
 import { bridgePorts, createVethPair, hostAddrsWithPrefix, hostLink, inSubnet } from './net';
 import { CALLER_PATH, MULTUS_BIN, REFERENCE_PLUGINS } from './run-multus';
 import type { ContainerLink } from './runtime-host';
+import { SHIM_BIN } from './thick';
 import { cacheFiles, leaseFiles, type Workspace } from './workspace';
 
 /**
@@ -186,13 +187,17 @@ export function runPortmap(
 
 /**
  * A CNI plugin dir for a runtime: mode 0755 (multus refuses plugin dirs that group or others may
- * write, code 107) holding a copy of dist/multus, mode 0755.
+ * write, code 107) holding a copy of dist/multus, mode 0755; with `shim`, dist/multus-shim beside it.
  */
-export function multusBinDir(dir: string): string {
+export function multusBinDir(dir: string, options: { readonly shim?: boolean } = {}): string {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
-  copyFileSync(MULTUS_BIN, join(dir, 'multus'));
-  chmodSync(join(dir, 'multus'), 0o755);
+  const binaries: Array<[string, string]> = [[MULTUS_BIN, 'multus']];
+  if (options.shim === true) binaries.push([SHIM_BIN, 'multus-shim']);
+  for (const [from, name] of binaries) {
+    copyFileSync(from, join(dir, name));
+    chmodSync(join(dir, name), 0o755);
+  }
   return dir;
 }
 

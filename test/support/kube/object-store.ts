@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Json } from './patches';
+import type { ChangeType, StoreChange } from './watch-hub';
 
 /**
  * The test API server's objects, in memory. Like etcd behind kube-apiserver, one counter gives
@@ -60,6 +61,14 @@ export class ObjectStore {
   private readonly objects = new Map<string, KubeTestObject>();
   private revision = 100;
 
+  /** `onChange` hears every write, in order (the server's watches). */
+  constructor(private readonly onChange: (change: StoreChange) => void = () => undefined) {}
+
+  /** The resourceVersion of the last write: what a list answers, and where a watch after it starts. */
+  get currentRevision(): number {
+    return this.revision;
+  }
+
   /** Stores `body` at `ref`, filling apiVersion, kind and metadata (name, namespace, uid, resourceVersion). */
   put(resource: KubeTestResource, ref: KubeTestObjectRef, body: Record<string, unknown>): KubeTestObject {
     const copy = structuredClone(body) as Partial<KubeTestObject>;
@@ -78,7 +87,9 @@ export class ObjectStore {
         resourceVersion: this.nextRevision(),
       },
     };
+    const previous = this.objects.get(objectKey(ref));
     this.objects.set(objectKey(ref), object);
+    this.emit(previous === undefined ? 'ADDED' : 'MODIFIED', ref, object, previous);
     return structuredClone(object);
   }
 
@@ -87,8 +98,14 @@ export class ObjectStore {
     return object === undefined ? undefined : structuredClone(object);
   }
 
+  /** Deletes an object; watches see it DELETED at a new resourceVersion. */
   remove(ref: KubeTestObjectRef): boolean {
-    return this.objects.delete(objectKey(ref));
+    const object = this.objects.get(objectKey(ref));
+    if (object === undefined) return false;
+    this.objects.delete(objectKey(ref));
+    const gone = { ...object, metadata: { ...object.metadata, resourceVersion: this.nextRevision() } };
+    this.emit('DELETED', ref, gone, object);
+    return true;
   }
 
   /** Objects of one resource, in one namespace or (namespace undefined) all of them. */
@@ -145,7 +162,18 @@ export class ObjectStore {
       },
     };
     this.objects.set(objectKey(ref), object);
+    this.emit('MODIFIED', ref, object, current);
     return { ok: true, object: structuredClone(object) };
+  }
+
+  private emit(type: ChangeType, ref: KubeTestObjectRef, object: KubeTestObject, previous?: KubeTestObject): void {
+    this.onChange({
+      type,
+      resource: resourceKey(ref),
+      revision: this.revision,
+      object: structuredClone(object),
+      previous: previous === undefined ? undefined : structuredClone(previous),
+    });
   }
 
   private nextRevision(): string {

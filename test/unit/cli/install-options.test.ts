@@ -57,6 +57,27 @@ describe('parseInstallOptions', () => {
     expect(o.credentials).toMatchObject({ kubeconfigOut: '/host/etc/cni/net.d/multus.d/multus.kubeconfig' });
   });
 
+  test('--thick: the default daemon config and socket dir, the shim beside the multus binary', () => {
+    expect(parseInstallOptions(['--thick'], ENV).thick).toEqual({
+      shimBin: undefined,
+      daemonConfig: '/etc/cni/multus/daemon-config.json',
+      socketDir: '/run/multus',
+    });
+    expect(parseInstallOptions([], ENV).thick).toBeUndefined();
+  });
+
+  test('--thick with --host-prefix: the daemon config under it, the socket dir as the host sees it', () => {
+    const o = parseInstallOptions(
+      ['--thick', '--host-prefix=/host', '--shim-bin=/usr/local/bin/multus-shim', '--socket-dir', '/run/m/'],
+      ENV,
+    );
+    expect(o.thick).toEqual({
+      shimBin: '/usr/local/bin/multus-shim',
+      daemonConfig: '/host/etc/cni/multus/daemon-config.json',
+      socketDir: '/run/m',
+    });
+  });
+
   test("--host-prefix alone: the host's default dirs seen through it", () => {
     expect(parseInstallOptions(['--host-prefix', '/host'], ENV)).toMatchObject({
       binDir: '/host/opt/cni/bin',
@@ -121,6 +142,17 @@ describe('parseInstallOptions', () => {
       ['--host-prefix', '/host', '--cni-conf-dir', '/etc/cni/net.d'],
       '/etc/cni/net.d is not under --host-prefix /host, so the multus binary on the host could not find it',
     ],
+    [['--shim-bin', '/s', '--socket-dir', '/r'], '--shim-bin, --socket-dir needs --thick'],
+    [['--daemon-config', '/etc/d.json'], '--daemon-config needs --thick'],
+    [['--thick', '--set', 'socketDir=/run/x'], '--set socketDir: with --thick, give the socket dir with --socket-dir'],
+    [
+      ['--thick', '--daemon-config', '/etc/cni/net.d/daemon-config.json'],
+      '--daemon-config must not be in the CNI config dir: the runtime would read it as a CNI config',
+    ],
+    [
+      ['--thick', '--host-prefix', '/host', '--daemon-config', '/etc/cni/multus/d.json'],
+      '/etc/cni/multus/d.json is not under --host-prefix /host, so the multus binary on the host could not find it',
+    ],
   ])('%j is a usage error', (args, message) => {
     expect(() => parseInstallOptions(args, ENV)).toThrow(new UsageError(message));
   });
@@ -152,6 +184,14 @@ describe('unknownKeyMessages', () => {
       '--set paralleldelegates: unknown key, ignored by ADD; did you mean "parallelDelegates"?',
       '--set fooBar: unknown key, ignored by ADD',
     ]);
+  });
+
+  test("with --thick the keys go to the daemon config, where the daemon's own keys are known", () => {
+    const set = ['--set', 'maxConcurrentRequests=8', '--set', 'metricsPort=9091', '--set', 'paralleldelegates=true'];
+    expect(unknownKeyMessages(parseInstallOptions(['--thick', ...set], ENV))).toEqual([
+      '--set paralleldelegates: unknown key, ignored by ADD; did you mean "parallelDelegates"?',
+    ]);
+    expect(unknownKeyMessages(parseInstallOptions(set, ENV))).toHaveLength(3);
   });
 
   test('--log-level, --log-file and known --set keys: nothing to say', () => {

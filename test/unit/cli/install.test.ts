@@ -15,6 +15,7 @@ import type { CliIo } from '../../../src/cli/cli-io';
 import { runCli } from '../../../src/cli/cli-main';
 import { createInstallCommand, defaultMultusBin } from '../../../src/cli/install-command';
 import { parseMultusConfig } from '../../../src/core/config/multus-config';
+import { parseDaemonConfig, requestConfig } from '../../../src/core/config/thick-config';
 import { useTempDir } from '../../support/temp-dir';
 
 /**
@@ -456,9 +457,150 @@ describe('multus install', () => {
       '--cleanup-on-exit',
       '--cleanup',
       '--strict',
+      '--thick',
+      '--shim-bin',
+      '--daemon-config',
+      '--socket-dir',
     ]) {
       expect(run.out).toContain(flag);
     }
+  });
+});
+
+describe('multus install --thick', () => {
+  const shimSource = (): string => join(root, 'image', 'multus-shim');
+  const daemonConfigPath = (): string => join(host, 'etc', 'cni', 'multus', 'daemon-config.json');
+  const thickArgs = (): string[] => [...baseArgs(), '--thick'];
+  beforeEach(() => {
+    writeFileSync(shimSource(), '#!/bin/sh\necho shim v1\n', { mode: 0o755 });
+    writeConf('10-flannel.conflist', FLANNEL);
+  });
+
+  test('installs both binaries, a shim conflist, and a daemon config with the multus keys', async () => {
+    const run = await multus(thickArgs());
+    expect(run).toMatchObject({ code: 0, err: '' });
+    expect(run.out).toContain(`installed ${join(binDir, 'multus-shim')} from ${shimSource()}`);
+    expect(readFileSync(join(binDir, 'multus'), 'utf8')).toBe(readFileSync(image, 'utf8'));
+    expect(readFileSync(join(binDir, 'multus-shim'), 'utf8')).toBe(readFileSync(shimSource(), 'utf8'));
+    expect(mode(join(binDir, 'multus-shim'))).toBe(0o755);
+
+    expect(readJson(join(confDir, '00-multus.conflist'))).toEqual({
+      cniVersion: '0.3.1',
+      name: 'multus-cni-network',
+      plugins: [
+        {
+          type: 'multus-shim',
+          capabilities: { bandwidth: true, portMappings: true, 'io.kubernetes.cri.pod-annotations': true },
+          daemonSocketDir: '/run/multus',
+        },
+      ],
+    });
+    expect(readJson(daemonConfigPath())).toEqual({
+      socketDir: '/run/multus',
+      cniConfigDir: '/etc/cni/net.d',
+      kubeconfig: '/etc/cni/net.d/multus.d/multus.kubeconfig',
+      clusterNetwork: '/etc/cni/net.d/10-flannel.conflist',
+    });
+    expect(mode(daemonConfigPath())).toBe(0o644);
+    expect(readFileSync(join(confDir, 'multus.d', 'multus.token'), 'utf8')).toBe('token-1');
+    expect(tree(host).filter((p) => p.includes('.tmp-'))).toEqual([]);
+  });
+
+  test('a call through the shim runs with the multus config a thin install writes, --set keys included', async () => {
+    const set = ['--set', 'ifnameIndexFrom=1', '--log-level', 'info'];
+    expect((await multus([...thickArgs(), ...set])).code).toBe(0);
+    const shimList = readJson(join(confDir, '00-multus.conflist'));
+    const daemon = parseDaemonConfig(readJson(daemonConfigPath()), daemonConfigPath());
+    expect((await multus([...baseArgs(), ...set])).code).toBe(0);
+    const thinList = readJson(join(confDir, '00-multus.conflist'));
+    const handedOver = (list: Record<string, unknown>): Record<string, unknown> => ({
+      ...(list['plugins'] as Array<Record<string, unknown>>)[0],
+      name: list['name'],
+      cniVersion: list['cniVersion'],
+    });
+    expect(requestConfig(daemon.defaults, handedOver(shimList))).toEqual(handedOver(thinList));
+  });
+
+  test('--shim-bin, --daemon-config and --socket-dir; daemon keys given with --set configure the daemon', async () => {
+    const other = join(root, 'elsewhere', 'shim');
+    mkdirSync(join(root, 'elsewhere'));
+    writeFileSync(other, 'other shim', { mode: 0o755 });
+    const dc = join(host, 'etc', 'multus-daemon.json');
+    const run = await multus([
+      ...thickArgs(),
+      '--shim-bin',
+      other,
+      '--daemon-config',
+      dc,
+      '--socket-dir',
+      '/run/m',
+      '--set',
+      'maxConcurrentRequests=8',
+    ]);
+    expect(run).toMatchObject({ code: 0, err: '' });
+    expect(readFileSync(join(binDir, 'multus-shim'), 'utf8')).toBe('other shim');
+    expect(readJson(dc)).toMatchObject({ socketDir: '/run/m', maxConcurrentRequests: 8 });
+    const plugin = (readJson(join(confDir, '00-multus.conflist'))['plugins'] as Array<Record<string, unknown>>)[0];
+    expect(plugin).toMatchObject({ daemonSocketDir: '/run/m', daemonConfig: '/etc/multus-daemon.json' });
+  });
+
+  test.each([
+    [['--set', 'maxConcurrentRequests=0'], 'the generated daemon config would not load: '],
+    [['--set', 'chrootDir=/hostroot'], 'chrootDir: Go runs delegates in the host root through chroot'],
+  ])('%j: exit 1 saying why, and nothing written', async (extra, message) => {
+    const before = tree(host);
+    const run = await multus([...thickArgs(), ...extra]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(message);
+    expect(tree(host)).toEqual(before);
+  });
+
+  test('no shim beside the multus binary: exit 1 naming it, and not even the multus binary copied', async () => {
+    rmSync(shimSource());
+    const run = await multus(thickArgs());
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(`cannot read the multus-shim binary ${shimSource()}`);
+    expect(readdirSync(binDir)).toEqual([]);
+  });
+
+  test('--dry-run prints both files after their paths and writes nothing', async () => {
+    const before = tree(host);
+    const run = await multus([...thickArgs(), '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`multus install: shim config ${join(confDir, '00-multus.conflist')}:\n{`);
+    expect(run.out).toContain(`multus install: daemon config ${daemonConfigPath()}:\n{`);
+    expect(run.out).toContain('"type": "multus-shim"');
+    expect(run.out).toContain('"clusterNetwork": "/etc/cni/net.d/10-flannel.conflist"');
+    expect(tree(host)).toEqual(before);
+  });
+
+  test('--cleanup --thick removes the configs and the dirs it made, and leaves both binaries', async () => {
+    const before = tree(host);
+    expect((await multus(thickArgs())).code).toBe(0);
+    const run = await multus([...thickArgs(), '--cleanup']);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`removed ${daemonConfigPath()}`);
+    expect(run.out).toContain(`left the binaries ${join(binDir, 'multus')} and ${join(binDir, 'multus-shim')}`);
+    const binaries = ['multus', 'multus-shim'].map((b) => relative(host, join(binDir, b)));
+    expect(tree(host)).toEqual([...before, ...binaries].sort());
+    expect((await multus([...thickArgs(), '--cleanup'])).code).toBe(0);
+  });
+
+  test('--cleanup --thick leaves a daemon config dir that holds other files', async () => {
+    expect((await multus(thickArgs())).code).toBe(0);
+    writeFileSync(join(host, 'etc', 'cni', 'multus', 'notes'), '');
+    expect((await multus([...thickArgs(), '--cleanup'])).code).toBe(0);
+    expect(readdirSync(join(host, 'etc', 'cni', 'multus'))).toEqual(['notes']);
+  });
+
+  test('from thin to thick and back: each install replaces the conflist under the same name', async () => {
+    expect((await multus(baseArgs())).code).toBe(0);
+    expect((await multus(thickArgs())).code).toBe(0);
+    const types = (): unknown =>
+      (readJson(join(confDir, '00-multus.conflist'))['plugins'] as Array<Record<string, unknown>>)[0]?.['type'];
+    expect(types()).toBe('multus-shim');
+    expect((await multus(baseArgs())).code).toBe(0);
+    expect(types()).toBe('multus');
   });
 });
 
@@ -528,6 +670,21 @@ describe('multus install --watch', () => {
     expect(exists(join(binDir, 'multus'))).toBe(true);
     // The wait message was printed once, not on every tick.
     expect(w.cli.text.err.split('no primary CNI config').length).toBe(2);
+  });
+
+  test('--thick: keeps the daemon config and the shim conflist current, and removes both on stop', async () => {
+    writeFileSync(join(root, 'image', 'multus-shim'), 'shim', { mode: 0o755 });
+    writeConf('10-flannel.conflist', FLANNEL);
+    const w = start(['--thick', '--cleanup-on-exit']);
+    const daemonConfig = join(host, 'etc', 'cni', 'multus', 'daemon-config.json');
+    await until(() => exists(daemonConfig) && exists(join(confDir, '00-multus.conflist')), 'the configs');
+    expect(exists(join(binDir, 'multus-shim'))).toBe(true);
+    writeConf('05-calico.conflist', { cniVersion: '1.0.0', name: 'k8s-pod-network', plugins: [{ type: 'calico' }] });
+    await until(() => readFileSync(daemonConfig, 'utf8').includes('05-calico.conflist'), 'the new primary');
+    w.stop();
+    expect(await w.done).toBe(0);
+    expect(exists(daemonConfig)).toBe(false);
+    expect(exists(join(confDir, '00-multus.conflist'))).toBe(false);
   });
 
   test('without --cleanup-on-exit the configs stay after stop', async () => {

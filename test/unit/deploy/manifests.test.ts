@@ -6,8 +6,12 @@ import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { parseInstallOptions, toHostPath } from '../../../src/cli/install/install-options';
+import { dirname, join, relative } from 'node:path';
+import { parseInstallOptions, toHostPath, type InstallOptions } from '../../../src/cli/install/install-options';
+import { DEFAULT_CACHE_DIR } from '../../../src/core/config/multus-config';
+import { DEFAULT_POD_RESOURCES_SOCKET } from '../../../src/core/config/kubernetes-settings';
+import { SOCKET_NAME } from '../../../src/core/config/shim-keys';
+import { parseDaemonConfig } from '../../../src/core/config/thick-config';
 
 /**
  * Every manifest under deploy/ checked against the Kubernetes API's own schemas, not by eye:
@@ -16,9 +20,12 @@ import { parseInstallOptions, toHostPath } from '../../../src/cli/install/instal
  *  - the API's field lists (the attribute maps @kubernetes/client-node generates from the same
  *    OpenAPI document) catch a field the API does not have, such as `hostNetWork`: the schema
  *    allows unknown keys, the API server drops them (kubectl --validate=strict refuses them);
- *  - then what only this project knows: the DaemonSet's command line parses with the install
- *    command's own parser, its dirs are the host paths it mounts, the RBAC is the least
- *    privilege multus needs, and the CRDs are the examples' CRDs.
+ *  - then what only this project knows: the DaemonSets' command lines parse with the install
+ *    command's own parser, their dirs are the host paths they mount, the thick daemon sees every
+ *    host path it is told about at that same path, the RBAC is the least privilege multus needs,
+ *    and the CRDs are the examples' CRDs.
+ * deploy/ itself (what `kubectl apply -f deploy/` applies) holds the thick DaemonSet, the
+ * default; deploy/thin/ the thin one.
  */
 const root = join(__dirname, '..', '..', '..');
 const deployDir = join(root, 'deploy');
@@ -112,6 +119,60 @@ const one = (kind: string): Obj => {
   return all[0] as Obj;
 };
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+const named = (kind: string, name: string): Obj => {
+  const found = byKind(kind).filter((o) => (o['metadata'] as Obj)['name'] === name);
+  expect(found).toHaveLength(1);
+  return found[0] as Obj;
+};
+/** The DaemonSet of one file. */
+const daemonSetIn = (file: string): Obj => {
+  const found = docs.filter((d) => d.file === file && d.obj['kind'] === 'DaemonSet');
+  expect(found).toHaveLength(1);
+  return (found[0] as Doc).obj;
+};
+const THICK = 'deploy/04-daemonset.yaml';
+const THIN = 'deploy/thin/04-daemonset.yaml';
+const podSpecOf = (o: Obj): Obj => ((o['spec'] as Obj)['template'] as Obj)['spec'] as Obj;
+const containerOf = (o: Obj, name: string, list = 'containers'): Obj => {
+  const found = (podSpecOf(o)[list] as Obj[] | undefined)?.find((c) => c['name'] === name);
+  expect(found).toBeDefined();
+  return found as Obj;
+};
+const ENV = new Map([['KUBERNETES_SERVICE_HOST', '10.96.0.1']]);
+
+/** A container's `multus install` options, checked by the command's own parser. */
+function installOptionsOf(container: Obj): InstallOptions {
+  expect(container['image']).toBe('ghcr.io/example/multus-ts:0.1.0');
+  expect(container['command']).toEqual(['/usr/local/bin/multus']);
+  const [sub, ...args] = container['args'] as string[];
+  expect(sub).toBe('install');
+  return parseInstallOptions(args, ENV);
+}
+
+/** Each dir the installer writes is mounted from the host path it stands for. */
+function expectHostDirs(ds: Obj, container: Obj, options: InstallOptions, dirs: readonly string[]): void {
+  const volumes = new Map((podSpecOf(ds)['volumes'] as Obj[]).map((v) => [v['name'], v]));
+  const mounts = container['volumeMounts'] as Obj[];
+  for (const dir of dirs) {
+    const mount = mounts.find((m) => m['mountPath'] === dir);
+    expect(mount).toBeDefined();
+    expect(volumes.get(mount?.['name'])?.['hostPath']).toEqual({
+      path: toHostPath(options.hostPrefix, dir),
+      type: 'DirectoryOrCreate',
+    });
+  }
+}
+
+/** The host path that a container sees at `path`, through its deepest mount above it; undefined: none. */
+function hostPathSeenAt(ds: Obj, container: Obj, path: string): string | undefined {
+  const volumes = new Map((podSpecOf(ds)['volumes'] as Obj[]).map((v) => [v['name'], v]));
+  const mount = (container['volumeMounts'] as Array<{ name: string; mountPath: string }>)
+    .filter((m) => path === m.mountPath || path.startsWith(`${m.mountPath}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  if (mount === undefined) return undefined;
+  const host = (volumes.get(mount.name)?.['hostPath'] as { path: string } | undefined)?.path;
+  return host === undefined ? undefined : `${host}${path.slice(mount.mountPath.length)}`;
+}
 
 describe('deploy/ manifests', () => {
   test('hold the expected objects, one file per apply step', () => {
@@ -124,7 +185,10 @@ describe('deploy/ manifests', () => {
       'deploy/03-rbac.yaml: ServiceAccount/multus',
       'deploy/03-rbac.yaml: ClusterRole/multus',
       'deploy/03-rbac.yaml: ClusterRoleBinding/multus',
+      'deploy/04-daemonset.yaml: ClusterRole/multus-daemon',
+      'deploy/04-daemonset.yaml: ClusterRoleBinding/multus-daemon',
       'deploy/04-daemonset.yaml: DaemonSet/multus',
+      'deploy/thin/04-daemonset.yaml: DaemonSet/multus',
     ]);
   });
 
@@ -146,8 +210,8 @@ describe('deploy/ manifests', () => {
     }
   });
 
-  test('RBAC: exactly the least privilege multus uses, bound to the service account the DaemonSet runs as', () => {
-    expect(one('ClusterRole')['rules']).toEqual([
+  test('RBAC: exactly the least privilege multus uses, bound to the service account the DaemonSets run as', () => {
+    expect(named('ClusterRole', 'multus')['rules']).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'patch'] },
       { apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['get'] },
       { apiGroups: ['kubernetes.com'], resources: ['networks'], verbs: ['get'] },
@@ -158,69 +222,125 @@ describe('deploy/ manifests', () => {
         verbs: ['get'],
       },
     ]);
+    // The thick daemon's informers: list and watch, and nothing else.
+    expect(named('ClusterRole', 'multus-daemon')['rules']).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+      { apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['list', 'watch'] },
+      { apiGroups: ['kubernetes.com'], resources: ['networks'], verbs: ['list', 'watch'] },
+    ]);
     const sa = one('ServiceAccount')['metadata'] as Obj;
-    const binding = one('ClusterRoleBinding');
-    expect(binding['roleRef']).toEqual({
-      apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRole',
-      name: (one('ClusterRole')['metadata'] as Obj)['name'],
-    });
-    expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: sa['name'], namespace: sa['namespace'] }]);
-    const pod = ((one('DaemonSet')['spec'] as Obj)['template'] as Obj)['spec'] as Obj;
-    expect(pod['serviceAccountName']).toBe(sa['name']);
-    expect((one('DaemonSet')['metadata'] as Obj)['namespace']).toBe(sa['namespace']);
+    for (const role of ['multus', 'multus-daemon']) {
+      const binding = named('ClusterRoleBinding', role);
+      expect(binding['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role });
+      expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: sa['name'], namespace: sa['namespace'] }]);
+    }
+    for (const ds of byKind('DaemonSet')) {
+      expect(podSpecOf(ds)['serviceAccountName']).toBe(sa['name']);
+      expect((ds['metadata'] as Obj)['namespace']).toBe(sa['namespace']);
+    }
   });
 
-  test('the DaemonSet runs `multus install` with options the command accepts, on host dirs it mounts', () => {
-    const ds = one('DaemonSet');
-    const pod = ((ds['spec'] as Obj)['template'] as Obj)['spec'] as Obj;
+  test('the two DaemonSets are one object by name and selector: applying one replaces the other', () => {
+    const [thick, thin] = [daemonSetIn(THICK), daemonSetIn(THIN)];
+    expect(thin['metadata']).toEqual(thick['metadata']);
+    expect((thin['spec'] as Obj)['selector']).toEqual((thick['spec'] as Obj)['selector']);
+  });
+
+  test('the thin DaemonSet runs `multus install` with options the command accepts, on host dirs it mounts', () => {
+    const ds = daemonSetIn(THIN);
+    const pod = podSpecOf(ds);
     expect(pod).toMatchObject({
       hostNetwork: true,
       tolerations: [{ operator: 'Exists' }],
       automountServiceAccountToken: true,
     });
     const [container] = pod['containers'] as Obj[];
-    expect(container?.['image']).toBe('ghcr.io/example/multus-ts:0.1.0');
-    expect(container?.['command']).toEqual(['/usr/local/bin/multus']);
-    expect(readFileSync(join(deployDir, 'image', 'Dockerfile'), 'utf8')).toContain(
-      'COPY dist/multus /usr/local/bin/multus',
-    );
-    const [sub, ...args] = container?.['args'] as string[];
-    expect(sub).toBe('install');
-    const options = parseInstallOptions(args, new Map([['KUBERNETES_SERVICE_HOST', '10.96.0.1']]));
+    const options = installOptionsOf(container as Obj);
     expect(options).toMatchObject({
       mode: 'install',
       watch: true,
       cleanupOnExit: true,
       multusBin: undefined,
       primary: 'auto',
+      thick: undefined,
     });
-
-    const volumes = new Map((pod['volumes'] as Obj[]).map((v) => [v['name'], v]));
-    const mounts = container?.['volumeMounts'] as Obj[];
-    for (const dir of [options.binDir, options.confDir]) {
-      const mount = mounts.find((m) => m['mountPath'] === dir);
-      expect(mount).toBeDefined();
-      expect(volumes.get(mount?.['name'])?.['hostPath']).toEqual({
-        path: toHostPath(options.hostPrefix, dir),
-        type: 'DirectoryOrCreate',
-      });
-    }
+    expectHostDirs(ds, container as Obj, options, [options.binDir, options.confDir]);
     // The kubeconfig and its credentials go on the host too, inside the conf dir's mount.
     expect(
       options.credentials.kind === 'service-account' &&
         options.credentials.kubeconfigOut.startsWith(`${options.confDir}/`),
     ).toBe(true);
   });
+
+  test('the image holds both binaries, where the DaemonSets run them and the shim defaults to', () => {
+    const dockerfile = readFileSync(join(deployDir, 'image', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('COPY dist/multus /usr/local/bin/multus\n');
+    expect(dockerfile).toContain('COPY dist/multus-shim /usr/local/bin/multus-shim\n');
+  });
+
+  test('the thick DaemonSet installs with --thick before the daemon starts, and keeps it installed', () => {
+    const ds = daemonSetIn(THICK);
+    const pod = podSpecOf(ds);
+    expect(pod).toMatchObject({
+      hostNetwork: true,
+      hostPID: true,
+      tolerations: [{ operator: 'Exists' }],
+      automountServiceAccountToken: true,
+    });
+    const init = containerOf(ds, 'install', 'initContainers');
+    const watcher = containerOf(ds, 'install-watch');
+    const once = installOptionsOf(init);
+    const kept = installOptionsOf(watcher);
+    expect(once).toMatchObject({ watch: false, multusBin: undefined, primary: 'auto' });
+    expect(once.thick).toMatchObject({ shimBin: undefined, socketDir: '/run/multus' });
+    expect(kept).toEqual({ ...once, watch: true, cleanupOnExit: true });
+    for (const [container, options] of [
+      [init, once],
+      [watcher, kept],
+    ] as const) {
+      const dirs = [options.binDir, options.confDir, dirname(options.thick?.daemonConfig ?? '')];
+      expectHostDirs(ds, container, options, dirs);
+    }
+  });
+
+  test('the thick daemon reads the config the install writes, and sees every host path at that same path', () => {
+    const ds = daemonSetIn(THICK);
+    const options = installOptionsOf(containerOf(ds, 'install', 'initContainers'));
+    const thick = options.thick as NonNullable<InstallOptions['thick']>;
+    const daemon = containerOf(ds, 'daemon');
+    const configOnHost = toHostPath(options.hostPrefix, thick.daemonConfig);
+    expect(daemon['args']).toEqual(['daemon', `--config=${configOnHost}`]);
+    expect(daemon['securityContext']).toMatchObject({ privileged: true });
+    expect(daemon['env']).toEqual([
+      { name: 'MULTUS_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+    ]);
+    const kubeconfig = options.credentials.kind === 'service-account' ? options.credentials.kubeconfigOut : '';
+    const hostPaths = [
+      configOnHost,
+      toHostPath(options.hostPrefix, kubeconfig),
+      toHostPath(options.hostPrefix, options.confDir), // clusterNetwork, the primary config
+      toHostPath(options.hostPrefix, options.binDir), // CNI_PATH: the delegates
+      `${thick.socketDir}/${SOCKET_NAME}`,
+      DEFAULT_CACHE_DIR, // the records and the per-container lock, shared with the thin fallback
+      '/var/lib/cni/networks', // host-local's leases
+      '/run/netns', // the pods' netns
+      DEFAULT_POD_RESOURCES_SOCKET,
+    ];
+    for (const path of hostPaths) expect([path, hostPathSeenAt(ds, daemon, path)]).toEqual([path, path]);
+    const netns = (daemon['volumeMounts'] as Obj[]).find((m) => m['mountPath'] === '/run');
+    expect(netns?.['mountPropagation']).toBe('HostToContainer');
+    // The grace period covers the daemon's drain of in-flight calls.
+    const drain = parseDaemonConfig({}, 'defaults').shutdownTimeoutMs / 1000;
+    expect(podSpecOf(ds)['terminationGracePeriodSeconds']).toBeGreaterThan(drain);
+  });
 });
 
 describe('the checker', () => {
-  const ds = (): Obj => clone(one('DaemonSet'));
-  const podSpec = (o: Obj): Obj => ((o['spec'] as Obj)['template'] as Obj)['spec'] as Obj;
+  const ds = (): Obj => clone(daemonSetIn(THICK));
 
   test('fails a container port that is not a number', () => {
     const broken = ds();
-    ((podSpec(broken)['containers'] as Obj[])[0] as Obj)['ports'] = [{ containerPort: 'http' }];
+    ((podSpecOf(broken)['containers'] as Obj[])[0] as Obj)['ports'] = [{ containerPort: 'http' }];
     expect(problems(broken).join('\n')).toContain('containers/0/ports/0/containerPort must be integer');
   });
 
@@ -232,7 +352,7 @@ describe('the checker', () => {
 
   test('fails a misspelt field, which the schema alone lets through', () => {
     const broken = ds();
-    const spec = podSpec(broken);
+    const spec = podSpecOf(broken);
     spec['hostNetWork'] = spec['hostNetwork'];
     delete spec['hostNetwork'];
     expect(problems(broken)).toEqual(['fields the API does not have: .spec.template.spec.hostNetWork']);
@@ -245,13 +365,13 @@ describe('the checker', () => {
     expect(problems(crd)).toEqual([
       'fields the API does not have: .spec.versions[0].schema.openAPIV3Schema.properties.plugin.descripton',
     ]);
-    const role = clone(one('ClusterRole'));
+    const role = clone(named('ClusterRole', 'multus'));
     ((role['rules'] as Obj[])[3] as Obj)['resourceName'] = ['x'];
     expect(problems(role)).toEqual(['fields the API does not have: .rules[3].resourceName']);
   });
 
   test('fails RBAC verbs given as a string, and a CRD version served "yes"', () => {
-    const role = clone(one('ClusterRole'));
+    const role = clone(named('ClusterRole', 'multus'));
     ((role['rules'] as Obj[])[0] as Obj)['verbs'] = 'get';
     expect(problems(role).join('\n')).toContain('rules/0/verbs must be array');
     const crd = clone(byKind('CustomResourceDefinition')[0] as Obj);

@@ -136,7 +136,12 @@ describe('parseMultusConfig', () => {
     ['ifnameIndexFrom 2', oneDelegate({ ifnameIndexFrom: 2 }), 7, 'ifnameIndexFrom: must be 0 or 1'],
     ['no type', { delegates: [{ type: 'a' }] }, 7, 'type: must be a non-empty string'],
     ['name empty', { name: '', type: 'multus', delegates: [{ type: 'a' }] }, 7, 'name: must be a non-empty string'],
-    ['a thick-plugin key', oneDelegate({ socketDir: '/x' }), 2, "socketDir: is a setting of Go Multus's thick plugin"],
+    [
+      'a thick-plugin key',
+      oneDelegate({ socketDir: '/x' }),
+      2,
+      "socketDir: is a key of the thick plugin's daemon config",
+    ],
     [
       'clusterNetwork and delegates',
       oneDelegate({ kubeconfig: '/k', clusterNetwork: 'a' }),

@@ -236,3 +236,138 @@ test(
     expect(existsSync(kubeconfig)).toBe(false);
   },
 );
+
+/** An open watch: the events so far, and a promise that settles when the server ends the stream. */
+interface WatchStream {
+  readonly events: Array<{ type: string; object: { metadata: Record<string, unknown> } & Record<string, unknown> }>;
+  readonly ended: Promise<void>;
+  close(): void;
+}
+
+function watch(path: string): Promise<WatchStream> {
+  return new Promise((resolve, reject) => {
+    const events: WatchStream['events'] = [];
+    let buffer = '';
+    const req = request(
+      `${server.url}${path}`,
+      { ca: server.certs.caPem, headers: { Authorization: `Bearer ${server.token}` } },
+      (res) => {
+        const ended = new Promise<void>((done) => res.on('close', done));
+        res.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
+            events.push(JSON.parse(buffer.slice(0, nl)) as WatchStream['events'][number]);
+            buffer = buffer.slice(nl + 1);
+          }
+        });
+        resolve({ events, ended, close: () => req.destroy() });
+      },
+    );
+    req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+    req.end();
+  });
+}
+
+/** Polls until `check` holds: the server writes events asynchronously. */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
+
+describe('lists and watches, as informers use them', () => {
+  const pods = '/api/v1/pods';
+  const summary = (s: WatchStream): string[] => s.events.map((e) => `${e.type} ${e.object.metadata['name'] as string}`);
+
+  test('a list pages by limit/continue, selects by spec.nodeName and carries the resourceVersion', async () => {
+    for (const name of ['a', 'b', 'c']) server.addPod({ namespace: 'ns1', name, nodeName: 'node1' });
+    server.addPod({ namespace: 'ns2', name: 'other', nodeName: 'node2' });
+    const first = await call('GET', `${pods}?fieldSelector=spec.nodeName%3Dnode1&limit=2`);
+    const body = first.body as { metadata: { resourceVersion: string; continue?: string }; items: unknown[] };
+    expect(body.items).toHaveLength(2);
+    expect(body.metadata.resourceVersion).toBe(server.pod('ns2', 'other')?.metadata.resourceVersion);
+    const token = encodeURIComponent(body.metadata.continue ?? '');
+    const rest = await call('GET', `${pods}?fieldSelector=spec.nodeName%3Dnode1&limit=2&continue=${token}`);
+    expect(rest.body).toMatchObject({ metadata: { resourceVersion: body.metadata.resourceVersion }, items: [{}] });
+    expect((rest.body as { metadata: object }).metadata).not.toHaveProperty('continue');
+    server.compact();
+    await expect(call('GET', `${pods}?limit=2&continue=${token}`)).resolves.toMatchObject({
+      status: 410,
+      body: { reason: 'Expired' },
+    });
+    await expect(call('GET', `${pods}?fieldSelector=spec.nodeName`)).resolves.toMatchObject({ status: 400 });
+  });
+
+  test('a watch streams the changes after its resourceVersion, through the field selector', async () => {
+    server.addPod({ namespace: 'ns1', name: 'before', nodeName: 'node1' });
+    const rv = server.pod('ns1', 'before')?.metadata.resourceVersion ?? '';
+    server.addPod({ namespace: 'ns1', name: 'a', nodeName: 'node1' });
+    const stream = await watch(`${pods}?watch=true&resourceVersion=${rv}&fieldSelector=spec.nodeName%3Dnode1`);
+    server.addPod({ namespace: 'ns1', name: 'elsewhere', nodeName: 'node2' });
+    server.updatePod('ns1', 'a', (p) => (p.metadata.annotations = { x: 'y' }));
+    server.updatePod('ns1', 'elsewhere', (p) => ((p['spec'] as Record<string, unknown>)['nodeName'] = 'node1'));
+    server.updatePod('ns1', 'a', (p) => ((p['spec'] as Record<string, unknown>)['nodeName'] = 'node3'));
+    server.removePod('ns1', 'before');
+    await until(() => stream.events.length === 5);
+    expect(summary(stream)).toEqual(['ADDED a', 'MODIFIED a', 'ADDED elsewhere', 'DELETED a', 'DELETED before']);
+    const last = stream.events[4]?.object.metadata['resourceVersion'];
+    expect(Number(last)).toBeGreaterThan(Number(stream.events[3]?.object.metadata['resourceVersion']));
+    expect(server.requests.at(-1)).toMatchObject({ method: 'GET', path: pods, status: 200 });
+    expect(server.openWatches).toBe(1);
+    server.closeWatches();
+    await stream.ended;
+    expect(server.openWatches).toBe(0);
+  });
+
+  test('bookmarks when allowed; a resourceVersion older than the history is a 410 ERROR event', async () => {
+    const nads = '/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions';
+    server.addObject(nadRef('ns1', 'a'), { spec: { config: '{}' } });
+    const rv = server.object(nadRef('ns1', 'a'))?.metadata.resourceVersion ?? '';
+    const stream = await watch(`${nads}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`);
+    server.sendBookmarks();
+    await until(() => stream.events.length === 1);
+    expect(stream.events[0]).toMatchObject({
+      type: 'BOOKMARK',
+      object: { kind: 'NetworkAttachmentDefinition', metadata: { resourceVersion: rv } },
+    });
+    stream.close();
+    server.addObject(nadRef('ns1', 'b'), {});
+    server.compact();
+    const old = await watch(`${nads}?watch=true&resourceVersion=${rv}`);
+    await old.ended;
+    expect(old.events).toEqual([
+      {
+        type: 'ERROR',
+        object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) as unknown,
+      },
+    ]);
+    // No resourceVersion: the current objects first, as ADDED.
+    const fresh = await watch(`${nads}?watch=true`);
+    await until(() => fresh.events.length === 2);
+    expect(summary(fresh)).toEqual(['ADDED a', 'ADDED b']);
+    fresh.close();
+  });
+
+  test('a revoked token is refused; a rotated certificate is trusted only through the new CA', async () => {
+    server.addPod({ namespace: 'ns1', name: 'p' });
+    server.addToken('next', server.user);
+    server.revokeToken(server.token);
+    await expect(call('GET', '/api/v1/namespaces/ns1/pods/p')).resolves.toMatchObject({ status: 401 });
+    await expect(call('GET', '/api/v1/namespaces/ns1/pods/p', { token: 'next' })).resolves.toMatchObject({
+      status: 200,
+    });
+    const oldCa = server.certs.caPem;
+    const newCa = await server.rotateCertificate();
+    expect(newCa).not.toBe(oldCa);
+    expect(server.certs.caPem).toBe(newCa);
+    const withOldCa = new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}/version`, { ca: oldCa }, (res) => resolve(res.statusCode ?? 0));
+      req.on('error', reject);
+      req.end();
+    });
+    await expect(withOldCa).rejects.toThrow();
+    // `call` trusts server.certs.caPem: the new CA now.
+    await expect(call('GET', '/api/v1/namespaces/ns1/pods/p', { token: 'next' })).resolves.toMatchObject({
+      status: 200,
+    });
+  });
+});
