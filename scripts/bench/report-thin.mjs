@@ -162,6 +162,6 @@ export function thinTargets(result, d) {
     '',
     `Where the thin plugin's sequential overhead goes (medians): start-up, paid twice per pod (ADD and DEL), ${f1(2 * v['version-multus'].total.median)} ms against the Go bridge's ${f1(2 * v['version-bridge'].total.median)} ms; the 1-delegate pod's overhead ${f1(d.pods[1].overheadSeq)} ms (ADD ${f1(v['multus-seq-1'].add.median - v['direct-1'].add.median)}, DEL ${f1(v['multus-seq-1'].del.median - v['direct-1'].del.median)}); each further delegate adds ${f1((p8.overheadSeq - d.pods[1].overheadSeq) / 7)} ms ((8-delegate overhead − 1-delegate overhead) / 7). So one thin call (an ADD or a DEL with one delegate) costs about ${f1(d.pods[1].overheadSeq / 2)} ms more than the delegate alone, of which VERSION's start-up explains ${f1(v['version-multus'].total.median)} ms.`,
     '',
-    `The parallel ratio covers ADD+DEL, but only ADDs run concurrently (DEL stays sequential, in reverse): the ADD alone is ${f2(p8.parOverSeqAdd)}× sequential (${f1(v['multus-par-8'].add.median)} / ${f1(v['multus-seq-8'].add.median)} ms), its DEL ${f1(v['multus-par-8'].del.median)} ms against ${f1(v['multus-seq-8'].del.median)} ms.`,
+    `The parallel ratio covers ADD+DEL; both run attachments that share no host object at once (DEL in reverse): the ADD alone is ${f2(p8.parOverSeqAdd)}× sequential (${f1(v['multus-par-8'].add.median)} / ${f1(v['multus-seq-8'].add.median)} ms), its DEL ${f1(v['multus-par-8'].del.median)} ms against ${f1(v['multus-seq-8'].del.median)} ms.`,
   ];
 }

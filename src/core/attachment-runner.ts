@@ -98,21 +98,36 @@ export async function runAttachments(
   }
   const stop = new AbortController();
   const combined = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
-  const objects = attachments.map((a) => a.plugins.flatMap((p) => hostObjects(p.conf)));
   let failure: AttachmentFailed | undefined;
-  const done: Array<Promise<void>> = [];
-  attachments.forEach((a, i) => {
-    const before = done.filter((_, j) => conflict(objects[i] ?? [], objects[j] ?? []));
-    done.push(
-      Promise.allSettled(before).then(async () => {
-        if (failure !== undefined) return;
-        await run(a, combined).catch((err: unknown) => {
-          failure ??= new AttachmentFailed(a, err);
-          stop.abort(new Error(`attachment ${a.origin} failed`));
-        });
-      }),
-    );
-  });
-  await Promise.all(done);
+  await runByHostObjects(
+    attachments,
+    (a) => a.plugins.flatMap((p) => hostObjects(p.conf)),
+    async (a) => {
+      if (failure !== undefined) return;
+      await run(a, combined).catch((err: unknown) => {
+        failure ??= new AttachmentFailed(a, err);
+        stop.abort(new Error(`attachment ${a.origin} failed`));
+      });
+    },
+  );
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * Runs each item once every earlier item that shares a host object with it has settled: items
+ * that share none run at the same time. Resolves when all have settled; `run` handles its own
+ * failures. ADD runs the attachments in order through it, DEL in reverse.
+ */
+export async function runByHostObjects<T>(
+  items: readonly T[],
+  objectsOf: (item: T) => readonly string[],
+  run: (item: T) => Promise<void>,
+): Promise<void> {
+  const objects = items.map(objectsOf);
+  const done: Array<Promise<void>> = [];
+  items.forEach((item, i) => {
+    const before = done.filter((_, j) => conflict(objects[i] ?? [], objects[j] ?? []));
+    done.push(Promise.allSettled(before).then(() => run(item)));
+  });
+  await Promise.allSettled(done);
 }

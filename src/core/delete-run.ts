@@ -1,4 +1,5 @@
 import type { AdapterRegistry } from './adapter-registry';
+import { hostObjects, runByHostObjects } from './attachment-runner';
 import { withState } from './cache-entry';
 import { delegateBinDirs, delegateCniArgs, delegateEnv, delegateInvocation } from './delegate-call';
 import { CniCode, CniError, toCniError } from './errors';
@@ -60,7 +61,8 @@ export async function runRecorded(
 }
 
 /**
- * Deletes recorded attachments in reverse order, going on past failures. Attachments already
+ * Deletes recorded attachments in reverse order (with `parallelDelegates`, independent ones at
+ * once), going on past failures. Attachments already
  * deleted are skipped (some plugins' DEL is not idempotent). A failing DEL of an attachment whose
  * ADD never completed is logged, not reported: there may be nothing of it to delete.
  */
@@ -78,11 +80,15 @@ export class DeleteRun {
     return new CniError(CniCode.DelegateCleanupFailed, msg, { cause: failures[0] });
   }
 
+  /**
+   * Deletes attachments 0..upTo not yet deleted, in reverse. With `parallelDelegates`, an
+   * attachment's DEL waits only for the later ones that share a host object with it (as ADD ran
+   * them); failures are reported in reverse order either way.
+   */
   async run(entry: CacheEntry, upTo: number): Promise<DeleteOutcome> {
     let current = entry;
-    const failures: CniError[] = [];
-    for (const cached of [...entry.attachments].reverse()) {
-      if (cached.index > upTo || cached.state === 'deleted') continue;
+    const failed: Array<{ readonly index: number; readonly failure: CniError }> = [];
+    const deleteOne = async (cached: RecordedAttachment): Promise<void> => {
       try {
         await runRecorded(this.registry, this.request, cached, 'DEL');
         current = withState(current, cached.index, 'deleted');
@@ -95,10 +101,15 @@ export class DeleteRun {
           );
           current = withState(current, cached.index, 'deleted');
         } else {
-          failures.push(failure);
+          failed.push({ index: cached.index, failure });
         }
       }
-    }
+    };
+    const todo = [...entry.attachments].reverse().filter((c) => c.index <= upTo && c.state !== 'deleted');
+    if (this.request.config.parallelDelegates)
+      await runByHostObjects(todo, (c) => c.confs.flatMap(hostObjects), deleteOne);
+    else for (const cached of todo) await deleteOne(cached);
+    const failures = failed.sort((a, b) => b.index - a.index).map((f) => f.failure);
     return { entry: current, failures };
   }
 }

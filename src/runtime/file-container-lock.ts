@@ -73,6 +73,9 @@ function parseProc(pid: string | undefined, start: string | undefined): Proc | u
  * waiters never both remove it and both hold it.
  */
 export class FileContainerLock implements ContainerLock {
+  /** This process as a lock records it; read once (a daemon takes thousands of locks). */
+  private readonly self = `${process.pid} ${startOf(process.pid)}`;
+
   async acquire(key: CacheKey, waitMs: number): Promise<HeldLock> {
     const file = join(key.dir, `${key.containerId}-${key.ifname}.lock`);
     await fs.mkdir(key.dir, { recursive: true, mode: 0o700 }).catch((err: Error) => {
@@ -103,7 +106,7 @@ export class FileContainerLock implements ContainerLock {
   private async takeOver(file: string, seen: 'unknown' | Holder): Promise<boolean> {
     const guard = `${file}.takeover`;
     try {
-      await fs.writeFile(guard, `${process.pid} ${startOf(process.pid)}\n`, { flag: 'wx', mode: 0o600 });
+      await fs.writeFile(guard, `${this.self}\n`, { flag: 'wx', mode: 0o600 });
     } catch {
       const [pid, start] = (await fs.readFile(guard, 'utf8').catch(() => '')).trim().split(/\s+/u);
       const taker = parseProc(pid, start);
@@ -124,7 +127,7 @@ export class FileContainerLock implements ContainerLock {
   /** Creates the lock file, or says who holds it ('gone': it vanished meanwhile, try again). */
   private async tryCreate(file: string): Promise<'created' | 'gone' | 'unknown' | Holder> {
     try {
-      await fs.writeFile(file, `${process.pid} ${startOf(process.pid)}\n`, { flag: 'wx', mode: 0o600 });
+      await fs.writeFile(file, `${this.self}\n`, { flag: 'wx', mode: 0o600 });
       return 'created';
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -155,7 +158,7 @@ export class FileContainerLock implements ContainerLock {
 
   private held(file: string): HeldLock {
     let released = false;
-    const record = [`${process.pid} ${startOf(process.pid)}`];
+    const record = [this.self];
     return {
       // Every delegate started is kept (a finished one is harmless: takeover checks start times).
       noteChild: (pid: number) => {

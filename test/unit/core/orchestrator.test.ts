@@ -210,6 +210,40 @@ describe('parallelDelegates', () => {
   });
 });
 
+test('parallelDelegates DEL: independent attachments at once, in reverse where they share a host object', async () => {
+  const shared = multusConf([
+    { type: 'bridge', name: 'b0', bridge: 'br-a', masterplugin: true, ipam: hostLocal('10.10.0.0/24') },
+    { type: 'ptp', name: 'p', ipam: hostLocal('10.20.0.0/24') },
+    { type: 'bridge', name: 'b1', bridge: 'br-a', ipam: hostLocal('10.30.0.0/24') },
+    { type: 'vendor-thing', name: 'v', cniVersion: '0.3.1' },
+  ]);
+  const events: string[] = [];
+  const t = testContainer(undefined, undefined, {
+    replace: {
+      Executor: {
+        run: async (req: ExecRequest) => {
+          if (req.command !== 'DEL') return defaultScript(req);
+          events.push(`start ${req.env.CNI_IFNAME}`);
+          await new Promise((resolve) => setImmediate(resolve));
+          events.push(`end ${req.env.CNI_IFNAME}`);
+          return undefined;
+        },
+        runTool: () => Promise.resolve(''),
+      },
+    },
+  });
+  const parallel = { ...shared, parallelDelegates: true };
+  expect((await runPlugin(t.container, { command: 'ADD', config: parallel })).code).toBe(0);
+  expect((await runPlugin(t.container, { command: 'DEL', config: parallel })).code).toBe(0);
+  // The vendor type (last) runs alone, first; then net1 (b1) and net0 (ptp) together; eth0 (b0,
+  // on b1's bridge) after net1.
+  expect(events.slice(0, 2)).toEqual(['start net2', 'end net2']);
+  expect(events.slice(2, 4).sort()).toEqual(['start net0', 'start net1']);
+  expect(events.indexOf('start eth0')).toBeGreaterThan(events.indexOf('end net1'));
+  expect(events).toHaveLength(8);
+  expect(t.cache.entries.size).toBe(0);
+});
+
 describe('the container lock', () => {
   test('ADD, DEL and CHECK each hold it for the container and release it, also on failure', async () => {
     const t = testContainer(new FakeExecutor(failOn('ptp', 'CHECK')));
