@@ -15,14 +15,19 @@
 //   4. peak RSS of one ADD (/usr/bin/time %M): thin, our shim, Go thin, Go's shim;
 //   5. node churn: pods/s of the 3-delegate pod, BENCH_TPUT_PODS at concurrency 8, every path;
 //   6. the daemons' memory: ours idle and after the runs, ours over BENCH_MEM_PODS pods (stand-in
-//      delegates), Go's after the runs.
+//      delegates), Go's after the runs;
+//   7. ours in Kubernetes mode with 5000 pods of its node and 5000 NADs in its informer caches,
+//      served by a second bench API server (scripts/bench/kube-memory.mjs).
 // Phases 1–3 interleave every variant in each round (the order rotating per round), so drift
 // hits all alike; phase 5 rotates the paths per round. Everything made is removed at the end, on
 // failure and on Ctrl-C (the daemons too).
 //
 // `node scripts/bench.mjs --report` rewrites docs/performance.md from dist/bench.json alone.
-// Env: BENCH_RUNS (rounds, default 30), BENCH_WARMUP (2), BENCH_RSS_RUNS (10),
-//      BENCH_TPUT_PODS (48), BENCH_TPUT_CONCURRENCY (8), BENCH_TPUT_ROUNDS (3), BENCH_MEM_PODS (2000),
+// BENCH_ONLY=kube-memory: phase 7 alone; its figures are printed, and added (marked as measured on
+// their own) to the bench.json beside the binaries when there is one, the report rewritten from it.
+// Env: BENCH_ONLY (kube-memory: that phase alone), BENCH_RUNS (rounds, default 30),
+//      BENCH_WARMUP (2), BENCH_RSS_RUNS (10), BENCH_TPUT_PODS (48), BENCH_TPUT_CONCURRENCY (8),
+//      BENCH_TPUT_ROUNDS (3), BENCH_MEM_PODS (2000),
 //      MULTUS_BENCH_DIR (where multus and multus-shim are; default dist/),
 //      MULTUS_GO_REFERENCE_DIR (Go's xz files; default ../shared/reference/go-multus-v4.1.4),
 //      MULTUS_REFERENCE_BIN (optional other multus binary, VERSION and the 3-delegate pod).
@@ -34,11 +39,13 @@ import { memoryOf, startDaemon } from './bench/daemon.mjs';
 import { startGoThick, unpackGo } from './bench/go.mjs';
 import { BRIDGE, Host, MASTER } from './bench/host.mjs';
 import { requestsSince, startKubeServer } from './bench/kube-client.mjs';
+import { kubeMemoryRun } from './bench/kube-memory.mjs';
 import { memoryRun } from './bench/memory.mjs';
 import { gitState, leasesLeft, loadavg, machine, sha256 } from './bench/meta.mjs';
 import { delegatePool, NAMESPACE, NETWORKS_ANNOTATION } from './bench/pods.mjs';
 import { Interrupted, tick } from './bench/proc.mjs';
 import { writeReport } from './bench/report.mjs';
+import { kubeMemoryLines } from './bench/report-thick.mjs';
 import { peakRss } from './bench/rss.mjs';
 import { stats } from './bench/stats.mjs';
 import { linksIn, sameList, verify } from './bench/variants.mjs';
@@ -61,6 +68,7 @@ const settings = {
   memoryPods: int('BENCH_MEM_PODS', 2000),
 };
 const REFERENCE = process.env.MULTUS_REFERENCE_BIN || undefined;
+const ONLY = process.env.BENCH_ONLY || undefined;
 const ENV_KEYS = ['MULTUS_REFERENCE_BIN', 'MULTUS_BENCH_DIR', 'MULTUS_GO_REFERENCE_DIR'];
 
 const root = new URL('..', import.meta.url).pathname;
@@ -69,15 +77,23 @@ const binDir = process.env.MULTUS_BENCH_DIR || join(root, 'dist');
 const jsonPath = join(binDir, 'bench.json');
 const log = (s) => process.stderr.write(`${s}\n`);
 
-// `node scripts/bench.mjs --report`: rewrites docs/performance.md from dist/bench.json, measuring
-// nothing (after a change to the report's wording, or to keep hand-written notes current).
-if (process.argv[2] === '--report') {
-  const result = JSON.parse(readFileSync(jsonPath, 'utf8'));
+/** Rewrites docs/performance.md and bench.json from `result` (a bench.json read back). */
+function rewriteReport(result) {
   delete result.derived;
   writeReport(result, join(root, 'docs', 'performance.md'));
   writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
   log(`bench: rewrote docs/performance.md from ${jsonPath}`);
+}
+
+// `node scripts/bench.mjs --report`: rewrites docs/performance.md from dist/bench.json, measuring
+// nothing (after a change to the report's wording, or to keep hand-written notes current).
+if (process.argv[2] === '--report') {
+  rewriteReport(JSON.parse(readFileSync(jsonPath, 'utf8')));
   process.exit(0);
+}
+if (ONLY !== undefined && ONLY !== 'kube-memory') {
+  log(`bench: BENCH_ONLY=${ONLY}: the only phase that runs alone is kube-memory`);
+  process.exit(1);
 }
 
 if (process.getuid?.() !== 0) {
@@ -117,6 +133,11 @@ function snapshotBinaries() {
     };
   }
   return { multus: join(dir, 'multus'), shim: join(dir, 'multus-shim'), info };
+}
+
+function removeStale() {
+  const stale = host.removeStale();
+  if (stale.length > 0) log(`bench: removed leftovers of an earlier run: ${stale.join(', ')}`);
 }
 
 /** Go's binaries and thick daemon, or notes saying why their rows are missing. */
@@ -291,8 +312,7 @@ function resultOf(m) {
 async function main() {
   const started = new Date();
   const loadBefore = loadavg();
-  const stale = host.removeStale();
-  if (stale.length > 0) log(`bench: removed leftovers of an earlier run: ${stale.join(', ')}`);
+  removeStale();
   const bins = snapshotBinaries();
   const dirs = hostSetup();
   const pool = delegatePool(dirs.ipam);
@@ -326,6 +346,7 @@ async function main() {
     dirs.ipam,
   );
   const daemons = await daemonMemory({ multus: bins.multus, daemon, goThick, idle });
+  daemons.kube = await kubeMemoryRun(host, root, bins.multus, log);
 
   const result = resultOf({
     started,
@@ -350,8 +371,23 @@ async function main() {
   log(`bench: wrote docs/performance.md and ${jsonPath}`);
 }
 
+/** BENCH_ONLY=kube-memory: phase 7 alone, its figures printed and added to bench.json when there is one. */
+async function kubeMemoryOnly() {
+  removeStale();
+  const bins = snapshotBinaries();
+  const kube = await kubeMemoryRun(host, root, bins.multus, log);
+  kube.separateRun = { date: new Date().toISOString(), binary: bins.info };
+  host.cleanup();
+  if (host.leftovers().length > 0) log(`bench: left after cleanup: ${host.leftovers().join(', ')}`);
+  const { rows, note } = kubeMemoryLines(kube);
+  process.stdout.write(`${[...rows, ...note].join('\n')}\n`);
+  if (!existsSync(jsonPath)) return log(`bench: no ${jsonPath} to add these figures to; printed only`);
+  const result = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  rewriteReport({ ...result, daemons: { ...result.daemons, kube } });
+}
+
 try {
-  await main();
+  await (ONLY === 'kube-memory' ? kubeMemoryOnly() : main());
 } catch (err) {
   host.cleanup();
   if (err instanceof Interrupted) {

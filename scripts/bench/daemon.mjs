@@ -36,7 +36,7 @@ function http(socketPath, method, path, body) {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts `<multus> daemon --config <tmp>` with its socket in a temp dir, waits (up to 30 s) for

@@ -1,12 +1,15 @@
-// Starts scripts/bench/kube-server.mjs (the test API server) as a child of the bench and reads
+// Starts scripts/bench/kube-server.mjs (the test API server) as a child of the bench, and reads
 // its request log.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Starts the server with `objects` and waits for its first line: {url, kubeconfig, log}. */
-export function startKubeServer(host, root, objects) {
-  const dir = host.dir('kube');
+/**
+ * Starts the server with `objects` (in the bench's temp dir `name`) and waits for its first line:
+ * {url, kubeconfig, log, sizes}, with release() (answers the held lists) and stop().
+ */
+export function startKubeServer(host, root, objects, name = 'kube') {
+  const dir = host.dir(name);
   mkdirSync(dir);
   const objectsFile = join(dir, 'objects.json');
   writeFileSync(objectsFile, JSON.stringify(objects));
@@ -23,7 +26,11 @@ export function startKubeServer(host, root, objects) {
       const nl = out.indexOf('\n');
       if (nl >= 0) {
         clearTimeout(timer);
-        resolve(JSON.parse(out.slice(0, nl)));
+        resolve({
+          ...JSON.parse(out.slice(0, nl)),
+          release: () => child.stdin.write('release\n'),
+          stop: () => child.exitCode === null && child.kill('SIGTERM'),
+        });
       }
     });
   });

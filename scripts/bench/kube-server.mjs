@@ -2,15 +2,22 @@
 // A tiny TEST API server for the benchmark, run as its own process so that it answers while
 // the bench blocks in spawnSync. Not kube-apiserver: HTTPS on 127.0.0.1 with a CA made for this
 // run (openssl CLI), one bearer token, and the REST shapes multus uses (see
-// test/support/kube/routes.ts): GET pod, merge-PATCH pod, GET NetworkAttachmentDefinition; any
-// other path is a 404 Status. Every request is appended to <dir>/requests.log.
-//   node kube-server.mjs <dir> <objects.json>   prints {"url","kubeconfig","log"} once listening;
-//   exits when its stdin closes (so it never outlives the bench) or on SIGTERM.
+// test/support/kube/routes.ts): GET pod, merge-PATCH pod, GET NetworkAttachmentDefinition, and
+// list and watch of pods and NADs (kube-lists.mjs: what the daemon's informers ask); any other
+// path is a 404 Status. Every request is appended to <dir>/requests.log ("METHOD URL CODE"; a
+// watch when it opens, a held list also when it is held: "GET URL held").
+//   node kube-server.mjs <dir> <objects.json>   prints {"url","kubeconfig","log","sizes"} once
+//   listening; exits when its stdin closes (so it never outlives the bench) or on SIGTERM. The
+//   line "release" on stdin answers the lists held since the start (objects.json "holdLists").
+// objects.json: {pods: [{namespace, name, uid, annotations}], nads: [{namespace, name, config}]}
+// (small objects), and/or "generate": {node, namespaces, pods, nads, type} (kube-objects.mjs).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
+import { Collections, statusBody as status } from './kube-lists.mjs';
+import { generateObjects } from './kube-objects.mjs';
 
 const [dir, objectsFile] = process.argv.slice(2);
 const file = (name) => join(dir, name);
@@ -63,8 +70,9 @@ function makeCerts() {
 
 /** Objects by path: `/api/v1/namespaces/<ns>/pods/<name>`, `/apis/k8s.cni.cncf.io/v1/namespaces/<ns>/network-attachment-definitions/<name>`. */
 const objects = new Map();
-let resourceVersion = 1;
-const { pods = [], nads = [] } = JSON.parse(readFileSync(objectsFile, 'utf8'));
+let resourceVersion = 0;
+const nextVersion = () => String((resourceVersion += 1));
+const { pods = [], nads = [], generate, holdLists } = JSON.parse(readFileSync(objectsFile, 'utf8'));
 for (const p of pods) {
   objects.set(`/api/v1/namespaces/${p.namespace}/pods/${p.name}`, {
     apiVersion: 'v1',
@@ -73,7 +81,7 @@ for (const p of pods) {
       name: p.name,
       namespace: p.namespace,
       uid: p.uid,
-      resourceVersion: String(resourceVersion++),
+      resourceVersion: nextVersion(),
       annotations: p.annotations ?? {},
     },
     spec: { containers: [{ name: 'c', image: 'bench' }] },
@@ -88,11 +96,22 @@ for (const n of nads) {
       name: n.name,
       namespace: n.namespace,
       uid: randomBytes(8).toString('hex'),
-      resourceVersion: String(resourceVersion++),
+      resourceVersion: nextVersion(),
     },
     spec: { config: JSON.stringify(n.config) },
   });
 }
+/** Count and mean JSON size of the generated pods and NADs (reported by the bench). */
+const sizes = { pods: 0, podBytes: 0, nads: 0, nadBytes: 0 };
+for (const [path, object] of generate ? generateObjects(generate) : []) {
+  object.metadata.resourceVersion = nextVersion();
+  objects.set(path, object);
+  const which = path.startsWith('/api/v1/') ? 'pod' : 'nad';
+  sizes[`${which}s`] += 1;
+  sizes[`${which}Bytes`] += Buffer.byteLength(JSON.stringify(object));
+}
+for (const which of ['pod', 'nad'])
+  sizes[`${which}Bytes`] = Math.round(sizes[`${which}Bytes`] / (sizes[`${which}s`] || 1));
 
 /** RFC 7386 merge patch. */
 function merge(target, patch) {
@@ -105,12 +124,10 @@ function merge(target, patch) {
   return out;
 }
 
-function status(code, reason, message) {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-}
+const logRequest = (req, what) => appendFileSync(log, `${req.method} ${req.url} ${what}\n`);
 
 function send(req, res, code, body) {
-  appendFileSync(log, `${req.method} ${req.url} ${code}\n`);
+  logRequest(req, code);
   const text = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
@@ -119,8 +136,11 @@ function send(req, res, code, body) {
 function handle(req, res, body) {
   if (req.headers.authorization !== `Bearer ${token}`)
     return send(req, res, 401, status(401, 'Unauthorized', 'Unauthorized'));
-  const path = new URL(req.url, 'https://127.0.0.1').pathname;
+  const url = new URL(req.url, 'https://127.0.0.1');
+  const path = url.pathname;
   const obj = objects.get(path);
+  const collection = obj === undefined && req.method === 'GET' ? lists.match(path) : undefined;
+  if (collection !== undefined) return lists.serve(req, res, collection, url.searchParams);
   if (obj === undefined) return send(req, res, 404, status(404, 'NotFound', `${path} not found`));
   if (req.method === 'GET') return send(req, res, 200, obj);
   if (
@@ -148,8 +168,9 @@ function handle(req, res, body) {
       );
     }
     const next = merge(obj, patch);
-    next.metadata.resourceVersion = String(resourceVersion++);
+    next.metadata.resourceVersion = nextVersion();
     objects.set(path, next);
+    lists.changed(path, next);
     return send(req, res, 200, next);
   }
   return send(
@@ -159,6 +180,14 @@ function handle(req, res, body) {
     status(405, 'MethodNotAllowed', `${req.method} ${path} is not served by the bench server`),
   );
 }
+
+const lists = new Collections({
+  objects,
+  revision: () => resourceVersion,
+  send,
+  log: logRequest,
+  hold: holdLists,
+});
 
 makeCerts();
 const server = createServer(
@@ -198,12 +227,16 @@ server.listen(0, '127.0.0.1', () => {
     { mode: 0o600 },
   );
   writeFileSync(log, '');
-  process.stdout.write(`${JSON.stringify({ url, kubeconfig, log })}\n`);
+  process.stdout.write(`${JSON.stringify({ url, kubeconfig, log, sizes })}\n`);
 });
 const stop = () => {
   server.close();
   process.exit(0);
 };
-process.stdin.on('end', stop).on('error', stop).resume();
+process.stdin
+  .on('data', (c) => String(c).includes('release') && lists.release())
+  .on('end', stop)
+  .on('error', stop)
+  .resume();
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -6,7 +6,7 @@
 // at the end.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { callDaemon, memoryOf, startDaemon } from './daemon.mjs';
+import { callDaemon, memoryOf, sleep, startDaemon } from './daemon.mjs';
 import { baseEnv } from './pods.mjs';
 
 export const STANDIN_TYPE = 'bench-noop';
@@ -37,29 +37,39 @@ export function standinDir(host) {
   return dir;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs `pods` ADD/DEL pairs through a fresh daemon; returns its memory idle, after `early` pods and at the end. */
-export async function memoryRun(host, multus, { pods, early, concurrency, netns, log }) {
-  const binDir = standinDir(host);
-  const cniDir = host.dir('memcache');
-  const daemon = await startDaemon(host, multus, 'memdaemon');
-  await sleep(1000);
-  const samples = [{ pods: 0, ...memoryOf(daemon.pid) }];
-  const stdin = JSON.stringify({
+/** What the runtime gives the shim, as the shim sends it on: `extra` over a config with no delegates. */
+export const shimStdin = (daemon, cniDir, extra = {}) =>
+  JSON.stringify({
     name: 'multus-cni-network',
     type: 'multus-shim',
     cniVersion: '1.0.0',
     cniDir,
     daemonSocketDir: daemon.socketDir,
-    delegates: standinDelegates(),
+    ...extra,
   });
+
+/** One pod straight to the daemon's socket: ADD of eth0, then DEL; the stand-in plugin on CNI_PATH. */
+export async function daemonPod(host, daemon, { id, netns, pod, namespace, stdin }) {
+  const env = { ...baseEnv({ containerId: id, netns: netns.path, pod, namespace }), CNI_PATH: standinDir(host) };
+  for (const command of ['ADD', 'DEL'])
+    await callDaemon(
+      daemon.socketPath,
+      { ...env, CNI_COMMAND: command, CNI_IFNAME: 'eth0' },
+      stdin,
+      `${id}-${command}`,
+    );
+}
+
+/** Runs `pods` ADD/DEL pairs through a fresh daemon; returns its memory idle, after `early` pods and at the end. */
+export async function memoryRun(host, multus, { pods, early, concurrency, netns, log }) {
+  const daemon = await startDaemon(host, multus, 'memdaemon');
+  await sleep(1000);
+  const samples = [{ pods: 0, ...memoryOf(daemon.pid) }];
+  const stdin = shimStdin(daemon, host.dir('memcache'), { delegates: standinDelegates() });
   let next = 0;
   let done = 0;
   const onePod = async (i) => {
-    const env = { ...baseEnv({ containerId: `mem-${i}`, netns: netns.path, pod: `mem-${i}` }), CNI_PATH: binDir };
-    await callDaemon(daemon.socketPath, { ...env, CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0' }, stdin, `mem-add-${i}`);
-    await callDaemon(daemon.socketPath, { ...env, CNI_COMMAND: 'DEL', CNI_IFNAME: 'eth0' }, stdin, `mem-del-${i}`);
+    await daemonPod(host, daemon, { id: `mem-${i}`, netns, pod: `mem-${i}`, stdin });
     done += 1;
     if (done === early) samples.push({ pods: early, ...memoryOf(daemon.pid) });
     if (done % 500 === 0) log(`bench: memory run, ${done}/${pods} pods`);

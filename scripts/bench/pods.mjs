@@ -32,15 +32,15 @@ export function delegatePool(ipamDir) {
 /** The interface names multus gives in file mode (ifnameIndexFrom 0): eth0, net0, net1, ... */
 export const ifnames = (n) => Array.from({ length: n }, (_, i) => (i === 0 ? 'eth0' : `net${i - 1}`));
 
-export const cniArgs = (pod, containerId) =>
-  `IgnoreUnknown=1;K8S_POD_NAMESPACE=${NAMESPACE};K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${containerId}`;
+export const cniArgs = (pod, containerId, namespace = NAMESPACE) =>
+  `IgnoreUnknown=1;K8S_POD_NAMESPACE=${namespace};K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${containerId}`;
 
 /** The CNI_* a runtime passes, except CNI_COMMAND and CNI_IFNAME. */
-export const baseEnv = ({ containerId, netns, pod }) => ({
+export const baseEnv = ({ containerId, netns, pod, namespace }) => ({
   CNI_CONTAINERID: containerId,
   CNI_NETNS: netns,
   CNI_PATH: CNI_BIN,
-  CNI_ARGS: cniArgs(pod, containerId),
+  CNI_ARGS: cniArgs(pod, containerId, namespace),
 });
 
 export function fileConfig(delegates, { cniDir, parallel }) {

@@ -42,6 +42,7 @@ export function deriveThick(result) {
   const rss = (id) => result.rss?.[id]?.kb.median;
   const samples = result.daemons?.run?.samples ?? [];
   const last = samples.at(-1);
+  const measured = [last, ...(result.daemons?.kube?.samples ?? [])].filter(Boolean).flatMap((s) => [s.rssKb, s.hwmKb]);
   return {
     direct,
     paths,
@@ -54,7 +55,7 @@ export function deriveThick(result) {
     parallel8Add: med('thick-par-8', 'add') / med('thick-seq-8', 'add'),
     churnX: Object.fromEntries(Object.keys(tput).map((id) => [id, pps(id) / pps('direct')])),
     shimRssVsGo: rss('thick-seq-3') / rss('go-thick-3'),
-    daemonLargestKb: last ? Math.max(last.rssKb, last.hwmKb) : undefined,
+    daemonLargestKb: measured.length > 0 ? Math.max(...measured) : undefined,
     leakRatio: samples.length >= 3 ? last.rssKb / samples[1].rssKb : undefined,
   };
 }
@@ -112,11 +113,37 @@ function goNote(result) {
   return result.go.thick?.skipped ? `Go thick skipped: ${result.go.thick.skipped}` : 'no data';
 }
 
+const memoryRow = (who, when, m) => `| ${who} | ${when} | ${mib(m?.rssKb)} | ${mib(m?.hwmKb)} |`;
+
+const KUBE_WHEN = {
+  idle: () => 'idle (its Kubernetes client loaded, its first list held)',
+  synced: (k) => `pod cache synced: ${k.pods} pods of its node`,
+  pods: (k) =>
+    `after ${k.calls} ADD/DEL pods: ${k.pods} pods and ${k.nads} NADs (${k.namespaces} namespaces) in its caches`,
+};
+
+/** Section 6's rows of the Kubernetes-mode run (phase 7), and a note on what it did. */
+export function kubeMemoryLines(k) {
+  const who = 'dist/multus daemon, Kubernetes mode';
+  if (!k)
+    return { rows: [`| ${who} | 5000 pods and 5000 NADs in its caches | not measured in this run | |`], note: [] };
+  const r = k.requests;
+  const separate = k.separateRun
+    ? ` Measured on its own (\`BENCH_ONLY=kube-memory node scripts/bench.mjs\`, ${k.separateRun.date}, ${k.separateRun.binary.multus.path} sha256 ${k.separateRun.binary.multus.sha256.slice(0, 16)}…), not in the run this page reports.`
+    : '';
+  return {
+    rows: k.samples.map((s) => memoryRow(who, KUBE_WHEN[s.when](k), s)),
+    note: [
+      '',
+      `Kubernetes mode: a fresh daemon with a kubeconfig and \`nodeName\`, served by a second bench API server holding ${k.sizes.pods} pods of its node (${k.sizes.podBytes} bytes of JSON each on average: labels, owner, managedFields, spec, status) and ${k.sizes.nads} NADs (${k.sizes.nadBytes} bytes each, applied with kubectl) in ${k.namespaces} namespaces. Its pod informer listed them in pages of 100 (the informer's limit) and watched them in ${f1(k.podSyncSeconds)} s; then one pod per namespace, annotated with a NAD there, went through ADD and DEL on the socket (the stand-in delegate) in ${f1(k.podsSeconds)} s, each starting the NAD informer of its namespace. API requests: ${r.listPages} list pages, ${r.watches} watches, ${r.gets} GETs, ${r.patches} PATCHes (network-status).${separate}`,
+    ],
+  };
+}
+
 function memoryTable(result) {
   const d = result.daemons;
   if (!d) return ["### 6. The daemons' memory (MiB)", '', 'Not measured in this run.'];
-  const row = (who, when, m) => `| ${who} | ${when} | ${mib(m?.rssKb)} | ${mib(m?.hwmKb)} |`;
-  const run = d.run;
+  const { run } = d;
   const out = [
     "### 6. The daemons' memory (MiB)",
     '',
@@ -124,17 +151,18 @@ function memoryTable(result) {
     '',
     '| daemon | when | RSS | peak RSS |',
     '|---|---|---:|---:|',
-    row('dist/multus daemon', 'idle (started, no call yet)', d.oursIdle),
-    row('dist/multus daemon', 'after phases 1–5 (every real-delegate call above)', d.oursAfterRuns),
+    memoryRow('dist/multus daemon', 'idle (started, no call yet)', d.oursIdle),
+    memoryRow('dist/multus daemon', 'after phases 1–5 (every real-delegate call above)', d.oursAfterRuns),
   ];
   for (const s of run?.samples ?? [])
-    out.push(row('dist/multus daemon, memory run', s.pods === 0 ? 'idle' : `after ${s.pods} ADD/DEL pods`, s));
+    out.push(memoryRow('dist/multus daemon, memory run', s.pods === 0 ? 'idle' : `after ${s.pods} ADD/DEL pods`, s));
   out.push(
     d.goAfterRuns
-      ? row('Go multus-daemon', 'after phases 1–5', d.goAfterRuns)
+      ? memoryRow('Go multus-daemon', 'after phases 1–5', d.goAfterRuns)
       : `| Go multus-daemon | after phases 1–5 | not measured (${goNote(result).split(':')[0]}) | |`,
-    '| dist/multus daemon | 5000 pods and 5000 NADs in its caches | not measured: the daemon keeps no informer caches yet | |',
   );
+  const kube = kubeMemoryLines(d.kube);
+  out.push(...kube.rows);
   if (run) {
     const [, early, last] = run.samples;
     const growth =
@@ -146,7 +174,7 @@ function memoryTable(result) {
       `Memory run: ${run.pods} pods (${run.delegates}) in ${f1(run.seconds)} s, ${f1(run.pods / run.seconds)} pods/s.${growth}`,
     );
   }
-  return out;
+  return [...out, ...kube.note];
 }
 
 function churnTable(result, t) {
@@ -182,6 +210,8 @@ function targetRows(result, t) {
   const ours = t.paths['thick-seq-3'];
   const go = (id) => t.paths[id];
   const d = result.daemons;
+  const kube = d?.kube;
+  const kubeLast = kube?.samples.at(-1);
   const x = (value, text) => (value === undefined || Number.isNaN(value) ? 'not measured' : `${f2(value)}× (${text})`);
   return [
     `| shim VERSION ≤ ${T.shimVersionX}× /usr/lib/cni/bridge VERSION | ${f2(t.shimVersionX)}× (${ms('version-shim')} / ${ms('version-bridge')} ms) | ${verdict(t.shimVersionX, T.shimVersionX, '×', 2).text} |`,
@@ -190,7 +220,7 @@ function targetRows(result, t) {
     `| node churn ≥ ${T.churnX}× direct pods/s | ${f2(t.churnX.thick)}× (Go thin ${f2(t.churnX['go-thin'])}×, Go thick ${f2(t.churnX['go-thick'])}×, ours thin ${f2(t.churnX['multus-seq'])}×) | ${verdict(t.churnX.thick, T.churnX, '×', 2, { atLeast: true }).text} |`,
     `| 8-delegate pod through the daemon, parallel ADD+DEL ≤ ${T.parallel8Ratio}× sequential | ${f2(t.parallel8)}× (${ms('thick-par-8')} / ${ms('thick-seq-8')} ms; ADD alone ${f2(t.parallel8Add)}×) | ${verdict(t.parallel8, T.parallel8Ratio, '×', 2).text} |`,
     `| shim peak RSS ≤ ${T.shimRssVsGo}× Go's shim | ${x(t.shimRssVsGo, `${rss('thick-seq-3')} / ${rss('go-thick-3')} MiB`)} | ${verdict(t.shimRssVsGo, T.shimRssVsGo, '×', 2).text} |`,
-    `| daemon memory reported, ≤ ${T.daemonMiB} MiB at the largest | idle ${mib(d?.oursIdle?.rssKb)}, after ${d?.run?.pods ?? '–'} pods ${mib(d?.run?.samples.at(-1)?.rssKb)} (peak ${mib(d?.run?.samples.at(-1)?.hwmKb)}); 5000 pods + 5000 NADs: not measured | ${verdict(t.daemonLargestKb / 1024, T.daemonMiB, ' MiB').text} (largest measured); 5000/5000 **not measured** |`,
+    `| daemon memory reported, ≤ ${T.daemonMiB} MiB at the largest | idle ${mib(d?.oursIdle?.rssKb)}, after ${d?.run?.pods ?? '–'} pods ${mib(d?.run?.samples.at(-1)?.rssKb)} (peak ${mib(d?.run?.samples.at(-1)?.hwmKb)}); ${kube ? `${kube.pods} pods + ${kube.nads} NADs cached ${mib(kubeLast.rssKb)} (peak ${mib(kubeLast.hwmKb)})` : '5000 pods + 5000 NADs: not measured'} | ${verdict(t.daemonLargestKb / 1024, T.daemonMiB, ' MiB').text} (largest measured)${kube ? '' : '; 5000/5000 **not measured**'} |`,
     `| thin mode's figures stay in the report | sections 1–5 and issue 7's targets below | **reported** |`,
   ];
 }

@@ -100,7 +100,7 @@ function expectParallelDels(lines: readonly string[], alone?: string): void {
   expect(startsAndEnds(lines).sort()).toEqual(oneAtATime('DEL', IFNAMES).sort());
   expectBefore(lines, 'end DEL net6', 'start DEL net5');
   if (alone === undefined) return;
-  const at = IFNAMES.indexOf(alone);
+  const at = (IFNAMES as readonly string[]).indexOf(alone);
   for (const later of IFNAMES.slice(at + 1)) expectBefore(lines, `end DEL ${later}`, `start DEL ${alone}`);
   for (const earlier of IFNAMES.slice(0, at)) expectBefore(lines, `end DEL ${alone}`, `start DEL ${earlier}`);
 }

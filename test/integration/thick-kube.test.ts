@@ -100,7 +100,7 @@ describe('thick mode: the seed pod through multus-shim and multus daemon (Kubern
       // The first ADD in the namespace starts its NAD informer (a list); the pod came through the node's watch,
       // or, when the ADD was faster than the watch event, with one GET.
       expect(reads()).toContain(
-        `/apis/k8s.cni.cncf.io/v1/namespaces/${NAMESPACE}/network-attachment-definitions?limit=500`,
+        `/apis/k8s.cni.cncf.io/v1/namespaces/${NAMESPACE}/network-attachment-definitions?limit=100`,
       );
       expect(podRequests(server, pod.namespace, pod.name, 'GET').length).toBeLessThanOrEqual(1);
       expectShimSuccess(await runShim({ ...call, command: 'DEL' }));

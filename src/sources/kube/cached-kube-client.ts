@@ -42,10 +42,17 @@ function podInfo(object: Record<string, unknown>): PodInfo {
   };
 }
 
-/** The object without what multus never reads and can be large (managedFields). */
+/** kubectl's copy of the whole object, in an annotation that multus never reads. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** The object without what multus never reads and can be large (managedFields, kubectl's last-applied copy). */
 function trimmed(object: Record<string, unknown>): Record<string, unknown> {
-  if (!isObject(object['metadata']) || !('managedFields' in object['metadata'])) return object;
+  if (!isObject(object['metadata'])) return object;
   const { managedFields: _dropped, ...metadata } = object['metadata'];
+  if (isObject(metadata['annotations']) && LAST_APPLIED in metadata['annotations']) {
+    const { [LAST_APPLIED]: _copy, ...annotations } = metadata['annotations'];
+    metadata['annotations'] = annotations;
+  }
   return { ...object, metadata };
 }
 

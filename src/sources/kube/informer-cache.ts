@@ -44,7 +44,9 @@ export interface InformerTuning {
 }
 
 export const DEFAULT_TUNING: InformerTuning = {
-  pageSize: 500,
+  // Small pages: a page of 5000-node-pod-sized objects is parsed whole, and its garbage is the
+  // daemon's memory peak (500 pods a page: 3.6 MB of JSON; docs/performance.md, section 6).
+  pageSize: 100,
   watchTimeoutSeconds: 300,
   backoffMs: 500,
   maxBackoffMs: 30_000,

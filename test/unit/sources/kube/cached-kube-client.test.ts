@@ -72,7 +72,7 @@ describe('getPod', () => {
       resourceVersion: '5',
       annotations: { 'k8s.v1.cni.cncf.io/networks': 'net-a' },
     });
-    expect(api.lists).toEqual([{ path: PODS, query: { limit: '500', fieldSelector: 'spec.nodeName=node1' } }]);
+    expect(api.lists).toEqual([{ path: PODS, query: { limit: '100', fieldSelector: 'spec.nodeName=node1' } }]);
     (await api.watchNumber(1)).emit('MODIFIED', podObject('a', '6', { x: 'y' }));
     await expect(kube.getPod('ns1', 'a')).resolves.toMatchObject({ resourceVersion: '6', annotations: { x: 'y' } });
     expect(single.calls).toEqual([]);
@@ -137,20 +137,25 @@ describe('getObject', () => {
     ]);
   });
 
-  test('a cluster-scoped object (the CRD check) is watched by name; managedFields are not kept', async () => {
+  test("a cluster-scoped object (the CRD check) is watched by name; managedFields, kubectl's copy not kept", async () => {
     const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+    const annotations = { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":1}', keep: 'me' };
     collections.set(crds, [
-      kubeObject(undefined, 'networks.kubernetes.com', '2', { metadata: { managedFields: [{}] } }),
+      kubeObject(undefined, 'networks.kubernetes.com', '2', { metadata: { managedFields: [{}], annotations } }),
     ]);
     const kube = make({ nodeName: undefined });
     const crd = await kube.getObject(NETWORK_CRD);
     expect(crd).toMatchObject({ metadata: { name: 'networks.kubernetes.com' } });
     expect(crd?.['metadata']).not.toHaveProperty('managedFields');
+    expect(crd?.['metadata']).toMatchObject({ annotations: { keep: 'me' } });
+    expect((crd?.['metadata'] as { annotations: object }).annotations).not.toHaveProperty(
+      'kubectl.kubernetes.io/last-applied-configuration',
+    );
     // The caller gets its own copy: changing it changes nothing cached.
     (crd?.['metadata'] as Record<string, unknown>)['name'] = 'changed';
     await expect(kube.getObject(NETWORK_CRD)).resolves.toMatchObject({ metadata: { name: 'networks.kubernetes.com' } });
     expect(api.lists).toEqual([
-      { path: crds, query: { limit: '500', fieldSelector: 'metadata.name=networks.kubernetes.com' } },
+      { path: crds, query: { limit: '100', fieldSelector: 'metadata.name=networks.kubernetes.com' } },
     ]);
   });
 

@@ -32,8 +32,8 @@ test('pods of the node and NADs from informers: no GET; served from the caches w
   await expect(kube.getObject(nadRef('ns1', 'net'))).resolves.toMatchObject({ spec: { config: '{"type":"bridge"}' } });
   await expect(kube.getObject(nadRef('ns1', 'other'))).resolves.toBeUndefined();
   expect(requests().filter((r) => !r.includes('watch=true'))).toEqual([
-    'GET /api/v1/pods?limit=500&fieldSelector=spec.nodeName%3Dnode1 200',
-    'GET /apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions?limit=500 200',
+    'GET /api/v1/pods?limit=100&fieldSelector=spec.nodeName%3Dnode1 200',
+    'GET /apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions?limit=100 200',
   ]);
   for (let i = 0; i < 1000 && !provider.status().every((s) => s.synced); i++)
     await new Promise((r) => setTimeout(r, 10));
@@ -90,11 +90,11 @@ describe('daemonKubeCache', () => {
     const kubeconfig = server.writeKubeconfig();
     provider = make({ kubeconfig }, { MULTUS_NODE_NAME: 'env-node' }, 'config-node');
     for (let i = 0; i < 1000 && server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(server.requests[0]?.query).toBe('?limit=500&fieldSelector=spec.nodeName%3Denv-node');
+    expect(server.requests[0]?.query).toBe('?limit=100&fieldSelector=spec.nodeName%3Denv-node');
     await provider?.close();
     provider = make({ kubeconfig }, {}, 'config-node');
     for (let i = 0; i < 1000 && server.requests.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(server.requests.map((r) => r.query)).toContain('?limit=500&fieldSelector=spec.nodeName%3Dconfig-node');
+    expect(server.requests.map((r) => r.query)).toContain('?limit=100&fieldSelector=spec.nodeName%3Dconfig-node');
   });
 
   test('in a pod without a kubeconfig among the defaults: a provider for the kubeconfigs requests name', () => {
