@@ -137,7 +137,7 @@ describe('getObject', () => {
     ]);
   });
 
-  test("a cluster-scoped object (the CRD check) is watched by name; managedFields, kubectl's copy not kept", async () => {
+  test('a cluster-scoped object (the CRD check) is watched by name, without managedFields, last-applied', async () => {
     const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
     const annotations = { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":1}', keep: 'me' };
     collections.set(crds, [
