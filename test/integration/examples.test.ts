@@ -240,7 +240,8 @@ describe("docs/kubernetes.md's NetworkAttachmentDefinition walkthrough after mul
     const annotations = (doc.metadata?.['annotations'] ?? {}) as Record<string, string>;
     const pod = { namespace, name, uid: randomUUID() };
     cluster.server.addPod({ ...pod, annotations });
-    const netnsName = `${ws.prefix}${name.slice(0, 3)}`;
+    // <tag><pid>-…, as every test file names its namespaces: the podman test tells them from podman's.
+    const netnsName = `${ws.prefix}-${name.slice(0, 3)}`;
     const netns = createNetns(netnsName, cleanup);
     linksForDefaultRoutes(netnsName, annotations);
     rmSync(join(binDir, 'records'), { recursive: true, force: true });
