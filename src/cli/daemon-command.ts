@@ -11,6 +11,7 @@ import type { PluginHandlers } from '../core/skel';
 import { TOKENS } from '../core/tokens';
 import { MeteringExecutor } from '../daemon/metering-executor';
 import { DaemonMetrics, serveMetrics, type MetricsEndpoint } from '../daemon/metrics';
+import { realEvery, runtimeCollect, startHeapTrim } from '../daemon/heap-trim';
 import { DaemonServer } from '../daemon/server';
 import { FixedConfigDefaults } from '../runtime/daemon-config-defaults';
 import { daemonKubeCache } from '../sources/kube/caching-kube-client-provider';
@@ -135,7 +136,14 @@ async function serve(file: string, io: CliIo): Promise<number> {
   });
   log.info({ socket: config.socketPath, config: file, metricsPort: endpoint?.port }, 'multus daemon serving');
   io.err(`multus daemon: serving ${config.socketPath} (config ${file})\n`);
+  const stopTrim = startHeapTrim({
+    collect: runtimeCollect(),
+    served: () => server.served,
+    everyMs: 1000,
+    every: realEvery,
+  });
   const signal = await stopped;
+  stopTrim();
   log.info({ signal, inFlight: server.inFlight }, 'multus daemon stopping');
   await server.stop(config.shutdownTimeoutMs);
   await kubeCache?.close();

@@ -146,6 +146,7 @@ export class DaemonServer {
   private readonly running = new Set<Promise<void>>();
   private ino: number | undefined;
   private stopping = false;
+  private finished = 0;
 
   constructor(private readonly options: DaemonServerOptions) {
     this.gate = new RequestGate(options.maxConcurrentRequests, options.maxQueuedRequests);
@@ -161,6 +162,11 @@ export class DaemonServer {
 
   get queued(): number {
     return this.gate.queued;
+  }
+
+  /** Calls run to their end so far (answered or not). */
+  get served(): number {
+    return this.finished;
   }
 
   async start(): Promise<void> {
@@ -235,6 +241,7 @@ export class DaemonServer {
       answer(res, 200, { version: PROTOCOL_VERSION, requestId: call.requestId, exitCode, stdout });
     } finally {
       clearTimeout(timer);
+      this.finished += 1;
       leave();
     }
   }

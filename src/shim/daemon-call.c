@@ -143,7 +143,7 @@ static int dechunk(const char *p, size_t n, buf_t *out) {
     if (!eol) return 0;
     char *stop;
     unsigned long size = strtoul(p, &stop, 16);
-    if (stop == p || (*stop != '\r' && *stop != ';')) return -1;
+    if (stop == p || (*stop != '\r' && *stop != ';') || size > MAX_ANSWER_BYTES) return -1;
     p = eol + 2;
     if (size == 0) return 1;
     if ((size_t)(end - p) < size + 2) return 0;

@@ -164,6 +164,12 @@ describe("what the shim does with the daemon's answer", () => {
       {},
       'broke off',
     ],
+    [
+      'a chunk larger than any answer could be',
+      (req) => req.socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc'),
+      {},
+      'not valid chunked HTTP',
+    ],
     ['the connection closes with no answer', (req) => req.socket.destroy(), {}, 'was lost before it answered'],
     ['HTTP 200 without a CNI answer', (_req, res) => res.writeHead(200).end('not json'), {}, 'without a CNI answer'],
     ['no answer within daemonTimeoutSeconds', () => undefined, { daemonTimeoutSeconds: 1 }, 'no answer within 1 s'],
