@@ -51,7 +51,7 @@ function startupTable(v) {
 const ROWS = {
   1: ['direct-1', 'multus-seq-1', 'multus-par-1'],
   3: ['direct-3', 'multus-seq-3', 'multus-par-3', 'thick-seq-3', 'go-thin-3', 'go-thick-3', 'reference-3'],
-  8: ['direct-8', 'multus-seq-8', 'multus-par-8', 'thick-seq-8', 'thick-par-8'],
+  8: ['direct-8', 'direct-par-8', 'multus-seq-8', 'multus-par-8', 'thick-seq-8', 'thick-par-8'],
 };
 
 function podTable(v, d) {
@@ -87,6 +87,11 @@ function podTable(v, d) {
     const p = d.pods[n];
     out.push(`| ${n} | dist/multus | ${f1(p.seq)} | ${f1(p.par)} | ${f2(p.parOverSeq)} | ${f2(p.parOverSeqAdd)} |`);
   }
+  const [d8, dp8] = [v['direct-8'], v['direct-par-8']];
+  if (d8 && dp8)
+    out.push(
+      `| 8 | called directly, all at once (the machine's floor) | ${f1(d8.total.median)} | ${f1(dp8.total.median)} | ${f2(dp8.total.median / d8.total.median)} | ${f2(dp8.add.median / d8.add.median)} |`,
+    );
   const [s8, p8] = [v['thick-seq-8'], v['thick-par-8']];
   if (s8 && p8)
     out.push(

@@ -8,7 +8,7 @@ import { goIfnames, goShimConfig, goThickEnv, goThinConfig } from './go.mjs';
 import { CNI_BIN, fileConfig, ifnames, kubeConfig, NETWORKS_ANNOTATION } from './pods.mjs';
 import { standinDelegates, standinDir } from './memory.mjs';
 import { addEntry, withTime } from './rss.mjs';
-import { directPod, pluginPod, versionOf } from './variants.mjs';
+import { directParallelPod, directPod, pluginPod, versionOf } from './variants.mjs';
 
 /** Labels shared by the tables. */
 export const THICK = 'dist/multus-shim → dist/multus daemon';
@@ -55,6 +55,18 @@ function thinPods({ multus, pool, dirs, host }, n) {
       delegates,
       netns: host.addNetns(`d${n}`),
     }),
+    ...(n === 8
+      ? [
+          directParallelPod({
+            id: 'direct-par-8',
+            label: '8 called directly, all at once',
+            group: 'pod8',
+            delegates,
+            netns: host.addNetns('dp8'),
+            dir: host.dir('direct-par'),
+          }),
+        ]
+      : []),
   ];
 }
 
