@@ -17,11 +17,18 @@ export interface RunningMultus {
   readonly done: Promise<SignalledRun>;
 }
 
+/** Which binary a runtime runs (dist/multus by default), and stdin to send instead of the config's JSON. */
+export interface StartOptions {
+  readonly bin?: string;
+  readonly rawStdin?: string;
+}
+
 /** Spawns multus as a runtime does (env built from scratch, config on stdin) and returns at once. */
-export function startMultus(call: MultusCall): RunningMultus {
+export function startMultus(call: MultusCall, options: StartOptions = {}): RunningMultus {
   const env = multusEnv(call);
   const started = Date.now();
-  const child = spawn(MULTUS_BIN, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const bin = options.bin ?? MULTUS_BIN;
+  const child = spawn(bin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const done = new Promise<SignalledRun>((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -39,7 +46,8 @@ export function startMultus(call: MultusCall): RunningMultus {
         } catch {
           reject(
             new Error(
-              `${call.command}: stdout is not one JSON document: ${JSON.stringify(stdout)}\nstderr:\n${stderr}`,
+              `${bin} ${call.command}: stdout is not one JSON document: ${JSON.stringify(stdout)}\n` +
+                `stderr:\n${stderr}`,
             ),
           );
           return;
@@ -48,7 +56,7 @@ export function startMultus(call: MultusCall): RunningMultus {
       resolve({ exitCode, signal, stdout, stderr, json, ms: Date.now() - started });
     });
   });
-  child.stdin?.end(JSON.stringify(call.config));
+  child.stdin?.end(options.rawStdin ?? JSON.stringify(call.config));
   return { child, done };
 }
 

@@ -12,8 +12,8 @@ import {
 import { dirname, join } from 'node:path';
 import { getStatus } from '../../support/daemon-socket';
 import type { Cleanup } from './cleanup';
-import { isRunning, sleep, type RunningMultus, type SignalledRun } from './fault-run';
-import { assertIntegrationPrerequisites, CALLER_PATH, MULTUS_BIN, multusEnv, type MultusCall } from './run-multus';
+import { isRunning, sleep, startMultus, type RunningMultus, type SignalledRun } from './fault-run';
+import { assertIntegrationPrerequisites, CALLER_PATH, MULTUS_BIN, type MultusCall } from './run-multus';
 
 /**
  * Thick mode from the outside: a `multus daemon` started with a temp daemon config in its own
@@ -36,32 +36,7 @@ export function assertThickPrerequisites(): void {
  * `rawStdin` replaces the config's JSON, byte for byte.
  */
 export function startShim(call: MultusCall, rawStdin?: string): RunningMultus {
-  const started = Date.now();
-  const child = spawn(SHIM_BIN, [], { env: multusEnv(call), stdio: ['pipe', 'pipe', 'pipe'] });
-  const done = new Promise<SignalledRun>((resolve, reject) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (c: Buffer) => out.push(c));
-    child.stderr?.on('data', (c: Buffer) => err.push(c));
-    child.stdin?.on('error', () => undefined);
-    child.on('error', reject);
-    child.on('close', (exitCode, signal) => {
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
-      let json: Record<string, unknown> | undefined;
-      try {
-        json = stdout.trim() === '' ? undefined : (JSON.parse(stdout) as Record<string, unknown>);
-      } catch {
-        reject(
-          new Error(`shim ${call.command}: stdout is not one JSON document: ${JSON.stringify(stdout)}\n${stderr}`),
-        );
-        return;
-      }
-      resolve({ exitCode, signal, stdout, stderr, json, ms: Date.now() - started });
-    });
-  });
-  child.stdin?.end(rawStdin ?? JSON.stringify(call.config));
-  return { child, done };
+  return startMultus(call, { bin: SHIM_BIN, rawStdin });
 }
 
 /** Runs the shim once and waits for it. */
