@@ -13,7 +13,7 @@ import {
   rejected,
   unreachable,
 } from './kube-errors';
-import { type ClientNodeModule, type LoadedKubeconfig, loadKubeconfig } from './load-kubeconfig';
+import { httpsOptions, importAndLoadKubeconfig, type LoadedKubeconfig } from './load-kubeconfig';
 import { HttpStatusError, RestTransport } from './rest-transport';
 
 /** The parts of a pod multus reads. */
@@ -267,24 +267,8 @@ export class ClientNodeKubeClientProvider implements KubeClientProvider {
   }
 
   private async create(kubeconfigPath: string): Promise<KubeClient> {
-    let k8s: ClientNodeModule;
-    try {
-      k8s = await import('@kubernetes/client-node/dist/config.js');
-    } catch (err) {
-      throw toCniError(err, 'cannot load @kubernetes/client-node');
-    }
-    const loaded = loadKubeconfig(k8s, kubeconfigPath);
-    const tls: RequestOptions = {};
-    try {
-      await loaded.kubeConfig.applyToHTTPSOptions(tls);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new CniError(
-        CniCode.InvalidConfig,
-        `kubeconfig ${kubeconfigPath}: cannot set up TLS and credentials for user "${loaded.user}": ${why}`,
-        { cause: err },
-      );
-    }
+    const loaded = await importAndLoadKubeconfig(kubeconfigPath);
+    const tls = await httpsOptions(loaded, kubeconfigPath);
     return new ClientNodeKubeClient(loaded, tls, this.options);
   }
 }

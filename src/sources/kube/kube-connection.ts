@@ -1,13 +1,12 @@
 import { promises as fs } from 'node:fs';
-import type { RequestOptions } from 'node:https';
 import { resolve } from 'node:path';
-import { CniCode, CniError, toCniError } from '../../core/errors';
+import { toCniError } from '../../core/errors';
 import { isObject } from '../../core/json';
 import type { KubeClient } from '../../core/ports/kube-client';
 import type { Logger } from '../../core/ports/logger';
 import { ClientNodeKubeClient, type ClientNodeKubeClientOptions } from './client-node-kube-client';
 import { HttpListWatchApi, type ListWatchApi } from './list-watch-api';
-import { type ClientNodeModule, type LoadedKubeconfig, loadKubeconfig } from './load-kubeconfig';
+import { httpsOptions, importAndLoadKubeconfig, type LoadedKubeconfig } from './load-kubeconfig';
 
 /** The API as one set of credentials reaches it: single calls, and lists and watches. */
 export interface Connected {
@@ -122,27 +121,11 @@ export class KubeConnection {
    * the read is seen on the next call.
    */
   private async load(): Promise<Connected> {
-    let k8s: ClientNodeModule;
-    try {
-      k8s = await import('@kubernetes/client-node/dist/config.js');
-    } catch (err) {
-      throw toCniError(err, 'cannot load @kubernetes/client-node');
-    }
     const configPrint = await fingerprint(this.kubeconfigPath);
-    const loaded = loadKubeconfig(k8s, this.kubeconfigPath);
+    const loaded = await importAndLoadKubeconfig(this.kubeconfigPath);
     const files = await credentialFiles(this.kubeconfigPath, loaded);
     const print = [configPrint, ...(await Promise.all(files.map(fingerprint)))].join('|');
-    const tls: RequestOptions = {};
-    try {
-      await loaded.kubeConfig.applyToHTTPSOptions(tls);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new CniError(
-        CniCode.InvalidConfig,
-        `kubeconfig ${this.kubeconfigPath}: cannot set up TLS and credentials for user "${loaded.user}": ${why}`,
-        { cause: err },
-      );
-    }
+    const tls = await httpsOptions(loaded, this.kubeconfigPath);
     const connected: Connected = {
       client: new ClientNodeKubeClient(loaded, tls, this.options.client),
       api: new HttpListWatchApi(loaded.server, tls, this.options.watchIdleMs ?? 330_000),

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { CniCode, CniError } from '../../core/errors';
+import type { RequestOptions } from 'node:https';
+import { CniCode, CniError, toCniError } from '../../core/errors';
 
 /**
  * The part of client-node multus loads, lazily: KubeConfig (kubeconfig parsing, every auth
@@ -67,4 +68,34 @@ export function loadKubeconfig(k8s: ClientNodeModule, path: string): LoadedKubec
     );
   }
   return { kubeConfig, server, user: kubeConfig.getCurrentUser()?.name ?? '(none)' };
+}
+
+/**
+ * Imports client-node's kubeconfig module and reads `path` with it. The import happens here, on
+ * first use, never at module load: a pod served from files alone does not pay for it.
+ */
+export async function importAndLoadKubeconfig(path: string): Promise<LoadedKubeconfig> {
+  let k8s: ClientNodeModule;
+  try {
+    k8s = await import('@kubernetes/client-node/dist/config.js');
+  } catch (err) {
+    throw toCniError(err, 'cannot load @kubernetes/client-node');
+  }
+  return loadKubeconfig(k8s, path);
+}
+
+/** node:https options with the kubeconfig's CA and credentials; code 7 naming the user when they fail. */
+export async function httpsOptions(loaded: LoadedKubeconfig, path: string): Promise<RequestOptions> {
+  const tls: RequestOptions = {};
+  try {
+    await loaded.kubeConfig.applyToHTTPSOptions(tls);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `kubeconfig ${path}: cannot set up TLS and credentials for user "${loaded.user}": ${why}`,
+      { cause: err },
+    );
+  }
+  return tls;
 }
