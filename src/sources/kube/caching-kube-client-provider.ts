@@ -5,6 +5,7 @@ import type { AnnotationWriterTuning } from './annotation-writer';
 import { CachedKubeClient, type CacheSettings } from './cached-kube-client';
 import { DEFAULT_TUNING, type InformerStatus, type InformerTuning } from './informer-cache';
 import { type Connected, KubeConnection, type KubeConnectionOptions } from './kube-connection';
+import { ClientMemo } from './client-memo';
 
 export type { InformerStatus } from './informer-cache';
 
@@ -41,7 +42,7 @@ const SILENT: Logger = {
  * {@link status} is what the metrics export about the caches.
  */
 export class CachingKubeClientProvider implements KubeClientProvider {
-  private readonly clients = new Map<string, Promise<CachedKubeClient>>();
+  private readonly clients = new ClientMemo<CachedKubeClient>();
   /** The clients made so far, for {@link status}. */
   private readonly made = new Set<CachedKubeClient>();
   private readonly settings: CacheSettings;
@@ -59,13 +60,7 @@ export class CachingKubeClientProvider implements KubeClientProvider {
   }
 
   get(kubeconfigPath: string): Promise<KubeClient> {
-    let client = this.clients.get(kubeconfigPath);
-    if (client === undefined) {
-      client = this.create(kubeconfigPath);
-      this.clients.set(kubeconfigPath, client);
-      client.catch(() => this.clients.delete(kubeconfigPath));
-    }
-    return client;
+    return this.clients.get(kubeconfigPath, (path) => this.create(path));
   }
 
   /**
@@ -86,8 +81,7 @@ export class CachingKubeClientProvider implements KubeClientProvider {
 
   /** Stops every informer and retry: the daemon can exit (open watches would keep it alive). */
   async close(): Promise<void> {
-    await Promise.allSettled(this.clients.values());
-    this.clients.clear();
+    await Promise.allSettled(this.clients.takeAll());
     const made = [...this.made];
     this.made.clear();
     await Promise.all(made.map((client) => client.close()));

@@ -38,6 +38,7 @@ function objectPath(ref: ObjectRef): string {
   return `/apis/${ref.group}/${ref.version}${scope}/${ref.plural}/${encodeURIComponent(ref.name)}`;
 }
 import { type AttemptTimer, Deadline, realAttemptTimer, realSleep, type RetryPolicy, retrying } from './retry';
+import { ClientMemo } from './client-memo';
 
 /** Tuning of the client; the defaults keep a whole operation within about four seconds. */
 export interface ClientNodeKubeClientOptions {
@@ -252,18 +253,12 @@ export class ClientNodeKubeClient implements KubeClient {
  * tens of milliseconds that loading it costs.
  */
 export class ClientNodeKubeClientProvider implements KubeClientProvider {
-  private readonly clients = new Map<string, Promise<KubeClient>>();
+  private readonly clients = new ClientMemo<KubeClient>();
 
   constructor(private readonly options: ClientNodeKubeClientOptions = {}) {}
 
   get(kubeconfigPath: string): Promise<KubeClient> {
-    let client = this.clients.get(kubeconfigPath);
-    if (client === undefined) {
-      client = this.create(kubeconfigPath);
-      this.clients.set(kubeconfigPath, client);
-      client.catch(() => this.clients.delete(kubeconfigPath));
-    }
-    return client;
+    return this.clients.get(kubeconfigPath, (path) => this.create(path));
   }
 
   private async create(kubeconfigPath: string): Promise<KubeClient> {
