@@ -1,5 +1,8 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import type { Logger } from '../../src/core/ports/logger';
+import type { PluginHandlers } from '../../src/core/skel';
+import type { DaemonServerOptions } from '../../src/daemon/server';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -137,4 +140,25 @@ function replyComplete(raw: string): boolean {
 /** An HTTP request's head for POST /v1/cni with `length` bytes of body to come. */
 export function postHead(length: number, path = CNI_CALL_PATH): string {
   return `POST ${path} HTTP/1.1\r\nHost: multus\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+}
+
+/** A daemon server's options for a unit test: roomy limits, always ready; `overrides` win. */
+export function testServerOptions(
+  socketPath: string,
+  plugin: PluginHandlers,
+  log: Logger,
+  overrides: Partial<DaemonServerOptions> = {},
+): DaemonServerOptions {
+  return {
+    socketPath,
+    plugin,
+    log,
+    maxConcurrentRequests: 4,
+    maxQueuedRequests: 4,
+    maxRequestBytes: 64 * 1024,
+    requestTimeoutMs: 60_000,
+    bodyTimeoutMs: 10_000,
+    notReady: () => Promise.resolve(undefined),
+    ...overrides,
+  };
 }

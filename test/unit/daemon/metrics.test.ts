@@ -14,6 +14,7 @@ import {
 import { MeteringExecutor } from '../../../src/daemon/metering-executor';
 import { PROTOCOL_VERSION } from '../../../src/daemon/protocol';
 import { DaemonServer } from '../../../src/daemon/server';
+import { testServerOptions } from '../../support/daemon-socket';
 import { FakeExecutor, RecordingLogger } from '../../../src/testing/fakes';
 import { useTempDir } from '../../support/temp-dir';
 
@@ -306,18 +307,9 @@ describe('DaemonMetrics observing a DaemonServer', () => {
     } as unknown as PluginHandlers;
     const metrics = new DaemonMetrics({ fallbackLog: join(tmp(), 'f.log'), processMetrics: false });
     const socketPath = join(tmp(), 'multus.sock');
-    const server = new DaemonServer({
-      socketPath,
-      plugin,
-      log: new RecordingLogger(),
-      maxConcurrentRequests: 4,
-      maxQueuedRequests: 4,
-      maxRequestBytes: 64 * 1024,
-      requestTimeoutMs: 60_000,
-      bodyTimeoutMs: 10_000,
-      notReady: () => Promise.resolve(undefined),
-      observer: metrics,
-    });
+    const server = new DaemonServer(
+      testServerOptions(socketPath, plugin, new RecordingLogger(), { observer: metrics }),
+    );
     metrics.watch(server);
     await server.start();
     try {

@@ -7,6 +7,7 @@ import type { PluginHandlers } from '../../../src/core/skel';
 import { DaemonServer, type DaemonServerOptions } from '../../../src/daemon/server';
 import { RecordingLogger } from '../../support/fakes';
 import {
+  testServerOptions,
   callBody,
   exchange,
   getStatus,
@@ -103,18 +104,7 @@ describe('DaemonServer', () => {
     plugin = new ScriptedPlugin();
     log = new RecordingLogger();
     socket = join(dir(), 'run', 'multus.sock');
-    server = new DaemonServer({
-      socketPath: socket,
-      plugin,
-      log,
-      maxConcurrentRequests: 4,
-      maxQueuedRequests: 4,
-      maxRequestBytes: 64 * 1024,
-      requestTimeoutMs: 60_000,
-      bodyTimeoutMs: 10_000,
-      notReady: () => Promise.resolve(undefined),
-      ...options,
-    });
+    server = new DaemonServer(testServerOptions(socket, plugin, log, options));
     await server.start();
     return server;
   }
