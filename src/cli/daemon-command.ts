@@ -11,7 +11,7 @@ import type { PluginHandlers } from '../core/skel';
 import { TOKENS } from '../core/tokens';
 import { MeteringExecutor } from '../daemon/metering-executor';
 import { DaemonMetrics, serveMetrics, type MetricsEndpoint } from '../daemon/metrics';
-import { realEvery, runtimeCollect, startHeapTrim } from '../daemon/heap-trim';
+import { HEAP_TRIM_DEFAULTS, realEvery, runtimeCollect, startHeapTrim } from '../daemon/heap-trim';
 import { DaemonServer } from '../daemon/server';
 import { FixedConfigDefaults } from '../runtime/daemon-config-defaults';
 import { daemonKubeCache } from '../sources/kube/caching-kube-client-provider';
@@ -137,9 +137,10 @@ async function serve(file: string, io: CliIo): Promise<number> {
   log.info({ socket: config.socketPath, config: file, metricsPort: endpoint?.port }, 'multus daemon serving');
   io.err(`multus daemon: serving ${config.socketPath} (config ${file})\n`);
   const stopTrim = startHeapTrim({
+    ...HEAP_TRIM_DEFAULTS,
     collect: runtimeCollect(),
     served: () => server.served,
-    everyMs: 1000,
+    inFlight: () => server.inFlight,
     every: realEvery,
   });
   const signal = await stopped;
