@@ -50,7 +50,7 @@ export { interfaceNameProblem } from './core/cni-env';
 
 // Delegate configs, the executor port, results per CNI version.
 export type { DelegateConf } from './core/plan';
-export type { DelegateEnv, ExecRequest, Executor } from './core/ports/executor';
+export type { DelegateEnv, ExecRequest, Executor, HostLink } from './core/ports/executor';
 export {
   parseResult,
   convertResult,

@@ -1,5 +1,5 @@
 import { CniError } from '../core/errors';
-import type { ExecRequest, Executor } from '../core/ports/executor';
+import type { ExecRequest, Executor, HostLink } from '../core/ports/executor';
 
 /** One delegate run as the metrics see it. */
 export interface ExecOutcome {
@@ -21,7 +21,8 @@ export interface ExecObserver {
  * The Executor port with a meter around it: each delegate run is timed and reported with its
  * type, command and outcome, then answered exactly as the wrapped executor answered it. The
  * daemon binds it over the one real executor, so every adapter's runs are counted without any
- * adapter knowing; host tools (`ip`, `nsenter`) are passed through uncounted.
+ * adapter knowing; host tools (`ip`, `nsenter`) and host-link
+ * lookups are passed through uncounted.
  */
 export class MeteringExecutor implements Executor {
   constructor(
@@ -43,6 +44,10 @@ export class MeteringExecutor implements Executor {
 
   runTool(file: string, args: readonly string[]): Promise<string> {
     return this.inner.runTool(file, args);
+  }
+
+  hostLink(name: string): Promise<HostLink | undefined> {
+    return this.inner.hostLink(name);
   }
 
   private report(request: ExecRequest, code: number | undefined, started: number): void {

@@ -1,7 +1,7 @@
 import { CniCode, CniError } from '../core/errors';
 import type { Clock } from '../core/ports/clock';
 import type { ContainerLock, HeldLock } from '../core/ports/container-lock';
-import type { ExecRequest, Executor } from '../core/ports/executor';
+import type { ExecRequest, Executor, HostLink } from '../core/ports/executor';
 import type { FileProbe } from '../core/ports/file-probe';
 import type { Logger, LoggerFactory, LogSettings } from '../core/ports/logger';
 import type { PluginVersionQuery, PluginVersions } from '../core/ports/plugin-versions';
@@ -49,6 +49,15 @@ export class FakeExecutor implements Executor {
   runTool(file: string, args: readonly string[]): Promise<string> {
     this.tools.push([file, ...args].join(' '));
     return Promise.resolve('');
+  }
+
+  /** Host links looked up, by name. */
+  readonly links: string[] = [];
+
+  /** Every link exists, with mtu 1500; a test scripting the host overrides this. */
+  hostLink(name: string): Promise<HostLink | undefined> {
+    this.links.push(name);
+    return Promise.resolve({ name, mtu: 1500 });
   }
 
   /** `"ADD bridge net0"` lines, for asserting order. */

@@ -7,7 +7,14 @@ import type {
   Executor,
   VerifyContext,
 } from '../../../src/index';
-import { macvlanProblems, masterLinkProblem } from './macvlan-conf';
+import { ipLinkMtu, macvlanProblems, masterLinkProblem } from './macvlan-conf';
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : JSON.stringify(err);
+}
+
+/** A master looked for: there (with its mtu when known), or not (with why, when the lookup failed). */
+type MasterLookup = { exists: true; mtu: number | undefined } | { exists: false; cause?: unknown };
 
 /**
  * Makes the macvlan adapter class from the adapter API. The base class comes from the API
@@ -62,41 +69,52 @@ export function macvlanAdapterClass(api: AdapterApi) {
     private async withoutMissingMaster(call: DelegateInvocation): Promise<DelegateInvocation> {
       const master = call.conf['master'];
       if (typeof master !== 'string' || call.conf['linkInContainer'] === true) return call;
-      const found = await this.executor.runTool('ip', ['-j', 'link', 'show', 'dev', master]).then(
-        () => true,
-        () => false,
-      );
-      if (found) return call;
+      if ((await this.onHost(master)).exists) return call;
       const { master: _master, mtu: _mtu, ...conf } = call.conf;
       return { ...call, conf };
     }
 
     /**
-     * `ip -j link show dev <master>` through the executor (the multus process never enters a
-     * namespace): on the host, or through nsenter in the pod's namespace for `linkInContainer`.
+     * The master, and its mtu against the config's: on the host through the executor's host-link
+     * lookup (sysfs, no process), or for `linkInContainer` with `ip -j link show dev <master>`
+     * through nsenter in the pod's namespace (the multus process never enters a namespace).
      * No `master`: the plugin picks the default route's interface itself.
      */
     private async checkMaster(conf: DelegateConf, netns: string): Promise<void> {
       const master = conf['master'];
       if (typeof master !== 'string') return;
       const inPod = conf['linkInContainer'] === true;
-      const show = ['-j', 'link', 'show', 'dev', master];
-      let output: string;
-      try {
-        output = inPod
-          ? await this.executor.runTool('nsenter', [`--net=${netns}`, '--', 'ip', ...show])
-          : await this.executor.runTool('ip', show);
-      } catch (err) {
+      const found = await (inPod ? this.inPod(master, netns) : this.onHost(master));
+      if (!found.exists) {
         const where = inPod ? "in the pod's network namespace" : 'on this host';
-        const why = err instanceof api.CniError ? err.msg : String(err);
+        const { cause } = found;
+        const why = cause === undefined ? undefined : cause instanceof api.CniError ? cause.msg : errorText(cause);
         throw new api.CniError(
           api.CniCode.InvalidConfig,
           `master "${master}" was not found ${where}; nothing was run`,
-          { details: why, cause: err },
+          {
+            ...(why === undefined ? {} : { details: why }),
+            cause,
+          },
         );
       }
-      const problem = masterLinkProblem(master, output, conf['mtu']);
+      const problem = masterLinkProblem(master, found.mtu, conf['mtu']);
       if (problem !== undefined) throw new api.CniError(api.CniCode.InvalidConfig, `${problem}; nothing was run`);
+    }
+
+    private onHost(master: string): Promise<MasterLookup> {
+      return this.executor.hostLink(master).then(
+        (link): MasterLookup => (link === undefined ? { exists: false } : { exists: true, mtu: link.mtu }),
+        (cause: unknown): MasterLookup => ({ exists: false, cause }),
+      );
+    }
+
+    private inPod(master: string, netns: string): Promise<MasterLookup> {
+      const show = ['nsenter', `--net=${netns}`, '--', 'ip', '-j', 'link', 'show', 'dev', master] as const;
+      return this.executor.runTool(show[0], show.slice(1)).then(
+        (output): MasterLookup => ({ exists: true, mtu: ipLinkMtu(output) }),
+        (cause: unknown): MasterLookup => ({ exists: false, cause }),
+      );
     }
   };
 }

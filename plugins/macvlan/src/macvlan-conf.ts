@@ -42,21 +42,24 @@ export function macvlanProblems(conf: DelegateConf, origin: string, api: Macvlan
   return problems;
 }
 
-/**
- * Judges what `ip -j link show dev <master>` printed against the config: a problem, or undefined
- * when the master can carry the macvlan. The master exists (ip succeeded); the one thing left to
- * check is the MTU, which the kernel refuses above the master's with a less helpful message.
- * Output that is empty or not ip's JSON has nothing more to judge.
- */
-export function masterLinkProblem(master: string, ipOutput: string, mtu: unknown): string | undefined {
-  if (typeof mtu !== 'number' || mtu === 0 || ipOutput.trim() === '') return undefined;
+/** The mtu in what `ip -j link show dev <link>` printed, or undefined when it is empty or not ip's JSON. */
+export function ipLinkMtu(ipOutput: string): number | undefined {
   let links: unknown;
   try {
     links = JSON.parse(ipOutput);
   } catch {
     return undefined;
   }
-  const masterMtu = Array.isArray(links) ? (links[0] as { mtu?: unknown } | undefined)?.mtu : undefined;
-  if (typeof masterMtu !== 'number' || mtu <= masterMtu) return undefined;
+  const mtu = Array.isArray(links) ? (links[0] as { mtu?: unknown } | undefined)?.mtu : undefined;
+  return typeof mtu === 'number' ? mtu : undefined;
+}
+
+/**
+ * Judges an existing master's mtu against the config: a problem, or undefined when the master
+ * can carry the macvlan. The one thing to check is the MTU, which the kernel refuses above the
+ * master's with a less helpful message. An unknown master mtu has nothing to judge.
+ */
+export function masterLinkProblem(master: string, masterMtu: number | undefined, mtu: unknown): string | undefined {
+  if (typeof mtu !== 'number' || mtu === 0 || masterMtu === undefined || mtu <= masterMtu) return undefined;
   return `mtu ${mtu} is larger than the mtu ${masterMtu} of master "${master}": a macvlan cannot exceed its master's`;
 }

@@ -9,23 +9,31 @@ import {
   registerBuiltinAdapters,
   type DelegateAdapter,
   type DelegateInvocation,
+  type HostLink,
 } from '../../../src/index';
 import { FakeExecutor } from '../../../src/testing';
 import macvlanModule, { macvlanAdapterClass } from '../src/index';
 
 /**
- * The fake executor of the test-support entry, with a scripted host: `ip -j link show dev X`
- * answers like ip does (a JSON list, or a failure for a missing link) from a table of links.
+ * The fake executor of the test-support entry, with a scripted host from a table of links (name
+ * to mtu): the host-link lookup answers from it, and so does `ip -j link show dev X` through
+ * nsenter (a JSON list like ip's, or a failure for a missing link).
  */
 class HostLinks extends FakeExecutor {
-  constructor(private readonly links: Readonly<Record<string, number>>) {
+  constructor(private readonly table: Readonly<Record<string, number>>) {
     super();
+  }
+
+  override hostLink(name: string): Promise<HostLink | undefined> {
+    void super.hostLink(name);
+    const mtu = this.table[name];
+    return Promise.resolve(mtu === undefined ? undefined : { name, mtu });
   }
 
   override runTool(file: string, args: readonly string[]): Promise<string> {
     void super.runTool(file, args);
     const name = args[args.length - 1] ?? '';
-    const mtu = this.links[name];
+    const mtu = this.table[name];
     if (mtu === undefined)
       return Promise.reject(new CniError(5, `${file} ${args.join(' ')} failed: Device "${name}" does not exist.`));
     return Promise.resolve(JSON.stringify([{ ifindex: 7, ifname: name, mtu, operstate: 'UP' }]));
@@ -109,26 +117,35 @@ describe('the macvlan adapter', () => {
       const conf = { type: 'macvlan', master: 'eth1', mode: 'bridge', mtu: 1500 };
       const adapter = new MacvlanAdapter(executor);
       await adapter.verify(conf, VCTX);
-      expect(executor.tools).toEqual(['ip -j link show dev eth1']);
+      expect([executor.links, executor.tools]).toEqual([['eth1'], []]);
       expect(executor.calls).toEqual([]);
       await adapter.add(call(conf));
-      expect(executor.tools).toEqual(['ip -j link show dev eth1']);
+      expect([executor.links, executor.tools]).toEqual([['eth1'], []]);
       expect(executor.sequence()).toEqual(['ADD macvlan net1']);
       expect(executor.calls[0]?.stdin).toEqual({ cniVersion: '1.0.0', name: 'data', ...conf });
     },
   );
 
-  test(
-    'verify with a master missing on the host: code 7 ' + "naming it, ip's answer as details, the plugin not run",
-    async () => {
-      const executor = new HostLinks({ eth1: 1500 });
-      const err = await verifyError(new MacvlanAdapter(executor), { type: 'macvlan', master: 'eth9' });
-      expect(err.code).toBe(7);
-      expect(err.msg).toBe('master "eth9" was not found on this host; nothing was run');
-      expect(err.details).toBe('ip -j link show dev eth9 failed: Device "eth9" does not exist.');
-      expect(executor.calls).toEqual([]);
-    },
-  );
+  test('verify with a master missing on the host: code 7 naming it, the plugin not run', async () => {
+    const executor = new HostLinks({ eth1: 1500 });
+    const err = await verifyError(new MacvlanAdapter(executor), { type: 'macvlan', master: 'eth9' });
+    expect(err.code).toBe(7);
+    expect(err.msg).toBe('master "eth9" was not found on this host; nothing was run');
+    expect(err.details).toBeUndefined();
+    expect(executor.calls).toEqual([]);
+  });
+
+  test('verify when the host cannot be read: code 7 naming the master, the reason as details', async () => {
+    const executor = new HostLinks({});
+    executor.hostLink = () => Promise.reject(new CniError(5, 'reading /sys/class/net/eth1/mtu failed: EACCES'));
+    const err = await verifyError(new MacvlanAdapter(executor), { type: 'macvlan', master: 'eth1' });
+    expect([err.code, err.msg, err.details]).toEqual([
+      7,
+      'master "eth1" was not found on this host; nothing was run',
+      'reading /sys/class/net/eth1/mtu failed: EACCES',
+    ]);
+    expect(executor.calls).toEqual([]);
+  });
 
   test('verify with an mtu above the master mtu: code 7, the plugin not run', async () => {
     const executor = new HostLinks({ eth1: 1500 });
@@ -145,7 +162,7 @@ describe('the macvlan adapter', () => {
     async () => {
       const executor = new HostLinks({});
       await new MacvlanAdapter(executor).verify({ type: 'macvlan', master: 'br0' }, { ...VCTX, madeEarlier: ['br0'] });
-      expect(executor.tools).toEqual([]);
+      expect([executor.links, executor.tools]).toEqual([[], []]);
     },
   );
 
@@ -155,7 +172,7 @@ describe('the macvlan adapter', () => {
       const executor = new HostLinks({});
       await new MacvlanAdapter(executor).verify({ type: 'macvlan' }, VCTX);
       await new MacvlanAdapter(executor).add(call({ type: 'macvlan' }));
-      expect(executor.tools).toEqual([]);
+      expect([executor.links, executor.tools]).toEqual([[], []]);
       expect(executor.sequence()).toEqual(['ADD macvlan net1']);
     },
   );
@@ -167,9 +184,10 @@ describe('the macvlan adapter', () => {
       const executor = new HostLinks({ net1: 9000 });
       const conf = { type: 'macvlan', master: 'net1', linkInContainer: true, mtu: 9000 };
       await new MacvlanAdapter(executor).verify(conf, VCTX);
-      expect(executor.tools).toEqual([]);
+      expect([executor.links, executor.tools]).toEqual([[], []]);
       await new MacvlanAdapter(executor).add(call(conf));
       expect(executor.tools).toEqual([`nsenter --net=${NETNS} -- ip -j link show dev net1`]);
+      expect(executor.links).toEqual([]);
       const err = await addError(new MacvlanAdapter(new HostLinks({})), {
         type: 'macvlan',
         master: 'net1',
@@ -184,7 +202,7 @@ describe('the macvlan adapter', () => {
     async (command) => {
       const executor = new HostLinks({});
       await new MacvlanAdapter(executor)[command](call({ type: 'macvlan', master: 'eth9' }));
-      expect(executor.tools).toEqual([]);
+      expect([executor.links, executor.tools]).toEqual([[], []]);
       expect(executor.sequence()).toEqual([`${command.toUpperCase()} macvlan net1`]);
     },
   );
@@ -192,7 +210,7 @@ describe('the macvlan adapter', () => {
   test('DEL with the master present sends the config as it was added', async () => {
     const executor = new HostLinks({ eth1: 1500 });
     await new MacvlanAdapter(executor).del(call({ type: 'macvlan', master: 'eth1', mtu: 1400, ipam: {} }));
-    expect(executor.tools).toEqual(['ip -j link show dev eth1']);
+    expect([executor.links, executor.tools]).toEqual([['eth1'], []]);
     expect(executor.calls[0]?.stdin).toEqual({
       cniVersion: '1.0.0',
       name: 'data',
@@ -226,7 +244,7 @@ describe('the macvlan adapter', () => {
   test('DEL with linkInContainer asks nothing: the master lives and dies with the pod', async () => {
     const executor = new HostLinks({});
     await new MacvlanAdapter(executor).del(call({ type: 'macvlan', master: 'net1', linkInContainer: true }));
-    expect(executor.tools).toEqual([]);
+    expect([executor.links, executor.tools]).toEqual([[], []]);
     expect(executor.calls[0]?.stdin['master']).toBe('net1');
   });
 

@@ -1,5 +1,5 @@
 import { ADAPTER_API } from '../../../src/index';
-import { macvlanProblems, masterLinkProblem } from '../src/macvlan-conf';
+import { ipLinkMtu, macvlanProblems, masterLinkProblem } from '../src/macvlan-conf';
 
 const hostLocal = { type: 'host-local', subnet: '10.1.0.0/24' };
 
@@ -103,23 +103,30 @@ describe('macvlanProblems', () => {
   });
 });
 
-describe('masterLinkProblem', () => {
-  const eth1 = JSON.stringify([{ ifindex: 3, ifname: 'eth1', mtu: 1500, operstate: 'UP' }]);
-
+describe('ipLinkMtu', () => {
   test.each([
-    ['no mtu asked', eth1, undefined],
-    ['mtu 0: the master mtu', eth1, 0],
-    ['mtu below the master', eth1, 1400],
-    ['mtu equal to the master', eth1, 1500],
-    ['no output (ip printed nothing)', '', 9000],
-    ['output that is not JSON', 'eth1: <UP> mtu 1500', 9000],
-    ['JSON without an mtu', JSON.stringify([{ ifname: 'eth1' }]), 9000],
-  ])('%s: no problem', (_label, output, mtu) => {
-    expect(masterLinkProblem('eth1', output, mtu)).toBeUndefined();
+    ["ip's JSON", JSON.stringify([{ ifindex: 3, ifname: 'eth1', mtu: 1500, operstate: 'UP' }]), 1500],
+    ['no output (ip printed nothing)', '', undefined],
+    ['output that is not JSON', 'eth1: <UP> mtu 1500', undefined],
+    ['JSON without an mtu', JSON.stringify([{ ifname: 'eth1' }]), undefined],
+  ])('%s', (_label, output, mtu) => {
+    expect(ipLinkMtu(output)).toBe(mtu);
+  });
+});
+
+describe('masterLinkProblem', () => {
+  test.each([
+    ['no mtu asked', 1500, undefined],
+    ['mtu 0: the master mtu', 1500, 0],
+    ['mtu below the master', 1500, 1400],
+    ['mtu equal to the master', 1500, 1500],
+    ["the master's mtu unknown", undefined, 9000],
+  ])('%s: no problem', (_label, masterMtu, mtu) => {
+    expect(masterLinkProblem('eth1', masterMtu, mtu)).toBeUndefined();
   });
 
   test('an mtu above the master mtu is refused, naming both', () => {
-    expect(masterLinkProblem('eth1', eth1, 9000)).toBe(
+    expect(masterLinkProblem('eth1', 1500, 9000)).toBe(
       'mtu 9000 is larger than the mtu 1500 of master "eth1": a macvlan cannot exceed its master\'s',
     );
   });

@@ -100,7 +100,7 @@ describe('the macvlan adapter on a real netns with a veth master (dist/multus)',
     const { ns, call } = setUp('gm', { master: `${ws.prefix}gx` });
     const error = expectCniError(await runMultus(call), 7);
     expect(error.msg).toContain(`master "${ws.prefix}gx" was not found on this host; nothing was run`);
-    expect(error.details).toContain('does not exist');
+    expect(error.details).toBeUndefined(); // sysfs has no such link: nothing more to say
     expectNothingLeft(ns);
   });
 

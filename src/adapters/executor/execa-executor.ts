@@ -1,6 +1,8 @@
 import type { Result } from 'execa';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CniCode, CniError } from '../../core/errors';
-import type { ExecRequest, Executor } from '../../core/ports/executor';
+import type { ExecRequest, Executor, HostLink } from '../../core/ports/executor';
 import { findPlugin } from './plugin-finder';
 import { decodePluginOutput } from './plugin-output';
 
@@ -16,7 +18,12 @@ export interface ExecaExecutorOptions {
   /** Kills a plugin that runs longer than this (ms); none by default, the runtime has its own. */
   readonly timeoutMs?: number;
   readonly maxStdoutBytes?: number;
+  /** Where the host's links are read (`hostLink`); tests point it at a temp dir. */
+  readonly sysClassNet?: string;
 }
+
+/** sysfs's directory of the network links of the namespace it was mounted in (the host's, for multus). */
+export const SYS_CLASS_NET = '/sys/class/net';
 
 type ExecaModule = typeof import('execa');
 
@@ -73,12 +80,14 @@ export class ExecaExecutor implements Executor {
   private readonly path: string;
   private readonly timeoutMs: number | undefined;
   private readonly maxStdoutBytes: number;
+  private readonly sysClassNet: string;
   private execaModule: Promise<ExecaModule> | undefined;
 
   constructor(options: ExecaExecutorOptions = {}) {
     this.path = options.path === undefined || options.path === '' ? DEFAULT_PLUGIN_PATH : options.path;
     this.timeoutMs = options.timeoutMs;
     this.maxStdoutBytes = options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
+    this.sysClassNet = options.sysClassNet ?? SYS_CLASS_NET;
   }
 
   async run(request: ExecRequest): Promise<unknown> {
@@ -121,6 +130,27 @@ export class ExecaExecutor implements Executor {
       throw new CniError(CniCode.IoFailure, `${file} ${args.join(' ')} failed: ${why}`);
     }
     return String(result.stdout ?? '');
+  }
+
+  /**
+   * `<sysClassNet>/<name>/mtu`: there when the link is. A name that cannot be a link's (empty,
+   * `.`, `..`, a `/`) names none. Any other failure to read is code 5, naming the file.
+   */
+  async hostLink(name: string): Promise<HostLink | undefined> {
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
+    const file = join(this.sysClassNet, name, 'mtu');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new CniError(
+        CniCode.IoFailure,
+        `reading ${file} (host link ${JSON.stringify(name)}) failed: ${String(err)}`,
+      );
+    }
+    return { name, mtu: Number(text.trim()) };
   }
 
   private loadExeca(): Promise<ExecaModule> {

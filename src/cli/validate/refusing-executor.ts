@@ -1,10 +1,11 @@
 import { CniCode, CniError } from '../../core/errors';
-import type { ExecRequest, Executor } from '../../core/ports/executor';
+import type { ExecRequest, Executor, HostLink } from '../../core/ports/executor';
 
 /**
  * The Executor the operator commands bind in place of the real one: it records what was asked
  * and runs nothing, so `validate` and `explain` can use the production container and code paths
- * with the guarantee that no plugin, `ip` or `nsenter` is ever started.
+ * with the guarantee that no plugin, `ip` or `nsenter` is ever started
+ * and no host link is looked at.
  */
 export class RefusingExecutor implements Executor {
   /** What something tried to run (`ADD bridge`, `tool nsenter ...`); empty when all went as designed. */
@@ -18,6 +19,11 @@ export class RefusingExecutor implements Executor {
   runTool(file: string, args: readonly string[]): Promise<string> {
     this.attempts.push(`tool ${[file, ...args].join(' ')}`);
     return Promise.reject(refused(`tool ${JSON.stringify(file)}`));
+  }
+
+  hostLink(name: string): Promise<HostLink | undefined> {
+    this.attempts.push(`link ${name}`);
+    return Promise.reject(refused(`host link ${JSON.stringify(name)}`));
   }
 }
 

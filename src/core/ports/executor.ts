@@ -27,10 +27,17 @@ export interface DelegateEnv {
   readonly CNI_PATH: string;
 }
 
+/** A network link of the host (the namespace multus runs in), as the kernel shows it. */
+export interface HostLink {
+  readonly name: string;
+  readonly mtu: number;
+}
+
 /**
  * The one port through which every delegate plugin is run: find the binary, run it with env
  * and stdin, decode the result or the plugin's error JSON. Resolves with the parsed stdout
  * (undefined when the plugin printed nothing, as DEL and CHECK may); rejects with a CniError.
+ * It is the adapters' whole view of the host: plugins, host tools, and the host's links.
  */
 export interface Executor {
   run(request: ExecRequest): Promise<unknown>;
@@ -39,4 +46,9 @@ export interface Executor {
    * rejects with a CniError (code 5) carrying its stderr when it fails.
    */
   runTool(file: string, args: readonly string[]): Promise<string>;
+  /**
+   * The host link called `name`, or undefined when there is none. Read from sysfs, not by
+   * running `ip`: a check before each macvlan ADD and DEL must not cost a process.
+   */
+  hostLink(name: string): Promise<HostLink | undefined>;
 }

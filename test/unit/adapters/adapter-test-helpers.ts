@@ -22,6 +22,10 @@ export class ScriptedExecutor implements Executor {
   runTool(): Promise<string> {
     return Promise.reject(new Error('ScriptedExecutor runs no host tools'));
   }
+
+  hostLink(): Promise<undefined> {
+    return Promise.reject(new Error('ScriptedExecutor looks at no host links'));
+  }
 }
 
 export const ENV = {

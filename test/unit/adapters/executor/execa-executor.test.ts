@@ -239,3 +239,30 @@ describe('ExecaExecutor', () => {
     expect(DEFAULT_PLUGIN_PATH).toBe('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
   });
 });
+
+describe('ExecaExecutor.hostLink', () => {
+  let sys = '';
+
+  beforeAll(async () => {
+    sys = join(root, 'sys-class-net');
+    await mkdir(join(sys, 'eth1'), { recursive: true });
+    await writeFile(join(sys, 'eth1', 'mtu'), '9000\n');
+    // A link whose mtu cannot be read as a file.
+    await mkdir(join(sys, 'odd', 'mtu'), { recursive: true });
+  });
+
+  test('reads a link and its mtu from the sysfs directory, running nothing', async () => {
+    expect(await new ExecaExecutor({ sysClassNet: sys }).hostLink('eth1')).toEqual({ name: 'eth1', mtu: 9000 });
+  });
+
+  test.each(['eth9', '', '.', '..', '../eth1', 'a/b'])('%j is no link', async (name) => {
+    expect(await new ExecaExecutor({ sysClassNet: sys }).hostLink(name)).toBeUndefined();
+  });
+
+  test('a link that cannot be read is code 5 naming the file', async () => {
+    const err: unknown = await new ExecaExecutor({ sysClassNet: sys }).hostLink('odd').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CniError);
+    expect((err as CniError).code).toBe(5);
+    expect((err as CniError).msg).toContain(`reading ${join(sys, 'odd', 'mtu')} (host link "odd") failed: `);
+  });
+});
