@@ -26,6 +26,8 @@ const PLUGINS: Record<string, string> = {
   slow: 'exec sleep infinity',
   forks: 'sleep infinity & echo $! > "$(dirname "$0")/forks.pid"; wait',
   noread: `echo '{}'`,
+  // 2 MiB on stderr, then an error exit: read to the end (the plugin never blocks), kept in part.
+  'floods-stderr': 'head -c 2097152 /dev/zero | tr "\\0" x >&2; echo "the end" >&2; exit 1',
 };
 
 async function writePlugin(dir: string, name: string, body: string): Promise<void> {
@@ -233,6 +235,17 @@ describe('ExecaExecutor', () => {
   test('more stdout than allowed is 102', async () => {
     const err = await failure(request('ok'), new ExecaExecutor({ path: '/usr/bin:/bin', maxStdoutBytes: 10 }));
     expect([err.code, err.msg]).toEqual([102, 'plugin "ok" ADD printed more than 10 bytes on stdout']);
+  });
+
+  test('a plugin flooding stderr is read to its end; at most maxStdoutBytes of it are kept', async () => {
+    const err = await failure(
+      request('floods-stderr'),
+      new ExecaExecutor({ path: '/usr/bin:/bin', maxStdoutBytes: 4096 }),
+    );
+    expect(err.code).toBe(100);
+    expect(err.msg).toContain('xxxx');
+    expect(err.msg).not.toContain('the end');
+    expect(err.msg.length).toBeLessThan(4096 + 200);
   });
 
   test('PATH defaults to the usual system dirs', () => {
