@@ -16,6 +16,7 @@ import { Orchestrator } from './core/orchestrator';
 import type { Executor } from './core/ports/executor';
 import type { NetworkSource } from './core/ports/network-source';
 import type { PodRoutes } from './core/ports/pod-routes';
+import { NO_NODE_PODS } from './core/ports/node-pods';
 import { TOKENS } from './core/tokens';
 import { DaemonConfigFileDefaults } from './runtime/daemon-config-defaults';
 import { PinoLoggerFactory } from './runtime/pino-logger-factory';
@@ -85,6 +86,8 @@ export function buildContainer(options: ContainerOptions = {}): Container {
   container.bind(TOKENS.PluginFinder).toConstantValue(new FsPluginFinder());
   // Thin mode: a shim's config (fallback) gets the daemon config's defaults; the daemon replaces this.
   container.bind(TOKENS.ConfigDefaults).toConstantValue(new DaemonConfigFileDefaults());
+  // The node's pod cache: the daemon's, in Kubernetes mode; none otherwise.
+  container.bind(TOKENS.NodePods).toConstantValue(NO_NODE_PODS);
   container.bind(TOKENS.Planner).to(Planner);
   container.bind(TOKENS.Orchestrator).to(Orchestrator);
   container.bind(TOKENS.Housekeeper).to(Housekeeper);

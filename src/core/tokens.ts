@@ -26,4 +26,5 @@ export const TOKENS = {
   PluginFinder: Symbol.for('multus.PluginFinder'),
   ConfigDefaults: Symbol.for('multus.ConfigDefaults'),
   PluginVersions: Symbol.for('multus.PluginVersions'),
+  NodePods: Symbol.for('multus.NodePods'),
 } as const;

@@ -168,6 +168,11 @@ export class CachedKubeClient implements KubeClient {
     return (await this.connection()).client.getObject(ref);
   }
 
+  /** The informer of the node's pods; undefined without a node name. */
+  get podInformer(): Informer<PodInfo> | undefined {
+    return this.pods;
+  }
+
   setPodAnnotation(namespace: string, name: string, key: string, value: string): Promise<void> {
     return this.writer.write(namespace, name, key, value);
   }

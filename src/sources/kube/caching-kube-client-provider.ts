@@ -6,6 +6,8 @@ import { CachedKubeClient, type CacheSettings } from './cached-kube-client';
 import { DEFAULT_TUNING, type InformerStatus, type InformerTuning } from './informer-cache';
 import { type Connected, KubeConnection, type KubeConnectionOptions } from './kube-connection';
 import { ClientMemo } from './client-memo';
+import { InformerNodePods } from './informer-node-pods';
+import type { NodePods } from '../../core/ports/node-pods';
 
 export type { InformerStatus } from './informer-cache';
 
@@ -72,6 +74,12 @@ export class CachingKubeClientProvider implements KubeClientProvider {
     this.get(kubeconfigPath).catch((err: unknown) =>
       this.log().warn({ kubeconfig: kubeconfigPath, reason: toCniError(err).msg }, 'Kubernetes caches not started'),
     );
+  }
+
+  /** The node's pods as the client of `kubeconfigPath` caches them (the daemon's own kubeconfig). */
+  nodePods(kubeconfigPath: string): NodePods {
+    const client = this.clients.get(kubeconfigPath, (path) => this.create(path));
+    return new InformerNodePods(client.then((c) => c.podInformer));
   }
 
   /** Every informer's sync state and the age of its last event, for the metrics (empty before the first use). */

@@ -76,6 +76,16 @@ export interface InformerStatus {
   readonly objects: number;
 }
 
+/** One object that appeared, changed or went; a re-list reports what it changed. */
+export interface InformerChange<T> {
+  readonly type: 'added' | 'modified' | 'deleted';
+  readonly key: string;
+  /** The object now; for `deleted`, as it was last kept. */
+  readonly value: T;
+  /** What was kept before a `modified`. */
+  readonly previous?: T;
+}
+
 /** How a list or watch ended when it did not fail: 'absent' when the server does not serve the type. */
 type Outcome = 'ended' | 'absent';
 
@@ -120,6 +130,7 @@ export class Informer<T> {
   private firstList: Promise<void> | undefined;
   private settleFirstList: (() => void) | undefined;
   private running: Promise<void> | undefined;
+  private readonly listeners = new Set<(change: InformerChange<T>) => void>();
 
   constructor(
     readonly spec: InformerSpec<T>,
@@ -153,6 +164,20 @@ export class Informer<T> {
 
   get(key: string): T | undefined {
     return this.items.get(key);
+  }
+
+  /** Every object kept now. */
+  values(): T[] {
+    return [...this.items.values()];
+  }
+
+  /**
+   * Tells `listener` of each change applied from now on, in order. A listener that throws is
+   * logged; the informer goes on. Returns what unsubscribes it.
+   */
+  subscribe(listener: (change: InformerChange<T>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**
@@ -267,7 +292,9 @@ export class Informer<T> {
       resourceVersion = typeof meta['resourceVersion'] === 'string' ? meta['resourceVersion'] : resourceVersion;
       token = typeof meta['continue'] === 'string' && meta['continue'] !== '' ? meta['continue'] : undefined;
     } while (token !== undefined);
+    const previous = this.items;
     this.items = next;
+    this.emitDifferences(previous, next);
     this.resourceVersion = resourceVersion;
     this.absent = false;
     this.heard();
@@ -339,21 +366,50 @@ export class Informer<T> {
     if (rv !== undefined) this.resourceVersion = rv;
     if (type === 'BOOKMARK' || !isObject(object)) return;
     this.sequence += 1;
-    if (type === 'ADDED' || type === 'MODIFIED') this.put(this.items, object);
+    const key = keyOf(object);
+    if (key === undefined) return;
+    const previous = this.items.get(key);
+    if (type === 'ADDED' || type === 'MODIFIED') {
+      const value = this.put(this.items, object) as T;
+      this.emit(previous === undefined ? { type: 'added', key, value } : { type: 'modified', key, value, previous });
+    }
     if (type === 'DELETED') {
-      const key = keyOf(object);
-      if (key === undefined) return;
       this.items.delete(key);
       this.deletions.delete(key);
       this.deletions.set(key, this.sequence);
       if (this.deletions.size > TOMBSTONES) this.deletions.delete(this.deletions.keys().next().value as string);
+      this.emit({ type: 'deleted', key, value: previous ?? deepFreeze(this.spec.transform(object)) });
     }
   }
 
-  private put(map: Map<string, T>, object: unknown): void {
-    if (!isObject(object)) return;
+  /** Keeps what the spec keeps of `object`; returns it (undefined for an object without a name). */
+  private put(map: Map<string, T>, object: unknown): T | undefined {
+    if (!isObject(object)) return undefined;
     const key = keyOf(object);
-    if (key !== undefined) map.set(key, deepFreeze(this.spec.transform(object)));
+    if (key === undefined) return undefined;
+    const value = deepFreeze(this.spec.transform(object));
+    map.set(key, value);
+    return value;
+  }
+
+  /** What a re-list changed: objects new, changed (every one still there), and gone. */
+  private emitDifferences(before: ReadonlyMap<string, T>, after: ReadonlyMap<string, T>): void {
+    if (this.listeners.size === 0) return;
+    for (const [key, value] of after) {
+      const previous = before.get(key);
+      this.emit(previous === undefined ? { type: 'added', key, value } : { type: 'modified', key, value, previous });
+    }
+    for (const [key, value] of before) if (!after.has(key)) this.emit({ type: 'deleted', key, value });
+  }
+
+  private emit(change: InformerChange<T>): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.log().warn({ ...this.ids(), key: change.key, reason: describe(err) }, 'informer: a listener failed');
+      }
+    }
   }
 
   private heard(): void {

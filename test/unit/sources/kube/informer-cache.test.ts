@@ -225,3 +225,45 @@ test('410 again and again: after two immediate relists, the next ones back off',
   expect(api.lists).toHaveLength(3);
   expect(sleeper.pauses).toEqual([500]);
 });
+
+test('subscribers are told each change in order: watch events, and what a re-list changed', async () => {
+  api.answerList(listBody([pod('a', '5'), pod('b', '6')], '10'));
+  const cache = start();
+  const seen: string[] = [];
+  const name = (o: Record<string, unknown> | undefined): string =>
+    String((o?.['metadata'] as { name?: string; resourceVersion?: string } | undefined)?.resourceVersion ?? '-');
+  const stop = cache.subscribe((c) => seen.push(`${c.type} ${c.key} ${name(c.value)} ${name(c.previous)}`));
+  const stream = await api.watchNumber(1);
+  stream.emit('ADDED', pod('c', '11'));
+  stream.emit('MODIFIED', pod('a', '12'));
+  stream.emit('DELETED', pod('b', '13'));
+  stream.emit('BOOKMARK', { kind: 'Pod', metadata: { resourceVersion: '14' } });
+  expect(seen).toEqual([
+    // Subscribed before the first list ended: every listed object is told as added.
+    'added ns1/a 5 -',
+    'added ns1/b 6 -',
+    'added ns1/c 11 -',
+    'modified ns1/a 12 5',
+    'deleted ns1/b 6 -',
+  ]);
+  expect(cache.values().map(name).sort()).toEqual(['11', '12']);
+
+  // 410: the new list replaces the cache, and its differences are told.
+  seen.length = 0;
+  stream.emit('ERROR', { code: 410 });
+  api.answerList(listBody([pod('a', '30'), pod('d', '31')], '40'));
+  await api.watchNumber(2);
+  expect(seen).toEqual(['modified ns1/a 30 12', 'added ns1/d 31 -', 'deleted ns1/c 11 -']);
+
+  // A listener that throws is logged; the others and the cache go on.
+  seen.length = 0;
+  stop();
+  cache.subscribe(() => {
+    throw new Error('listener bug');
+  });
+  cache.subscribe((c) => seen.push(c.key));
+  (await api.watchNumber(2)).emit('ADDED', pod('e', '41'));
+  expect(seen).toEqual(['ns1/e']);
+  expect(cache.get('ns1/e')).toBeDefined();
+  expect(log.lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'informer: a listener failed' }));
+});
