@@ -25,19 +25,29 @@ export function newCacheEntry(ctx: EntryContext, attachments: readonly PreparedA
     cniVersion: config.cniVersion,
     network: config.name,
     cniArgs: ctx.cniArgs,
+    ...(env.path.length === 0 ? {} : { cniPath: env.path.join(':') }),
     createdAt: ctx.now.toISOString(),
-    attachments: attachments.map((a): RecordedAttachment => ({
-      index: a.index,
-      network: a.network,
-      type: a.type,
-      ifname: a.ifname,
-      master: a.master,
-      origin: a.origin,
-      confs: a.plugins.map((p) => p.conf),
-      origins: a.plugins.map((p) => p.origin),
-      cniVersion: a.cniVersion,
-      state: 'pending',
-    })),
+    attachments: attachments.map((a) => recordedAttachment(a)),
+  };
+}
+
+/** An attachment as the record keeps it, pending until its ADD succeeds. */
+export function recordedAttachment(a: PreparedAttachment, extra: { hotplug?: boolean } = {}): RecordedAttachment {
+  return {
+    index: a.index,
+    network: a.network,
+    type: a.type,
+    ifname: a.ifname,
+    master: a.master,
+    origin: a.origin,
+    confs: a.plugins.map((p) => p.conf),
+    origins: a.plugins.map((p) => p.origin),
+    cniVersion: a.cniVersion,
+    state: 'pending',
+    ...(a.statusName === undefined ? {} : { statusName: a.statusName }),
+    ...(a.deviceId === undefined ? {} : { deviceId: a.deviceId }),
+    ...(a.selection === undefined ? {} : { selection: a.selection }),
+    ...(extra.hotplug === true ? { hotplug: true } : {}),
   };
 }
 

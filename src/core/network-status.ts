@@ -18,7 +18,7 @@ const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/iu;
  * attachment was given: the selection's `deviceID` or the kubelet's device for the network's
  * `resourceName`) or a vhost-user socket (the result's `socketPath`).
  */
-function deviceInfo(attachment: PreparedAttachment, iface: Iface100 | undefined): Record<string, unknown> | undefined {
+function deviceInfo(attachment: StatusSubject, iface: Iface100 | undefined): Record<string, unknown> | undefined {
   const requested = attachment.deviceId ?? attachment.runtimeConfig?.['deviceID'];
   const pci = iface?.pciID ?? (typeof requested === 'string' && PCI_ADDRESS.test(requested) ? requested : undefined);
   if (pci !== undefined && pci !== '') return { type: 'pci', version: '1.1.0', pci: { 'pci-address': pci } };
@@ -32,13 +32,17 @@ interface Ip100 {
   readonly interface?: number;
 }
 
+/** What network-status shows of an attachment besides its result: a prepared or a recorded one. */
+export type StatusSubject = Pick<PreparedAttachment, 'network' | 'statusName' | 'ifname' | 'master' | 'deviceId'> &
+  Partial<Pick<PreparedAttachment, 'runtimeConfig'>>;
+
 /**
  * The network-status entry of one attachment, from its result: the pod-side interface (the one
  * named like the attachment, in a sandbox when the result says so), its MAC, its addresses
  * without prefix, its DNS, and its device-info where known. `default` marks the master, the
  * pod's main network.
  */
-export function networkStatus(attachment: PreparedAttachment, result: CniResult): NetworkStatus {
+export function networkStatus(attachment: StatusSubject, result: CniResult): NetworkStatus {
   const json = result.asVersion('1.1.0').toJSON();
   const interfaces = (Array.isArray(json['interfaces']) ? json['interfaces'] : []) as Iface100[];
   const ips = (Array.isArray(json['ips']) ? json['ips'] : []) as Ip100[];

@@ -3,8 +3,9 @@ import { adaptersFor, type AdapterRegistry } from './adapter-registry';
 import { masterResult } from './aggregator';
 import { cacheKey, newCacheEntry, withState, type EntryContext } from './cache-entry';
 import { defaultRouteRequests, masterDefaultRoutes, withOwnDefaultRoutes, withoutDefaultRoutes } from './default-route';
-import { delegateBinDirs, delegateCniArgs, delegateInvocation } from './delegate-call';
+import { delegateBinDirs, delegateCniArgs } from './delegate-call';
 import { attachmentFailure, DeleteRun, runRecorded, type DeleteOutcome } from './delete-run';
+import { addAttachment, cancelled } from './attachment-add';
 import { AttachmentFailed, runAttachments } from './attachment-runner';
 import { CniCode, CniError, toCniError } from './errors';
 import { isHostNetns } from './host-netns';
@@ -21,7 +22,7 @@ import type { PluginVersions } from './ports/plugin-versions';
 import type { PodRoutes } from './ports/pod-routes';
 import type { CacheEntry, CacheKey, ResultCache } from './ports/result-cache';
 import type { StatusReporter } from './ports/status-reporter';
-import { parseResult, type CniResult } from './result';
+import type { CniResult } from './result';
 import { TOKENS } from './tokens';
 import { verifyAttachments } from './verify';
 import { negotiateVersions } from './version-negotiation';
@@ -36,12 +37,6 @@ interface Rollback {
   readonly cause: CniError;
   /** Parallel ADD: attachments after the failed one may have been made too. */
   readonly all?: boolean;
-}
-
-/** The error for an ADD stopped between two delegates. */
-function cancelled(signal: AbortSignal): CniError {
-  const why = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
-  return new CniError(CniCode.TryAgainLater, `ADD stopped: ${why}`);
 }
 
 /** The plan made runnable, with the adapters the request's config can use. */
@@ -152,7 +147,7 @@ export class Orchestrator {
     // Records are saved one at a time, in completion order, even when attachments run in parallel.
     let saving = Promise.resolve();
     const addAndRecord = async (attachment: PreparedAttachment, signal: AbortSignal | undefined): Promise<void> => {
-      const result = await this.addOne(attachment, { ...request, signal }, ctx);
+      const result = await addAttachment(attachment, { ...request, signal }, ctx.binDirs);
       results[attachment.index] = result;
       saving = saving.then(() => {
         entry = withState(entry, attachment.index, 'added', result.toJSON());
@@ -246,30 +241,6 @@ export class Orchestrator {
   private entryContext(request: NetworkRequest): EntryContext {
     const binDirs = delegateBinDirs(request.config, request.env);
     return { request, binDirs, cniArgs: delegateCniArgs(request.env.args), now: this.clock.now() };
-  }
-
-  /** Runs an attachment's plugins in order, each after the first with the previous result as prevResult. */
-  private async addOne(attachment: PreparedAttachment, request: NetworkRequest, ctx: EntryContext): Promise<CniResult> {
-    const env = attachment.env;
-    let result: CniResult | undefined;
-    for (const plugin of attachment.plugins) {
-      const prevResult = result?.asVersion(attachment.cniVersion).toJSON();
-      if (request.signal?.aborted === true) throw cancelled(request.signal);
-      const call = delegateInvocation(request, {
-        conf: plugin.conf,
-        env,
-        binDirs: ctx.binDirs,
-        prevResult,
-        signal: request.signal,
-      });
-      const raw = await plugin.adapter.add(call);
-      const where = `result of ${plugin.origin}`;
-      if (raw === undefined)
-        throw new CniError(CniCode.DelegateBadOutput, `${where}: the plugin printed nothing on ADD`);
-      const parsed = parseResult(raw, attachment.cniVersion, where);
-      result = plugin.adapter.postProcess?.(parsed, { network: attachment.network, origin: plugin.origin }) ?? parsed;
-    }
-    return result as CniResult;
   }
 
   /**

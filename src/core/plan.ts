@@ -53,6 +53,13 @@ export interface Attachment {
    * source; kept here so network-status can report it as device-info.
    */
   readonly deviceId?: string;
+  /**
+   * Which entry of the pod's networks annotation made this attachment, as a key that stays the
+   * same while the entry does (`namespace/name@interface#n`, n counting equal entries): live
+   * networks compare a running pod's annotation with its record by it. Set for annotated,
+   * non-master attachments only.
+   */
+  readonly selection?: string;
 }
 
 /** The ordered attachments for one pod, as a source resolved them. */

@@ -367,3 +367,19 @@ function shown(value: unknown): string {
 function invalid(msg: string): CniError {
   return new CniError(CniCode.InvalidConfig, msg);
 }
+
+/**
+ * A key per selection that stays the same while the annotation entry does:
+ * `namespace/name@interface#n` (no interface: empty; n counts earlier equal entries from 0), the
+ * namespace defaulting to the pod's. Live networks match a running pod's annotation with its
+ * record by these keys: an entry added or removed changes no other entry's key.
+ */
+export function selectionKeys(selections: readonly NetworkSelection[], podNamespace: string): string[] {
+  const seen = new Map<string, number>();
+  return selections.map((s) => {
+    const base = `${s.namespace ?? podNamespace}/${s.name}@${s.interface ?? ''}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return `${base}#${n}`;
+  });
+}

@@ -59,9 +59,11 @@ export class FileResultCache implements ResultCache {
     ) {
       throw new CniError(CniCode.IoFailure, `cache file ${file} is not a multus-ts attachment record (version 1 or 2)`);
     }
-    // Version 1 also held cniPath and binDirs, which nothing reads: a DEL after an upgrade works from it as it is.
-    const { cniPath: _cniPath, binDirs: _binDirs, ...rest } = e;
-    return { ...rest, version: 2 } as CacheEntry;
+    // Version 1 also held binDirs, which nothing reads, and a cniPath of its own shape: a DEL after an
+    // upgrade works from it as it is. Version 2 keeps the runtime's CNI_PATH as a string, for live networks.
+    const { cniPath, binDirs: _binDirs, ...rest } = e;
+    const path = e.version === 2 && typeof cniPath === 'string' ? { cniPath } : {};
+    return { ...rest, ...path, version: 2 } as CacheEntry;
   }
 
   async save(key: CacheKey, entry: CacheEntry): Promise<void> {

@@ -1,5 +1,12 @@
 import { CniCode, CniError } from '../../src/core/errors';
-import type { KubeClient, KubeClientProvider, ObjectRef, PodInfo } from '../../src/core/ports/kube-client';
+import type {
+  EventSubject,
+  KubeClient,
+  KubeClientProvider,
+  ObjectRef,
+  PodEvent,
+  PodInfo,
+} from '../../src/core/ports/kube-client';
 import type { DelegateConf } from '../../src/core/plan';
 import type { ConfDirReader } from '../../src/sources/kube/conf-dir';
 
@@ -92,6 +99,16 @@ export class FakeKubeClient implements KubeClient, KubeClientProvider {
     if (pod === undefined)
       return Promise.reject(new CniError(CniCode.KubernetesNotFound, `pod ${namespace}/${name} not found`));
     this.pods.set(`${namespace}/${name}`, { ...pod, annotations: { ...pod.annotations, [key]: value } });
+    return Promise.resolve();
+  }
+
+  /** Events created, in order: `Warning AttachFailed ns1/pod1: message`. */
+  readonly events: string[] = [];
+
+  createPodEvent(pod: EventSubject, event: PodEvent): Promise<void> {
+    this.calls.push(`createPodEvent ${pod.namespace}/${pod.name} ${event.reason}`);
+    if (this.failWith !== undefined) return Promise.reject(this.failWith);
+    this.events.push(`${event.type} ${event.reason} ${pod.namespace}/${pod.name}: ${event.message}`);
     return Promise.resolve();
   }
 }

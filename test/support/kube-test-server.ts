@@ -317,8 +317,37 @@ export class KubeTestServer {
     const user = this.authenticate(req);
     if (user === undefined) return this.send(res, entry, 401, unauthorizedStatus());
     if (route === undefined) return this.send(res, entry, 404, '404 page not found\n');
+    if (route.name === undefined && method === 'POST') return this.create(route, text, res, entry);
     if (route.name === undefined) return this.serveCollection(method, route, url.searchParams, res, entry);
     this.serveRoute(method, route, text, req.headers['content-type'] ?? '', res, entry);
+  }
+
+  /**
+   * POST on a namespaced collection: creates the object, named by `metadata.name` or by
+   * `metadata.generateName` plus a random suffix (events are made so); 409 when the name is taken.
+   */
+  private create(route: KubeTestRoute, text: string, res: ServerResponse, entry: KubeTestRequest): void {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return this.send(res, entry, 400, statusBody(400, 'the request body is not valid JSON'));
+    }
+    const meta = (body['metadata'] ?? {}) as { name?: unknown; generateName?: unknown };
+    const name =
+      typeof meta.name === 'string' && meta.name !== ''
+        ? meta.name
+        : `${typeof meta.generateName === 'string' ? meta.generateName : ''}${randomBytes(4).toString('hex')}`;
+    if (route.namespace === undefined) return this.send(res, entry, 405, statusBody(405, 'create needs a namespace'));
+    const ref: KubeTestObjectRef = { ...route.resource, namespace: route.namespace, name };
+    if (this.store.get(ref) !== undefined) return this.send(res, entry, 409, conflictStatus(route.resource, name));
+    this.send(res, entry, 201, this.store.put(route.resource, ref, body));
+  }
+
+  /** Every object of a served type in a namespace (all namespaces when undefined), e.g. the events a test caused. */
+  objects(resource: { group: string; version: string; plural: string }, namespace?: string): KubeTestObject[] {
+    const served = this.served.get(resourceKey(resource));
+    return served === undefined ? [] : this.store.list(served, namespace);
   }
 
   /** A list (one page of it) or a watch stream. */

@@ -44,6 +44,7 @@ export class OfflineKubeClientProvider implements KubeClientProvider {
       getPod: (namespace, name) => refuse(`GET pod ${namespace}/${name}`),
       getObject: (ref) => refuse(describe(ref)),
       setPodAnnotation: (namespace, name, key) => refuse(`PATCH pod ${namespace}/${name} annotation ${key}`),
+      createPodEvent: (pod, event) => refuse(`POST event ${event.reason} of pod ${pod.namespace}/${pod.name}`),
     };
     return Promise.resolve(client);
   }

@@ -7,6 +7,21 @@ export interface PodInfo {
   readonly annotations: Readonly<Record<string, string>>;
 }
 
+/** A Kubernetes Event about a pod (core v1 Event: `type`, `reason`, `message`). */
+export interface PodEvent {
+  readonly type: 'Normal' | 'Warning';
+  /** CamelCase, e.g. `AddedInterface`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** The pod an event is about. */
+export interface EventSubject {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
 /** Where an object lives: `/apis/<group>/<version>[/namespaces/<namespace>]/<plural>/<name>`. */
 export interface ObjectRef {
   readonly group: string;
@@ -34,6 +49,8 @@ export interface KubeClient {
    * Conflict, the pod is read and the patch retried with its resourceVersion.
    */
   setPodAnnotation(namespace: string, name: string, key: string, value: string): Promise<void>;
+  /** Creates an Event about the pod (reported by `multus`), as `kubectl describe pod` shows it. */
+  createPodEvent(pod: EventSubject, event: PodEvent, at: Date): Promise<void>;
 }
 
 /** Makes the client for a kubeconfig once per process; the Kubernetes client library is loaded only then. */

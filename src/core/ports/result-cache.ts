@@ -25,12 +25,20 @@ export interface RecordedAttachment {
   readonly state: AttachmentState;
   /** The attachment's (last plugin's) result. */
   readonly result?: Readonly<Record<string, unknown>>;
+  /** The name network-status shows (`namespace/name` for Kubernetes networks); `network` when absent. */
+  readonly statusName?: string;
+  /** The device it was given (network-status device-info). */
+  readonly deviceId?: string;
+  /** The networks-annotation entry that made it (see Attachment.selection): live networks match by it. */
+  readonly selection?: string;
+  /** Attached to the running pod by live networks (not by the runtime's ADD). */
+  readonly hotplug?: boolean;
 }
 
 /** The versioned on-disk record of a container's attachments, written before the first delegate runs. */
 export interface CacheEntry {
   readonly kind: 'multus-ts/attachments';
-  /** 2 since the unused `cniPath` and `binDirs` went; version 1 records are still read. */
+  /** 2 since the unused `binDirs` went (and `cniPath`, back since as a string); version 1 records are still read. */
   readonly version: 2;
   readonly containerId: string;
   readonly ifname: string;
@@ -38,6 +46,8 @@ export interface CacheEntry {
   readonly cniVersion: string;
   readonly network: string;
   readonly cniArgs: string;
+  /** The runtime's CNI_PATH at ADD: live networks run delegates with it later. Absent in older records. */
+  readonly cniPath?: string;
   readonly createdAt: string;
   readonly attachments: readonly RecordedAttachment[];
 }

@@ -1,5 +1,5 @@
 import { isObject } from '../../core/json';
-import type { KubeClient, ObjectRef, PodInfo } from '../../core/ports/kube-client';
+import type { EventSubject, KubeClient, ObjectRef, PodEvent, PodInfo } from '../../core/ports/kube-client';
 import type { Logger } from '../../core/ports/logger';
 import { AnnotationWriter, type AnnotationWriterTuning } from './annotation-writer';
 import { Informer, type InformerSpec, type InformerStatus, type InformerTuning } from './informer-cache';
@@ -175,6 +175,10 @@ export class CachedKubeClient implements KubeClient {
 
   setPodAnnotation(namespace: string, name: string, key: string, value: string): Promise<void> {
     return this.writer.write(namespace, name, key, value);
+  }
+
+  createPodEvent(pod: EventSubject, event: PodEvent, at: Date): Promise<void> {
+    return this.connection().then((c) => c.client.createPodEvent(pod, event, at));
   }
 
   status(): InformerStatus[] {

@@ -1,7 +1,14 @@
 import type { RequestOptions } from 'node:https';
 import { CniCode, CniError, toCniError } from '../../core/errors';
 import { isObject } from '../../core/json';
-import type { KubeClient, KubeClientProvider, ObjectRef, PodInfo } from '../../core/ports/kube-client';
+import type {
+  EventSubject,
+  KubeClient,
+  KubeClientProvider,
+  ObjectRef,
+  PodEvent,
+  PodInfo,
+} from '../../core/ports/kube-client';
 import {
   accessDenied,
   type ApiCallTarget,
@@ -31,6 +38,25 @@ const MERGE_PATCH = 'application/merge-patch+json';
 
 function podPath(namespace: string, name: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
+}
+
+/** A core v1 Event about a pod, as client-go's event recorder makes one (source component `multus`). */
+export function podEventBody(pod: EventSubject, event: PodEvent, at: Date): Record<string, unknown> {
+  const time = at.toISOString().replace(/\.\d{3}Z$/u, 'Z');
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: `${pod.name}.`, namespace: pod.namespace },
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+    type: event.type,
+    reason: event.reason,
+    message: event.message,
+    source: { component: 'multus' },
+    reportingComponent: 'multus',
+    firstTimestamp: time,
+    lastTimestamp: time,
+    count: 1,
+  };
 }
 
 function objectPath(ref: ObjectRef): string {
@@ -184,6 +210,21 @@ export class ClientNodeKubeClient implements KubeClient {
       `Kubernetes API ${this.server}: pod ${namespace}/${name} kept changing, ${CONFLICT_RETRIES + 1} ` +
         `conflicting updates (PATCH pods ${namespace}/${name})`,
     );
+  }
+
+  /** POST of a core v1 Event about the pod; a namespace already gone is code 105 like a pod. */
+  async createPodEvent(pod: EventSubject, event: PodEvent, at: Date): Promise<void> {
+    const target: ApiCallTarget = { verb: 'create', resource: 'events', object: `${pod.namespace}/${pod.name}` };
+    const body = podEventBody(pod, event, at);
+    const outcome = await this.call(target, this.deadline(), { notFound: true }, (signal) =>
+      this.rest.request({
+        method: 'POST',
+        path: `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/events`,
+        body,
+        signal,
+      }),
+    );
+    if (outcome.kind === 'not-found') throw notFound(this.server, target, undefined);
   }
 
   private deadline(): Deadline {

@@ -11,7 +11,7 @@ import { AttemptTimedOut } from './retry';
 
 /** One API call, for messages: `GET pods ns1/pod1`. */
 export interface ApiCallTarget {
-  readonly verb: 'get' | 'patch';
+  readonly verb: 'get' | 'patch' | 'create';
   /** `pods`, or `<plural>.<group>` for other objects (kubectl's spelling). */
   readonly resource: string;
   /** `namespace/name`, or `name` for cluster-scoped objects. */

@@ -11,6 +11,7 @@ import {
   NETWORKS_ANNOTATION,
   podSelections,
   SEED_NETWORKS_ANNOTATION,
+  selectionKeys,
   type NetworkSelection,
 } from '../../core/selection';
 import { TOKENS } from '../../core/tokens';
@@ -93,11 +94,13 @@ export class KubernetesSource implements NetworkSource {
     const defaults = settings.systemNamespaces.includes(pod.namespace) ? [] : settings.defaultNetworks;
     const defaultAttachments = (): Promise<SourcedAttachment[]> =>
       Promise.all(defaults.map((name, i) => this.fromName(ctx, settings, name, `defaultNetworks[${i}]`)));
+    const keys = selectionKeys(ctx.selections, pod.namespace);
     const selected = (list: readonly NetworkSelection[]): Promise<SourcedAttachment[]> =>
       Promise.all(
-        list.map(async (s) =>
-          fromSelection(s, await ctx.resolver.resolve(s.namespace ?? pod.namespace, s.name, ctx.order), false),
-        ),
+        list.map(async (s, i) => ({
+          ...fromSelection(s, await ctx.resolver.resolve(s.namespace ?? pod.namespace, s.name, ctx.order), false),
+          selection: keys[i] as string,
+        })),
       );
     const masterSpec = ctx.chosenDefault ?? settings.clusterNetwork;
     if (masterSpec !== undefined) {
@@ -120,7 +123,8 @@ export class KubernetesSource implements NetworkSource {
     }
     if (ctx.selections.length > 0) {
       const [first, ...rest] = await selected(ctx.selections);
-      return [{ ...(first as SourcedAttachment), master: true }, ...(await defaultAttachments()), ...rest];
+      const { selection: _master, ...master } = first as SourcedAttachment;
+      return [{ ...master, master: true }, ...(await defaultAttachments()), ...rest];
     }
     const delegates = request.config.delegates.map((d): Attachment => ({
       network: typeof d.conf['name'] === 'string' ? d.conf['name'] : request.config.name,

@@ -1,4 +1,4 @@
-import type { KubeClient, ObjectRef, PodInfo } from '../../core/ports/kube-client';
+import type { EventSubject, KubeClient, ObjectRef, PodEvent, PodInfo } from '../../core/ports/kube-client';
 
 /**
  * One request's view of the API: identical GETs are made once, so a pod annotated with the same
@@ -27,6 +27,10 @@ class RequestKubeClient implements KubeClient {
 
   setPodAnnotation(namespace: string, name: string, key: string, value: string): Promise<void> {
     return this.api.setPodAnnotation(namespace, name, key, value);
+  }
+
+  createPodEvent(pod: EventSubject, event: PodEvent, at: Date): Promise<void> {
+    return this.api.createPodEvent(pod, event, at);
   }
 }
 

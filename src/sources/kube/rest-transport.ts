@@ -16,7 +16,7 @@ export class HttpStatusError extends Error implements ApiExceptionLike {
 }
 
 export interface RestCall {
-  readonly method: 'GET' | 'PATCH';
+  readonly method: 'GET' | 'PATCH' | 'POST';
   /** The path under the server URL, e.g. `/api/v1/namespaces/ns1/pods/pod1`. */
   readonly path: string;
   readonly body?: unknown;

@@ -90,4 +90,5 @@ export const DEFAULT_RESOURCES: readonly KubeTestResource[] = [
     kind: 'NetworkAttachmentDefinition',
     namespaced: true,
   },
+  { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
 ];

@@ -392,3 +392,37 @@ describe('kubeconfig and provider', () => {
     expect(sources.join('\n')).toContain("await import('@kubernetes/client-node/dist/config.js')");
   });
 });
+
+describe('createPodEvent', () => {
+  const EVENTS = { group: '', version: 'v1', plural: 'events' };
+  const POD = { namespace: 'ns1', name: 'pod1', uid: 'u-1' };
+
+  test('POSTs a core v1 Event about the pod (source multus), named from the pod', async () => {
+    const at = new Date('2026-12-07T01:02:03.456Z');
+    await (await client()).createPodEvent(POD, { type: 'Normal', reason: 'AddedInterface', message: 'net1 up' }, at);
+    const [event] = server.objects(EVENTS, 'ns1');
+    expect(event?.metadata.name).toMatch(/^pod1\.[0-9a-f]{8}$/u);
+    expect(event).toMatchObject({
+      involvedObject: { kind: 'Pod', namespace: 'ns1', name: 'pod1', uid: 'u-1' },
+      type: 'Normal',
+      reason: 'AddedInterface',
+      message: 'net1 up',
+      source: { component: 'multus' },
+      firstTimestamp: '2026-12-07T01:02:03Z',
+      count: 1,
+    });
+    expect(statuses()).toEqual([['POST', '/api/v1/namespaces/ns1/events', 201]]);
+  });
+
+  test('a 403 is code 104 naming the verb and the resource', async () => {
+    server.failNext({ method: 'POST' }, { status: 403 });
+    const err: unknown = await (
+      await client()
+    )
+      .createPodEvent(POD, { type: 'Warning', reason: 'AttachFailed', message: 'x' }, new Date())
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CniError);
+    expect((err as CniError).code).toBe(104);
+    expect((err as CniError).msg).toContain('create events');
+  });
+});
