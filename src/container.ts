@@ -16,6 +16,7 @@ import { Orchestrator } from './core/orchestrator';
 import type { Executor } from './core/ports/executor';
 import type { NetworkSource } from './core/ports/network-source';
 import type { PodRoutes } from './core/ports/pod-routes';
+import { LiveNetworks } from './core/live-networks';
 import { NO_NODE_PODS } from './core/ports/node-pods';
 import { TOKENS } from './core/tokens';
 import { DaemonConfigFileDefaults } from './runtime/daemon-config-defaults';
@@ -91,6 +92,7 @@ export function buildContainer(options: ContainerOptions = {}): Container {
   container.bind(TOKENS.Planner).to(Planner);
   container.bind(TOKENS.Orchestrator).to(Orchestrator);
   container.bind(TOKENS.Housekeeper).to(Housekeeper);
+  container.bind(TOKENS.LiveNetworks).to(LiveNetworks);
   container.bind(TOKENS.Plugin).to(MultusPlugin);
   for (const [name, value] of Object.entries(options.replace ?? {}) as [keyof typeof TOKENS, unknown][]) {
     container.rebind(TOKENS[name]).toConstantValue(value);

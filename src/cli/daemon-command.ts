@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { ExecaExecutor } from '../adapters/executor/execa-executor';
+import type { Container } from 'inversify';
 import { buildContainer, type Replacements } from '../container';
 import { parseMultusConfig } from '../core/config/multus-config';
 import { DEFAULT_DAEMON_CONFIG, FALLBACK_LOG_NAME } from '../core/config/shim-keys';
@@ -9,6 +10,9 @@ import { toCniError } from '../core/errors';
 import type { Logger, LoggerFactory } from '../core/ports/logger';
 import type { PluginHandlers } from '../core/skel';
 import { TOKENS } from '../core/tokens';
+import type { LiveNetworks } from '../core/live-networks';
+import type { NodePods } from '../core/ports/node-pods';
+import { LiveNetworksLoop } from '../daemon/live-networks-loop';
 import { MeteringExecutor } from '../daemon/metering-executor';
 import { DaemonMetrics, serveMetrics, type MetricsEndpoint } from '../daemon/metrics';
 import { HEAP_TRIM_DEFAULTS, realEvery, runtimeCollect, startHeapTrim } from '../daemon/heap-trim';
@@ -63,6 +67,21 @@ async function callDefaults(config: DaemonConfig): Promise<Record<string, unknow
   return { ...base, ...config.defaults };
 }
 
+/** dynamicNetworks needs the node's pods: a kubeconfig and a node name. */
+function refuseLiveWithoutPods(
+  config: DaemonConfig,
+  defaults: Readonly<Record<string, unknown>>,
+  env: ReadonlyMap<string, string>,
+): void {
+  if (!config.dynamicNetworks) return;
+  const node = env.get('MULTUS_NODE_NAME') ?? config.nodeName ?? '';
+  if (typeof defaults['kubeconfig'] === 'string' && node !== '') return;
+  throw new Error(
+    'dynamicNetworks: true needs the pods of this node: set kubeconfig (a multus key of the daemon config) and ' +
+      'the node name (MULTUS_NODE_NAME, or nodeName in the daemon config)',
+  );
+}
+
 function parseArgs(args: readonly string[]): string {
   let file = DEFAULT_DAEMON_CONFIG;
   for (let i = 0; i < args.length; i += 1) {
@@ -85,6 +104,7 @@ function stopSignal(): Promise<string> {
 async function serve(file: string, io: CliIo): Promise<number> {
   const config = parseDaemonConfig(await readJson(file, 'daemon config'), file);
   const defaults = await callDefaults(config);
+  refuseLiveWithoutPods(config, defaults, io.env);
   // The daemon's own log settings are the ones its calls get by default.
   const logSettings = parseMultusConfig({ type: 'multus', delegates: [{ type: 'x' }], ...pick(defaults) }).log;
   // Kubernetes mode: informer caches of the node's pods and the networks resolved (none in file mode).
@@ -96,12 +116,14 @@ async function serve(file: string, io: CliIo): Promise<number> {
           fallbackLog: join(config.socketDir, FALLBACK_LOG_NAME),
           ...(kubeCache === undefined ? {} : { informers: kubeCache }),
         });
+  const nodePods = nodePodsOf(kubeCache, defaults);
   const container = buildContainer({
     path: io.env.get('PATH'),
     replace: {
       ConfigDefaults: new FixedConfigDefaults(defaults),
       ...meteredExecutor(metrics, io.env.get('PATH')),
       ...(kubeCache === undefined ? {} : { KubeClientProvider: kubeCache }),
+      ...(nodePods === undefined ? {} : { NodePods: nodePods }),
     },
   });
   const log: Logger = container
@@ -136,6 +158,7 @@ async function serve(file: string, io: CliIo): Promise<number> {
   });
   log.info({ socket: config.socketPath, config: file, metricsPort: endpoint?.port }, 'multus daemon serving');
   io.err(`multus daemon: serving ${config.socketPath} (config ${file})\n`);
+  const live = startLiveNetworks(config, defaults, container, log);
   const stopTrim = startHeapTrim({
     ...HEAP_TRIM_DEFAULTS,
     collect: runtimeCollect(),
@@ -146,11 +169,43 @@ async function serve(file: string, io: CliIo): Promise<number> {
   const signal = await stopped;
   stopTrim();
   log.info({ signal, inFlight: server.inFlight }, 'multus daemon stopping');
+  await live?.stop();
   await server.stop(config.shutdownTimeoutMs);
   await kubeCache?.close();
   await endpoint?.close();
   io.err(`multus daemon: stopped (${signal})\n`);
   return 0;
+}
+
+/** The node's pod cache, in Kubernetes mode (a kubeconfig among the defaults). */
+function nodePodsOf(
+  kubeCache: ReturnType<typeof daemonKubeCache>,
+  defaults: Readonly<Record<string, unknown>>,
+): NodePods | undefined {
+  const kubeconfig = defaults['kubeconfig'];
+  return kubeCache === undefined || typeof kubeconfig !== 'string' ? undefined : kubeCache.nodePods(kubeconfig);
+}
+
+/**
+ * Live networks (`dynamicNetworks: true`): running pods' interfaces follow their networks
+ * annotation. It needs the node's pod cache: a kubeconfig and a node name, else the daemon
+ * refuses to start, saying so.
+ */
+function startLiveNetworks(
+  config: DaemonConfig,
+  defaults: Readonly<Record<string, unknown>>,
+  container: Container,
+  log: Logger,
+): LiveNetworksLoop | undefined {
+  if (!config.dynamicNetworks) return undefined;
+  const loop = new LiveNetworksLoop({
+    pods: container.get<NodePods>(TOKENS.NodePods),
+    live: container.get<LiveNetworks>(TOKENS.LiveNetworks),
+    config: parseMultusConfig({ cniVersion: '1.0.0', name: 'multus-cni-network', type: 'multus', ...defaults }),
+    log,
+  });
+  loop.start();
+  return loop;
 }
 
 /** With metrics on, every delegate runs through the one real executor with a meter around it. */

@@ -21,6 +21,7 @@ export const DAEMON_KEYS: readonly string[] = [
   'shutdownTimeoutSeconds',
   'bodyTimeoutSeconds',
   'nodeName',
+  'dynamicNetworks',
 ];
 
 /** Go daemon-config keys that mean nothing here: an error naming each and what to do instead. */
@@ -50,6 +51,7 @@ class DaemonConfigWire {
   @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0.1) bodyTimeoutSeconds!: unknown;
   @IsOptional() @IsString({ message: 'must be a string' }) nodeName!: unknown;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) logToStderr!: unknown;
+  @IsOptional() @IsBoolean({ message: 'must be true or false' }) dynamicNetworks!: unknown;
 }
 
 /** The daemon's settings, and the multus config keys every request gets as defaults. */
@@ -70,6 +72,8 @@ export interface DaemonConfig {
   /** How long a request's body may take to arrive: a healthy shim sends it at once (default 10 s). */
   readonly bodyTimeoutMs: number;
   readonly nodeName: string | undefined;
+  /** Live networks: running pods' interfaces follow their networks annotation (docs/hotplug.md). */
+  readonly dynamicNetworks: boolean;
   /** Every other key: a default of each request's multus config (the request's own keys win). */
   readonly defaults: Readonly<Record<string, unknown>>;
 }
@@ -110,6 +114,7 @@ export function parseDaemonConfig(raw: unknown, where: string): DaemonConfig {
     shutdownTimeoutMs: seconds('shutdownTimeoutSeconds', 30),
     bodyTimeoutMs: seconds('bodyTimeoutSeconds', 10),
     nodeName: raw['nodeName'] as string | undefined,
+    dynamicNetworks: raw['dynamicNetworks'] === true,
     defaults,
   };
 }
