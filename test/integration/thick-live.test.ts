@@ -161,4 +161,45 @@ describe('live networks: a running pod follows its networks annotation (shim + d
     expect(leaseFiles(ws.ipamDir)).toEqual([]);
     expect(existsSync(cacheFile(ws.cniDir, ctr))).toBe(false);
   }, 180_000);
+
+  it('a burst of 10 edits ends in the state of the last one', async () => {
+    const { ns, name, ctr, del } = await runningPod('c', 'lv-master');
+    const edits = ['lv-master,lv-ptp', 'lv-master,lv-ranged', 'lv-master,lv-ptp,lv-ranged', 'lv-master'];
+    for (let i = 0; i < 9; i += 1) annotate(name, edits[i % edits.length] as string);
+    annotate(name, 'lv-master,lv-ranged@last');
+    await waitFor('the last edit applied', 60_000, () =>
+      statusOf(name).join() === `eth0 ${NAMESPACE}/lv-master,last ${NAMESPACE}/lv-ranged` ? true : undefined,
+    );
+    expect(netnsLinkNames(ns)).toEqual(['eth0', 'last', 'lo']);
+    expect(recorded(ctr)).toEqual(['eth0', 'last']);
+    expect(leaseFiles(ws.ipamDir)).toHaveLength(2);
+    await del();
+    expect(netnsLinkNames(ns)).toEqual(['lo']);
+    expect(leaseFiles(ws.ipamDir)).toEqual([]);
+  }, 180_000);
+
+  it('reports the time from an annotation edit to the interface in the pod (median of 20; not asserted)', async () => {
+    const { ns, name, del } = await runningPod('d', 'lv-master');
+    const took: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const started = performance.now();
+      annotate(name, 'lv-master,lv-ptp');
+      await waitFor('net0 up', 60_000, () => (netnsLinkNames(ns).includes('net0') ? true : undefined));
+      took.push(performance.now() - started);
+      annotate(name, 'lv-master');
+      await waitFor('net0 gone', 60_000, () => (netnsLinkNames(ns).includes('net0') ? undefined : true));
+    }
+    const sorted = [...took].sort((a, b) => a - b);
+    const median = ((sorted[9] as number) + (sorted[10] as number)) / 2;
+    const figures = {
+      runs: 20,
+      medianMs: Math.round(median),
+      minMs: Math.round(sorted[0] as number),
+      maxMs: Math.round(sorted[19] as number),
+    };
+    process.stdout.write(`LIVE-LATENCY: ${JSON.stringify(figures)}\n`);
+    expect(took).toHaveLength(20);
+    await del();
+    expect(leaseFiles(ws.ipamDir)).toEqual([]);
+  }, 300_000);
 });
