@@ -227,6 +227,7 @@ describe('deploy/ manifests', () => {
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
       { apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['list', 'watch'] },
       { apiGroups: ['kubernetes.com'], resources: ['networks'], verbs: ['list', 'watch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     ]);
     const sa = one('ServiceAccount')['metadata'] as Obj;
     for (const role of ['multus', 'multus-daemon']) {
