@@ -103,7 +103,9 @@ export class LiveNetworks {
         clients: this.clients,
         clock: this.clock,
       };
-      return await new LivePass(deps, { key, entry, pod, config, log }).run();
+      // Delegates started are noted in the lock: should this daemon die mid-attach, the next holder kills them.
+      const onSpawn = (pid: number): void => held.noteChild(pid);
+      return await new LivePass(deps, { key, entry, pod, config, log, onSpawn }).run();
     } finally {
       await held.release();
     }
@@ -127,6 +129,7 @@ interface PassInput {
   readonly pod: PodInfo;
   readonly config: MultusConfig;
   readonly log: Logger;
+  readonly onSpawn: (pid: number) => void;
 }
 
 /** One pass over one pod, under its lock: the record as it goes, and what was done. */
@@ -150,7 +153,7 @@ class LivePass {
       args: parseCniArgs(input.entry.cniArgs),
       path: (input.entry.cniPath ?? '').split(':').filter((p) => p !== ''),
     };
-    this.request = { env, config: input.config };
+    this.request = { env, config: input.config, onSpawn: input.onSpawn };
   }
 
   async run(): Promise<LiveOutcome> {

@@ -5,7 +5,7 @@
  * annotation is edited in the API server, and the daemon, watching its node's pods, attaches and
  * detaches: interfaces, addresses, leases, the record, events and network-status follow.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from './support/fault-run';
 import { addNad, networkStatus, NETWORKS_ANNOTATION } from './support/kube-cluster';
@@ -202,4 +202,66 @@ describe('live networks: a running pod follows its networks annotation (shim + d
     await del();
     expect(leaseFiles(ws.ipamDir)).toEqual([]);
   }, 300_000);
+
+  it('dynamicNetworks without a kubeconfig: the daemon exits 1 saying what it needs', async () => {
+    const daemonWithout = await ThickDaemon.start(ws.dir, cleanup, {
+      config: { cniDir: ws.cniDir, dynamicNetworks: true },
+      wait: false,
+    });
+    expect(await daemonWithout.exited).toEqual({ code: 1, signal: null });
+    expect(daemonWithout.stderr()).toContain('dynamicNetworks: true needs the pods of this node: set kubeconfig');
+  }, 60_000);
+
+  it('a daemon killed mid-attach: the next daemon rolls the attach back from the record, then converges', async () => {
+    // A node of its own, so that the file's daemon leaves this pod to the one killed and the one after it.
+    const node = 'lv-node-2';
+    const binDir = join(ws.dir, 'slow-bin');
+    mkdirSync(binDir, { mode: 0o755, recursive: true });
+    // ptp, slowly: the daemon is killed while it runs (it runs on: it is its own process group).
+    writeFileSync(join(binDir, 'lv-slow'), '#!/bin/sh\nsleep 2\nexec /usr/lib/cni/ptp\n', { mode: 0o755 });
+    addNad(cluster.server, NAMESPACE, 'lv-slow', {
+      cniVersion: '1.0.0',
+      name: 'lv-slow',
+      type: 'lv-slow',
+      ipam: { type: 'host-local', subnet: `10.${NET}.8.0/24`, dataDir: ws.ipamDir },
+    });
+    const kubeconfig = cluster.server.writeKubeconfig(join(ws.dir, 'kubeconfig-2'));
+    const config = { cniDir: ws.cniDir, kubeconfig, nodeName: node, binDir, dynamicNetworks: true, logLevel: 'debug' };
+    const first = await ThickDaemon.start(ws.dir, cleanup, { config });
+    const ns = `${ws.prefix}-e`;
+    forgetStateAfterTest(ws, cleanup);
+    const netns = createNetns(ns, cleanup);
+    const pod = { namespace: NAMESPACE, name: 'pod-e', uid: `uid-e-${process.pid}` };
+    cluster.server.addPod({ ...pod, nodeName: node, annotations: { [NETWORKS_ANNOTATION]: 'lv-master' } });
+    const ctr = `${ws.prefix}-ctr-e`;
+    const call = {
+      command: 'ADD' as const,
+      config: shimConfig({ cniVersion: '1.0.0', name: 'lv-net' }, first),
+      containerId: ctr,
+      netns,
+      cniArgs: podCniArgs(pod, ctr),
+    };
+    expectSuccess(await runShim(call));
+
+    annotate(pod.name, 'lv-master,lv-slow');
+    const pending = (): boolean => readFileSync(cacheFile(ws.cniDir, ctr), 'utf8').includes('"state": "pending"');
+    await waitFor('the attach recorded as pending', 60_000, () => (pending() ? true : undefined));
+    expect(await first.signal('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+
+    const second = await ThickDaemon.start(ws.dir, cleanup, { config });
+    await waitFor('the attach done again', 60_000, () => (statusOf(pod.name).length === 2 ? true : undefined));
+    expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
+    expect(recorded(ctr)).toEqual(['eth0', 'net0']);
+    expect(pending()).toBe(false);
+    // One lease per interface: the killed attach's (its plugin ran on after the kill) was released.
+    expect(leaseFiles(ws.ipamDir)).toHaveLength(2);
+    expect(second.logLines().map((l) => l['msg'])).toContain('live networks: rolled back an interrupted attach');
+
+    expectSuccess(
+      await runShim({ ...call, config: shimConfig({ cniVersion: '1.0.0', name: 'lv-net' }, second), command: 'DEL' }),
+    );
+    expect(netnsLinkNames(ns)).toEqual(['lo']);
+    expect(leaseFiles(ws.ipamDir)).toEqual([]);
+    expect(await second.signal('SIGTERM')).toEqual({ code: 0, signal: null });
+  }, 180_000);
 });

@@ -24,6 +24,7 @@ describe('parseDaemonConfig', () => {
       shutdownTimeoutMs: 30_000,
       bodyTimeoutMs: 10_000,
       nodeName: undefined,
+      dynamicNetworks: false,
       defaults: {},
     });
   });
@@ -44,6 +45,7 @@ describe('parseDaemonConfig', () => {
         shutdownTimeoutSeconds: 0,
         bodyTimeoutSeconds: 0.25,
         nodeName: 'node-a',
+        dynamicNetworks: true,
       },
       WHERE,
     );
@@ -63,6 +65,7 @@ describe('parseDaemonConfig', () => {
         shutdownTimeoutMs: 0,
         bodyTimeoutMs: 250,
         nodeName: 'node-a',
+        dynamicNetworks: true,
         defaults: {},
       }),
     );
@@ -99,6 +102,7 @@ describe('parseDaemonConfig', () => {
     ['multusAutoconfigDir', 'etc/cni'],
     ['nodeName', 7],
     ['logToStderr', 'yes'],
+    ['dynamicNetworks', 'true'],
   ])('%s: %p is code 7 naming the key', (key, value) => {
     const error = refused({ [key]: value });
     expect(error.code).toBe(CniCode.InvalidConfig);
