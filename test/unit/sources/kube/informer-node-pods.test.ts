@@ -32,7 +32,7 @@ function podInformer(api: ScriptedListWatch): Informer<PodInfo> {
   );
 }
 
-test('before the informer is reached nothing is synced; a listener subscribed then hears every change after', async () => {
+test('until the informer is reached nothing is synced; a listener subscribed then hears each change', async () => {
   const api = new ScriptedListWatch();
   let reach: (i: Informer<PodInfo>) => void = () => undefined;
   const pods = new InformerNodePods(new Promise((resolve) => (reach = resolve)));
