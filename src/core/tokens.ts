@@ -27,4 +27,5 @@ export const TOKENS = {
   ConfigDefaults: Symbol.for('multus.ConfigDefaults'),
   PluginVersions: Symbol.for('multus.PluginVersions'),
   NodePods: Symbol.for('multus.NodePods'),
+  Reconciler: Symbol.for('multus.Reconciler'),
 } as const;

@@ -21,6 +21,9 @@ export const DAEMON_KEYS: readonly string[] = [
   'shutdownTimeoutSeconds',
   'bodyTimeoutSeconds',
   'nodeName',
+  'reconcileIntervalSeconds',
+  'reconcileGraceSeconds',
+  'reconcileDryRun',
 ];
 
 /** Go daemon-config keys that mean nothing here: an error naming each and what to do instead. */
@@ -49,6 +52,9 @@ class DaemonConfigWire {
   @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0) shutdownTimeoutSeconds!: unknown;
   @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0.1) bodyTimeoutSeconds!: unknown;
   @IsOptional() @IsString({ message: 'must be a string' }) nodeName!: unknown;
+  @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0) reconcileIntervalSeconds!: unknown;
+  @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0) reconcileGraceSeconds!: unknown;
+  @IsOptional() @IsBoolean({ message: 'must be true or false' }) reconcileDryRun!: unknown;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) logToStderr!: unknown;
 }
 
@@ -70,6 +76,12 @@ export interface DaemonConfig {
   /** How long a request's body may take to arrive: a healthy shim sends it at once (default 10 s). */
   readonly bodyTimeoutMs: number;
   readonly nodeName: string | undefined;
+  /** Between two reconciles of the records with the node's pods (default 300 s); 0: off. */
+  readonly reconcileIntervalMs: number;
+  /** How long a record's pod must have been gone before reconcile deletes the record (default 600 s). */
+  readonly reconcileGraceMs: number;
+  /** Reconcile only reports what it would delete. */
+  readonly reconcileDryRun: boolean;
   /** Every other key: a default of each request's multus config (the request's own keys win). */
   readonly defaults: Readonly<Record<string, unknown>>;
 }
@@ -110,6 +122,9 @@ export function parseDaemonConfig(raw: unknown, where: string): DaemonConfig {
     shutdownTimeoutMs: seconds('shutdownTimeoutSeconds', 30),
     bodyTimeoutMs: seconds('bodyTimeoutSeconds', 10),
     nodeName: raw['nodeName'] as string | undefined,
+    reconcileIntervalMs: seconds('reconcileIntervalSeconds', 300),
+    reconcileGraceMs: seconds('reconcileGraceSeconds', 600),
+    reconcileDryRun: (raw['reconcileDryRun'] as boolean | undefined) ?? false,
     defaults,
   };
 }

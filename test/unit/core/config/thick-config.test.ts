@@ -24,6 +24,9 @@ describe('parseDaemonConfig', () => {
       shutdownTimeoutMs: 30_000,
       bodyTimeoutMs: 10_000,
       nodeName: undefined,
+      reconcileIntervalMs: 300_000,
+      reconcileGraceMs: 600_000,
+      reconcileDryRun: false,
       defaults: {},
     });
   });
@@ -44,6 +47,9 @@ describe('parseDaemonConfig', () => {
         shutdownTimeoutSeconds: 0,
         bodyTimeoutSeconds: 0.25,
         nodeName: 'node-a',
+        reconcileIntervalSeconds: 0,
+        reconcileGraceSeconds: 1.5,
+        reconcileDryRun: true,
       },
       WHERE,
     );
@@ -63,6 +69,9 @@ describe('parseDaemonConfig', () => {
         shutdownTimeoutMs: 0,
         bodyTimeoutMs: 250,
         nodeName: 'node-a',
+        reconcileIntervalMs: 0,
+        reconcileGraceMs: 1500,
+        reconcileDryRun: true,
         defaults: {},
       }),
     );
@@ -99,6 +108,11 @@ describe('parseDaemonConfig', () => {
     ['multusAutoconfigDir', 'etc/cni'],
     ['nodeName', 7],
     ['logToStderr', 'yes'],
+    ['reconcileIntervalSeconds', -1],
+    ['reconcileIntervalSeconds', '300'],
+    ['reconcileGraceSeconds', -0.5],
+    ['reconcileGraceSeconds', true],
+    ['reconcileDryRun', 'true'],
   ])('%s: %p is code 7 naming the key', (key, value) => {
     const error = refused({ [key]: value });
     expect(error.code).toBe(CniCode.InvalidConfig);
