@@ -13,6 +13,7 @@ import { registryOf, type AdapterRegistry } from './core/adapter-registry';
 import { Planner } from './core/dry-run';
 import { Housekeeper } from './core/housekeeper';
 import { Orchestrator } from './core/orchestrator';
+import { Reconciler } from './core/reconciler';
 import type { Executor } from './core/ports/executor';
 import type { NetworkSource } from './core/ports/network-source';
 import type { PodRoutes } from './core/ports/pod-routes';
@@ -93,6 +94,8 @@ export function buildContainer(options: ContainerOptions = {}): Container {
   container.bind(TOKENS.Orchestrator).to(Orchestrator);
   container.bind(TOKENS.Housekeeper).to(Housekeeper);
   container.bind(TOKENS.LiveNetworks).to(LiveNetworks);
+  // The daemon's reconcile of its records with its node's pods (thick mode only resolves it).
+  container.bind(TOKENS.Reconciler).to(Reconciler);
   container.bind(TOKENS.Plugin).to(MultusPlugin);
   for (const [name, value] of Object.entries(options.replace ?? {}) as [keyof typeof TOKENS, unknown][]) {
     container.rebind(TOKENS[name]).toConstantValue(value);

@@ -1,12 +1,14 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ExecaExecutor } from '../adapters/executor/execa-executor';
 import type { Container } from 'inversify';
+import { ExecaExecutor } from '../adapters/executor/execa-executor';
 import { buildContainer, type Replacements } from '../container';
 import { parseMultusConfig } from '../core/config/multus-config';
 import { DEFAULT_DAEMON_CONFIG, FALLBACK_LOG_NAME } from '../core/config/shim-keys';
 import { parseDaemonConfig, type DaemonConfig } from '../core/config/thick-config';
 import { toCniError } from '../core/errors';
+import { reconcileConfig } from '../core/reconcile';
+import type { Reconciler } from '../core/reconciler';
 import type { Logger, LoggerFactory } from '../core/ports/logger';
 import type { PluginHandlers } from '../core/skel';
 import { TOKENS } from '../core/tokens';
@@ -16,9 +18,10 @@ import { LiveNetworksLoop } from '../daemon/live-networks-loop';
 import { MeteringExecutor } from '../daemon/metering-executor';
 import { DaemonMetrics, serveMetrics, type MetricsEndpoint } from '../daemon/metrics';
 import { HEAP_TRIM_DEFAULTS, realEvery, runtimeCollect, startHeapTrim } from '../daemon/heap-trim';
+import { ReconcileLoop, RECONCILE_RETRY_MS, realAfter } from '../daemon/reconcile-loop';
 import { DaemonServer } from '../daemon/server';
 import { FixedConfigDefaults } from '../runtime/daemon-config-defaults';
-import { daemonKubeCache } from '../sources/kube/caching-kube-client-provider';
+import { daemonKubeCache, type CachingKubeClientProvider } from '../sources/kube/caching-kube-client-provider';
 import { UsageError, type CliCommand, type CliIo } from './cli-io';
 import { findPrimary } from './install/primary-config';
 
@@ -30,8 +33,9 @@ FILE is the daemon config (default ${DEFAULT_DAEMON_CONFIG}): Go Multus's daemon
 keys where they apply (socketDir, cniConfigDir, multusConfigFile, multusAutoconfigDir,
 readinessindicatorfile, logLevel, logFile, logToStderr, ...), this daemon's limits
 (maxConcurrentRequests, maxQueuedRequests, maxRequestBytes, requestTimeoutSeconds,
-shutdownTimeoutSeconds), and any multus config key as a default of every call (the call's own
-stdin keys win). SIGTERM: stop accepting, finish the calls in flight, exit 0. See docs/thick.md.`;
+shutdownTimeoutSeconds), the records' reconcile with the node's pods (reconcileIntervalSeconds,
+reconcileGraceSeconds, reconcileDryRun), and any multus config key as a default of every call
+(the call's own stdin keys win). SIGTERM: stop accepting, finish the calls in flight, exit 0. See docs/thick.md.`;
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
@@ -116,20 +120,19 @@ async function serve(file: string, io: CliIo): Promise<number> {
           fallbackLog: join(config.socketDir, FALLBACK_LOG_NAME),
           ...(kubeCache === undefined ? {} : { informers: kubeCache }),
         });
-  const nodePods = nodePodsOf(kubeCache, defaults);
   const container = buildContainer({
     path: io.env.get('PATH'),
     replace: {
       ConfigDefaults: new FixedConfigDefaults(defaults),
       ...meteredExecutor(metrics, io.env.get('PATH')),
-      ...(kubeCache === undefined ? {} : { KubeClientProvider: kubeCache }),
-      ...(nodePods === undefined ? {} : { NodePods: nodePods }),
+      ...kubeReplacements(kubeCache, defaults),
     },
   });
   const log: Logger = container
     .get<LoggerFactory>(TOKENS.LoggerFactory)
     .create(logSettings)
     .child({ daemon: process.pid });
+  const reconcile = reconcileLoop(container, config, defaults, metrics, log);
   const readiness = defaults['readinessindicatorfile'];
   const server = new DaemonServer({
     socketPath: config.socketPath,
@@ -141,6 +144,7 @@ async function serve(file: string, io: CliIo): Promise<number> {
     requestTimeoutMs: config.requestTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
     observer: metrics,
+    records: () => reconcile.records(),
     notReady: async () => {
       if (typeof readiness !== 'string' || readiness === '') return undefined;
       const there = await fs.access(readiness).then(
@@ -158,6 +162,7 @@ async function serve(file: string, io: CliIo): Promise<number> {
   });
   log.info({ socket: config.socketPath, config: file, metricsPort: endpoint?.port }, 'multus daemon serving');
   io.err(`multus daemon: serving ${config.socketPath} (config ${file})\n`);
+  reconcile.start();
   const live = startLiveNetworks(config, defaults, container, log);
   const stopTrim = startHeapTrim({
     ...HEAP_TRIM_DEFAULTS,
@@ -170,20 +175,12 @@ async function serve(file: string, io: CliIo): Promise<number> {
   stopTrim();
   log.info({ signal, inFlight: server.inFlight }, 'multus daemon stopping');
   await live?.stop();
+  await reconcile.stop();
   await server.stop(config.shutdownTimeoutMs);
   await kubeCache?.close();
   await endpoint?.close();
   io.err(`multus daemon: stopped (${signal})\n`);
   return 0;
-}
-
-/** The node's pod cache, in Kubernetes mode (a kubeconfig among the defaults). */
-function nodePodsOf(
-  kubeCache: ReturnType<typeof daemonKubeCache>,
-  defaults: Readonly<Record<string, unknown>>,
-): NodePods | undefined {
-  const kubeconfig = defaults['kubeconfig'];
-  return kubeCache === undefined || typeof kubeconfig !== 'string' ? undefined : kubeCache.nodePods(kubeconfig);
 }
 
 /**
@@ -206,6 +203,50 @@ function startLiveNetworks(
   });
   loop.start();
   return loop;
+}
+
+/**
+ * The reconcile of the records with the node's pods (docs/thick.md "Reconcile"): made before the
+ * server (which serves its listing), started once the socket is bound (a second daemon never
+ * reconciles), stopped before the server.
+ */
+function reconcileLoop(
+  container: Container,
+  config: DaemonConfig,
+  defaults: Readonly<Record<string, unknown>>,
+  metrics: DaemonMetrics | undefined,
+  log: Logger,
+): ReconcileLoop {
+  const settings = {
+    config: reconcileConfig(defaults),
+    graceMs: config.reconcileGraceMs,
+    dryRun: config.reconcileDryRun,
+  };
+  return new ReconcileLoop({
+    reconciler: container.get<Reconciler>(TOKENS.Reconciler),
+    settings,
+    intervalMs: config.reconcileIntervalMs,
+    retryMs: RECONCILE_RETRY_MS,
+    after: realAfter,
+    log: log.child({ component: 'reconcile' }),
+    ...(metrics === undefined ? {} : { observer: metrics }),
+  });
+}
+
+/**
+ * Kubernetes mode: the caching client, and the node's pods as its informer keeps them (of the
+ * daemon's own kubeconfig) for the reconcile.
+ */
+function kubeReplacements(
+  kubeCache: CachingKubeClientProvider | undefined,
+  defaults: Readonly<Record<string, unknown>>,
+): Replacements {
+  if (kubeCache === undefined) return {};
+  const kubeconfig = defaults['kubeconfig'];
+  return {
+    KubeClientProvider: kubeCache,
+    ...(typeof kubeconfig === 'string' ? { NodePods: kubeCache.nodePods(kubeconfig) } : {}),
+  };
 }
 
 /** With metrics on, every delegate runs through the one real executor with a meter around it. */

@@ -1,3 +1,4 @@
+import { DEFAULT_SOCKET_DIR, SOCKET_NAME } from '../core/config/shim-keys';
 import { isObject } from '../core/json';
 import { UsageError, type CliCommand, type CliIo } from './cli-io';
 import { explainFile, type PodArg } from './explain/explain-plan';
@@ -6,10 +7,20 @@ import {
   FILE_COMMAND_OPTIONS,
   lastValue,
   fileCommand,
+  parseCliArgs,
   type FileCommandArgs,
   type OptionSpec,
 } from './validate/cli-args';
 import { DEFAULT_CNI_PATH } from './validate/plugin-binaries';
+import { fetchRecords, renderRecords } from './explain/records-listing';
+
+const DEFAULT_RECORDS_SOCKET = `${DEFAULT_SOCKET_DIR}/${SOCKET_NAME}`;
+
+const RECORDS_OPTIONS: readonly OptionSpec[] = [
+  { name: 'records', takesValue: false },
+  { name: 'socket', takesValue: true },
+  { name: 'json', takesValue: false },
+];
 
 const OPTIONS: readonly OptionSpec[] = [
   ...FILE_COMMAND_OPTIONS,
@@ -20,6 +31,7 @@ const OPTIONS: readonly OptionSpec[] = [
 
 const USAGE = `usage: multus explain FILE [--pod-annotation KEY=VALUE ...] [--pod [NAMESPACE/]NAME]
                       [--ifname NAME] [--cni-path DIRS] [--runtime-config JSON] [--json]
+       multus explain --records [--socket PATH] [--json]
 
 Prints the plan an ADD would execute for the multus config in FILE (or the plugin of type
 "multus" in a .conflist): for each attachment, the network, the interface name, whether it is
@@ -40,6 +52,10 @@ Options:
                               '{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}';
                               keys the config declares no capability for are dropped, as libcni does
   --json                      print the plan as JSON
+
+With --records, asks the thick-mode daemon on its socket (default ${DEFAULT_RECORDS_SOCKET}) for
+its records (one per pod sandbox and interface) and prints, for each, its pod, its attachments'
+states, and what the daemon's reconcile would do with it and why (docs/thick.md "Reconcile").
 
 Exit status: 0 plan shown (a missing binary is shown, not an error), 1 the ADD would fail
 before running anything (the problems are printed), 2 usage error.`;
@@ -77,7 +93,7 @@ function runtimeConfigOf(value: string | undefined): Record<string, unknown> | u
 }
 
 /** `multus explain FILE`: the plan an ADD would execute, shown without running anything. */
-export const explainCommand: CliCommand = fileCommand({
+const explainFileCommand: CliCommand = fileCommand({
   name: 'explain',
   summary: 'print the plan an ADD would execute, touching nothing',
   usage: USAGE,
@@ -100,3 +116,24 @@ export const explainCommand: CliCommand = fileCommand({
     return failed ? 1 : 0;
   },
 });
+
+/** `multus explain --records`: the daemon's records and what its reconcile would do with each. */
+async function explainRecords(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCliArgs(args, RECORDS_OPTIONS);
+  if (parsed.positionals.length > 0) throw new UsageError('--records takes no FILE');
+  const socket = lastValue(parsed, 'socket') ?? DEFAULT_RECORDS_SOCKET;
+  try {
+    const listing = await fetchRecords(socket);
+    io.out(parsed.flags.has('json') ? `${JSON.stringify(listing, undefined, 2)}\n` : renderRecords(listing));
+    return 0;
+  } catch (err) {
+    io.err(`multus explain --records: cannot list the daemon's records at ${socket}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** `multus explain FILE` (a plan), or `multus explain --records` (the daemon's records). */
+export const explainCommand: CliCommand = {
+  ...explainFileCommand,
+  run: (args, io) => (args.includes('--records') ? explainRecords(args, io) : explainFileCommand.run(args, io)),
+};

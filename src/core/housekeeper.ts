@@ -1,7 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { adaptersFor, type AdapterRegistry } from './adapter-registry';
-import { parseCniArgs } from './cni-env';
-import { isHostNetns } from './host-netns';
+import { collectRecord } from './collect-record';
 import { delegateBinDirs, delegateEnv, delegateInvocation } from './delegate-call';
 import { expandPlugins, type PluginConf } from './delegate-conf';
 import { attachmentFailure, DeleteRun } from './delete-run';
@@ -24,7 +23,6 @@ const HOUSEKEEPING_VERSION = '1.1.0';
 /** The key libcni puts the runtime's list of live attachments under, on a GC call's config. */
 export const VALID_ATTACHMENTS_KEY = 'cni.dev/valid-attachments';
 
-const GC_LOCK_WAIT_MS = 1000;
 const READINESS_POLL_MS = 250;
 
 /** An entry of libcni's `cni.dev/valid-attachments` list: a container interface the runtime still uses. */
@@ -147,8 +145,11 @@ export class Housekeeper {
     const entries = await this.cache.list(request.config.cacheDir);
     const failures: CniError[] = [];
     const adapters = await adaptersFor(this.catalog, request, log);
+    const ports = { cache: this.cache, lock: this.lock, probe: this.probe };
     for (const entry of entries.filter((e) => !isValid(e))) {
-      await this.collect(request, adapters, entry, log).catch((err: unknown) => failures.push(toCniError(err)));
+      await collectRecord(ports, request, adapters, entry, log, 'GC').catch((err: unknown) =>
+        failures.push(toCniError(err)),
+      );
     }
     const kept = entries.filter(isValid);
     for (const [recorded, attachments] of delegatesToCollect(kept)) {
@@ -170,36 +171,6 @@ export class Housekeeper {
     }
     log.info({ collected: entries.length - kept.length, kept: kept.length, failures: failures.length }, 'GC done');
     if (failures.length > 0) throw DeleteRun.aggregate(failures, 'GC');
-  }
-
-  /** Deletes one stale container's attachments from its record, under its lock. */
-  private async collect(
-    request: NetworkRequest,
-    adapters: AdapterRegistry,
-    entry: CacheEntry,
-    log: Logger,
-  ): Promise<void> {
-    const key = { dir: request.config.cacheDir, containerId: entry.containerId, ifname: entry.ifname };
-    const held = await this.lock.acquire(key, GC_LOCK_WAIT_MS);
-    try {
-      // A record naming the host's own namespace (written by an older multus) never sends a DEL there.
-      const netns = (await isHostNetns(this.probe, entry.netns)) ? '' : entry.netns;
-      const env = {
-        ...request.env,
-        containerId: entry.containerId,
-        ifname: entry.ifname,
-        netns,
-        args: parseCniArgs(entry.cniArgs),
-      };
-      const outcome = await new DeleteRun(adapters, { ...request, env }, log).run(entry, entry.attachments.length - 1);
-      if (outcome.failures.length === 0) await this.cache.remove(key);
-      else {
-        await this.cache.save(key, outcome.entry);
-        throw DeleteRun.aggregate(outcome.failures, `GC of container ${entry.containerId}`);
-      }
-    } finally {
-      await held.release();
-    }
   }
 
   private async runOnDelegate(

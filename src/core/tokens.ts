@@ -28,4 +28,5 @@ export const TOKENS = {
   PluginVersions: Symbol.for('multus.PluginVersions'),
   NodePods: Symbol.for('multus.NodePods'),
   LiveNetworks: Symbol.for('multus.LiveNetworks'),
+  Reconciler: Symbol.for('multus.Reconciler'),
 } as const;

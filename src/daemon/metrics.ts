@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RECONCILE_OUTCOMES, type ReconcileReport } from '../core/reconcile';
 import type { ExecObserver, ExecOutcome } from './metering-executor';
+import type { ReconcileObserver } from './reconcile-loop';
 import type { CallObserver, CallOutcome } from './server';
 
 /** One informer cache as the metrics see it. */
@@ -93,13 +95,16 @@ export class FallbackTally {
  * caches. It observes the server (CallObserver) and the metering executor (ExecObserver); the
  * gauges and the fallback counter are read when scraped, so they cost nothing between scrapes.
  */
-export class DaemonMetrics implements CallObserver, ExecObserver {
+export class DaemonMetrics implements CallObserver, ExecObserver, ReconcileObserver {
   readonly registry = new Registry();
   private readonly requests: Counter<'command' | 'code'>;
   private readonly refused: Counter<'code'>;
   private readonly duration: Histogram<'command'>;
   private readonly execs: Counter<'type' | 'command' | 'code'>;
   private readonly execDuration: Histogram<'type' | 'command'>;
+  private readonly reconcileRecords: Gauge<'outcome'>;
+  private readonly reconcileDeletes: Counter<'result'>;
+  private readonly reconcilePasses: Counter<'result'>;
   private load: ServerLoad = { inFlight: 0, queued: 0 };
 
   constructor(options: DaemonMetricsOptions) {
@@ -136,6 +141,25 @@ export class DaemonMetrics implements CallObserver, ExecObserver {
       buckets: SECONDS_BUCKETS,
       registers,
     });
+    this.reconcileRecords = new Gauge({
+      name: 'multus_reconcile_records',
+      help: "The records of the daemon's last synced reconcile pass, by outcome (what it did with each, or why not)",
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of RECONCILE_OUTCOMES) this.reconcileRecords.set({ outcome }, 0);
+    this.reconcileDeletes = new Counter({
+      name: 'multus_reconcile_deletes_total',
+      help: 'Records reconcile deleted as their DEL would (deleted), or tried to and kept (failed)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.reconcilePasses = new Counter({
+      name: 'multus_reconcile_passes_total',
+      help: 'Reconcile passes: done, not_synced (the pod cache was not synced: nothing done) or failed',
+      labelNames: ['result'],
+      registers,
+    });
     this.loadGauges();
     this.fallbackCounter(new FallbackTally(options.fallbackLog));
     if (options.informers !== undefined) this.informerGauges(options.informers);
@@ -159,6 +183,22 @@ export class DaemonMetrics implements CallObserver, ExecObserver {
   execFinished(outcome: ExecOutcome): void {
     this.execs.inc({ type: outcome.type, command: outcome.command, code: codeLabel(outcome.code) });
     this.execDuration.observe({ type: outcome.type, command: outcome.command }, outcome.seconds);
+  }
+
+  reconciled(report: ReconcileReport): void {
+    this.reconcilePasses.inc({ result: report.synced ? 'done' : 'not_synced' });
+    if (!report.synced) return;
+    for (const outcome of RECONCILE_OUTCOMES) {
+      this.reconcileRecords.set({ outcome }, report.records.filter((r) => r.outcome === outcome).length);
+    }
+    for (const result of ['deleted', 'failed'] as const) {
+      const count = report.records.filter((r) => r.outcome === result).length;
+      if (count > 0) this.reconcileDeletes.inc({ result }, count);
+    }
+  }
+
+  reconcileFailed(): void {
+    this.reconcilePasses.inc({ result: 'failed' });
   }
 
   /** The Prometheus text exposition of every metric. */

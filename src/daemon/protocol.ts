@@ -9,11 +9,14 @@
  *   CNI error (400 malformed, 408 too slow, 413 too large, 503 busy or stopping).
  * - `GET /healthz`: 200 while the daemon serves. `GET /readyz`: 200 when an ADD could succeed
  *   now (the readiness indicator file exists, the caches are synced), 503 with the reason.
+ * - `GET /v1/records`: the daemon's records and what its reconcile would do with each (JSON,
+ *   `RecordsListing` of reconcile-loop.ts), for `multus explain --records`.
  */
 export const PROTOCOL_VERSION = 1;
 export const CNI_PATH = '/v1/cni';
 export const HEALTH_PATH = '/healthz';
 export const READY_PATH = '/readyz';
+export const RECORDS_PATH = '/v1/records';
 
 export interface CniCall {
   readonly version: number;

@@ -4,7 +4,15 @@ import { isObject } from '../core/json';
 import type { Logger } from '../core/ports/logger';
 import { runSkel, type PluginHandlers } from '../core/skel';
 import { LATEST_VERSION } from '../core/version';
-import { CNI_PATH, HEALTH_PATH, PROTOCOL_VERSION, READY_PATH, type CniAnswer, type CniCall } from './protocol';
+import {
+  CNI_PATH,
+  HEALTH_PATH,
+  PROTOCOL_VERSION,
+  READY_PATH,
+  RECORDS_PATH,
+  type CniAnswer,
+  type CniCall,
+} from './protocol';
 import { GateFull, RequestGate } from './request-gate';
 import { bindSocket, releaseSocket } from './socket';
 
@@ -23,6 +31,8 @@ export interface DaemonServerOptions {
   readonly notReady: () => Promise<string | undefined>;
   /** Told how each request ended (the daemon's metrics); none when metrics are off. */
   readonly observer?: CallObserver;
+  /** The records' listing for GET /v1/records (the reconcile loop's); 404 without it. */
+  readonly records?: () => Promise<object>;
 }
 
 /** A call the daemon ran, as the metrics see it. */
@@ -199,6 +209,8 @@ export class DaemonServer {
         const why = await this.options.notReady();
         return answer(res, why === undefined ? 200 : 503, why === undefined ? { status: 'ready' } : { status: why });
       }
+      if (path === RECORDS_PATH && req.method === 'GET' && this.options.records !== undefined)
+        return answer(res, 200, { ...(await this.options.records()) });
       if (path !== CNI_PATH || req.method !== 'POST') return answer(res, 404, { status: `no ${req.method} ${path}` });
       await this.serveCall(req, res);
     } catch (err) {

@@ -3,7 +3,9 @@ import type { Clock } from '../core/ports/clock';
 import type { ContainerLock, HeldLock } from '../core/ports/container-lock';
 import type { ExecRequest, Executor, HostLink } from '../core/ports/executor';
 import type { FileProbe } from '../core/ports/file-probe';
+import type { PodInfo } from '../core/ports/kube-client';
 import type { Logger, LoggerFactory, LogSettings } from '../core/ports/logger';
+import type { NodePods } from '../core/ports/node-pods';
 import type { PluginVersionQuery, PluginVersions } from '../core/ports/plugin-versions';
 import type { CacheEntry, CacheKey, ResultCache } from '../core/ports/result-cache';
 import { SUPPORTED_VERSIONS } from '../core/version';
@@ -214,5 +216,29 @@ export class FakeFileProbe implements FileProbe {
 
   sameFile(a: string, b: string): Promise<boolean> {
     return Promise.resolve(this.same.some(([x, y]) => (x === a && y === b) || (x === b && y === a)));
+  }
+}
+
+/** The node's pods as a test sets them: `synced` and `pods` are changed by the test between passes. */
+export class FakeNodePods implements NodePods {
+  constructor(
+    public pods: PodInfo[] = [],
+    public isSynced = true,
+  ) {}
+
+  synced(): boolean {
+    return this.isSynced;
+  }
+
+  get(namespace: string, name: string): PodInfo | undefined {
+    return this.pods.find((p) => p.namespace === namespace && p.name === name);
+  }
+
+  list(): readonly PodInfo[] {
+    return this.pods;
+  }
+
+  subscribe(): () => void {
+    return () => undefined;
   }
 }

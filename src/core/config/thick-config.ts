@@ -22,6 +22,9 @@ export const DAEMON_KEYS: readonly string[] = [
   'bodyTimeoutSeconds',
   'nodeName',
   'dynamicNetworks',
+  'reconcileIntervalSeconds',
+  'reconcileGraceSeconds',
+  'reconcileDryRun',
 ];
 
 /** Go daemon-config keys that mean nothing here: an error naming each and what to do instead. */
@@ -50,6 +53,9 @@ class DaemonConfigWire {
   @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0) shutdownTimeoutSeconds!: unknown;
   @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0.1) bodyTimeoutSeconds!: unknown;
   @IsOptional() @IsString({ message: 'must be a string' }) nodeName!: unknown;
+  @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0) reconcileIntervalSeconds!: unknown;
+  @IsOptional() @IsNumber({}, { message: 'must be a number of seconds' }) @Min(0) reconcileGraceSeconds!: unknown;
+  @IsOptional() @IsBoolean({ message: 'must be true or false' }) reconcileDryRun!: unknown;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) logToStderr!: unknown;
   @IsOptional() @IsBoolean({ message: 'must be true or false' }) dynamicNetworks!: unknown;
 }
@@ -74,6 +80,12 @@ export interface DaemonConfig {
   readonly nodeName: string | undefined;
   /** Live networks: running pods' interfaces follow their networks annotation (docs/hotplug.md). */
   readonly dynamicNetworks: boolean;
+  /** Between two reconciles of the records with the node's pods (default 300 s); 0: off. */
+  readonly reconcileIntervalMs: number;
+  /** How long a record's pod must have been gone before reconcile deletes the record (default 600 s). */
+  readonly reconcileGraceMs: number;
+  /** Reconcile only reports what it would delete. */
+  readonly reconcileDryRun: boolean;
   /** Every other key: a default of each request's multus config (the request's own keys win). */
   readonly defaults: Readonly<Record<string, unknown>>;
 }
@@ -115,6 +127,9 @@ export function parseDaemonConfig(raw: unknown, where: string): DaemonConfig {
     bodyTimeoutMs: seconds('bodyTimeoutSeconds', 10),
     nodeName: raw['nodeName'] as string | undefined,
     dynamicNetworks: raw['dynamicNetworks'] === true,
+    reconcileIntervalMs: seconds('reconcileIntervalSeconds', 300),
+    reconcileGraceMs: seconds('reconcileGraceSeconds', 600),
+    reconcileDryRun: (raw['reconcileDryRun'] as boolean | undefined) ?? false,
     defaults,
   };
 }

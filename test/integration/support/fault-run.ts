@@ -75,6 +75,21 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T
   }
 }
 
+/** {@link waitFor} with a probe that asks asynchronously (an endpoint); polls every 200 ms. */
+export async function waitForAsync<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
 /** The state letter of /proc/PID/stat (R, S, D, Z, ...), or undefined when there is no such process. */
 export function processState(pid: number): string | undefined {
   try {

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { register as globalRegistry } from 'prom-client';
 import { CniCode, CniError } from '../../../src/core/errors';
+import type { ReconcileReport, RecordReport } from '../../../src/core/reconcile';
 import type { PluginHandlers } from '../../../src/core/skel';
 import {
   DaemonMetrics,
@@ -160,6 +161,35 @@ describe('DaemonMetrics', () => {
     statuses.pop();
     expect(await synced(nads, 'namespace=b')).toBeUndefined();
     expect(newMetrics().registry.getSingleMetric('multus_informer_synced')).toBeUndefined();
+  });
+
+  it("reports each reconcile pass: the last synced pass's records by outcome, deletes and passes counted", async () => {
+    const metrics = newMetrics();
+    expect(await valueOf(metrics, 'multus_reconcile_records', { outcome: 'deleted' })).toBe(0);
+    const record = (outcome: string): RecordReport =>
+      ({ containerId: 'c', ifname: 'eth0', outcome }) as unknown as RecordReport;
+    const pass = (synced: boolean, outcomes: string[]): ReconcileReport => ({
+      at: '2026-01-02T03:04:05.000Z',
+      synced,
+      dryRun: false,
+      graceSeconds: 0,
+      cacheDir: '/c',
+      records: outcomes.map(record),
+    });
+    metrics.reconciled(pass(true, ['deleted', 'deleted', 'failed', 'pod_present', 'kept_netns']));
+    metrics.reconciled(pass(false, []));
+    metrics.reconcileFailed();
+    expect(await valueOf(metrics, 'multus_reconcile_records', { outcome: 'deleted' })).toBe(2);
+    expect(await valueOf(metrics, 'multus_reconcile_records', { outcome: 'pod_present' })).toBe(1);
+    expect(await valueOf(metrics, 'multus_reconcile_records', { outcome: 'waiting_grace' })).toBe(0);
+    expect(await valueOf(metrics, 'multus_reconcile_deletes_total', { result: 'deleted' })).toBe(2);
+    expect(await valueOf(metrics, 'multus_reconcile_deletes_total', { result: 'failed' })).toBe(1);
+    expect(await valueOf(metrics, 'multus_reconcile_passes_total', { result: 'done' })).toBe(1);
+    expect(await valueOf(metrics, 'multus_reconcile_passes_total', { result: 'not_synced' })).toBe(1);
+    expect(await valueOf(metrics, 'multus_reconcile_passes_total', { result: 'failed' })).toBe(1);
+    metrics.reconciled(pass(true, ['pod_present']));
+    expect(await valueOf(metrics, 'multus_reconcile_records', { outcome: 'deleted' })).toBe(0);
+    expect(await valueOf(metrics, 'multus_reconcile_deletes_total', { result: 'deleted' })).toBe(2);
   });
 
   it("keeps its metrics in its own registry, never prom-client's global one: two can live in one process", async () => {

@@ -205,6 +205,24 @@ describe('DaemonServer', () => {
     expect(await getStatus(socket, '/v1/cni')).toBe(404);
   });
 
+  test('GET /v1/records answers the listing; 404 without one, or for another method', async () => {
+    await start();
+    expect(await getStatus(socket, '/v1/records')).toBe(404);
+    await server?.stop(1000);
+    await start({ records: () => Promise.resolve({ synced: true, records: [] }) });
+    expect(await exchange(socket, 'GET', '/v1/records')).toEqual({ status: 200, body: { synced: true, records: [] } });
+    expect(await getStatus(socket, '/v1/records?x=1')).toBe(200);
+    expect((await exchange(socket, 'POST', '/v1/records', '{}')).status).toBe(404);
+  });
+
+  test('GET /v1/records whose listing fails: 500 with the CNI error, and the server goes on', async () => {
+    await start({ records: () => Promise.reject(new CniError(CniCode.IoFailure, 'cannot read cache dir /c')) });
+    const answer = await exchange(socket, 'GET', '/v1/records');
+    expect(answer.status).toBe(500);
+    expect(JSON.parse(answer.body.stdout ?? '')).toMatchObject({ code: 5, msg: 'cannot read cache dir /c' });
+    expect(await getStatus(socket, '/healthz')).toBe(200);
+  });
+
   test('/healthz answers 200; /readyz 503 with the reason until ready, then 200', async () => {
     let why: string | undefined = 'readiness indicator file /x does not exist';
     await start({ notReady: () => Promise.resolve(why) });

@@ -25,6 +25,9 @@ describe('parseDaemonConfig', () => {
       bodyTimeoutMs: 10_000,
       nodeName: undefined,
       dynamicNetworks: false,
+      reconcileIntervalMs: 300_000,
+      reconcileGraceMs: 600_000,
+      reconcileDryRun: false,
       defaults: {},
     });
   });
@@ -46,6 +49,9 @@ describe('parseDaemonConfig', () => {
         bodyTimeoutSeconds: 0.25,
         nodeName: 'node-a',
         dynamicNetworks: true,
+        reconcileIntervalSeconds: 0,
+        reconcileGraceSeconds: 1.5,
+        reconcileDryRun: true,
       },
       WHERE,
     );
@@ -66,6 +72,9 @@ describe('parseDaemonConfig', () => {
         bodyTimeoutMs: 250,
         nodeName: 'node-a',
         dynamicNetworks: true,
+        reconcileIntervalMs: 0,
+        reconcileGraceMs: 1500,
+        reconcileDryRun: true,
         defaults: {},
       }),
     );
@@ -103,6 +112,11 @@ describe('parseDaemonConfig', () => {
     ['nodeName', 7],
     ['logToStderr', 'yes'],
     ['dynamicNetworks', 'true'],
+    ['reconcileIntervalSeconds', -1],
+    ['reconcileIntervalSeconds', '300'],
+    ['reconcileGraceSeconds', -0.5],
+    ['reconcileGraceSeconds', true],
+    ['reconcileDryRun', 'true'],
   ])('%s: %p is code 7 naming the key', (key, value) => {
     const error = refused({ [key]: value });
     expect(error.code).toBe(CniCode.InvalidConfig);
