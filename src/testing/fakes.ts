@@ -5,7 +5,7 @@ import type { ExecRequest, Executor, HostLink } from '../core/ports/executor';
 import type { FileProbe } from '../core/ports/file-probe';
 import type { PodInfo } from '../core/ports/kube-client';
 import type { Logger, LoggerFactory, LogSettings } from '../core/ports/logger';
-import type { NodePods } from '../core/ports/node-pods';
+import type { NodePods, PodChange } from '../core/ports/node-pods';
 import type { PluginVersionQuery, PluginVersions } from '../core/ports/plugin-versions';
 import type { CacheEntry, CacheKey, ResultCache } from '../core/ports/result-cache';
 import { SUPPORTED_VERSIONS } from '../core/version';
@@ -238,7 +238,17 @@ export class FakeNodePods implements NodePods {
     return this.pods;
   }
 
-  subscribe(): () => void {
-    return () => undefined;
+  private readonly listeners = new Set<(change: PodChange) => void>();
+
+  subscribe(listener: (change: PodChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Applies a change to the pods and tells the listeners, as the informer would. */
+  emit(change: PodChange): void {
+    const others = this.pods.filter((p) => p.namespace !== change.pod.namespace || p.name !== change.pod.name);
+    this.pods = change.type === 'deleted' ? others : [...others, change.pod];
+    for (const listener of this.listeners) listener(change);
   }
 }
