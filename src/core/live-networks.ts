@@ -9,6 +9,7 @@ import { attachmentFailure, runRecorded } from './delete-run';
 import type { Planner } from './dry-run';
 import { combineProblems, type PreparedAttachment } from './planner';
 import { toCniError } from './errors';
+import { isRecordPod, recordPod } from './reconcile';
 import { networkStatus } from './network-status';
 import type { NetworkRequest } from './plan';
 import type { AdapterCatalog } from './ports/adapter-catalog';
@@ -51,12 +52,9 @@ export function nextFreeName(taken: ReadonlySet<string>, from: number): string {
 /** The sandbox record of a pod among `entries`: its pod named in CNI_ARGS (and its UID when recorded), the newest. */
 export function recordOfPod(entries: readonly CacheEntry[], pod: PodInfo): CacheEntry | undefined {
   const mine = entries.filter((e) => {
-    const args = parseCniArgs(e.cniArgs);
-    const uid = args.get('K8S_POD_UID');
+    const named = recordPod(e);
     return (
-      args.get('K8S_POD_NAMESPACE') === pod.namespace &&
-      args.get('K8S_POD_NAME') === pod.name &&
-      (uid === undefined || uid === '' || uid === pod.uid)
+      named !== undefined && named.namespace === pod.namespace && named.name === pod.name && isRecordPod(named, pod)
     );
   });
   return mine.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
