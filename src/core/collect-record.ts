@@ -41,12 +41,15 @@ export async function collectRecord(
     if (entry === undefined) return false;
     // A record naming the host's own namespace (written by an older multus) never sends a DEL there.
     const netns = (await isHostNetns(ports.probe, entry.netns)) ? '' : entry.netns;
+    // The CNI_PATH its ADD had, when the record keeps it (IPAM plugins are found there); else the caller's.
+    const path = entry.cniPath === undefined ? request.env.path : entry.cniPath.split(':').filter((p) => p !== '');
     const env = {
       ...request.env,
       containerId: entry.containerId,
       ifname: entry.ifname,
       netns,
       args: parseCniArgs(entry.cniArgs),
+      path,
     };
     const outcome = await new DeleteRun(adapters, { ...request, env }, log).run(entry, entry.attachments.length - 1);
     if (outcome.failures.length === 0) {

@@ -39,4 +39,34 @@ describe('collectRecord', () => {
     expect(t.executor.calls).toEqual([]);
     expect(t.lock.events.slice(-2)).toEqual(['acquire c1-eth0', 'release c1-eth0']);
   });
+
+  test("the delegates' CNI_PATH is the one the record's ADD had; a record without one gets the caller's", async () => {
+    const t = testContainer();
+    await runPlugin(t.container, { command: 'ADD', config, containerId: 'c2', path: '/usr/lib/cni:/opt/extra' });
+    const [listed] = (await t.cache.list('/cache')) as [CacheEntry];
+    expect(listed.cniPath).toBe('/usr/lib/cni:/opt/extra');
+    const request = (path: string[]): NetworkRequest =>
+      ({
+        env: {
+          command: 'DEL',
+          containerId: '',
+          netns: '',
+          ifname: '',
+          args: { pairs: [], get: () => undefined },
+          path,
+        },
+        config: parseMultusConfig(config),
+      }) as NetworkRequest;
+    const ports = { cache: t.cache, lock: t.lock, probe: t.probe };
+    const adapters = t.container.get<AdapterRegistry>(TOKENS.AdapterRegistry);
+    t.executor.calls.length = 0;
+    await collectRecord(ports, request(['/opt/cni/bin']), adapters, listed, t.logger, 'reconcile');
+    expect(t.executor.calls.map((c) => c.env.CNI_PATH)).toEqual(['/usr/lib/cni:/opt/extra']);
+
+    const { cniPath: _path, ...older } = listed;
+    await t.cache.save({ dir: '/cache', containerId: 'c2', ifname: 'eth0' }, older);
+    t.executor.calls.length = 0;
+    await collectRecord(ports, request(['/opt/cni/bin']), adapters, older, t.logger, 'reconcile');
+    expect(t.executor.calls.map((c) => c.env.CNI_PATH)).toEqual(['/opt/cni/bin']);
+  });
 });
