@@ -45,18 +45,10 @@ describe('collectRecord', () => {
     await runPlugin(t.container, { command: 'ADD', config, containerId: 'c2', path: '/usr/lib/cni:/opt/extra' });
     const [listed] = (await t.cache.list('/cache')) as [CacheEntry];
     expect(listed.cniPath).toBe('/usr/lib/cni:/opt/extra');
-    const request = (path: string[]): NetworkRequest =>
-      ({
-        env: {
-          command: 'DEL',
-          containerId: '',
-          netns: '',
-          ifname: '',
-          args: { pairs: [], get: () => undefined },
-          path,
-        },
-        config: parseMultusConfig(config),
-      }) as NetworkRequest;
+    const request = (path: string[]): NetworkRequest => ({
+      env: { command: 'DEL', containerId: '', netns: '', ifname: '', args: { pairs: [], get: () => undefined }, path },
+      config: parseMultusConfig(config),
+    });
     const ports = { cache: t.cache, lock: t.lock, probe: t.probe };
     const adapters = t.container.get<AdapterRegistry>(TOKENS.AdapterRegistry);
     t.executor.calls.length = 0;
