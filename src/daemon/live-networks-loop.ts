@@ -34,8 +34,8 @@ function annotationsChanged(change: PodChange): boolean {
 
 /**
  * Live networks in the daemon: each change of a pod's networks annotation (and each pod the
- * cache lists, at start: a daemon restarted mid-change finishes it) starts a pass over that
- * pod. Passes of one pod run one at a time, in order; edits that arrive during a pass are
+ * cache holds or lists at start: a daemon restarted mid-change finishes it) starts a pass over
+ * that pod. Passes of one pod run one at a time, in order; edits that arrive during a pass are
  * folded into one more pass, which reads the pod as it is then, so a burst ends in the state of
  * its last edit. Pods are independent of one another.
  */
@@ -45,10 +45,16 @@ export class LiveNetworksLoop {
 
   constructor(private readonly options: LiveLoopOptions) {}
 
+  /**
+   * Listens to the pod cache, and starts a pass over every pod it already holds: the cache may
+   * have listed them before this subscribed (a pod passed twice is left as it is the second time).
+   */
   start(): void {
-    this.unsubscribe ??= this.options.pods.subscribe((change) => {
+    if (this.unsubscribe !== undefined) return;
+    this.unsubscribe = this.options.pods.subscribe((change) => {
       if (change.type !== 'deleted' && annotationsChanged(change)) this.schedule(change.pod);
     });
+    for (const pod of this.options.pods.list()) this.schedule(pod);
   }
 
   /** Stops listening; resolves when the passes running have ended. */

@@ -249,7 +249,15 @@ describe('live networks: a running pod follows its networks annotation (shim + d
     expect(await first.signal('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
 
     const second = await ThickDaemon.start(ws.dir, cleanup, { config });
-    await waitFor('the attach done again', 60_000, () => (statusOf(pod.name).length === 2 ? true : undefined));
+    await waitFor('the attach done again', 60_000, () => (statusOf(pod.name).length === 2 ? true : undefined)).catch(
+      (err: unknown) => {
+        // What the daemons said, for whoever reads the failure.
+        const said = [first, second].map((d) => d.logLines().map((l) => `${String(l['msg'])} ${JSON.stringify(l)}`));
+        throw new Error(
+          `${String(err)}\nfirst daemon:\n${said[0]?.join('\n')}\nsecond daemon:\n${said[1]?.join('\n')}`,
+        );
+      },
+    );
     expect(netnsLinkNames(ns)).toEqual(['eth0', 'lo', 'net0']);
     expect(recorded(ctr)).toEqual(['eth0', 'net0']);
     expect(pending()).toBe(false);

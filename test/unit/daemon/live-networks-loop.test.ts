@@ -77,3 +77,14 @@ test('only a change of a networks annotation starts a pass; a deleted pod starts
   pods.emit({ type: 'modified', pod: pod('a', 'q'), previous: before });
   expect(live.passes).toEqual(['a=x']);
 });
+
+test('pods the cache held before the loop started get a pass each (a restarted daemon finishes them)', async () => {
+  const pods = new FakeNodePods([pod('a', 'x'), pod('b', 'y')]);
+  const live = new HeldLive();
+  const loop = new LiveNetworksLoop({ pods, live, config, log: new RecordingLogger() });
+  loop.start();
+  expect(live.passes).toEqual(['a=x', 'b=y']);
+  await live.release();
+  await live.release();
+  await loop.idle();
+});
