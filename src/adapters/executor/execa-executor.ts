@@ -48,16 +48,18 @@ function collect(stream: Readable | null | undefined, limit: number, over?: () =
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let overflowed = false;
     stream.on('data', (chunk: Buffer) => {
-      if (size >= limit && chunk.length > 0) return;
-      if (size + chunk.length > limit) {
-        chunks.push(chunk.subarray(0, limit - size));
-        size = limit;
-        over?.();
+      if (size + chunk.length <= limit) {
+        chunks.push(chunk);
+        size += chunk.length;
         return;
       }
-      chunks.push(chunk);
-      size += chunk.length;
+      // Past the limit, whether this chunk crosses it or an earlier one filled it exactly.
+      if (size < limit) chunks.push(chunk.subarray(0, limit - size));
+      size = limit;
+      if (!overflowed) over?.();
+      overflowed = true;
     });
     const done = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
     stream.once('end', done);

@@ -26,6 +26,8 @@ const PLUGINS: Record<string, string> = {
   slow: 'exec sleep infinity',
   forks: 'sleep infinity & echo $! > "$(dirname "$0")/forks.pid"; wait',
   noread: `echo '{}'`,
+  // Exactly 64 bytes, then one more: the limit (64) is filled by whole chunks before it is passed.
+  'fills-then-one-more': 'head -c 64 /dev/zero | tr "\\0" x; sleep 0.2; printf y',
   // 2 MiB on stderr, then an error exit: read to the end (the plugin never blocks), kept in part.
   'floods-stderr': 'head -c 2097152 /dev/zero | tr "\\0" x >&2; echo "the end" >&2; exit 1',
 };
@@ -246,6 +248,14 @@ describe('ExecaExecutor', () => {
     expect(err.msg).toContain('xxxx');
     expect(err.msg).not.toContain('the end');
     expect(err.msg.length).toBeLessThan(4096 + 200);
+  });
+
+  test('stdout that fills the limit exactly, then prints one byte more, is 102', async () => {
+    const err = await failure(
+      request('fills-then-one-more'),
+      new ExecaExecutor({ path: '/usr/bin:/bin', maxStdoutBytes: 64 }),
+    );
+    expect([err.code, err.msg]).toEqual([102, 'plugin "fills-then-one-more" ADD printed more than 64 bytes on stdout']);
   });
 
   test('PATH defaults to the usual system dirs', () => {
