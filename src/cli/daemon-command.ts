@@ -14,8 +14,10 @@ import type { PluginHandlers } from '../core/skel';
 import { TOKENS } from '../core/tokens';
 import type { LiveNetworks } from '../core/live-networks';
 import type { NodePods } from '../core/ports/node-pods';
+import type { StatusReporter } from '../core/ports/status-reporter';
 import { LiveNetworksLoop } from '../daemon/live-networks-loop';
 import { MeteringExecutor } from '../daemon/metering-executor';
+import { MeteringStatusReporter } from '../daemon/metering-status-reporter';
 import { DaemonMetrics, serveMetrics, type MetricsEndpoint } from '../daemon/metrics';
 import { HEAP_TRIM_DEFAULTS, realEvery, runtimeCollect, startHeapTrim } from '../daemon/heap-trim';
 import { ReconcileLoop, RECONCILE_RETRY_MS, realAfter } from '../daemon/reconcile-loop';
@@ -127,6 +129,7 @@ async function serve(file: string, io: CliIo): Promise<number> {
       ...meteredExecutor(metrics, io.env.get('PATH')),
       ...kubeReplacements(kubeCache, defaults),
     },
+    register: (c) => meterStatusWrites(c, metrics),
   });
   const log: Logger = container
     .get<LoggerFactory>(TOKENS.LoggerFactory)
@@ -252,6 +255,15 @@ function kubeReplacements(
 /** With metrics on, every delegate runs through the one real executor with a meter around it. */
 function meteredExecutor(metrics: DaemonMetrics | undefined, path: string | undefined): Replacements {
   return metrics === undefined ? {} : { Executor: new MeteringExecutor(new ExecaExecutor({ path }), metrics) };
+}
+
+/** With metrics on, every network-status write is counted by how it ended. */
+function meterStatusWrites(container: Container, metrics: DaemonMetrics | undefined): void {
+  if (metrics === undefined) return;
+  container.onActivation<StatusReporter>(
+    TOKENS.StatusReporter,
+    (_ctx, inner) => new MeteringStatusReporter(inner, metrics),
+  );
 }
 
 /** The metrics endpoint, when metrics are on; after the socket, so a second daemon fails on the socket. */

@@ -10,6 +10,7 @@ import { AttachmentFailed, runAttachments } from './attachment-runner';
 import { CniCode, CniError, toCniError } from './errors';
 import { isHostNetns } from './host-netns';
 import { networkStatus } from './network-status';
+import { publishNetworkStatus } from './status-publish';
 import type { NetworkRequest, PodRef } from './plan';
 import type { Planner } from './dry-run';
 import type { PreparedAttachment } from './planner';
@@ -276,7 +277,7 @@ export class Orchestrator {
     });
     if (pod !== undefined) {
       const statuses = attachments.map((a, i) => networkStatus(a, adjusted[i] as CniResult));
-      await this.reporter.report(request, pod, statuses, log);
+      await publishNetworkStatus(this.reporter, request, pod, statuses, log);
     }
     return masterResult(attachments, adjusted, request.config.cniVersion);
   }

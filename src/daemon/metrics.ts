@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { RECONCILE_OUTCOMES, type ReconcileReport } from '../core/reconcile';
 import type { ExecObserver, ExecOutcome } from './metering-executor';
 import type { ReconcileObserver } from './reconcile-loop';
+import type { StatusWriteObserver, StatusWriteResult } from './metering-status-reporter';
 import type { CallObserver, CallOutcome } from './server';
 
 /** One informer cache as the metrics see it. */
@@ -95,7 +96,7 @@ export class FallbackTally {
  * caches. It observes the server (CallObserver) and the metering executor (ExecObserver); the
  * gauges and the fallback counter are read when scraped, so they cost nothing between scrapes.
  */
-export class DaemonMetrics implements CallObserver, ExecObserver, ReconcileObserver {
+export class DaemonMetrics implements CallObserver, ExecObserver, ReconcileObserver, StatusWriteObserver {
   readonly registry = new Registry();
   private readonly requests: Counter<'command' | 'code'>;
   private readonly refused: Counter<'code'>;
@@ -105,6 +106,7 @@ export class DaemonMetrics implements CallObserver, ExecObserver, ReconcileObser
   private readonly reconcileRecords: Gauge<'outcome'>;
   private readonly reconcileDeletes: Counter<'result'>;
   private readonly reconcilePasses: Counter<'result'>;
+  private readonly statusWrites: Counter<'result'>;
   private load: ServerLoad = { inFlight: 0, queued: 0 };
 
   constructor(options: DaemonMetricsOptions) {
@@ -160,6 +162,15 @@ export class DaemonMetrics implements CallObserver, ExecObserver, ReconcileObser
       labelNames: ['result'],
       registers,
     });
+    this.statusWrites = new Counter({
+      name: 'multus_network_status_writes_total',
+      help:
+        'network-status annotation writes after an ADD: written (or kept until the API answers), pod_gone, or ' +
+        'failed (the ADD succeeded anyway unless strictNetworkStatus)',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of ['written', 'pod_gone', 'failed'] as const) this.statusWrites.inc({ result }, 0);
     this.loadGauges();
     this.fallbackCounter(new FallbackTally(options.fallbackLog));
     if (options.informers !== undefined) this.informerGauges(options.informers);
@@ -195,6 +206,10 @@ export class DaemonMetrics implements CallObserver, ExecObserver, ReconcileObser
       const count = report.records.filter((r) => r.outcome === result).length;
       if (count > 0) this.reconcileDeletes.inc({ result }, count);
     }
+  }
+
+  statusWritten(result: StatusWriteResult): void {
+    this.statusWrites.inc({ result });
   }
 
   reconcileFailed(): void {

@@ -29,6 +29,11 @@ export interface KubernetesSettings {
    * kubelets run with another `--root-dir`, or multus in a container sees the host's elsewhere.
    */
   readonly podResourcesSocket: string;
+  /**
+   * When true, a network-status annotation that cannot be written fails the ADD (rolled back).
+   * Off by default (today's Go Multus): the pod's networking is up, so the failure is logged.
+   */
+  readonly strictNetworkStatus: boolean;
 }
 
 /** A list of names: a JSON list of strings, or (as Go Multus writes globalNamespaces) one comma-separated string. */
@@ -79,6 +84,10 @@ export class KubernetesSettingsWire {
   @IsOptional()
   @IsAbsolutePath()
   podResourcesSocket?: unknown;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  strictNetworkStatus?: unknown;
 }
 
 function nameList(value: unknown, fallback: readonly string[]): readonly string[] {
@@ -98,5 +107,6 @@ export function kubernetesSettings(raw: Readonly<Record<string, unknown>>): Kube
     globalNamespaces: nameList(raw['globalNamespaces'], []),
     confDir: (raw['confDir'] as string | undefined) ?? DEFAULT_CONF_DIR,
     podResourcesSocket: (raw['podResourcesSocket'] as string | undefined) ?? DEFAULT_POD_RESOURCES_SOCKET,
+    strictNetworkStatus: (raw['strictNetworkStatus'] as boolean | undefined) ?? false,
   };
 }

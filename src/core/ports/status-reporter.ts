@@ -12,7 +12,11 @@ export interface NetworkStatus {
   readonly 'device-info'?: Readonly<Record<string, unknown>>;
 }
 
-/** Publishes the pod's attachments after a successful ADD (the network-status annotation). */
+/**
+ * Publishes the pod's attachments after a successful ADD (the network-status annotation), or
+ * throws the failure as a CniError (105 when the pod is gone); what a failure does to the ADD is
+ * decided by `publishNetworkStatus` (`strictNetworkStatus`), not here.
+ */
 export interface StatusReporter {
   report(request: NetworkRequest, pod: PodRef, statuses: readonly NetworkStatus[], log: Logger): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { CniCode, CniError } from '../../../src/core/errors';
 import type { NetworkPlan, NetworkRequest, PodRef } from '../../../src/core/plan';
 import type { ExecRequest } from '../../../src/core/ports/executor';
 import type { NetworkSource } from '../../../src/core/ports/network-source';
@@ -127,12 +128,45 @@ test('DEL runs the chain in reverse with the cached result as prevResult', async
   expect(t.cache.entries.size).toBe(0);
 });
 
-test('a failing status report rolls the ADD back', async () => {
-  const t = setup(undefined, plan, { report: () => Promise.reject(Object.assign(new Error('x'), {})) });
-  const run = await runPlugin(t.container, { command: 'ADD', config });
-  expect(run.code).toBe(1);
-  expect(t.executor.sequence().slice(-3)).toEqual(['DEL macvlan data0', 'DEL portmap eth0', 'DEL bridge eth0']);
-  expect(t.cache.entries.size).toBe(0);
+describe('a network-status write that fails', () => {
+  const failing = (code: number, msg: string): StatusReporter => ({
+    report: () => Promise.reject(new CniError(code, msg)),
+  });
+
+  it.each([
+    [CniCode.TryAgainLater, 'Kubernetes API https://k:6443 unavailable: 500 Internal error'],
+    [CniCode.KubernetesAccessDenied, 'user multus may not patch pods in ns1'],
+    [CniCode.InvalidConfig, 'not JSON'],
+  ])('by default (code %i): the ADD succeeds, nothing is rolled back, the failure is logged', async (code, msg) => {
+    const t = setup(undefined, plan, failing(code, msg));
+    const run = await runPlugin(t.container, { command: 'ADD', config });
+    expect(run.code).toBe(0);
+    expect(run.json?.['interfaces']).toBeDefined();
+    expect(t.executor.sequence().filter((s) => s.startsWith('DEL'))).toEqual([]);
+    expect(t.cache.entries.size).toBe(1);
+    const warning = t.logger.lines.find((l) => l.msg?.startsWith('network-status not written') === true);
+    expect(warning).toMatchObject({ level: 'warn', obj: { code, reason: msg, namespace: 'ns1', pod: 'pod1' } });
+  });
+
+  it('with strictNetworkStatus: the ADD fails with the API error naming the pod, rolled back', async () => {
+    const t = setup(undefined, plan, failing(CniCode.KubernetesAccessDenied, 'user multus may not patch pods in ns1'));
+    const run = await runPlugin(t.container, { command: 'ADD', config: { ...config, strictNetworkStatus: true } });
+    expect(run.code).toBe(1);
+    expect(run.json).toMatchObject({
+      code: CniCode.KubernetesAccessDenied,
+      msg: 'writing the network-status of pod ns1/pod1 (strictNetworkStatus): user multus may not patch pods in ns1',
+    });
+    expect(t.executor.sequence().slice(-3)).toEqual(['DEL macvlan data0', 'DEL portmap eth0', 'DEL bridge eth0']);
+    expect(t.cache.entries.size).toBe(0);
+  });
+
+  it.each([false, true])('pod gone from the API (105), strict %s: the ADD succeeds, logged', async (strict) => {
+    const t = setup(undefined, plan, failing(CniCode.KubernetesNotFound, 'pod ns1/pod1 not found'));
+    const run = await runPlugin(t.container, { command: 'ADD', config: { ...config, strictNetworkStatus: strict } });
+    expect(run.code).toBe(0);
+    expect(t.cache.entries.size).toBe(1);
+    expect(t.logger.lines.map((l) => l.msg)).toContain('network-status not written: pod ns1/pod1 is gone from the API');
+  });
 });
 
 test('one selection with two IPv4 gateways in default-route is code 7 before anything runs (no ECMP)', async () => {

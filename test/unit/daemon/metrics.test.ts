@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { register as globalRegistry } from 'prom-client';
 import { CniCode, CniError } from '../../../src/core/errors';
+import type { NetworkRequest } from '../../../src/core/plan';
 import type { ReconcileReport, RecordReport } from '../../../src/core/reconcile';
 import type { PluginHandlers } from '../../../src/core/skel';
 import {
@@ -13,6 +14,7 @@ import {
   type ServerLoad,
 } from '../../../src/daemon/metrics';
 import { MeteringExecutor } from '../../../src/daemon/metering-executor';
+import { MeteringStatusReporter } from '../../../src/daemon/metering-status-reporter';
 import { PROTOCOL_VERSION } from '../../../src/daemon/protocol';
 import { DaemonServer } from '../../../src/daemon/server';
 import { testServerOptions } from '../../support/daemon-socket';
@@ -190,6 +192,31 @@ describe('DaemonMetrics', () => {
     metrics.reconciled(pass(true, ['pod_present']));
     expect(await valueOf(metrics, 'multus_reconcile_records', { outcome: 'deleted' })).toBe(0);
     expect(await valueOf(metrics, 'multus_reconcile_deletes_total', { result: 'deleted' })).toBe(2);
+  });
+
+  it('counts network-status writes by how they ended; the metering reporter answers as the inner one', async () => {
+    const metrics = newMetrics();
+    const answers: Array<CniError | undefined> = [
+      undefined,
+      new CniError(CniCode.KubernetesNotFound, 'gone'),
+      new CniError(CniCode.TryAgainLater, 'down'),
+    ];
+    const inner = {
+      report: (): Promise<void> => {
+        const answer = answers.shift();
+        return answer === undefined ? Promise.resolve() : Promise.reject(answer);
+      },
+    };
+    const reporter = new MeteringStatusReporter(inner, metrics);
+    const call = (): Promise<void> =>
+      reporter.report({} as NetworkRequest, { namespace: 'ns', name: 'p' }, [], new RecordingLogger());
+    expect(await valueOf(metrics, 'multus_network_status_writes_total', { result: 'failed' })).toBe(0);
+    await call();
+    await expect(call()).rejects.toMatchObject({ code: CniCode.KubernetesNotFound });
+    await expect(call()).rejects.toMatchObject({ code: CniCode.TryAgainLater });
+    for (const result of ['written', 'pod_gone', 'failed']) {
+      expect(await valueOf(metrics, 'multus_network_status_writes_total', { result })).toBe(1);
+    }
   });
 
   it("keeps its metrics in its own registry, never prom-client's global one: two can live in one process", async () => {

@@ -174,6 +174,12 @@ describe('parseMultusConfig', () => {
       7,
       'podResourcesSocket: must be an absolute path',
     ],
+    [
+      'strictNetworkStatus not a boolean',
+      withKubeconfig({ strictNetworkStatus: 'yes' }),
+      7,
+      'strictNetworkStatus: must be true or false',
+    ],
   ])('%s', (_name, conf, code, fragment) => {
     const err = problem(conf);
     expect(err.code).toBe(code);
@@ -204,6 +210,7 @@ describe('parseMultusConfig', () => {
       globalNamespaces: [],
       confDir: '/etc/cni/multus/net.d',
       podResourcesSocket: '/var/lib/kubelet/pod-resources/kubelet.sock',
+      strictNetworkStatus: false,
     });
   });
 
@@ -219,6 +226,7 @@ describe('parseMultusConfig', () => {
       globalNamespaces: 'shared,other',
       confDir: '/etc/cni/other',
       podResourcesSocket: '/run/kubelet/pod-resources/kubelet.sock',
+      strictNetworkStatus: true,
     });
     expect(c.kubernetes).toEqual({
       clusterNetwork: 'flannel',
@@ -229,6 +237,7 @@ describe('parseMultusConfig', () => {
       globalNamespaces: ['shared', 'other'],
       confDir: '/etc/cni/other',
       podResourcesSocket: '/run/kubelet/pod-resources/kubelet.sock',
+      strictNetworkStatus: true,
     });
   });
 
