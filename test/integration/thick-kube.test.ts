@@ -6,7 +6,8 @@
  * pods and of the NADs it resolved, against the test API server (list + watch): an ADD of a
  * cached pod reads nothing from the API, only writes the network-status; with the API down
  * cached pods still ADD and DEL (the status is written once the API is back); after the
- * service-account token rotates (server and file), the next call uses the new token.
+ * service-account token rotates (server and file), the next call uses the new token; a
+ * network-status PATCH the API refuses leaves the pod up and is counted in the metrics.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { addNad, networkStatus, NETWORK_STATUS_ANNOTATION, NETWORKS_ANNOTATION }
 import { forgetStateAfterTest, podCniArgs, podRequests, requestLog, useKubeCluster } from './support/kube-cluster';
 import type { PodId } from './support/kube-cluster';
 import { expectSuccess, type MultusRun } from './support/run-multus';
+import { freePort, sample, scrape } from './support/metrics';
 import { SeedPod } from './support/seed-pod';
 import { assertThickPrerequisites, runShim, shimConfig, ThickDaemon } from './support/thick';
 
@@ -35,6 +37,7 @@ describe('thick mode: the seed pod through multus-shim and multus daemon (Kubern
   let tokenFile: string;
   let seed: SeedPod;
   let netNames: string[];
+  let metricsPort: number;
 
   beforeAll(async () => {
     assertThickPrerequisites();
@@ -51,8 +54,9 @@ describe('thick mode: the seed pod through multus-shim and multus daemon (Kubern
     tokenFile = join(ws.dir, 'token');
     writeFileSync(tokenFile, server.token);
     const kubeconfig = server.writeKubeconfig(join(ws.dir, 'kubeconfig-token-file'), { tokenFile });
+    metricsPort = await freePort();
     daemon = await ThickDaemon.start(ws.dir, perFile, {
-      config: { cniDir: ws.cniDir, kubeconfig, nodeName: NODE, logLevel: 'debug' },
+      config: { cniDir: ws.cniDir, kubeconfig, nodeName: NODE, logLevel: 'debug', metricsPort },
     });
     // The node's pod informer is listed and watching before any pod of the tests exists.
     await waitFor('the pod informer watch', 60_000, () =>
@@ -148,6 +152,22 @@ describe('thick mode: the seed pod through multus-shim and multus daemon (Kubern
     },
     180_000,
   );
+
+  it('the network-status PATCH answered 403: the pod comes up anyway, and the daemon counts the failure', async () => {
+    const { server } = cluster;
+    const { ns, call } = setUp('f');
+    const failed = async (): Promise<number> =>
+      sample(await scrape(metricsPort), 'multus_network_status_writes_total', { result: 'failed' }) ?? -1;
+    const before = await failed();
+    server.failNext({ method: 'PATCH' }, { status: 403, times: Infinity });
+    expectShimSuccess(await runShim(call));
+    server.clearFaults();
+    seed.expectUp(ns, call.containerId);
+    expect(await failed()).toBe(before + 1);
+    expect(daemon.logLines().some((l) => String(l['msg']).startsWith('network-status not written'))).toBe(true);
+    expectShimSuccess(await runShim({ ...call, command: 'DEL' }));
+    seed.expectGone(ns);
+  }, 120_000);
 
   it('token rotation: after the server and the token file change, the next call uses the new token', async () => {
     const { server } = cluster;
