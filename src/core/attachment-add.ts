@@ -13,15 +13,17 @@ export function cancelled(signal: AbortSignal): CniError {
 /**
  * Runs an attachment's plugins in order (one, or a conflist's chain), each after the first with
  * the previous result as prevResult; returns the last one's result, post-processed by its adapter.
+ * `prev` is the first plugin's prevResult (the auxiliary chain's: the master's result).
  * The sandbox ADD and live networks' attach both add attachments with it.
  */
 export async function addAttachment(
   attachment: PreparedAttachment,
   request: NetworkRequest,
   binDirs: readonly string[],
+  prev?: CniResult,
 ): Promise<CniResult> {
   const env = attachment.env;
-  let result: CniResult | undefined;
+  let result: CniResult | undefined = prev;
   for (const plugin of attachment.plugins) {
     const prevResult = result?.asVersion(attachment.cniVersion).toJSON();
     if (request.signal?.aborted === true) throw cancelled(request.signal);

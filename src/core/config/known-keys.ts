@@ -32,6 +32,7 @@ export const MULTUS_KEYS: readonly string[] = [
   'globalNamespaces',
   'confDir',
   'podResourcesSocket',
+  'auxiliaryCNIChainName',
 ];
 
 /**
