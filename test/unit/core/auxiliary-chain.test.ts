@@ -22,7 +22,7 @@ function thrown(fn: () => unknown): CniError {
 }
 
 describe('auxiliaryChain: the chain directory as one attachment', () => {
-  test('a .conf is one plugin, a .conflist its plugins in order; named after the chain, with the master cniVersion', () => {
+  test('a .conf is one plugin, a .conflist its plugins; one conflist named after the chain, master cniVersion', () => {
     const chain = auxiliaryChain(
       'vendor-cni-chain',
       dir,

@@ -44,20 +44,18 @@ function setup(
   fail?: string,
   more = {},
 ): TestContainer & { kube: FakeKubeClient } {
-  const kube = new FakeKubeClient()
-    .addPod('ns1', 'pod1', annotations)
-    .addNad('ns1', 'extra', {
-      cniVersion: '1.0.0',
-      name: 'extra',
-      type: 'ptp',
-      ipam: { type: 'host-local', subnet: '10.70.0.0/24' },
-    });
+  const kube = new FakeKubeClient().addPod('ns1', 'pod1', annotations).addNad('ns1', 'extra', {
+    cniVersion: '1.0.0',
+    name: 'extra',
+    type: 'ptp',
+    ipam: { type: 'host-local', subnet: '10.70.0.0/24' },
+  });
   const replace = { KubeClientProvider: kube, ConfDirReader: new FakeConfDir({ ...files, ...more }) };
   return { ...testContainer(new FakeExecutor(chainedScript(fail)), undefined, { replace }), kube };
 }
 
 describe('the auxiliary CNI chain', () => {
-  test("ADD: one chain on eth0 right after the master, started with the master's result; result and status are the master's", async () => {
+  test("ADD: the chain on eth0 after the master, from its result; result and status: the master's", async () => {
     const t = setup({ 'k8s.v1.cni.cncf.io/networks': 'extra' });
     const run = await runPlugin(t.container, { command: 'ADD', config, args });
     expect(run.code).toBe(0);
@@ -113,7 +111,7 @@ describe('the auxiliary CNI chain', () => {
     expect(t.cache.entries.size).toBe(0);
   });
 
-  test("a failing chain fails the ADD naming it, and rolls back everything (the chain's DEL gets the master's result)", async () => {
+  test("a failing chain fails the ADD naming it; all rolled back (its DEL gets the master's result)", async () => {
     const t = setup({}, 'portmap');
     const run = await runPlugin(t.container, { command: 'ADD', config, args });
     expect(run.code).toBe(1);
