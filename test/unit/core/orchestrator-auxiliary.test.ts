@@ -134,6 +134,22 @@ describe('the auxiliary CNI chain', () => {
     expect(t.kube.pods.get('ns1/pod1')?.annotations[STATUS]).toBeUndefined();
   });
 
+  test('GC deletes the chain with its record: before the master, its result as prevResult', async () => {
+    const t = setup();
+    const gcConfig = { ...config, cniVersion: '1.1.0' };
+    expect((await runPlugin(t.container, { command: 'ADD', config: gcConfig, args })).code).toBe(0);
+    const recorded = [...t.cache.entries.values()][0]?.attachments[1]?.result;
+    t.executor.calls.length = 0;
+    const gc = await runPlugin(t.container, {
+      command: 'GC',
+      config: { ...gcConfig, 'cni.dev/valid-attachments': [] },
+    });
+    expect(gc).toMatchObject({ code: 0, stdout: '' });
+    expect(t.executor.sequence()).toEqual(['DEL sbr eth0', 'DEL portmap eth0', 'DEL tuning eth0', 'DEL bridge eth0']);
+    expect(t.executor.calls[0]?.stdin['prevResult']).toEqual(recorded);
+    expect(t.cache.entries.size).toBe(0);
+  });
+
   test('in parallel mode the chain still waits for the master, and the next attachment for the chain', async () => {
     const t = setup({ 'k8s.v1.cni.cncf.io/networks': 'extra' });
     const run = await runPlugin(t.container, { command: 'ADD', config: { ...config, parallelDelegates: true }, args });
