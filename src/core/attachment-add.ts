@@ -1,5 +1,5 @@
 import { delegateInvocation } from './delegate-call';
-import { CniCode, CniError } from './errors';
+import { CniCode, CniError, toCniError } from './errors';
 import type { NetworkRequest } from './plan';
 import type { PreparedAttachment } from './planner';
 import { parseResult, type CniResult } from './result';
@@ -28,7 +28,10 @@ export async function addAttachment(
     const prevResult = result?.asVersion(attachment.cniVersion).toJSON();
     if (request.signal?.aborted === true) throw cancelled(request.signal);
     const call = delegateInvocation(request, { conf: plugin.conf, env, binDirs, prevResult, signal: request.signal });
-    const raw = await plugin.adapter.add(call);
+    const raw = await plugin.adapter.add(call).catch((err: unknown) => {
+      // The auxiliary chain gathers plugins from several files: say which one failed.
+      throw attachment.auxiliary === true ? toCniError(err).withContext(`${plugin.origin} (type ${plugin.type})`) : err;
+    });
     const where = `result of ${plugin.origin}`;
     if (raw === undefined) throw new CniError(CniCode.DelegateBadOutput, `${where}: the plugin printed nothing on ADD`);
     const parsed = parseResult(raw, attachment.cniVersion, where);

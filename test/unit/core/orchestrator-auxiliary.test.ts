@@ -66,6 +66,8 @@ describe('the auxiliary CNI chain', () => {
       'ADD sbr eth0',
       'ADD ptp net0',
     ]);
+    // One record for the pod (keyed by the runtime's CNI_IFNAME): the chain and the master share it, by index.
+    expect(t.cache.entries.size).toBe(1);
     const [bridge, tuning, portmap] = t.executor.calls;
     // The chain speaks the master's cniVersion and its own name; the master's result is its first prevResult.
     expect(tuning?.stdin).toMatchObject({ name: 'vendor-cni-chain', cniVersion: '0.4.0', type: 'tuning' });
@@ -118,7 +120,8 @@ describe('the auxiliary CNI chain', () => {
     expect(run.json?.['code']).toBe(7);
     expect(run.json?.['msg']).toBe(
       `network "vendor-cni-chain" (auxiliaryCNIChainName "vendor-cni-chain" (${CHAIN}), type "tuning,portmap,sbr", ` +
-        'interface eth0): ADD failed: portmap said no',
+        `interface eth0): ADD failed: auxiliaryCNIChainName (${CHAIN}/20-more.conflist).plugins[0] (type portmap): ` +
+        'portmap said no',
     );
     expect(t.executor.sequence()).toEqual([
       'ADD bridge eth0',
