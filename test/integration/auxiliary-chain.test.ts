@@ -138,7 +138,8 @@ describe('the auxiliary CNI chain: tuning on the pod eth0 after the cluster netw
     const add = await runMultus({ ...call, command: 'ADD' });
     expectCniFailure(add, 999, [
       `network "${BAD_CHAIN}" (auxiliaryCNIChainName "${BAD_CHAIN}" (${join(netDir, BAD_CHAIN)}), type "tuning", ` +
-        `interface eth0): ADD failed: auxiliaryCNIChainName (${join(netDir, BAD_CHAIN, '10-bad.conf')}) (type tuning): `,
+        'interface eth0): ADD failed: ',
+      `auxiliaryCNIChainName (${join(netDir, BAD_CHAIN, '10-bad.conf')}) (type tuning): open /proc/sys/`,
       'aux_no_such_key: no such file or directory',
     ]);
     expectPodGone(ns, ws);
