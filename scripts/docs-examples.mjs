@@ -148,6 +148,21 @@ const MULTUS_CONFLIST = `{
 }
 `;
 
+/** docs/cli.md: a multus config with Go Multus's auxiliary CNI chain beside its clusterNetwork file. */
+const AUX_CONF = `{
+  "name": "multus-cni-network",
+  "type": "multus",
+  "cniVersion": "1.0.0",
+  "kubeconfig": "@T@/node-example/net.d/multus.d/multus.kubeconfig",
+  "clusterNetwork": "@T@/node-example/net.d/10-cluster-net.conflist",
+  "auxiliaryCNIChainName": "vendor-cni-chain"
+}
+`;
+
+/** The chain's one file: tuning, setting a sysctl on the pod's eth0. */
+const AUX_TUNING = `{ "type": "tuning", "sysctl": { "net.ipv4.conf.eth0.arp_ignore": "1" } }
+`;
+
 function writeFixtures(t) {
   const errors = join(t, 'docs-multus');
   const cli = join(t, 'node-example');
@@ -172,6 +187,9 @@ function writeFixtures(t) {
     join(cli, 'net.d', '10-cluster-net.conflist'),
     readFileSync(join(root, 'examples', 'conf-dir', 'cluster-net.conflist')),
   );
+  writeFileSync(join(cli, 'aux-multus.conf'), AUX_CONF.replaceAll('@T@', t));
+  mkdirSync(join(cli, 'net.d', 'vendor-cni-chain'));
+  writeFileSync(join(cli, 'net.d', 'vendor-cni-chain', '10-tuning.conf'), AUX_TUNING);
   return { errors, cli, bin };
 }
 
@@ -731,6 +749,9 @@ const EXAMPLES = {
       { status: 1, showStatus: true },
     ),
   ),
+  'cli-explain-aux-chain': session(
+    multus(['explain', 'aux-multus.conf', '--pod', 'ns1/web'], { status: 0, excerpt: auxiliaryChainLines }),
+  ),
   'cli-explain-json-excerpt': session(
     multus(['explain', 'seed.conf', '--json'], {
       status: 0,
@@ -751,6 +772,14 @@ function firstPluginLines(out) {
   const start = lines.findIndex((l) => l.trimStart().startsWith('plugin'));
   const end = lines.findIndex((l, i) => i > start && l.trimStart().startsWith('ipam:'));
   return ['...', ...lines.slice(start, end + 1)].join('\n');
+}
+
+/** explain's auxiliary chain attachment, from its `attachment 1:` line to before `result:`, after `...`. */
+function auxiliaryChainLines(out) {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('attachment 1:'));
+  const end = lines.findIndex((l) => l.startsWith('result:'));
+  return ['...', ...lines.slice(start, end - 1)].join('\n');
 }
 
 /** Runs an ADD that succeeds, so a DEL has a record to work from. */

@@ -55,6 +55,15 @@ export function hostObjects(conf: DelegateConf): string[] {
 }
 
 /**
+ * The host objects of a whole attachment. The auxiliary chain needs the master's result, so it
+ * counts as touching everything: it runs after every attachment before it (the master) and before
+ * every one after it, and its DEL likewise waits for the later ones.
+ */
+export function attachmentHostObjects(confs: readonly DelegateConf[], auxiliary: boolean | undefined): string[] {
+  return auxiliary === true ? [EVERYTHING] : confs.flatMap(hostObjects);
+}
+
+/**
  * Host links a plugin creates when they are missing (bridge makes its bridge, `cni0` by
  * default): a later delegate of the same ADD may name one (a macvlan's master) before it exists.
  */
@@ -101,7 +110,11 @@ export async function runAttachments(
   let failure: AttachmentFailed | undefined;
   await runByHostObjects(
     attachments,
-    (a) => a.plugins.flatMap((p) => hostObjects(p.conf)),
+    (a) =>
+      attachmentHostObjects(
+        a.plugins.map((p) => p.conf),
+        a.auxiliary,
+      ),
     async (a) => {
       if (failure !== undefined) return;
       await run(a, combined).catch((err: unknown) => {

@@ -48,6 +48,7 @@ export function recordedAttachment(a: PreparedAttachment, extra: { hotplug?: boo
     ...(a.deviceId === undefined ? {} : { deviceId: a.deviceId }),
     ...(a.selection === undefined ? {} : { selection: a.selection }),
     ...(extra.hotplug === true ? { hotplug: true } : {}),
+    ...(a.auxiliary === true ? { auxiliary: true } : {}),
   };
 }
 

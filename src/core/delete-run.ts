@@ -1,5 +1,5 @@
 import type { AdapterRegistry } from './adapter-registry';
-import { hostObjects, runByHostObjects } from './attachment-runner';
+import { attachmentHostObjects, runByHostObjects } from './attachment-runner';
 import { withState } from './cache-entry';
 import { delegateBinDirs, delegateCniArgs, delegateEnv, delegateInvocation } from './delegate-call';
 import { CniCode, CniError, toCniError } from './errors';
@@ -61,6 +61,19 @@ export async function runRecorded(
 }
 
 /**
+ * The auxiliary chain's ADD starts from the master's result: when its own never got recorded (its
+ * ADD failed or was cut short), its DEL gets the master's as prevResult, converted to its version.
+ */
+function withChainPrev(cached: RecordedAttachment, entry: CacheEntry): RecordedAttachment {
+  if (cached.auxiliary !== true || cached.result !== undefined) return cached;
+  const master = entry.attachments.find((a) => a.master && a.result !== undefined);
+  if (master?.result === undefined) return cached;
+  const version = cached.cniVersion as CniVersion;
+  const result = parseResult(master.result, master.cniVersion as CniVersion, master.origin).asVersion(version);
+  return { ...cached, result: result.toJSON() };
+}
+
+/**
  * Deletes recorded attachments in reverse order (with `parallelDelegates`, independent ones at
  * once), going on past failures. Attachments already
  * deleted are skipped (some plugins' DEL is not idempotent). A failing DEL of an attachment whose
@@ -90,7 +103,7 @@ export class DeleteRun {
     const failed: Array<{ readonly index: number; readonly failure: CniError }> = [];
     const deleteOne = async (cached: RecordedAttachment): Promise<void> => {
       try {
-        await runRecorded(this.registry, this.request, cached, 'DEL');
+        await runRecorded(this.registry, this.request, withChainPrev(cached, entry), 'DEL');
         current = withState(current, cached.index, 'deleted');
       } catch (err) {
         const failure = attachmentFailure(cached, 'DEL', toCniError(err));
@@ -107,7 +120,7 @@ export class DeleteRun {
     };
     const todo = [...entry.attachments].reverse().filter((c) => c.index <= upTo && c.state !== 'deleted');
     if (this.request.config.parallelDelegates)
-      await runByHostObjects(todo, (c) => c.confs.flatMap(hostObjects), deleteOne);
+      await runByHostObjects(todo, (c) => attachmentHostObjects(c.confs, c.auxiliary), deleteOne);
     else for (const cached of todo) await deleteOne(cached);
     const failures = failed.sort((a, b) => b.index - a.index).map((f) => f.failure);
     return { entry: current, failures };

@@ -299,7 +299,7 @@ class LivePass {
   /** network-status of every attachment the pod has now, in order. */
   private async publishStatus(): Promise<void> {
     const statuses = this.entry.attachments
-      .filter((a) => a.state === 'added' && a.result !== undefined)
+      .filter((a) => a.state === 'added' && a.result !== undefined && a.auxiliary !== true)
       .map((a) => networkStatus(a, parseResult(a.result, a.cniVersion as CniVersion, a.origin)));
     const { namespace, name } = this.input.pod;
     await this.deps.reporter

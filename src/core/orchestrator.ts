@@ -6,6 +6,7 @@ import { defaultRouteRequests, masterDefaultRoutes, withOwnDefaultRoutes, withou
 import { delegateBinDirs, delegateCniArgs } from './delegate-call';
 import { attachmentFailure, DeleteRun, runRecorded, type DeleteOutcome } from './delete-run';
 import { addAttachment, cancelled } from './attachment-add';
+import { noteMissingChain } from './auxiliary-chain';
 import { AttachmentFailed, runAttachments } from './attachment-runner';
 import { CniCode, CniError, toCniError } from './errors';
 import { isHostNetns } from './host-netns';
@@ -70,7 +71,7 @@ export class Orchestrator {
   /** ADD: returns the master's result in the multus config's cniVersion. */
   async add(request: NetworkRequest, log: Logger): Promise<Record<string, unknown>> {
     await this.refuseHostNetns(request);
-    const prepared = await this.prepare(request, 'ADD', await adaptersFor(this.catalog, request, log));
+    const prepared = await this.prepare(request, 'ADD', await adaptersFor(this.catalog, request, log), log);
     return this.locked(request, (r) => this.addLocked(r, prepared, log));
   }
 
@@ -148,7 +149,9 @@ export class Orchestrator {
     // Records are saved one at a time, in completion order, even when attachments run in parallel.
     let saving = Promise.resolve();
     const addAndRecord = async (attachment: PreparedAttachment, signal: AbortSignal | undefined): Promise<void> => {
-      const result = await addAttachment(attachment, { ...request, signal }, ctx.binDirs);
+      // The auxiliary chain starts from the master's result (it runs after the master, even in parallel).
+      const prev = attachment.auxiliary === true ? results[attachments.findIndex((a) => a.master)] : undefined;
+      const result = await addAttachment(attachment, { ...request, signal }, ctx.binDirs, prev);
       results[attachment.index] = result;
       saving = saving.then(() => {
         entry = withState(entry, attachment.index, 'added', result.toJSON());
@@ -226,7 +229,12 @@ export class Orchestrator {
    * The plan, made runnable: attachments named and checked, each one's CNI version settled with
    * its plugins, and, for an ADD, every delegate's host checks passed; all before anything runs.
    */
-  private async prepare(request: NetworkRequest, command: 'ADD' | 'DEL', adapters: AdapterRegistry): Promise<Prepared> {
+  private async prepare(
+    request: NetworkRequest,
+    command: 'ADD' | 'DEL',
+    adapters: AdapterRegistry,
+    log: Logger,
+  ): Promise<Prepared> {
     const { attachments: planned, pod } = await this.planner.plan(request, adapters);
     const binDirs = delegateBinDirs(request.config, request.env);
     const attachments = await negotiateVersions(planned, {
@@ -236,6 +244,7 @@ export class Orchestrator {
       bestEffort: command === 'DEL',
     });
     if (command === 'ADD') await verifyAttachments(attachments, request.env.netns);
+    noteMissingChain(request, attachments, log);
     return { attachments, pod, adapters };
   }
 
@@ -259,8 +268,17 @@ export class Orchestrator {
   ): Promise<Record<string, unknown>> {
     const requested = defaultRouteRequests(attachments);
     const claimed = new Set(requested.map((r) => r.family));
+    // The auxiliary chain's result repeats the master's routes: it is not "another attachment" here.
+    const own = attachments.flatMap((a, i) => (a.auxiliary === true ? [] : [{ a, r: results[i] as CniResult }]));
     const routes = request.config.masterDefaultRoute
-      ? [...requested, ...masterDefaultRoutes(attachments, results, claimed)]
+      ? [
+          ...requested,
+          ...masterDefaultRoutes(
+            own.map((o) => o.a),
+            own.map((o) => o.r),
+            claimed,
+          ),
+        ]
       : requested;
     for (const route of routes) {
       await this.podRoutes.setDefaultRoute(request.env.netns, route.ifname, route.gateway);
@@ -276,7 +294,10 @@ export class Orchestrator {
       );
     });
     if (pod !== undefined) {
-      const statuses = attachments.map((a, i) => networkStatus(a, adjusted[i] as CniResult));
+      // The auxiliary chain makes no interface of its own: network-status shows the master's once.
+      const statuses = attachments.flatMap((a, i) =>
+        a.auxiliary === true ? [] : [networkStatus(a, adjusted[i] as CniResult)],
+      );
       await publishNetworkStatus(this.reporter, request, pod, statuses, log);
     }
     return masterResult(attachments, adjusted, request.config.cniVersion);
@@ -345,7 +366,7 @@ export class Orchestrator {
   private async delWithoutCache(request: NetworkRequest, log: Logger, adapters: AdapterRegistry): Promise<void> {
     let prepared: Prepared;
     try {
-      prepared = await this.prepare(request, 'DEL', adapters);
+      prepared = await this.prepare(request, 'DEL', adapters, log);
     } catch (err) {
       log.warn({ err: toCniError(err).msg }, 'DEL without a cache entry: networks not resolvable, nothing deleted');
       return;

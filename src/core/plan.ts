@@ -60,6 +60,15 @@ export interface Attachment {
    * non-master attachments only.
    */
   readonly selection?: string;
+  /**
+   * The auxiliary CNI chain (`auxiliaryCNIChainName`): chained plugins acting on the pod's default
+   * interface, right after the master. It takes the master's interface name and the master's result
+   * as its first prevResult, makes no interface of its own (no `net<N>`, no network-status entry,
+   * never the runtime's result) and is deleted with the pod like any attachment.
+   */
+  readonly auxiliary?: true;
+  /** Where each plugin of `conf.plugins` came from (a file, a file's `plugins[i]`), when not `origin.plugins[i]`. */
+  readonly pluginOrigins?: readonly string[];
 }
 
 /** The ordered attachments for one pod, as a source resolved them. */

@@ -96,12 +96,17 @@ function preparePlugins(
   registry: AdapterRegistry,
   found: Found,
 ): PreparedPlugin[] {
-  const runtimeConfig = master
-    ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig }
-    : attachment.runtimeConfig;
+  // The auxiliary chain acts on the master's interface: it may ask for the runtime's requests too.
+  const runtimeConfig =
+    master || attachment.auxiliary === true
+      ? { ...runtimeConfigForMaster(request.config), ...attachment.runtimeConfig }
+      : attachment.runtimeConfig;
   let confs: PluginConf[];
   try {
-    confs = expandPlugins(attachment.conf, request.config, attachment.origin);
+    confs = expandPlugins(attachment.conf, request.config, attachment.origin).map((c, i) => ({
+      ...c,
+      origin: attachment.pluginOrigins?.[i] ?? c.origin,
+    }));
   } catch (err) {
     found.problems.push({ at: attachment.origin, error: toCniError(err) });
     return [];

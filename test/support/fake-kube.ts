@@ -121,6 +121,14 @@ export class FakeConfDir implements ConfDirReader {
       Object.entries(this.files).find(([path, conf]) => path.startsWith(`${dir}/`) && conf['name'] === name)?.[1],
     );
   }
+  listFiles(dir: string): Promise<string[] | undefined> {
+    const inDir = Object.keys(this.files).filter(
+      (p) => p.startsWith(`${dir}/`) && !p.slice(dir.length + 1).includes('/'),
+    );
+    return Promise.resolve(
+      inDir.length === 0 ? undefined : inDir.filter((p) => /\.(conf|conflist|json)$/u.test(p)).sort(),
+    );
+  }
   readFile(path: string): Promise<DelegateConf> {
     const conf = this.files[path];
     return conf === undefined

@@ -61,7 +61,10 @@ export interface PluginView {
   readonly ipam: BinaryView | undefined;
   /** Exactly what the plugin would read on stdin for ADD. */
   readonly stdin: Readonly<Record<string, unknown>>;
-  /** True after the first plugin of a chain: the previous plugin's result is added as `prevResult`. */
+  /**
+   * True after the first plugin of a chain (the previous plugin's result is added as `prevResult`),
+   * and for the auxiliary chain's first plugin (the master's result).
+   */
   readonly prevResult: boolean;
 }
 
@@ -70,6 +73,8 @@ export interface AttachmentView {
   readonly network: string;
   readonly ifname: string;
   readonly master: boolean;
+  /** The auxiliary CNI chain: chained plugins on the master's interface, started with the master's result. */
+  readonly auxiliary: boolean;
   readonly origin: string;
   /** The network's name in the pod's network-status annotation (Kubernetes networks). */
   readonly statusName: string | undefined;
@@ -279,12 +284,13 @@ function attachmentView(
     network: a.network,
     ifname: a.ifname,
     master: a.master,
+    auxiliary: a.auxiliary === true,
     origin: loaded.mapPath(a.origin),
     statusName: a.statusName,
     cniVersion: a.cniVersion,
     env: { CNI_COMMAND: 'ADD', CNI_IFNAME, CNI_ARGS, CNI_PATH },
     defaultRoute: a.defaultRoute,
-    plugins: a.plugins.map((p, i) => pluginView(p, i > 0, run, adapters, loaded)),
+    plugins: a.plugins.map((p, i) => pluginView(p, i > 0 || a.auxiliary === true, run, adapters, loaded)),
   };
 }
 

@@ -43,7 +43,7 @@ function selectionLines(selections: readonly SelectionView[]): string[] {
   return lines;
 }
 
-function pluginLines(p: PluginView, i: number, count: number): string[] {
+function pluginLines(p: PluginView, i: number, count: number, auxiliary: boolean): string[] {
   const numbered = count > 1 ? `plugin ${i + 1}/${count}` : 'plugin';
   const by = p.adapterOrigin === 'built-in' ? '' : ` from ${p.adapterOrigin}`;
   const lines = [
@@ -51,22 +51,27 @@ function pluginLines(p: PluginView, i: number, count: number): string[] {
     `    binary: ${binary(p.binary)}`,
   ];
   if (p.ipam !== undefined) lines.push(`    ipam:   ${p.ipam.type}, binary ${binary(p.ipam)}`);
-  lines.push(p.prevResult ? `    stdin (and "prevResult": the result of plugin ${i}):` : '    stdin:');
+  const prev = i === 0 && auxiliary ? "the master's result" : `the result of plugin ${i}`;
+  lines.push(p.prevResult ? `    stdin (and "prevResult": ${prev}):` : '    stdin:');
   lines.push(indent(JSON.stringify(p.stdin, undefined, 2), '      '));
   return lines;
 }
 
 function attachmentLines(a: AttachmentView): string[] {
-  const role = a.master ? ' (master)' : '';
+  const role = a.master ? ' (master)' : a.auxiliary ? ' (auxiliary CNI chain)' : '';
   const env = Object.entries(a.env)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   const lines = ['', `attachment ${a.index}: network "${a.network}" → ${a.ifname}${role}`, `  from:  ${a.origin}`];
   if (a.statusName !== undefined) lines.push(`  status name: ${a.statusName}`);
+  if (a.auxiliary)
+    lines.push(
+      "  chained plugins on the master's interface, after it; not in network-status, not the runtime's result",
+    );
   if (a.defaultRoute !== undefined)
     lines.push(`  default route via ${a.defaultRoute.join(', ')} (set in the pod after every attachment is up)`);
   lines.push(`  env:   ${env}`, "         (CNI_CONTAINERID and CNI_NETNS: the runtime's)");
-  a.plugins.forEach((p, i) => lines.push(...pluginLines(p, i, a.plugins.length)));
+  a.plugins.forEach((p, i) => lines.push(...pluginLines(p, i, a.plugins.length, a.auxiliary)));
   return lines;
 }
 

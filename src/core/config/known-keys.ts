@@ -33,6 +33,7 @@ export const MULTUS_KEYS: readonly string[] = [
   'confDir',
   'podResourcesSocket',
   'strictNetworkStatus',
+  'auxiliaryCNIChainName',
 ];
 
 /**

@@ -1,6 +1,6 @@
 import { IsBoolean, IsOptional } from 'class-validator';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { IsAbsolutePath, IsNonEmptyString } from '../validators';
+import { IsAbsolutePath, IsNonEmptyString, valueDecorator, type ValueDecorator } from '../validators';
 
 export const DEFAULT_CONF_DIR = '/etc/cni/multus/net.d';
 /** The kubelet's pod-resources socket (kubelet `--root-dir` /var/lib/kubelet, `pod-resources/kubelet.sock`). */
@@ -34,6 +34,11 @@ export interface KubernetesSettings {
    * Off by default (today's Go Multus): the pod's networking is up, so the failure is logged.
    */
   readonly strictNetworkStatus: boolean;
+  /**
+   * Go Multus's auxiliary CNI chain: the configs in the directory of this name beside the
+   * `clusterNetwork` file run as one more chain on the pod's default interface, for every pod.
+   */
+  readonly auxiliaryCNIChainName: string | undefined;
 }
 
 /** A list of names: a JSON list of strings, or (as Go Multus writes globalNamespaces) one comma-separated string. */
@@ -50,6 +55,16 @@ function IsNameList(options?: ValidationOptions): PropertyDecorator {
     options,
   );
 }
+
+/**
+ * A directory name beside the clusterNetwork file: one path component, so the chain can never be
+ * read from anywhere else (no `/`, backslash, `..` or NUL, not `.`).
+ */
+const IsChainName: ValueDecorator = valueDecorator(
+  'isChainName',
+  (v) => typeof v === 'string' && v.trim() !== '' && !/[/\\\0]/u.test(v) && v !== '.' && !v.includes('..'),
+  'must be a directory name beside the clusterNetwork file (no "/" or "..", not ".")',
+);
 
 /** Wire model of the Kubernetes keys of the multus config (the multus config model extends it). */
 export class KubernetesSettingsWire {
@@ -88,6 +103,10 @@ export class KubernetesSettingsWire {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   strictNetworkStatus?: unknown;
+
+  @IsOptional()
+  @IsChainName()
+  auxiliaryCNIChainName?: unknown;
 }
 
 function nameList(value: unknown, fallback: readonly string[]): readonly string[] {
@@ -108,5 +127,6 @@ export function kubernetesSettings(raw: Readonly<Record<string, unknown>>): Kube
     confDir: (raw['confDir'] as string | undefined) ?? DEFAULT_CONF_DIR,
     podResourcesSocket: (raw['podResourcesSocket'] as string | undefined) ?? DEFAULT_POD_RESOURCES_SOCKET,
     strictNetworkStatus: (raw['strictNetworkStatus'] as boolean | undefined) ?? false,
+    auxiliaryCNIChainName: raw['auxiliaryCNIChainName'] as string | undefined,
   };
 }

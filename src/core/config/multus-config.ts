@@ -294,6 +294,22 @@ export function parseMultusConfigForDelete(raw: unknown): DeleteConfig {
 }
 
 /**
+ * auxiliaryCNIChainName names a directory beside the clusterNetwork file (Go Multus's rule), so
+ * it needs clusterNetwork to be that file's absolute path, not a network name.
+ */
+function checkAuxiliaryChain(conf: Readonly<Record<string, unknown>>): void {
+  const chain = conf['auxiliaryCNIChainName'];
+  const cluster = conf['clusterNetwork'];
+  if (chain === undefined || (typeof cluster === 'string' && cluster.startsWith('/'))) return;
+  const got = cluster === undefined ? 'clusterNetwork is not set' : `clusterNetwork is ${JSON.stringify(cluster)}`;
+  throw new CniError(
+    CniCode.InvalidConfig,
+    `invalid multus config: auxiliaryCNIChainName ${JSON.stringify(chain)} needs clusterNetwork to be the absolute ` +
+      `path of a CNI config file (the chain's directory is beside it), but ${got}`,
+  );
+}
+
+/**
  * Validates the multus config read from stdin and returns it in program form. Every problem
  * is reported with its JSON path; code 2 for keys this build does not support, 7 otherwise.
  */
@@ -316,6 +332,7 @@ export function parseMultusConfig(raw: unknown): MultusConfig {
         `invalid multus config: ${k8sOnly.join(', ')} need kubeconfig (the networks are Kubernetes objects)`,
       );
   }
+  checkAuxiliaryChain(conf);
   return {
     name: (conf['name'] as string | undefined) ?? DEFAULT_NETWORK_NAME,
     cniVersion: (conf['cniVersion'] as CniVersion | undefined) ?? DEFAULT_CONFIG_VERSION,

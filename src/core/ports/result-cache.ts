@@ -33,6 +33,8 @@ export interface RecordedAttachment {
   readonly selection?: string;
   /** Attached to the running pod by live networks (not by the runtime's ADD). */
   readonly hotplug?: boolean;
+  /** The auxiliary CNI chain (Attachment.auxiliary): on the master's interface, never in network-status. */
+  readonly auxiliary?: boolean;
 }
 
 /** The versioned on-disk record of a container's attachments, written before the first delegate runs. */

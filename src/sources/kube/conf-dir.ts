@@ -10,6 +10,11 @@ export interface ConfDirReader {
   findByName(dir: string, name: string): Promise<DelegateConf | undefined>;
   /** The config (a conf or a conflist) in one file; unreadable or invalid is code 7 naming the file. */
   readFile(path: string): Promise<DelegateConf>;
+  /**
+   * The paths of the CNI config files in `dir` (.conf, .conflist, .json) in name order, libcni's
+   * ConfFiles order; undefined when the directory does not exist.
+   */
+  listFiles(dir: string): Promise<string[] | undefined>;
 }
 
 const CONFIG_FILE = /\.(conf|conflist|json)$/u;
@@ -17,18 +22,21 @@ const CONFIG_FILE = /\.(conf|conflist|json)$/u;
 /** Reads CNI config files from the node's disk. */
 export class FileConfDir implements ConfDirReader {
   async findByName(dir: string, name: string): Promise<DelegateConf | undefined> {
-    let files: string[];
+    for (const file of (await this.listFiles(dir)) ?? []) {
+      const conf = await this.readFile(file).catch(() => undefined);
+      if (conf?.['name'] === name) return conf;
+    }
+    return undefined;
+  }
+
+  async listFiles(dir: string): Promise<string[] | undefined> {
     try {
-      files = (await fs.readdir(dir)).filter((f) => CONFIG_FILE.test(f)).sort();
+      const names = (await fs.readdir(dir)).filter((f) => CONFIG_FILE.test(f)).sort();
+      return names.map((f) => join(dir, f));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new CniError(CniCode.IoFailure, `cannot read CNI config dir ${dir}: ${(err as Error).message}`);
     }
-    for (const file of files) {
-      const conf = await this.readFile(join(dir, file)).catch(() => undefined);
-      if (conf?.['name'] === name) return conf;
-    }
-    return undefined;
   }
 
   async readFile(path: string): Promise<DelegateConf> {

@@ -1,4 +1,5 @@
 import { inject, injectable } from 'inversify';
+import { withAuxiliaryChain } from '../../core/auxiliary-chain';
 import type { KubernetesSettings } from '../../core/config/kubernetes-settings';
 import { getIgnoringCase, POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';
 import { CniCode, CniError } from '../../core/errors';
@@ -15,6 +16,7 @@ import {
   type NetworkSelection,
 } from '../../core/selection';
 import { TOKENS } from '../../core/tokens';
+import { loadAuxiliaryChain } from './auxiliary-chain-loader';
 import type { ConfDirReader } from './conf-dir';
 import { DeviceAllocator, settleDevices, type SourcedAttachment } from './device-allocator';
 import { requestKubeClient } from './request-kube-client';
@@ -62,8 +64,13 @@ export class KubernetesSource implements NetworkSource {
     const order: LookupOrder = key === NETWORKS_ANNOTATION ? 'nad-first' : 'network-first';
     const sourced = await this.attachments(request, pod, { selections, chosenDefault, resolver, order });
     const allocator = new DeviceAllocator(this.podResources, settings.podResourcesSocket, pod);
-    const attachments = await settleDevices(sourced, allocator, request.env.command === 'DEL');
-    return { attachments, pod };
+    const settled = await settleDevices(sourced, allocator, request.env.command === 'DEL');
+    const chain = await loadAuxiliaryChain(
+      this.confDir,
+      settings,
+      settled.find((a) => a.master),
+    );
+    return { attachments: withAuxiliaryChain(settled, chain), pod };
   }
 
   private async annotations(
