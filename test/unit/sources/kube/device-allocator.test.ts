@@ -49,6 +49,54 @@ describe('DeviceAllocator', () => {
     });
   });
 
+  describe('with devices from DRA claims', () => {
+    const dra = (answer: Record<string, string[]> | CniError): { calls: number; get: () => Promise<PodDevices> } => {
+      const counter = { calls: 0, get: (): Promise<PodDevices> => Promise.resolve(new Map()) };
+      counter.get = () => {
+        counter.calls += 1;
+        return answer instanceof CniError ? Promise.reject(answer) : Promise.resolve(new Map(Object.entries(answer)));
+      };
+      return counter;
+    };
+
+    test('a resource the claims serve never asks the kubelet (a node without its socket works)', async () => {
+      const kubelet = new FakePodResources(new CniError(CniCode.TryAgainLater, 'no kubelet socket'));
+      const claims = dra({ [SRIOV]: ['dra-1', 'dra-2'] });
+      const a = new DeviceAllocator(kubelet, '/run/kubelet.sock', POD, claims.get);
+      expect([await a.take(SRIOV), await a.take(SRIOV)]).toEqual(['dra-1', 'dra-2']);
+      expect(kubelet.calls).toEqual([]);
+      expect(claims.calls).toBe(1);
+    });
+
+    test('the claims first; the kubelet only for a resource they do not serve, asked once', async () => {
+      const kubelet = new FakePodResources({ [SRIOV]: ['kubelet-vf'], 'example.com/fpga': ['f0'] });
+      const a = new DeviceAllocator(kubelet, '/run/kubelet.sock', POD, dra({ [SRIOV]: ['dra-vf'] }).get);
+      expect(await a.take(SRIOV)).toBe('dra-vf');
+      expect(kubelet.calls).toEqual([]);
+      expect(await a.take('example.com/fpga')).toBe('f0');
+      expect(kubelet.calls).toEqual(['/run/kubelet.sock ns1/pod1']);
+    });
+
+    test('all of a resource given: code 7 saying the claims gave them (the kubelet is not asked instead)', async () => {
+      const kubelet = new FakePodResources({ [SRIOV]: ['kubelet-vf'] });
+      const a = new DeviceAllocator(kubelet, '/run/kubelet.sock', POD, dra({ [SRIOV]: ['dra-vf'] }).get);
+      await a.take(SRIOV);
+      await expect(a.take(SRIOV)).rejects.toMatchObject({
+        code: CniCode.InvalidConfig,
+        msg: expect.stringContaining(
+          'its resource claims (DRA) gave it 1 (dra-vf), all given to earlier attachments',
+        ) as unknown,
+      });
+      expect(kubelet.calls).toEqual([]);
+    });
+
+    test("the claims' error is passed on", async () => {
+      const bad = new CniError(CniCode.InvalidConfig, 'claim has no allocation');
+      const a = new DeviceAllocator(new FakePodResources({}), '/run/kubelet.sock', POD, dra(bad).get);
+      await expect(a.take(SRIOV)).rejects.toBe(bad);
+    });
+  });
+
   test("the kubelet's error is passed on", async () => {
     const down = new CniError(CniCode.TryAgainLater, 'kubelet down');
     await expect(allocator(new FakePodResources(down)).take(SRIOV)).rejects.toBe(down);
