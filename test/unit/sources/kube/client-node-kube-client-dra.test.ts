@@ -1,6 +1,7 @@
-import { CniCode, CniError } from '../../../../src/core/errors';
+import { CniCode } from '../../../../src/core/errors';
 import type { KubeClient } from '../../../../src/core/ports/kube-client';
 import { ClientNodeKubeClientProvider } from '../../../../src/sources/kube/client-node-kube-client';
+import { rejectedCniError } from '../../../support/cni-error';
 import { type KubeTestServer, startKubeTestServer } from '../../../support/kube-test-server';
 
 /**
@@ -23,15 +24,6 @@ function client(): Promise<KubeClient> {
   return new ClientNodeKubeClientProvider({ backoffMs: [], sleep: () => Promise.resolve() }).get(
     server.writeKubeconfig(),
   );
-}
-
-async function failure(promise: Promise<unknown>): Promise<CniError> {
-  const err: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof CniError)) throw new Error(`expected a CniError, got ${String(err)}`);
-  return err;
 }
 
 const CLAIMS = { group: 'resource.k8s.io', version: 'v1', plural: 'resourceclaims' };
@@ -104,14 +96,14 @@ describe('getResourceClaim', () => {
   });
 
   test('a missing claim is code 105 naming it', async () => {
-    const err = await failure((await client()).getResourceClaim('ns1', 'gone', 'u1'));
+    const err = await rejectedCniError((await client()).getResourceClaim('ns1', 'gone', 'u1'));
     expect(err.code).toBe(CniCode.KubernetesNotFound);
     expect(err.msg).toBe(`resourceclaims.resource.k8s.io ns1/gone not found at Kubernetes API ${server.url}`);
   });
 
   test('403 is code 104 naming the user, the verb and the claim', async () => {
     server.failNext({ pathPrefix: '/apis/resource.k8s.io/v1/namespaces/ns1/resourceclaims' }, { status: 403 });
-    const err = await failure((await client()).getResourceClaim('ns1', 'c1', 'u1'));
+    const err = await rejectedCniError((await client()).getResourceClaim('ns1', 'c1', 'u1'));
     expect(err.code).toBe(CniCode.KubernetesAccessDenied);
     expect(err.msg).toMatch(/: user "multus" may not get resourceclaims\.resource\.k8s\.io ns1\/c1 \(403 Forbidden/u);
   });
@@ -152,7 +144,7 @@ describe('listResourceSlices', () => {
 
   test('403 is code 104 naming the user and the list', async () => {
     server.failNext({ pathPrefix: '/apis/resource.k8s.io/v1/resourceslices' }, { status: 403 });
-    const err = await failure((await client()).listResourceSlices('node-a', 'd'));
+    const err = await rejectedCniError((await client()).listResourceSlices('node-a', 'd'));
     expect(err.code).toBe(CniCode.KubernetesAccessDenied);
     expect(err.msg).toMatch(
       /: user "multus" may not list resourceslices\.resource\.k8s\.io spec\.nodeName=node-a,spec\.driver=d \(403/u,
@@ -161,7 +153,7 @@ describe('listResourceSlices', () => {
 
   test('an API without resource.k8s.io/v1: code 105 saying so', async () => {
     server.unserve(SLICES);
-    const err = await failure((await client()).listResourceSlices('node-a', 'd'));
+    const err = await rejectedCniError((await client()).listResourceSlices('node-a', 'd'));
     expect(err.code).toBe(CniCode.KubernetesNotFound);
     expect(err.msg).toBe(
       `Kubernetes API ${server.url} does not serve resourceslices.resource.k8s.io/v1 (Dynamic Resource ` +
