@@ -9,7 +9,13 @@
  */
 import { join } from 'node:path';
 import type { KubeTestObject } from '../support/kube-test-server';
-import { NETWORK_STATUS_ANNOTATION, NETWORKS_ANNOTATION, setUpKubePod, useKubeCluster } from './support/kube-cluster';
+import {
+  addNad as addKubeNad,
+  NETWORK_STATUS_ANNOTATION,
+  NETWORKS_ANNOTATION,
+  setUpKubePod,
+  useKubeCluster,
+} from './support/kube-cluster';
 import { RecordingBinDir } from './support/recording';
 import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
 import { cacheFiles } from './support/workspace';
@@ -52,15 +58,7 @@ describe('devices from Dynamic Resource Allocation for sriov and host-device (re
   const { ws, cluster } = fx;
 
   function addNad(name: string, config: Record<string, unknown>, resourceName?: string, namespace = NAMESPACE): void {
-    const annotations =
-      resourceName === undefined ? {} : { annotations: { 'k8s.v1.cni.cncf.io/resourceName': resourceName } };
-    cluster.server.addObject(
-      { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name },
-      {
-        metadata: { name, namespace, ...annotations },
-        spec: { config: JSON.stringify({ cniVersion: '1.0.0', name, ...config }) },
-      },
-    );
+    addKubeNad(cluster.server, namespace, name, { cniVersion: '1.0.0', name, ...config }, resourceName);
   }
 
   function addSlice(name: string, node: string, driver: string, pool: string, devices: unknown[]): void {

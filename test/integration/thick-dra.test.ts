@@ -8,7 +8,13 @@
  */
 import { join } from 'node:path';
 import { waitFor } from './support/fault-run';
-import { forgetStateAfterTest, NETWORKS_ANNOTATION, podCniArgs, useKubeCluster } from './support/kube-cluster';
+import {
+  addNad as addKubeNad,
+  forgetStateAfterTest,
+  NETWORKS_ANNOTATION,
+  podCniArgs,
+  useKubeCluster,
+} from './support/kube-cluster';
 import { createNetns } from './support/net';
 import { RecordingBinDir } from './support/recording';
 import { expectSuccess } from './support/run-multus';
@@ -38,15 +44,7 @@ describe('thick mode: DRA claims and slices cached by the daemon (recording stan
   let bin: RecordingBinDir;
 
   function addNad(name: string, config: Record<string, unknown>, resourceName?: string, namespace = NAMESPACE): void {
-    const annotations =
-      resourceName === undefined ? {} : { annotations: { 'k8s.v1.cni.cncf.io/resourceName': resourceName } };
-    cluster.server.addObject(
-      { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name },
-      {
-        metadata: { name, namespace, ...annotations },
-        spec: { config: JSON.stringify({ cniVersion: '1.0.0', name, ...config }) },
-      },
-    );
+    addKubeNad(cluster.server, namespace, name, { cniVersion: '1.0.0', name, ...config }, resourceName);
   }
 
   beforeAll(async () => {
