@@ -16,6 +16,7 @@ import {
   setUpKubePod,
   useKubeCluster,
 } from './support/kube-cluster';
+import { pciDeviceInfo } from '../support/fake-pod-resources';
 import { RecordingBinDir } from './support/recording';
 import { expectCniError, expectSuccess, runMultus } from './support/run-multus';
 import { cacheFiles } from './support/workspace';
@@ -47,11 +48,7 @@ const result = (device: string, driver = DRIVER, pool = 'pool-a', request = 'nic
   pool,
   device,
 });
-const pci = (address: string): Record<string, unknown> => ({
-  type: 'pci',
-  version: '1.1.0',
-  pci: { 'pci-address': address },
-});
+const pci = pciDeviceInfo;
 
 describe('devices from Dynamic Resource Allocation for sriov and host-device (recording stand-ins)', () => {
   const fx = useKubeCluster('dr');

@@ -1,22 +1,10 @@
 import { CniCode, CniError } from '../../../../src/core/errors';
-import type { PodRef } from '../../../../src/core/plan';
-import type { PodDevices, PodResources } from '../../../../src/core/ports/pod-resources';
+import type { PodDevices } from '../../../../src/core/ports/pod-resources';
+import { FakePodResources } from '../../../support/fake-pod-resources';
 import { DeviceAllocator, settleDevices, type SourcedAttachment } from '../../../../src/sources/kube/device-allocator';
 
 const POD = { namespace: 'ns1', name: 'pod1' };
 const SRIOV = 'intel.com/sriov_netdevice';
-
-/** Answers from a fixed map and counts the calls. */
-class FakePodResources implements PodResources {
-  readonly calls: string[] = [];
-  constructor(private readonly answer: Record<string, string[]> | CniError) {}
-  devices(socketPath: string, pod: PodRef): Promise<PodDevices> {
-    this.calls.push(`${socketPath} ${pod.namespace}/${pod.name}`);
-    return this.answer instanceof CniError
-      ? Promise.reject(this.answer)
-      : Promise.resolve(new Map(Object.entries(this.answer)));
-  }
-}
 
 const allocator = (fake: FakePodResources): DeviceAllocator => new DeviceAllocator(fake, '/run/kubelet.sock', POD);
 

@@ -5,8 +5,7 @@
  * what the claims do not serve.
  */
 import { CniCode } from '../../../../src/core/errors';
-import type { PodRef } from '../../../../src/core/plan';
-import type { PodDevices, PodResources } from '../../../../src/core/ports/pod-resources';
+import { FakePodResources, pciDeviceInfo } from '../../../support/fake-pod-resources';
 import { FakeConfDir, FakeKubeClient, nadRef } from '../../../support/fake-kube';
 import { runPlugin } from '../../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../../support/test-container';
@@ -26,15 +25,6 @@ const config = {
   kubeconfig: '/etc/kubernetes/node.kubeconfig',
   clusterNetwork: 'cluster',
 };
-
-class FakePodResources implements PodResources {
-  readonly calls: string[] = [];
-  constructor(private readonly answer: Record<string, string[]> = {}) {}
-  devices(_socketPath: string, pod: PodRef): Promise<PodDevices> {
-    this.calls.push(`${pod.namespace}/${pod.name}`);
-    return Promise.resolve(new Map(Object.entries(this.answer)));
-  }
-}
 
 function addNad(kube: FakeKubeClient, name: string, config: Record<string, unknown>, resourceName?: string): void {
   const annotations =
@@ -89,11 +79,7 @@ function status(kube: FakeKubeClient): Array<Record<string, unknown>> {
   return JSON.parse(kube.pods.get('ns1/pod1')?.annotations[STATUS] ?? '[]') as Array<Record<string, unknown>>;
 }
 
-const pci = (address: string): Record<string, unknown> => ({
-  type: 'pci',
-  version: '1.1.0',
-  pci: { 'pci-address': address },
-});
+const pci = pciDeviceInfo;
 
 test(
   'claims: sriov gets deviceID, host-device pciBusID from the slices; the GPU is skipped; the kubelet is ' +
@@ -123,7 +109,7 @@ test('a resourceName the claims do not serve comes from the kubelet, asked once,
     VF1,
     '0000:3b:00.0',
   ]);
-  expect(t.kubelet.calls).toEqual(['ns1/pod1']);
+  expect(t.kubelet.calls).toEqual(['/var/lib/kubelet/pod-resources/kubelet.sock ns1/pod1']);
 });
 
 test('annotations from runtimeConfig: the pod is read for claims only when a network has a resourceName', async () => {
