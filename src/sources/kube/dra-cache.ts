@@ -20,7 +20,8 @@ export class DraCache {
 
   constructor(
     private readonly api: () => Promise<KubeClient>,
-    private readonly pods: Informer<PodInfo> | undefined,
+    /** The node's pod informer (only its changes are read); undefined without a node name. */
+    private readonly pods: Pick<Informer<PodInfo>, 'subscribe'> | undefined,
   ) {
     pods?.subscribe(({ type, value }) => {
       if (type === 'deleted') this.claims.delete(value.uid);
