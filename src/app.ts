@@ -72,7 +72,8 @@ export class MultusPlugin implements PluginHandlers {
           { code: problem.code },
           `DEL works from the container's record despite a config problem: ${problem.msg}`,
         );
-      const request: NetworkRequest = problem === undefined ? { env, config } : { env, config, configProblem: problem };
+      const request: NetworkRequest =
+        problem === undefined ? { env, config, log } : { env, config, configProblem: problem, log };
       const result = await work(this.orchestrator, request, log);
       log.info({}, `${env.command} done`);
       return result;

@@ -1,6 +1,7 @@
 import type { CniEnv } from './cni-env';
 import type { MultusConfig } from './config/multus-config';
 import type { CniError } from './errors';
+import type { Logger } from './ports/logger';
 
 /** Everything a source needs to decide a pod's networks: the CNI parameters and the multus config. */
 export interface NetworkRequest {
@@ -16,6 +17,8 @@ export interface NetworkRequest {
    * no record to work from.
    */
   readonly configProblem?: CniError;
+  /** The request's logger, for what a source notes on the way (debug details); errors are thrown, not logged. */
+  readonly log?: Logger;
 }
 
 /**

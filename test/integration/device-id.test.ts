@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { PodResourcesTestServer } from '../support/pod-resources-test-server';
 import { type KubeCluster, NETWORKS_ANNOTATION, setUpKubePod, useKubeCluster } from './support/kube-cluster';
 import { createVethPair, hostLink, inSubnet, ipv4Of, netnsLink, netnsLinkNames } from './support/net';
+import { pciDeviceInfo } from '../support/fake-pod-resources';
 import { RecordingBinDir } from './support/recording';
 import { expectCniError, expectSuccess, REFERENCE_PLUGINS, runMultus } from './support/run-multus';
 import { cacheFiles, leaseFiles } from './support/workspace';
@@ -117,11 +118,7 @@ describe('device IDs for sriov and host-device', () => {
       cluster.server.pod(namespace, name)?.metadata.annotations?.['k8s.v1.cni.cncf.io/network-status'] ?? '[]';
     return (JSON.parse(text) as Array<Record<string, unknown>>).map((s) => [s['interface'], s['device-info']]);
   }
-  const pci = (address: string): Record<string, unknown> => ({
-    type: 'pci',
-    version: '1.1.0',
-    pci: { 'pci-address': address },
-  });
+  const pci = pciDeviceInfo;
 
   it(
     "resourceName: the kubelet's devices, one per attachment in order: deviceID for sriov (every one of a " +

@@ -10,3 +10,13 @@ export function thrownCniError(work: () => unknown, expected = 'a CniError'): Cn
   }
   throw new Error(`expected ${expected}, nothing was thrown`);
 }
+
+/** The CniError `promise` rejects with; fails the test when it resolves or rejects with anything else. */
+export async function rejectedCniError(promise: Promise<unknown>): Promise<CniError> {
+  const err: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof CniError)) throw new Error(`expected a CniError, got ${String(err)}`);
+  return err;
+}

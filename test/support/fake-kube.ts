@@ -6,6 +6,8 @@ import type {
   ObjectRef,
   PodEvent,
   PodInfo,
+  ResourceClaimInfo,
+  ResourceSliceInfo,
 } from '../../src/core/ports/kube-client';
 import type { DelegateConf } from '../../src/core/plan';
 import type { ConfDirReader } from '../../src/sources/kube/conf-dir';
@@ -48,6 +50,52 @@ export class FakeKubeClient implements KubeClient, KubeClientProvider {
   addPod(namespace: string, name: string, annotations: Record<string, string> = {}, uid = `uid-${name}`): this {
     this.pods.set(`${namespace}/${name}`, { namespace, name, uid, resourceVersion: '1', annotations });
     return this;
+  }
+
+  /** Gives a pod its node and DRA status fields (`status.resourceClaimStatuses`, `extendedResourceClaimStatus`). */
+  setPodDra(
+    namespace: string,
+    name: string,
+    dra: Pick<PodInfo, 'nodeName' | 'resourceClaimStatuses' | 'extendedResourceClaimStatus'>,
+  ): this {
+    const key = `${namespace}/${name}`;
+    const pod = this.pods.get(key);
+    if (pod === undefined) throw new Error(`FakeKubeClient: no pod ${key}; addPod first`);
+    this.pods.set(key, { ...pod, ...dra });
+    return this;
+  }
+
+  /** ResourceClaims by `namespace/name`. */
+  readonly claims = new Map<string, ResourceClaimInfo>();
+  /** ResourceSlices by `node/driver`. */
+  readonly slices = new Map<string, ResourceSliceInfo[]>();
+
+  /** A claim with these allocated devices; `undefined`: not allocated. */
+  addResourceClaim(namespace: string, name: string, results: ResourceClaimInfo['results']): this {
+    this.claims.set(`${namespace}/${name}`, { namespace, name, results });
+    return this;
+  }
+
+  /** A slice of `driver` on `node`. */
+  addResourceSlice(node: string, driver: string, slice: ResourceSliceInfo): this {
+    const key = `${node}/${driver}`;
+    this.slices.set(key, [...(this.slices.get(key) ?? []), slice]);
+    return this;
+  }
+
+  getResourceClaim(namespace: string, name: string, podUid: string): Promise<ResourceClaimInfo> {
+    this.calls.push(`getResourceClaim ${namespace}/${name} ${podUid}`);
+    if (this.failWith !== undefined) return Promise.reject(this.failWith);
+    const claim = this.claims.get(`${namespace}/${name}`);
+    return claim === undefined
+      ? Promise.reject(new CniError(CniCode.KubernetesNotFound, `resourceclaim ${namespace}/${name} not found`))
+      : Promise.resolve(claim);
+  }
+
+  listResourceSlices(nodeName: string, driver: string, refresh = false): Promise<readonly ResourceSliceInfo[]> {
+    this.calls.push(`listResourceSlices ${nodeName} ${driver}${refresh ? ' refresh' : ''}`);
+    if (this.failWith !== undefined) return Promise.reject(this.failWith);
+    return Promise.resolve([...(this.slices.get(`${nodeName}/${driver}`) ?? [])]);
   }
 
   addObject(ref: ObjectRef, body: Record<string, unknown>): this {

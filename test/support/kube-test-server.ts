@@ -41,7 +41,7 @@ export interface KubeTestServerOptions {
   readonly token?: string;
   /** The user that token belongs to, as 403 messages name it (default `multus`). */
   readonly user?: string;
-  /** Resource types served (default: pods, CRDs, TPRs, kubernetes.com networks, NADs). */
+  /** Resource types served (default: pods, events, CRDs, TPRs, kubernetes.com networks, NADs, DRA claims, slices). */
   readonly resources?: readonly KubeTestResource[];
 }
 

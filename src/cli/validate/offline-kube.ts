@@ -43,6 +43,8 @@ export class OfflineKubeClientProvider implements KubeClientProvider {
       server: `(offline: ${kubeconfigPath} not used)`,
       getPod: (namespace, name) => refuse(`GET pod ${namespace}/${name}`),
       getObject: (ref) => refuse(describe(ref)),
+      getResourceClaim: (namespace, name) => refuse(`GET resourceclaim ${namespace}/${name}`),
+      listResourceSlices: (node, driver) => refuse(`LIST resourceslices of node ${node} and driver ${driver}`),
       setPodAnnotation: (namespace, name, key) => refuse(`PATCH pod ${namespace}/${name} annotation ${key}`),
       createPodEvent: (pod, event) => refuse(`POST event ${event.reason} of pod ${pod.namespace}/${pod.name}`),
     };

@@ -1,6 +1,16 @@
 import { isObject } from '../../core/json';
-import type { EventSubject, KubeClient, ObjectRef, PodEvent, PodInfo } from '../../core/ports/kube-client';
+import type {
+  EventSubject,
+  KubeClient,
+  ObjectRef,
+  PodEvent,
+  PodInfo,
+  ResourceClaimInfo,
+  ResourceSliceInfo,
+} from '../../core/ports/kube-client';
+import { DraCache } from './dra-cache';
 import type { Logger } from '../../core/ports/logger';
+import { toPodInfo } from './pod-info';
 import { AnnotationWriter, type AnnotationWriterTuning } from './annotation-writer';
 import { Informer, type InformerSpec, type InformerStatus, type InformerTuning } from './informer-cache';
 import type { Connected } from './kube-connection';
@@ -28,18 +38,7 @@ export interface CacheSettings {
 const MAX_FETCHED_PODS = 1000;
 
 function podInfo(object: Record<string, unknown>): PodInfo {
-  const meta = isObject(object['metadata']) ? object['metadata'] : {};
-  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-  const annotations = isObject(meta['annotations']) ? meta['annotations'] : {};
-  return {
-    namespace: text(meta['namespace']),
-    name: text(meta['name']),
-    uid: text(meta['uid']),
-    resourceVersion: text(meta['resourceVersion']),
-    annotations: Object.fromEntries(
-      Object.entries(annotations).filter((e): e is [string, string] => typeof e[1] === 'string'),
-    ),
-  };
+  return toPodInfo(object, undefined);
 }
 
 /** kubectl's copy of the whole object, in an annotation that multus never reads. */
@@ -93,6 +92,7 @@ export class CachedKubeClient implements KubeClient {
   private readonly objects = new Map<string, Informer<Record<string, unknown>>>();
   private readonly fetched = new Map<string, { pod: PodInfo; at: number; changes: number }>();
   private readonly writer: AnnotationWriter;
+  private readonly dra: DraCache;
   private overCapLogged = false;
   private missLogged = false;
 
@@ -116,6 +116,7 @@ export class CachedKubeClient implements KubeClient {
       this.pods.start();
     }
     this.writer = new AnnotationWriter(async () => (await connection()).client, settings.writer, log);
+    this.dra = new DraCache(async () => (await connection()).client, this.pods);
   }
 
   /**
@@ -166,6 +167,15 @@ export class CachedKubeClient implements KubeClient {
       }
     }
     return (await this.connection()).client.getObject(ref);
+  }
+
+  /** See {@link DraCache}: claims kept while their pod lives, slices per node and driver. */
+  getResourceClaim(namespace: string, name: string, podUid: string): Promise<ResourceClaimInfo> {
+    return this.dra.getResourceClaim(namespace, name, podUid);
+  }
+
+  listResourceSlices(nodeName: string, driver: string, refresh = false): Promise<readonly ResourceSliceInfo[]> {
+    return this.dra.listResourceSlices(nodeName, driver, refresh);
   }
 
   /** The informer of the node's pods; undefined without a node name. */

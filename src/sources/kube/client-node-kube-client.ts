@@ -8,7 +8,10 @@ import type {
   ObjectRef,
   PodEvent,
   PodInfo,
+  ResourceClaimInfo,
+  ResourceSliceInfo,
 } from '../../core/ports/kube-client';
+import { toResourceClaim, toResourceSlices } from './dra-objects';
 import {
   accessDenied,
   type ApiCallTarget,
@@ -16,12 +19,14 @@ import {
   type ApiStatus,
   classifyResponse,
   classifyThrown,
+  describeCall,
   notFound,
   rejected,
   unreachable,
 } from './kube-errors';
 import { httpsOptions, importAndLoadKubeconfig, type LoadedKubeconfig } from './load-kubeconfig';
 import { HttpStatusError, RestTransport } from './rest-transport';
+import { toPodInfo } from './pod-info';
 
 /** The parts of a pod multus reads. */
 interface V1Pod {
@@ -35,6 +40,9 @@ interface V1Pod {
 }
 
 const MERGE_PATCH = 'application/merge-patch+json';
+
+/** Dynamic Resource Allocation's API group and version (stable since Kubernetes 1.34). */
+const DRA_API = { group: 'resource.k8s.io', version: 'v1' } as const;
 
 function podPath(namespace: string, name: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
@@ -108,17 +116,6 @@ function objectTarget(ref: ObjectRef): ApiCallTarget {
   return { verb: 'get', resource: `${ref.plural}.${ref.group}`, object };
 }
 
-function toPodInfo(pod: V1Pod, namespace: string, name: string): PodInfo {
-  const meta = pod.metadata ?? {};
-  return {
-    namespace: meta.namespace ?? namespace,
-    name: meta.name ?? name,
-    uid: meta.uid ?? '',
-    resourceVersion: meta.resourceVersion ?? '',
-    annotations: { ...(meta.annotations ?? {}) },
-  };
-}
-
 /**
  * The Kubernetes API through @kubernetes/client-node. Every call is retried briefly on network
  * failures, timeouts, 429 and 5xx, then reported as code 11 naming the server (kubelet retries
@@ -148,7 +145,7 @@ export class ClientNodeKubeClient implements KubeClient {
   }
 
   async getPod(namespace: string, name: string): Promise<PodInfo> {
-    return toPodInfo(await this.readPod(namespace, name, this.deadline()), namespace, name);
+    return toPodInfo(await this.readPod(namespace, name, this.deadline()), { namespace, name });
   }
 
   /**
@@ -170,6 +167,34 @@ export class ClientNodeKubeClient implements KubeClient {
     if (outcome.kind !== 'ok') return undefined;
     const value = outcome.value;
     return isObject(value) ? value : undefined;
+  }
+
+  /** GET of the claim; a missing one is code 105 naming it (the pod UID only matters to caches). */
+  async getResourceClaim(namespace: string, name: string, _podUid: string): Promise<ResourceClaimInfo> {
+    const ref = { ...DRA_API, plural: 'resourceclaims', namespace, name };
+    const target = objectTarget(ref);
+    const outcome = await this.call<unknown>(target, this.deadline(), {}, (signal) =>
+      this.rest.request({ method: 'GET', path: objectPath(ref), signal }),
+    );
+    if (outcome.kind !== 'ok') throw notFound(this.server, target, undefined);
+    return toResourceClaim(outcome.value, namespace, name);
+  }
+
+  /** One list of the node's slices of `driver` (the API filters them); a new list every call. */
+  async listResourceSlices(nodeName: string, driver: string): Promise<readonly ResourceSliceInfo[]> {
+    const selector = `spec.nodeName=${nodeName},spec.driver=${driver}`;
+    const target: ApiCallTarget = { verb: 'list', resource: `resourceslices.${DRA_API.group}`, object: selector };
+    const query = `fieldSelector=${encodeURIComponent(selector)}`;
+    const path = `/apis/${DRA_API.group}/${DRA_API.version}/resourceslices?${query}`;
+    const outcome = await this.call<unknown>(target, this.deadline(), { notFound: true }, (signal) =>
+      this.rest.request({ method: 'GET', path, signal }),
+    );
+    if (outcome.kind === 'ok') return toResourceSlices(outcome.value);
+    throw new CniError(
+      CniCode.KubernetesNotFound,
+      `Kubernetes API ${this.server} does not serve resourceslices.${DRA_API.group}/${DRA_API.version} ` +
+        `(Dynamic Resource Allocation v1 needs Kubernetes 1.34 or later) (${describeCall(target)})`,
+    );
   }
 
   /**

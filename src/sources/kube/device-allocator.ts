@@ -5,36 +5,48 @@ import type { PodDevices, PodResources } from '../../core/ports/pod-resources';
 
 /** An attachment as the Kubernetes source builds it, before its device is settled. */
 export type SourcedAttachment = Attachment & {
-  /** The network's `k8s.v1.cni.cncf.io/resourceName`: its device comes from the kubelet. */
+  /** The network's `k8s.v1.cni.cncf.io/resourceName`: its device comes from DRA or the kubelet. */
   readonly resourceName?: string;
 };
 
+/** No devices from Dynamic Resource Allocation: the pod has no claims, or none is asked for. */
+const NO_DRA_DEVICES = (): Promise<PodDevices> => Promise.resolve(new Map());
+
 /**
- * Hands out the devices the kubelet allocated to one pod: for each resource, its device IDs in
- * the kubelet's order, one per attachment that asks. The kubelet is asked once, on the first
- * request, and only then (Go Multus `getKubernetesDelegate` with its `resourceMap`).
+ * Hands out the devices allocated to one pod: for each resource, its device IDs in order, one
+ * per attachment that asks. A resource that the pod's DRA claims serve (`dra`, asked once, on
+ * the first request) is served from them; any other from the kubelet's pod-resources API, asked
+ * once, on the first request for such a resource, and only then (Go Multus
+ * `getKubernetesDelegate` with its `resourceMap`). A node without the kubelet's socket serves
+ * pods whose devices all come from DRA.
  */
 export class DeviceAllocator {
-  private devices: Promise<PodDevices> | undefined;
+  private kubelet: Promise<PodDevices> | undefined;
+  private draDevices: Promise<PodDevices> | undefined;
   private readonly taken = new Map<string, number>();
 
   constructor(
     private readonly podResources: PodResources,
     private readonly socketPath: string,
     private readonly pod: PodRef,
+    private readonly dra: () => Promise<PodDevices> = NO_DRA_DEVICES,
   ) {}
 
   /** The next device of `resourceName`; none left is code 7 naming the pod, the resource and what it has. */
   async take(resourceName: string): Promise<string> {
-    this.devices ??= this.podResources.devices(this.socketPath, this.pod);
-    const ids = (await this.devices).get(resourceName) ?? [];
+    this.draDevices ??= this.dra();
+    const fromDra = (await this.draDevices).get(resourceName);
+    let ids = fromDra;
+    if (ids === undefined) {
+      this.kubelet ??= this.podResources.devices(this.socketPath, this.pod);
+      ids = (await this.kubelet).get(resourceName) ?? [];
+    }
     const index = this.taken.get(resourceName) ?? 0;
     const id = ids[index];
     if (id === undefined) {
+      const who = fromDra === undefined ? 'the kubelet allocated it' : 'its resource claims (DRA) gave it';
       const has =
-        ids.length === 0
-          ? 'the kubelet allocated it none'
-          : `the kubelet allocated it ${ids.length} (${ids.join(', ')}), all given to earlier attachments`;
+        ids.length === 0 ? `${who} none` : `${who} ${ids.length} (${ids.join(', ')}), all given to earlier attachments`;
       throw new CniError(
         CniCode.InvalidConfig,
         `pod ${this.pod.namespace}/${this.pod.name} has no device of resource "${resourceName}" left for this ` +
@@ -58,9 +70,9 @@ function withDevice(attachment: Attachment, deviceId: string): Attachment {
 }
 
 /**
- * Settles each attachment's device, in attachment order: the kubelet's next device of the
- * network's resource (which wins over the selection's `deviceID`, as in Go Multus), else the
- * selection's `deviceID`. The device goes into the config (`deviceID` for sriov, `pciBusID`
+ * Settles each attachment's device, in attachment order: the next device of the network's
+ * resource from the pod's DRA claims or the kubelet (which wins over the selection's `deviceID`,
+ * as in Go Multus), else the selection's `deviceID`. The device goes into the config (`deviceID` for sriov, `pciBusID`
  * for host-device) and into `runtimeConfig.deviceID` for plugins that declare the capability.
  * With `bestEffort` (DEL without a record: the pod may be gone from the kubelet), an attachment
  * whose device cannot be had keeps its config as it is instead of failing the whole DEL.

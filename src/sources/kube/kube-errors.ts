@@ -11,10 +11,10 @@ import { AttemptTimedOut } from './retry';
 
 /** One API call, for messages: `GET pods ns1/pod1`. */
 export interface ApiCallTarget {
-  readonly verb: 'get' | 'patch' | 'create';
+  readonly verb: 'get' | 'list' | 'patch' | 'create';
   /** `pods`, or `<plural>.<group>` for other objects (kubectl's spelling). */
   readonly resource: string;
-  /** `namespace/name`, or `name` for cluster-scoped objects. */
+  /** `namespace/name`, or `name` for cluster-scoped objects; for a list, its field selector. */
   readonly object: string;
 }
 

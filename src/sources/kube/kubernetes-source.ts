@@ -5,9 +5,9 @@ import { getIgnoringCase, POD_ANNOTATIONS_KEY } from '../../core/delegate-conf';
 import { CniCode, CniError } from '../../core/errors';
 import { isObject } from '../../core/json';
 import type { Attachment, NetworkPlan, NetworkRequest, PodRef } from '../../core/plan';
-import type { KubeClient, KubeClientProvider } from '../../core/ports/kube-client';
+import type { KubeClient, KubeClientProvider, PodInfo } from '../../core/ports/kube-client';
 import type { NetworkSource } from '../../core/ports/network-source';
-import type { PodResources } from '../../core/ports/pod-resources';
+import type { PodDevices, PodResources } from '../../core/ports/pod-resources';
 import {
   NETWORKS_ANNOTATION,
   podSelections,
@@ -19,14 +19,30 @@ import { TOKENS } from '../../core/tokens';
 import { loadAuxiliaryChain } from './auxiliary-chain-loader';
 import type { ConfDirReader } from './conf-dir';
 import { DeviceAllocator, settleDevices, type SourcedAttachment } from './device-allocator';
+import { DraDevices, hasDraClaims } from './dra-devices';
 import { requestKubeClient } from './request-kube-client';
 import { NetworkResolver, type LookupOrder, type ResolvedNetwork } from './network-resolver';
 import { checkIsolation, runtimeRequests } from './selection-rules';
 
-/** The pod's annotations and where they came from. */
+/** The pod's annotations and where they came from (with the pod when it was read for them). */
 interface PodAnnotations {
   readonly annotations: Readonly<Record<string, string>>;
   readonly from: 'runtimeConfig' | 'api';
+  readonly info?: PodInfo;
+}
+
+/** One pod GET (made once per request); a pod whose UID is not the runtime's was replaced: code 3. */
+async function readPod(request: NetworkRequest, pod: PodRef, client: () => Promise<KubeClient>): Promise<PodInfo> {
+  const info = await (await client()).getPod(pod.namespace, pod.name);
+  const uid = request.env.args.get('K8S_POD_UID');
+  if (uid !== undefined && uid !== '' && info.uid !== uid) {
+    throw new CniError(
+      CniCode.UnknownContainer,
+      `pod ${pod.namespace}/${pod.name} has UID ${info.uid} in the API, but the runtime asked for UID ${uid} ` +
+        `(the pod was replaced)`,
+    );
+  }
+  return info;
 }
 
 /**
@@ -57,13 +73,17 @@ export class KubernetesSource implements NetworkSource {
     const pod = podRef(request);
     // Identical GETs within this request are made once (a network annotated many times).
     const client = requestKubeClient(() => this.clients.get(request.config.kubeconfig as string));
-    const { annotations } = await this.annotations(request, pod, client);
+    const { annotations, info } = await this.annotations(request, pod, client);
     const { key, selections, chosenDefault } = podSelections(annotations);
     for (const s of selections) checkIsolation(settings, pod, s);
     const resolver = new NetworkResolver(client, this.confDir, settings.confDir);
     const order: LookupOrder = key === NETWORKS_ANNOTATION ? 'nad-first' : 'network-first';
     const sourced = await this.attachments(request, pod, { selections, chosenDefault, resolver, order });
-    const allocator = new DeviceAllocator(this.podResources, settings.podResourcesSocket, pod);
+    const dra = async (): Promise<PodDevices> => {
+      const read = info ?? (await readPod(request, pod, client));
+      return hasDraClaims(read) ? new DraDevices(await client(), read, request.log).devices() : new Map();
+    };
+    const allocator = new DeviceAllocator(this.podResources, settings.podResourcesSocket, pod, dra);
     const settled = await settleDevices(sourced, allocator, request.env.command === 'DEL');
     const chain = await loadAuxiliaryChain(
       this.confDir,
@@ -84,16 +104,8 @@ export class KubernetesSource implements NetworkSource {
       const entries = Object.entries(fromRuntime).filter((e): e is [string, string] => typeof e[1] === 'string');
       return { annotations: Object.fromEntries(entries), from: 'runtimeConfig' };
     }
-    const info = await (await client()).getPod(pod.namespace, pod.name);
-    const uid = request.env.args.get('K8S_POD_UID');
-    if (uid !== undefined && uid !== '' && info.uid !== uid) {
-      throw new CniError(
-        CniCode.UnknownContainer,
-        `pod ${pod.namespace}/${pod.name} has UID ${info.uid} in the API, but the runtime asked for UID ${uid} ` +
-          `(the pod was replaced)`,
-      );
-    }
-    return { annotations: info.annotations, from: 'api' };
+    const info = await readPod(request, pod, client);
+    return { annotations: info.annotations, from: 'api', info };
   }
 
   private async attachments(request: NetworkRequest, pod: PodRef, ctx: Selections): Promise<SourcedAttachment[]> {

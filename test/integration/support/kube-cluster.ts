@@ -217,10 +217,19 @@ export function addSeedNetwork(
  * A NetworkAttachmentDefinition (`k8s.cni.cncf.io/v1`) whose `spec.config` is the JSON of `config` (a config or a
  * conflist).
  */
-export function addNad(server: KubeTestServer, namespace: string, name: string, config: Record<string, unknown>): void {
+export function addNad(
+  server: KubeTestServer,
+  namespace: string,
+  name: string,
+  config: Record<string, unknown>,
+  /** Its `k8s.v1.cni.cncf.io/resourceName` annotation: its device comes from DRA or the kubelet. */
+  resourceName?: string,
+): void {
+  const metadata =
+    resourceName === undefined ? {} : { annotations: { 'k8s.v1.cni.cncf.io/resourceName': resourceName } };
   server.addObject(
     { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name },
-    { spec: { config: JSON.stringify(config) } },
+    { metadata, spec: { config: JSON.stringify(config) } },
   );
 }
 

@@ -91,4 +91,7 @@ export const DEFAULT_RESOURCES: readonly KubeTestResource[] = [
     namespaced: true,
   },
   { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+  // Dynamic Resource Allocation (stable since Kubernetes 1.34): a pod's claims, the node's slices.
+  { group: 'resource.k8s.io', version: 'v1', plural: 'resourceclaims', kind: 'ResourceClaim', namespaced: true },
+  { group: 'resource.k8s.io', version: 'v1', plural: 'resourceslices', kind: 'ResourceSlice', namespaced: false },
 ];

@@ -221,6 +221,9 @@ describe('deploy/ manifests', () => {
         resourceNames: ['networks.kubernetes.com'],
         verbs: ['get'],
       },
+      // DRA devices: the pod's claims and the node's slices (thin and thick: both bind this role).
+      { apiGroups: ['resource.k8s.io'], resources: ['resourceclaims'], verbs: ['get'] },
+      { apiGroups: ['resource.k8s.io'], resources: ['resourceslices'], verbs: ['list'] },
     ]);
     // The thick daemon's informers: list and watch, and nothing else.
     expect(named('ClusterRole', 'multus-daemon')['rules']).toEqual([

@@ -71,6 +71,7 @@ describe('getPod', () => {
       uid: 'uid-a',
       resourceVersion: '5',
       annotations: { 'k8s.v1.cni.cncf.io/networks': 'net-a' },
+      nodeName: 'node1',
     });
     expect(api.lists).toEqual([{ path: PODS, query: { limit: '100', fieldSelector: 'spec.nodeName=node1' } }]);
     (await api.watchNumber(1)).emit('MODIFIED', podObject('a', '6', { x: 'y' }));
@@ -204,5 +205,85 @@ describe('setPodAnnotation', () => {
     single.failWith = new CniError(CniCode.KubernetesAccessDenied, 'forbidden');
     await expect(kube.setPodAnnotation('ns1', 'a', 'k', 'v')).rejects.toMatchObject({ code: 104 });
     expect(sleeper.pauses).toEqual([]);
+  });
+});
+
+describe('Dynamic Resource Allocation objects', () => {
+  const claimed = (name: string): Record<string, unknown> =>
+    kubeObject('ns1', name, '5', {
+      metadata: { uid: `uid-${name}` },
+      spec: { nodeName: 'node1' },
+      status: { resourceClaimStatuses: [{ name: 'nics', resourceClaimName: `${name}-nics` }] },
+    });
+  const allocated = [{ request: 'nics', driver: 'd', pool: 'p', device: 'vf-1' }];
+
+  test("the informer's pods carry their claims", async () => {
+    collections.set(PODS, [claimed('a')]);
+    await expect(make().getPod('ns1', 'a')).resolves.toMatchObject({
+      nodeName: 'node1',
+      resourceClaimStatuses: [{ name: 'nics', resourceClaimName: 'a-nics' }],
+    });
+  });
+
+  test("claims: read once per pod, forgotten when the pod's deletion is watched", async () => {
+    collections.set(PODS, [claimed('a')]);
+    single.addResourceClaim('ns1', 'a-nics', allocated);
+    const kube = make();
+    await kube.getPod('ns1', 'a');
+    await kube.getResourceClaim('ns1', 'a-nics', 'uid-a');
+    await expect(kube.getResourceClaim('ns1', 'a-nics', 'uid-a')).resolves.toMatchObject({ results: allocated });
+    expect(single.calls).toEqual(['getResourceClaim ns1/a-nics uid-a']);
+    // Another pod (a new UID) reads it for itself.
+    await kube.getResourceClaim('ns1', 'a-nics', 'uid-other');
+    expect(single.calls).toHaveLength(2);
+    (await api.watchNumber(1)).emit('DELETED', claimed('a'));
+    await kube.getPod('ns1', 'a').catch(() => undefined);
+    await kube.getResourceClaim('ns1', 'a-nics', 'uid-a');
+    expect(single.calls.filter((c) => c.startsWith('getResourceClaim'))).toHaveLength(3);
+  });
+
+  test('a claim without allocation, or a failed read, is not kept', async () => {
+    collections.set(PODS, [claimed('a')]);
+    single.addResourceClaim('ns1', 'a-nics', undefined);
+    const kube = make();
+    await kube.getPod('ns1', 'a');
+    await expect(kube.getResourceClaim('ns1', 'a-nics', 'uid-a')).resolves.toMatchObject({ results: undefined });
+    await expect(kube.getResourceClaim('ns1', 'missing', 'uid-a')).rejects.toMatchObject({ code: 105 });
+    single.addResourceClaim('ns1', 'a-nics', allocated).addResourceClaim('ns1', 'missing', allocated);
+    await kube.getResourceClaim('ns1', 'a-nics', 'uid-a');
+    await kube.getResourceClaim('ns1', 'missing', 'uid-a');
+    await kube.getResourceClaim('ns1', 'a-nics', 'uid-a');
+    await kube.getResourceClaim('ns1', 'missing', 'uid-a');
+    expect(single.calls.filter((c) => c.startsWith('getResourceClaim'))).toHaveLength(4);
+  });
+
+  test('without a node name (no pod informer): claims are read every time', async () => {
+    single.addResourceClaim('ns1', 'a-nics', allocated);
+    const kube = make({ nodeName: undefined });
+    await kube.getResourceClaim('ns1', 'a-nics', 'uid-a');
+    await kube.getResourceClaim('ns1', 'a-nics', 'uid-a');
+    expect(single.calls).toHaveLength(2);
+  });
+
+  test('slices: listed once per node and driver; listed again when the caller refreshes', async () => {
+    single.addResourceSlice('node1', 'd', { name: 's1', pool: 'p', devices: [] });
+    const kube = make();
+    await kube.listResourceSlices('node1', 'd');
+    await kube.listResourceSlices('node1', 'd');
+    await kube.listResourceSlices('node1', 'other');
+    expect(single.calls).toEqual(['listResourceSlices node1 d', 'listResourceSlices node1 other']);
+    single.addResourceSlice('node1', 'd', { name: 's2', pool: 'p', devices: [] });
+    await expect(kube.listResourceSlices('node1', 'd', true)).resolves.toHaveLength(2);
+    await expect(kube.listResourceSlices('node1', 'd')).resolves.toHaveLength(2);
+    expect(single.calls).toHaveLength(3);
+  });
+
+  test('a failed slice list is not kept', async () => {
+    const kube = make();
+    single.failWith = new CniError(CniCode.TryAgainLater, 'down');
+    await expect(kube.listResourceSlices('node1', 'd')).rejects.toMatchObject({ code: 11 });
+    single.failWith = undefined;
+    await expect(kube.listResourceSlices('node1', 'd')).resolves.toEqual([]);
+    expect(single.calls).toHaveLength(2);
   });
 });

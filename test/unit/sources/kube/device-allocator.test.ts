@@ -1,22 +1,10 @@
 import { CniCode, CniError } from '../../../../src/core/errors';
-import type { PodRef } from '../../../../src/core/plan';
-import type { PodDevices, PodResources } from '../../../../src/core/ports/pod-resources';
+import type { PodDevices } from '../../../../src/core/ports/pod-resources';
+import { FakePodResources } from '../../../support/fake-pod-resources';
 import { DeviceAllocator, settleDevices, type SourcedAttachment } from '../../../../src/sources/kube/device-allocator';
 
 const POD = { namespace: 'ns1', name: 'pod1' };
 const SRIOV = 'intel.com/sriov_netdevice';
-
-/** Answers from a fixed map and counts the calls. */
-class FakePodResources implements PodResources {
-  readonly calls: string[] = [];
-  constructor(private readonly answer: Record<string, string[]> | CniError) {}
-  devices(socketPath: string, pod: PodRef): Promise<PodDevices> {
-    this.calls.push(`${socketPath} ${pod.namespace}/${pod.name}`);
-    return this.answer instanceof CniError
-      ? Promise.reject(this.answer)
-      : Promise.resolve(new Map(Object.entries(this.answer)));
-  }
-}
 
 const allocator = (fake: FakePodResources): DeviceAllocator => new DeviceAllocator(fake, '/run/kubelet.sock', POD);
 
@@ -46,6 +34,54 @@ describe('DeviceAllocator', () => {
       msg:
         `pod ns1/pod1 has no device of resource "${SRIOV}" left for this attachment: ${why} (does the pod request ` +
         `${SRIOV} in its resources for every network that names it?)`,
+    });
+  });
+
+  describe('with devices from DRA claims', () => {
+    const dra = (answer: Record<string, string[]> | CniError): { calls: number; get: () => Promise<PodDevices> } => {
+      const counter = { calls: 0, get: (): Promise<PodDevices> => Promise.resolve(new Map()) };
+      counter.get = () => {
+        counter.calls += 1;
+        return answer instanceof CniError ? Promise.reject(answer) : Promise.resolve(new Map(Object.entries(answer)));
+      };
+      return counter;
+    };
+
+    test('a resource the claims serve never asks the kubelet (a node without its socket works)', async () => {
+      const kubelet = new FakePodResources(new CniError(CniCode.TryAgainLater, 'no kubelet socket'));
+      const claims = dra({ [SRIOV]: ['dra-1', 'dra-2'] });
+      const a = new DeviceAllocator(kubelet, '/run/kubelet.sock', POD, claims.get);
+      expect([await a.take(SRIOV), await a.take(SRIOV)]).toEqual(['dra-1', 'dra-2']);
+      expect(kubelet.calls).toEqual([]);
+      expect(claims.calls).toBe(1);
+    });
+
+    test('the claims first; the kubelet only for a resource they do not serve, asked once', async () => {
+      const kubelet = new FakePodResources({ [SRIOV]: ['kubelet-vf'], 'example.com/fpga': ['f0'] });
+      const a = new DeviceAllocator(kubelet, '/run/kubelet.sock', POD, dra({ [SRIOV]: ['dra-vf'] }).get);
+      expect(await a.take(SRIOV)).toBe('dra-vf');
+      expect(kubelet.calls).toEqual([]);
+      expect(await a.take('example.com/fpga')).toBe('f0');
+      expect(kubelet.calls).toEqual(['/run/kubelet.sock ns1/pod1']);
+    });
+
+    test('all of a resource given: code 7 saying the claims gave them (the kubelet is not asked instead)', async () => {
+      const kubelet = new FakePodResources({ [SRIOV]: ['kubelet-vf'] });
+      const a = new DeviceAllocator(kubelet, '/run/kubelet.sock', POD, dra({ [SRIOV]: ['dra-vf'] }).get);
+      await a.take(SRIOV);
+      await expect(a.take(SRIOV)).rejects.toMatchObject({
+        code: CniCode.InvalidConfig,
+        msg: expect.stringContaining(
+          'its resource claims (DRA) gave it 1 (dra-vf), all given to earlier attachments',
+        ) as unknown,
+      });
+      expect(kubelet.calls).toEqual([]);
+    });
+
+    test("the claims' error is passed on", async () => {
+      const bad = new CniError(CniCode.InvalidConfig, 'claim has no allocation');
+      const a = new DeviceAllocator(new FakePodResources({}), '/run/kubelet.sock', POD, dra(bad).get);
+      await expect(a.take(SRIOV)).rejects.toBe(bad);
     });
   });
 

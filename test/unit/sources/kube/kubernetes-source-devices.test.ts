@@ -5,8 +5,8 @@
  * spy below, which must be in place before anything imports the source.)
  */
 import { CniCode, CniError } from '../../../../src/core/errors';
-import type { PodRef } from '../../../../src/core/plan';
-import type { PodDevices, PodResources } from '../../../../src/core/ports/pod-resources';
+import type { PodResources } from '../../../../src/core/ports/pod-resources';
+import { FakePodResources, pciDeviceInfo } from '../../../support/fake-pod-resources';
 import { FakeConfDir, FakeKubeClient, nadRef } from '../../../support/fake-kube';
 import { runPlugin } from '../../../support/run-plugin';
 import { testContainer, type TestContainer } from '../../../support/test-container';
@@ -25,15 +25,6 @@ const base = { name: 'multus-net', type: 'multus', cniVersion: '1.0.0', kubeconf
 const args = 'IgnoreUnknown=1;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=pod1';
 const NETWORKS = 'k8s.v1.cni.cncf.io/networks';
 const STATUS = 'k8s.v1.cni.cncf.io/network-status';
-
-class FakePodResources implements PodResources {
-  readonly calls: string[] = [];
-  constructor(private readonly answer: Record<string, string[]> = {}) {}
-  devices(socketPath: string, pod: PodRef): Promise<PodDevices> {
-    this.calls.push(`${socketPath} ${pod.namespace}/${pod.name}`);
-    return Promise.resolve(new Map(Object.entries(this.answer)));
-  }
-}
 
 /** A NAD with annotations (FakeKubeClient.addNad writes none). */
 function addNad(
@@ -99,11 +90,7 @@ function status(kube: FakeKubeClient): Array<Record<string, unknown>> {
   return JSON.parse(kube.pods.get('ns1/pod1')?.annotations[STATUS] ?? '[]') as Array<Record<string, unknown>>;
 }
 
-const pci = (address: string): Record<string, unknown> => ({
-  type: 'pci',
-  version: '1.1.0',
-  pci: { 'pci-address': address },
-});
+const pci = pciDeviceInfo;
 
 test(
   "resourceName: sriov gets the kubelet's device as deviceID, host-device as pciBusID, in order; network-status " +

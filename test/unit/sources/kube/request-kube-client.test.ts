@@ -35,6 +35,21 @@ describe('requestKubeClient', () => {
     },
   );
 
+  test('claims and slice lists are read once; a refreshed list once more', async () => {
+    const api = new FakeKubeClient().addResourceClaim('ns1', 'c1', []);
+    const c = await requestKubeClient(() => Promise.resolve(api))();
+    await Promise.all([c.getResourceClaim('ns1', 'c1', 'u1'), c.getResourceClaim('ns1', 'c1', 'u1')]);
+    await Promise.all([c.listResourceSlices('n1', 'd'), c.listResourceSlices('n1', 'd', false)]);
+    await Promise.all([c.listResourceSlices('n1', 'd', true), c.listResourceSlices('n1', 'd', true)]);
+    await c.listResourceSlices('n1', 'other');
+    expect(api.calls).toEqual([
+      'getResourceClaim ns1/c1 u1',
+      'listResourceSlices n1 d',
+      'listResourceSlices n1 d refresh',
+      'listResourceSlices n1 other',
+    ]);
+  });
+
   test('writes go through every time', async () => {
     const api = new FakeKubeClient().addPod('ns1', 'pod1');
     const c = await requestKubeClient(() => Promise.resolve(api))();
