@@ -607,10 +607,13 @@ const EXAMPLES = {
   'err-api-conflict': cni(
     11,
     'ADD',
-    kubeConf({
-      pods: { 'ns1/pod1': { uid: 'u1' } },
-      faults: [{ methods: ['PATCH', 'PUT'], path: POD_PATH, code: 409, reason: 'Conflict', message: CONFLICT }],
-    }),
+    kubeConf(
+      {
+        pods: { 'ns1/pod1': { uid: 'u1' } },
+        faults: [{ methods: ['PATCH', 'PUT'], path: POD_PATH, code: 409, reason: 'Conflict', message: CONFLICT }],
+      },
+      { strictNetworkStatus: true },
+    ),
     { args: POD_ARGS },
   ),
   'err-kubelet-hang': cni(11, 'ADD', deviceConf('hang'), { args: POD_ARGS }),
