@@ -3,13 +3,16 @@
 // stand-in (a shell script answering at once) so that thousands of pods take a minute and the
 // daemon's own memory is what grows, not the host's links and leases; the real delegates run in
 // phases 1–5. Resident memory is read after the start (idle), after the first `early` pods and
-// at the end.
+// at the end, and every SAMPLE_EVERY pods for the growth check: the collector makes RSS a
+// sawtooth, so growth compares means over windows, as issue 12's memory test does.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callDaemon, memoryOf, sleep, startDaemon } from './daemon.mjs';
 import { baseEnv } from './pods.mjs';
 
 export const STANDIN_TYPE = 'bench-noop';
+/** VmRSS is read every this many pods (the series the growth check averages over). */
+const SAMPLE_EVERY = 10;
 
 /** A CNI plugin that does nothing: VERSION, ADD (one interface, one address), DEL, CHECK. */
 const STANDIN = `#!/bin/sh
@@ -65,6 +68,7 @@ export async function memoryRun(host, multus, { pods, early, concurrency, netns,
   const daemon = await startDaemon(host, multus, 'memdaemon');
   await sleep(1000);
   const samples = [{ pods: 0, ...memoryOf(daemon.pid) }];
+  const series = [];
   const stdin = shimStdin(daemon, host.dir('memcache'), { delegates: standinDelegates() });
   let next = 0;
   let done = 0;
@@ -72,6 +76,7 @@ export async function memoryRun(host, multus, { pods, early, concurrency, netns,
     await daemonPod(host, daemon, { id: `mem-${i}`, netns, pod: `mem-${i}`, stdin });
     done += 1;
     if (done === early) samples.push({ pods: early, ...memoryOf(daemon.pid) });
+    if (done % SAMPLE_EVERY === 0) series.push({ pods: done, rssKb: memoryOf(daemon.pid).rssKb });
     if (done % 500 === 0) log(`bench: memory run, ${done}/${pods} pods`);
   };
   const worker = async () => {
@@ -81,5 +86,5 @@ export async function memoryRun(host, multus, { pods, early, concurrency, netns,
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   samples.push({ pods, ...memoryOf(daemon.pid) });
-  return { pods, concurrency, seconds, delegates: 'three stand-in delegates (a shell script)', samples };
+  return { pods, concurrency, seconds, delegates: 'three stand-in delegates (a shell script)', samples, series };
 }
