@@ -77,7 +77,9 @@ function memoryGrowth(run) {
   };
   const first = { from: early, to: early + width, kb: mean(early, early + width) };
   const late = { from: run.pods - width, to: run.pods, kb: mean(run.pods - width, run.pods) };
-  return first.kb && late.kb ? { early: first, late, ratio: late.kb / first.kb } : undefined;
+  // The first reading is taken after `every` pods, the spacing of them all.
+  const every = series[0].pods;
+  return first.kb && late.kb ? { every, early: first, late, ratio: late.kb / first.kb } : undefined;
 }
 
 function seedTable(result, t) {
@@ -186,7 +188,7 @@ function memoryTable(result) {
   if (run) {
     const g = memoryGrowth(run);
     const growth = g
-      ? ` RSS read every 10 pods is a sawtooth (the collector), so growth compares means, as issue 12's memory test does (≤ 1.1): pods ${g.early.from + 1}–${g.early.to} ${mib(g.early.kb)} MiB, the last ${g.late.to - g.late.from} ${mib(g.late.kb)} MiB, ratio ${f2(g.ratio)}.`
+      ? ` RSS read every ${g.every} pods is a sawtooth (the collector), so growth compares means, as issue 12's memory test does (≤ 1.1): pods ${g.early.from + 1}–${g.early.to} ${mib(g.early.kb)} MiB, the last ${g.late.to - g.late.from} ${mib(g.late.kb)} MiB, ratio ${f2(g.ratio)}.`
       : '';
     out.push(
       '',
