@@ -37,8 +37,11 @@ async function variants(host, pool, cacheDir) {
   const list = [
     directPod({ id: 'direct', label: 'called directly', delegates: pool, netns: host.addNetns('d8') }),
     directParallelPod({
-      ...{ id: 'direct-par', label: 'called directly, all at once', delegates: pool },
-      ...{ netns: host.addNetns('dp8'), dir: host.dir('direct-par') },
+      id: 'direct-par',
+      label: 'called directly, all at once',
+      delegates: pool,
+      netns: host.addNetns('dp8'),
+      dir: host.dir('direct-par'),
     }),
   ];
   for (const [b, dir] of builds.entries()) {
@@ -46,10 +49,14 @@ async function variants(host, pool, cacheDir) {
     for (const parallel of [false, true]) {
       const id = `${parallel ? 'par' : 'seq'}-${b}`;
       const pod = pluginPod({
-        ...{ id, label: `${dir}: shim → daemon${parallel ? ', parallelDelegates' : ''}`, delegates: pool },
+        id,
+        label: `${dir}: shim → daemon${parallel ? ', parallelDelegates' : ''}`,
+        delegates: pool,
         bin: join(dir, 'multus-shim'),
         conf: shimConfig(pool, { cniDir: cacheDir, parallel, socketDir: daemon.socketDir }),
-        ...{ netns: host.addNetns(id), podName: `pod-${id}`, expectIfnames: ifnames(pool.length) },
+        netns: host.addNetns(id),
+        podName: `pod-${id}`,
+        expectIfnames: ifnames(pool.length),
       });
       list.push({ ...pod, daemonPid: daemon.pid });
     }
